@@ -1,0 +1,70 @@
+# forklab — top-level build.
+#
+# Each part of the tree keeps its own rules in a fragment beside its code
+# (lib/lib.mk, lessons/lessons.mk, viewer/viewer.mk, tests/tests.mk,
+# exercises/exercises.mk, bench/bench.mk); this file holds what they share:
+# flags, the dependency check and the test driver.
+#
+#   make            build everything into build/
+#   make run        build, then open the viewer (the main job)
+#   make test       install what is missing, build, run every suite
+#   make grade      grade the exercises (EX=06 for one, SOLUTIONS=1 for the solutions)
+#   make bench      benchmarks side by side (bench-quick for a short run)
+#   make fuzz       run the libFuzzer targets (needs clang)
+#   make install PREFIX=/usr/local
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Werror
+CSTD    := -std=c11
+# _GNU_SOURCE: pidfd, memfd, pipe2, clock_nanosleep etc.; the code is Linux-only.
+BASE_CPPFLAGS := -D_GNU_SOURCE -Ilib
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(BASE_CPPFLAGS) -pthread $(CFLAGS)
+LIB_LDLIBS := -lcrypto -lpthread -lm
+
+# Sanitizer flavour used for the second pass of the library suites.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+# Packages every target needs on Debian 12. `make deps` installs the missing
+# ones as root, or prints the exact command and stops.
+DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux
+
+# The test driver runs these targets in order (fragments append to it) and
+# keeps going after a failure so that one run shows every problem.
+TEST_STEPS :=
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps run test test-steps clean install
+all:
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): Makefile
+	@bash tests/deps.sh $(DEB_PKGS)
+	@mkdir -p $(@D) && touch $@
+
+include lib/lib.mk
+include lessons/lessons.mk
+include viewer/viewer.mk
+include tests/tests.mk
+include exercises/exercises.mk
+include bench/bench.mk
+
+test: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	@bash tests/driver.sh $(TEST_STEPS)
+
+run: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
+	@$(RUN_CMD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,1 @@
+# exercises/exercises.mk — graded exercises.

@@ -1,0 +1,43 @@
+/* error.c — names and messages of the errors libmp returns, from one table. */
+#include "mp_private.h"
+
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *mp_strerror(int err)
+{
+    if (err == 0) return "success";
+    switch (-err) {
+#define XX(code, msg) case code: return msg;
+        MP_ERRNO_MAP(XX)
+#undef XX
+    default: break;
+    }
+    /* Not one of ours: the C library's text (static for known codes). */
+    return err < 0 ? strerror(-err) : "unknown error";
+}
+
+const char *mp_err_name(int err)
+{
+    if (err == 0) return "OK";
+    switch (-err) {
+#define XX(code, msg) case code: return #code;
+        MP_ERRNO_MAP(XX)
+#undef XX
+    default: break;
+    }
+    const char *name = err < 0 ? strerrorname_np(-err) : NULL;
+    return name ? name : "EUNKNOWN";
+}
+
+int mp_cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}

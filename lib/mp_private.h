@@ -1,0 +1,90 @@
+/*
+ * mp_private.h — what the lib/ files share and nobody else sees.
+ */
+#ifndef MP_PRIVATE_H
+#define MP_PRIVATE_H
+
+#include "mp.h"
+#include "mp_trace.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---- time: a public timeout becomes one absolute CLOCK_MONOTONIC deadline */
+typedef struct mp__deadline {
+    bool forever;
+    struct timespec at; /* CLOCK_MONOTONIC */
+} mp__deadline;
+
+uint64_t mp__now_ns(void);
+mp__deadline mp__deadline_in(double timeout);
+/* Seconds left (>= 0), or -1 for forever. */
+double mp__deadline_left(const mp__deadline *d);
+/* Milliseconds left for poll(): -1 forever, else >= 0 (rounded up). */
+int mp__deadline_poll_ms(const mp__deadline *d);
+bool mp__deadline_passed(const mp__deadline *d);
+
+/* ---- shared memory: anonymous MAP_SHARED, inherited by children forked
+ * after; nothing appears in /dev/shm. NULL + errno on failure. */
+void *mp__shm_alloc(size_t size);
+void mp__shm_free(void *p, size_t size);
+
+/* ---- a robust, process-shared mutex embedded in shared memory (used by
+ * mp_lock and by the queue, pool and trace internals). */
+int mp__mutex_init(pthread_mutex_t *m);
+/* Lock against a deadline; -EOWNERDEAD is made consistent already. */
+int mp__mutex_lock(pthread_mutex_t *m, const mp__deadline *d);
+int mp__cond_init(pthread_cond_t *c); /* process-shared, CLOCK_MONOTONIC */
+/* Wait on c until the deadline: 0 | -ETIMEDOUT | -EOWNERDEAD (re-locked) */
+int mp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const mp__deadline *d);
+
+/* ---- the lock object, embedded by value/array (shared.c) */
+struct mp_lock {
+    pthread_mutex_t mutex; /* robust, process-shared, error-checking */
+    uint64_t id;           /* trace object id */
+    pid_t creator;         /* only the creator destroys it */
+    pid_t holder;          /* pid holding it, 0 when free (for traces) */
+    uint64_t acquired_ns;  /* when the holder got it (for "ns held") */
+};
+/* Initialise a lock in shared memory; what names it in traces. 0 | -errno */
+int mp__lock_init(struct mp_lock *l, const char *what);
+void mp__lock_destroy(struct mp_lock *l);
+
+/* ---- object ids unique across a run: (pid << 32) | serial */
+uint64_t mp__obj_id(void);
+
+/* ---- tracing (trace.c). mp__trace_on is set once at start-up and
+ * inherited across fork; when false a trace point is one branch. */
+extern bool mp__trace_on;
+void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
+/* Same, with a preview of a data item in text (ints as numbers, text as
+ * text, else hex). */
+void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, const void *data, size_t len);
+/* Called in a child right after fork (process.c, pool.c, manager.c): records
+ * the new pid and emits MP_EV_PROC_START with name. */
+void mp__trace_child_started(const char *name);
+
+#define MP__TRACE(kind, obj, a, b, text)                                        \
+    do {                                                                        \
+        if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit(kind, obj, a, b, text); \
+    } while (0)
+#define MP__TRACE_DATA(kind, obj, a, b, data, len)                                        \
+    do {                                                                                  \
+        if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit_data(kind, obj, a, b, data, len); \
+    } while (0)
+
+/* ---- fork with care: flush stdio, fork, and in the child reset what must
+ * not be inherited (cached pid, signal mask). Returns fork()'s value or
+ * -errno. */
+pid_t mp__fork(void);
+/* The cached pid of this process (refreshed by mp__fork in the child). */
+pid_t mp__pid(void);
+
+/* ---- misc */
+#define MP__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MP__UNUSED(x) ((void)(x))
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * mp_trace.h — the trace event format, shared by lib/ (which writes events)
+ * and viewer/ (which reads them into the model). Bump MP_TRACE_VERSION on
+ * any change of layout or meaning.
+ *
+ * Every event is one fixed-size 128-byte record. Fields a, b and text mean
+ * what the kind's comment says; unused ones are 0 / empty. Object ids are
+ * unique across the processes of a run: (creator pid << 32) | serial.
+ *
+ * Transport (trace.c): events go into a shared-memory ring made by whoever
+ * starts the run (the viewer, `forklab trace record`, or the first libmp
+ * process when MP_TRACE=path is set) and inherited by every process forked
+ * after. A full ring counts drops; writers never block.
+ */
+#ifndef MP_TRACE_H
+#define MP_TRACE_H
+
+#include <stdint.h>
+
+#define MP_TRACE_VERSION 1
+#define MP_TRACE_TEXT 88 /* bytes of text, NUL-terminated within */
+
+enum mp_ev_kind {
+    MP_EV_NONE = 0,
+    /* processes */
+    MP_EV_PROC_START,   /* pid = the new process; a = ppid; text = name */
+    MP_EV_PROC_EXIT,    /* pid = who reaped it; a = its pid; b = exit code (n, or -signal) */
+    /* locks (obj = lock) */
+    MP_EV_LOCK_NEW,     /* text = what it guards ("lock", "value", "array", "queue") */
+    MP_EV_LOCK_WAIT,    /* the lock was busy: pid starts waiting */
+    MP_EV_LOCK_ACQUIRE, /* a = ns waited; b = 1 when the last holder had died */
+    MP_EV_LOCK_TIMEOUT, /* gave up waiting; a = ns waited */
+    MP_EV_LOCK_RELEASE, /* a = ns held */
+    /* shared memory (obj = value or array) */
+    MP_EV_VALUE_NEW,    /* a = typecode; b = 1 */
+    MP_EV_ARRAY_NEW,    /* a = typecode; b = length */
+    MP_EV_MEM_WRITE,    /* a = index; b = new value (int64, or the double's bits for 'f'/'d'); text = printed value */
+    /* pipes (obj = pipe) */
+    MP_EV_PIPE_NEW,     /* a = 1 when duplex */
+    MP_EV_PIPE_SEND,    /* a = length; text = preview */
+    MP_EV_PIPE_RECV,    /* a = length; text = preview */
+    MP_EV_PIPE_CLOSE,   /* pid closed its end */
+    /* queues (obj = queue) */
+    MP_EV_QUEUE_NEW,    /* a = capacity in bytes */
+    MP_EV_QUEUE_PUT_WAIT, /* full: pid blocks in put */
+    MP_EV_QUEUE_PUT,    /* a = length; b = qsize after; text = preview */
+    MP_EV_QUEUE_GET_WAIT, /* empty: pid blocks in get */
+    MP_EV_QUEUE_GET,    /* a = length; b = qsize after; text = preview */
+    MP_EV_QUEUE_TIMEOUT, /* a put or get gave up; a = 1 for put, 0 for get */
+    /* pool (obj = pool) and async results (obj = result) */
+    MP_EV_POOL_NEW,     /* a = number of workers */
+    MP_EV_POOL_WORKER,  /* a = worker pid; b = worker index; text = name (started or replaced) */
+    MP_EV_TASK_SUBMIT,  /* a = task id; b = async result id (obj of its ASYNC events) */
+    MP_EV_TASK_START,   /* pid = worker; a = task id */
+    MP_EV_TASK_DONE,    /* a = task id; b = status (0, or -ECHILD when its worker died) */
+    MP_EV_ASYNC_NEW,    /* a = number of tasks; text = "apply_async" or "map_async" */
+    MP_EV_ASYNC_POLL,   /* a = 1 when ready; b = polls so far */
+    MP_EV_ASYNC_READY,  /* a = status (0 or -errno) */
+    /* manager (obj = manager, or the shared object) */
+    MP_EV_MANAGER_OP,   /* a = op code (manager.c); b = result; text = "set d['Apple']" */
+    /* narration */
+    MP_EV_NOTE,         /* text = the note */
+    MP_EV__COUNT
+};
+
+struct mp_trace_event {
+    uint64_t t_ns;  /* CLOCK_MONOTONIC */
+    uint64_t obj;   /* object id, 0 = none */
+    int64_t a, b;
+    int32_t pid;    /* the process that did it */
+    uint16_t kind;  /* enum mp_ev_kind */
+    uint8_t flags;  /* MP_EVF_* */
+    uint8_t reserved;
+    char text[MP_TRACE_TEXT];
+};
+
+#define MP_EVF_TRUNCATED 1u /* text was cut */
+
+_Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes");
+
+/* Name of a kind ("queue_put"), "?" when unknown. */
+const char *mp_ev_name(unsigned kind);
+
+#endif

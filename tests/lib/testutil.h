@@ -1,0 +1,45 @@
+/* testutil.h — helpers shared by the Criterion suites.
+ *
+ * Rules for a test that forks (see ../shared/TOOLCHAIN.md): fflush(NULL)
+ * before fork (libmp does it in mp_process_start); a child never calls cr_*
+ * and always ends with _exit().
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* Monotonic seconds, for timing with generous bounds. */
+static inline double tu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* No child of this test process is left: neither running nor a zombie. */
+#define tu_assert_no_children()                                                       \
+    do {                                                                              \
+        errno = 0;                                                                    \
+        pid_t w_ = waitpid(-1, NULL, WNOHANG);                                        \
+        cr_assert(w_ == -1 && errno == ECHILD,                                        \
+                  "a child process was left behind (waitpid(-1) gave %d, errno %d)", \
+                  (int)w_, errno);                                                    \
+    } while (0)
+
+/* A random seed per run, printed so a failure can be reproduced
+ * (FORKLAB_SEED=N pins it). */
+static inline unsigned tu_seed(void)
+{
+    const char *s = getenv("FORKLAB_SEED");
+    unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
+    fprintf(stderr, "seed %u (FORKLAB_SEED=%u reproduces)\n", seed, seed);
+    return seed;
+}
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# run-suite.sh NAME SECONDS BINARY [ARGS...] — run one Criterion suite.
+#
+# - under `timeout -s KILL`, which puts the suite in its own process group and
+#   kills the whole group on expiry, so a hang fails instead of stalling CI;
+# - fails when the suite ran 0 tests (a filter that matches nothing passes);
+# - fails on any sanitizer report in the log (LeakSanitizer does not fail a
+#   Criterion test by itself);
+# - fails when a process of the suite's group outlives it (a leaked child).
+set -u
+name=$1; secs=$2; shift 2
+build=${BUILD:-build}
+logdir=$build/test-logs
+mkdir -p "$logdir"
+log=$logdir/$name.log
+timeout -s KILL "$secs" "$@" >"$log" 2>&1 &
+pid=$!
+wait "$pid"; rc=$?
+# timeout made itself a process group leader: anything left in it leaked.
+left=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ')
+if [ -n "$left" ]; then
+  echo "$name: processes left behind: $left" >>"$log"
+  ps -o pid,ppid,stat,cmd -g "$pid" >>"$log" 2>/dev/null
+  pkill -KILL -g "$pid" 2>/dev/null
+fi
+syn=$(grep -a 'Synthesis:' "$log" | tail -1)
+t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); t=${t:-0}
+p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}
+f=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$syn"); f=${f:-0}
+c=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$syn"); c=${c:-0}
+echo "$name $t $p $((f + c))" >>"$logdir/counts"
+problem=""
+[ "$rc" -eq 137 ] && problem="killed after ${secs}s (hang)"
+[ -z "$problem" ] && [ "$rc" -ne 0 ] && problem="exit $rc"
+[ -z "$problem" ] && [ "$t" -eq 0 ] && problem="ran 0 tests"
+[ -z "$problem" ] && grep -aq 'Sanitizer' "$log" && problem="sanitizer report"
+[ -z "$problem" ] && [ -n "$left" ] && problem="left processes behind: $left"
+if [ -n "$problem" ]; then
+  echo "---- $name: FAILED ($problem); log $log:"
+  grep -av '^\[----\].*Running\|^\[RUN \]' "$log" | tail -n 60
+  [ -n "$syn" ] && echo "$syn"
+  exit 1
+fi
+echo "$name: ${syn:-no synthesis}"

@@ -1,0 +1,14 @@
+/* commands.h — the forklab subcommands; main.c dispatches to them.
+ * Each returns the process exit status (0 ok, 1 failure, 2 usage). */
+#ifndef FORKLAB_COMMANDS_H
+#define FORKLAB_COMMANDS_H
+
+int cmd_ui(int argc, char **argv);    /* ui/app.c: lesson list, or one lesson (argv[0]) */
+int cmd_run(int argc, char **argv);   /* run.c: forklab run LESSON_OR_EXAMPLE [--headless|--frames] */
+int cmd_list(int argc, char **argv);  /* lint.c: forklab list */
+int cmd_lint(int argc, char **argv);  /* lint.c: forklab lint [FILES...] */
+int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export */
+int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
+int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
+
+#endif

@@ -1,0 +1,56 @@
+/* main.c — the forklab command line: dispatch to a subcommand. */
+#include "commands.h"
+
+#include <mp.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: forklab [LESSON]                 open the lesson list (or one lesson)\n"
+            "       forklab run LESSON|EXAMPLE [--headless|--frames]\n"
+            "       forklab list                     the lessons in order\n"
+            "       forklab lint [FILES...]          check lesson files (all of lessons/ by default)\n"
+            "       forklab trace record -o FILE -- PROGRAM [ARGS...]\n"
+            "       forklab trace show FILE\n"
+            "       forklab trace export FILE -o OUT.json\n"
+            "       forklab grade [EXERCISE]         grade exercises\n"
+            "       forklab watch [EXERCISE]         re-grade on every save\n"
+            "       forklab --help | --version\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        {"run", cmd_run},     {"list", cmd_list},   {"lint", cmd_lint},
+        {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
+    };
+    if (argc >= 2) {
+        const char *a = argv[1];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--version")) {
+            printf("forklab %s\n", MP_VERSION);
+            return 0;
+        }
+        for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+            if (!strcmp(a, cmds[i].name)) return cmds[i].fn(argc - 2, argv + 2);
+        if (a[0] == '-') {
+            fprintf(stderr, "forklab: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+        if (argc > 2) {
+            fprintf(stderr, "forklab: unexpected argument '%s'\n", argv[2]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    return cmd_ui(argc - 1, argv + 1);
+}
