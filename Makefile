@@ -57,6 +57,10 @@ include viewer/viewer.mk
 include tests/tests.mk
 include exercises/exercises.mk
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
+-include tests/e2e/e2e.mk
+# Last: nothing of ours left behind after every other step.
+TEST_STEPS += check-leftovers
 
 test: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all

@@ -82,3 +82,26 @@ _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes
 const char *mp_ev_name(unsigned kind);
 
 #endif
+
+/* ------------------------------------------------------------ reader side
+ * Used by forklab (viewer, recorder) and by graders/tests that capture the
+ * events of code they run. The ring lives in a memfd, so it can be handed
+ * to an exec'd program through MP_TRACE_FD=<fd>; nothing is left in
+ * /dev/shm. */
+struct mp_trace_ring;
+
+/* A ring for nevents events (0 = a default). NULL + errno. */
+struct mp_trace_ring *mp_trace_ring_create(size_t nevents);
+/* The memfd behind the ring (not close-on-exec only when asked). */
+int mp_trace_ring_fd(const struct mp_trace_ring *r);
+/* Take up to max events out of the ring, oldest first; returns the count. */
+size_t mp_trace_ring_read(struct mp_trace_ring *r, struct mp_trace_event *out, size_t max);
+/* Events writers had to drop because the ring was full. */
+uint64_t mp_trace_ring_dropped(const struct mp_trace_ring *r);
+void mp_trace_ring_free(struct mp_trace_ring *r);
+
+/* Trace this process (and the children it forks from now on) into r, as
+ * if it had been started with MP_TRACE_FD; emits a PROC_START for itself.
+ * 0 | -errno. mp_trace_detach() stops it. */
+int mp_trace_attach(struct mp_trace_ring *r);
+void mp_trace_detach(void);

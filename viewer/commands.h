@@ -11,4 +11,9 @@ int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|e
 int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
 
+
+/* ui/: the live run view for one lesson or example, used by `forklab run X`
+ * without --headless. */
+int ui_run_live(const char *lesson_or_example);
+
 #endif
