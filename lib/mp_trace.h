@@ -15,6 +15,7 @@
 #ifndef MP_TRACE_H
 #define MP_TRACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MP_TRACE_VERSION 1
@@ -81,8 +82,6 @@ _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes
 /* Name of a kind ("queue_put"), "?" when unknown. */
 const char *mp_ev_name(unsigned kind);
 
-#endif
-
 /* ------------------------------------------------------------ reader side
  * Used by forklab (viewer, recorder) and by graders/tests that capture the
  * events of code they run. The ring lives in a memfd, so it can be handed
@@ -98,6 +97,10 @@ int mp_trace_ring_fd(const struct mp_trace_ring *r);
 size_t mp_trace_ring_read(struct mp_trace_ring *r, struct mp_trace_event *out, size_t max);
 /* Events writers had to drop because the ring was full. */
 uint64_t mp_trace_ring_dropped(const struct mp_trace_ring *r);
+/* Events reserved but not read yet (published or not). */
+uint64_t mp_trace_ring_pending(const struct mp_trace_ring *r);
+/* Events the ring holds (nevents rounded up to a power of two). */
+size_t mp_trace_ring_capacity(const struct mp_trace_ring *r);
 void mp_trace_ring_free(struct mp_trace_ring *r);
 
 /* Trace this process (and the children it forks from now on) into r, as
@@ -105,3 +108,5 @@ void mp_trace_ring_free(struct mp_trace_ring *r);
  * 0 | -errno. mp_trace_detach() stops it. */
 int mp_trace_attach(struct mp_trace_ring *r);
 void mp_trace_detach(void);
+
+#endif
