@@ -211,7 +211,10 @@ typedef struct mp_queue mp_queue;
 /* A FIFO in shared memory for many producers and consumers across
  * processes; capacity in bytes of items (each item also costs a small
  * header); 0 = 1 MiB. No feeder thread: a process that put items may exit
- * at once and the items stay. */
+ * at once and the items stay. Each item also uses a 4-byte header of the
+ * room: capacity C holds one item of C bytes, or C/12 items of 8 bytes.
+ * A process killed inside a put or get leaves the queue usable (the next
+ * caller repairs it). NULL + EINVAL when capacity is above 1 GiB. */
 mp_queue *mp_queue_new(size_t capacity_bytes);
 /* Copies len bytes in. Blocks while full. 0 | -ETIMEDOUT | -EMSGSIZE (item
  * larger than the capacity) | -EINVAL. */
@@ -221,8 +224,15 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout);
 ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout);
 /* Exact number of items inside now. */
 size_t mp_queue_qsize(mp_queue *q);
+/* True when no item is inside (a snapshot: another process may put next). */
 bool mp_queue_empty(mp_queue *q);
+/* True when not even an empty item fits now. */
 bool mp_queue_full(mp_queue *q);
+/* Length of the item at the head, without taking it (e.g. after -EMSGSIZE).
+ * Its length | -EAGAIN (empty) | -EINVAL. */
+ssize_t mp_queue_next_len(mp_queue *q);
+/* Unmaps the queue in this process. Call it once per process that is done
+ * with it (the creator last); items still inside are dropped. */
 void mp_queue_free(mp_queue *q);
 
 /* -------------------------------------------------------- pool and results */

@@ -53,6 +53,9 @@ struct mp_lock {
 int mp__lock_init(struct mp_lock *l, const char *what);
 void mp__lock_destroy(struct mp_lock *l);
 
+/* ---- the queue's mutex, for tests that kill a holder (queue.c) */
+pthread_mutex_t *mp__queue_mutex(mp_queue *q);
+
 /* ---- object ids unique across a run: (pid << 32) | serial */
 uint64_t mp__obj_id(void);
 

@@ -1,0 +1,279 @@
+/*
+ * pipe.c — left, right = Pipe(duplex): message connections between
+ * processes, as multiprocessing.Pipe.
+ *
+ * Transport: a duplex pipe is an AF_UNIX SOCK_STREAM socketpair, a one-way
+ * pipe is pipe2() (left = read end, right = write end, as Python's
+ * os.pipe()-based Pipe(False)). SEQPACKET would keep boundaries by itself
+ * but caps a message at the socket buffer size; a stream with a frame
+ *
+ *     [uint64 length, native order][length bytes]
+ *
+ * carries a 16 MiB message whole. Both ends are close-on-exec.
+ *
+ * Receiving in two steps keeps a message that does not fit: the 8-byte
+ * header is read into the connection first; when the caller's buffer is too
+ * small we return -EMSGSIZE and keep the header, so the next call (with a
+ * bigger buffer, see mp_conn_pending) reads the payload. The timeout covers
+ * waiting for a message to begin; once its header is in, the rest (which the
+ * sender is writing at that moment) is read to the end.
+ *
+ * SIGPIPE: sockets are written with MSG_NOSIGNAL. A pipe has no such flag,
+ * so a one-way send blocks SIGPIPE in the calling thread around the write and
+ * consumes the SIGPIPE its own failed write raised (unless one was already
+ * pending), then restores the mask: the caller sees -EPIPE, never the signal.
+ */
+#include "mp_private.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define FRAME_HDR sizeof(uint64_t)
+
+struct mp_conn {
+    int fd;
+    bool can_recv;
+    bool can_send;
+    bool is_socket;       /* send with MSG_NOSIGNAL; else mask SIGPIPE */
+    uint64_t id;          /* the pipe's trace id, shared by both ends */
+    unsigned char hdr[FRAME_HDR];
+    size_t hdr_got;       /* header bytes of the next message read so far */
+    bool eof;             /* the peer closed: nothing more will come */
+};
+
+/* ------------------------------------------------------------ creation */
+
+static mp_conn *conn_make(int fd, bool can_recv, bool can_send, bool is_socket, uint64_t id)
+{
+    mp_conn *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->fd = fd;
+    c->can_recv = can_recv;
+    c->can_send = can_send;
+    c->is_socket = is_socket;
+    c->id = id;
+    return c;
+}
+
+int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
+{
+    if (!left || !right) return -EINVAL;
+    *left = *right = NULL;
+    int fds[2];
+    int r = duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)
+                   : pipe2(fds, O_CLOEXEC);
+    if (r < 0) return -errno;
+    uint64_t id = mp__obj_id();
+    /* pipe2: fds[0] reads, fds[1] writes; Python's left end receives. */
+    mp_conn *l = conn_make(fds[0], true, duplex, duplex, id);
+    mp_conn *rt = conn_make(fds[1], duplex, true, duplex, id);
+    if (!l || !rt) goto fail;
+    *left = l;
+    *right = rt;
+    MP__TRACE(MP_EV_PIPE_NEW, id, duplex, 0, duplex ? "duplex" : "one-way");
+    return 0;
+fail:
+    free(rt);
+    free(l);
+    close(fds[1]);
+    close(fds[0]);
+    return -ENOMEM;
+}
+
+/* ------------------------------------------------------------- sending */
+
+/* Writes all of iov, retrying short writes and EINTR. 0 | -errno. */
+static int write_all(mp_conn *c, struct iovec *iov, int iovcnt)
+{
+    while (iovcnt > 0) {
+        ssize_t n;
+        if (c->is_socket) {
+            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
+            n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+        } else {
+            n = writev(c->fd, iov, iovcnt);
+        }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno == ECONNRESET ? -EPIPE : -errno;
+        }
+        size_t done = (size_t)n;
+        while (iovcnt > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            iovcnt--;
+        }
+        if (iovcnt > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
+    }
+    return 0;
+}
+
+static bool sigpipe_pending(void)
+{
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGPIPE) == 1;
+}
+
+/* A pipe write with SIGPIPE held back (see the note at the top). */
+static int write_all_nosigpipe(mp_conn *c, struct iovec *iov, int iovcnt)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    bool was_pending = sigpipe_pending();
+    int r = write_all(c, iov, iovcnt);
+    if (r == -EPIPE && !was_pending) {
+        static const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
+
+int mp_conn_send(mp_conn *c, const void *buf, size_t len)
+{
+    if (!c || (!buf && len)) return -EINVAL;
+    if (!c->can_send) return -EBADF;
+    if (len > (size_t)SSIZE_MAX) return -EMSGSIZE;
+    uint64_t hdr = len;
+    struct iovec iov[2] = {
+        {.iov_base = &hdr, .iov_len = sizeof hdr},
+        {.iov_base = (void *)buf, .iov_len = len},
+    };
+    int r = c->is_socket ? write_all(c, iov, len ? 2 : 1) : write_all_nosigpipe(c, iov, len ? 2 : 1);
+    if (r == 0) MP__TRACE_DATA(MP_EV_PIPE_SEND, c->id, (int64_t)len, 0, buf, len);
+    return r;
+}
+
+/* ----------------------------------------------------------- receiving */
+
+/* Waits until fd is readable (or hung up). 1 ready | 0 deadline passed | -errno */
+static int wait_readable(int fd, const mp__deadline *d)
+{
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int n = poll(&pfd, 1, mp__deadline_poll_ms(d));
+        if (n > 0) return 1;
+        if (n == 0) {
+            if (mp__deadline_passed(d)) return 0;
+            continue; /* poll's ms rounding woke us a little early */
+        }
+        if (errno != EINTR) return -errno;
+    }
+}
+
+/* One read of at most len bytes. >0 bytes | 0 end of stream | -errno */
+static ssize_t read_some(mp_conn *c, void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = c->is_socket ? recv(c->fd, buf, len, 0) : read(c->fd, buf, len);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        /* A peer that closed with our data unread resets the socket. */
+        if (errno == ECONNRESET) return 0;
+        return -errno;
+    }
+}
+
+/* Reads the rest of the header, waiting until the deadline for it.
+ * 0 when complete | -ETIMEDOUT | -EPIPE | -errno */
+static int read_header(mp_conn *c, const mp__deadline *d)
+{
+    while (c->hdr_got < FRAME_HDR) {
+        if (c->eof) return c->hdr_got ? -EBADMSG : -EPIPE;
+        int w = wait_readable(c->fd, d);
+        if (w < 0) return w;
+        if (w == 0) return -ETIMEDOUT;
+        ssize_t n = read_some(c, c->hdr + c->hdr_got, FRAME_HDR - c->hdr_got);
+        if (n < 0) return (int)n;
+        if (n == 0) c->eof = true;
+        c->hdr_got += (size_t)n;
+    }
+    return 0;
+}
+
+static uint64_t header_len(const mp_conn *c)
+{
+    uint64_t len;
+    memcpy(&len, c->hdr, sizeof len);
+    return len;
+}
+
+/* Reads exactly len payload bytes (the sender is writing them now). */
+static int read_payload(mp_conn *c, unsigned char *buf, size_t len)
+{
+    mp__deadline forever = mp__deadline_in(MP_FOREVER);
+    size_t got = 0;
+    while (got < len) {
+        int w = wait_readable(c->fd, &forever);
+        if (w < 0) return w;
+        ssize_t n = read_some(c, buf + got, len - got);
+        if (n < 0) return (int)n;
+        if (n == 0) {
+            c->eof = true;
+            return -EBADMSG; /* the sender died in the middle of a message */
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
+{
+    if (!c || (!buf && cap)) return -EINVAL;
+    if (!c->can_recv) return -EBADF;
+    mp__deadline d = mp__deadline_in(timeout);
+    int r = read_header(c, &d);
+    if (r < 0) return r;
+    uint64_t len = header_len(c);
+    if (len > (uint64_t)SSIZE_MAX) return -EBADMSG; /* not a frame we sent */
+    if (len > cap) return -EMSGSIZE; /* header kept: the message stays next */
+    c->hdr_got = 0;
+    r = read_payload(c, buf, (size_t)len);
+    if (r < 0) return r;
+    MP__TRACE_DATA(MP_EV_PIPE_RECV, c->id, (int64_t)len, 0, buf, (size_t)len);
+    return (ssize_t)len;
+}
+
+int mp_conn_poll(mp_conn *c, double timeout)
+{
+    if (!c) return -EINVAL;
+    if (!c->can_recv) return -EBADF;
+    if (c->hdr_got > 0 || c->eof) return 1;
+    mp__deadline d = mp__deadline_in(timeout);
+    return wait_readable(c->fd, &d);
+}
+
+ssize_t mp_conn_pending(mp_conn *c)
+{
+    if (!c) return -EINVAL;
+    if (c->hdr_got < FRAME_HDR) return -EAGAIN;
+    uint64_t len = header_len(c);
+    return len > (uint64_t)SSIZE_MAX ? -EMSGSIZE : (ssize_t)len;
+}
+
+int mp_conn_fileno(const mp_conn *c)
+{
+    return c ? c->fd : -EINVAL;
+}
+
+void mp_conn_close(mp_conn *c)
+{
+    if (!c) return;
+    close(c->fd);
+    MP__TRACE(MP_EV_PIPE_CLOSE, c->id, 0, 0, NULL);
+    free(c);
+}
