@@ -162,6 +162,12 @@ const struct model_proc *model_proc(const struct model *m, int pid);
 const struct model_lock *model_lock(const struct model *m, uint64_t id);
 const struct model_queue *model_queue(const struct model *m, uint64_t id);
 const struct model_async *model_async(const struct model *m, uint64_t id);
+const struct model_pipe *model_pipe(const struct model *m, uint64_t id);
+const struct model_array *model_array(const struct model *m, uint64_t id);
+const struct model_pool *model_pool(const struct model *m, uint64_t id);
+/* The short number people see for an object: its 1-based index among the
+ * objects of its kind ("lock 2", "queue 1"); 0 when unknown. */
+int model_obj_number(const struct model *m, uint64_t id);
 
 /* Derived facts (pure) used by the dump, the grader and the panels. */
 /* Contended acquisitions as a percentage of all (0 when none). */
@@ -173,6 +179,8 @@ int model_pool_distinct_workers(const struct model *m, const struct model_pool *
 size_t model_proc_tree(const struct model *m, size_t *out, size_t cap);
 /* A short human text for a process state: "running", "waiting on lock 3",
  * "blocked in queue 1 get", "exited 0", "killed by SIGKILL". */
+/* "SIGKILL" (or "signal 77"). */
+void model_signal_name(int sig, char *buf, size_t cap);
 void model_proc_state_text(const struct model *m, const struct model_proc *p, char *buf, size_t cap);
 
 #endif
