@@ -29,6 +29,11 @@ struct lesson_quiz {
     char *explanation;
 };
 
+/* Where a field was found in its file: 1-based, 0 when unknown. */
+struct lesson_pos {
+    int line, column;
+};
+
 struct lesson {
     char *path;              /* the YAML file it came from */
     char *id;                /* "08-queues" */
@@ -50,7 +55,19 @@ struct lesson {
     char *exercise;          /* exercise id "06-queue", may be NULL */
     struct lesson_quiz *quiz;
     size_t nquiz;
+    /* Positions of the fields lint checks against the tree, for its messages. */
+    struct lesson_pos pos_id, pos_order, pos_c, pos_program, pos_exercise;
 };
+
+/* Limits the loader enforces (a lesson is small; anything bigger is a mistake). */
+#define LESSON_MAX_FILE (1024 * 1024)   /* bytes */
+#define LESSON_MAX_DEPTH 32             /* nested collections */
+#define LESSON_MAX_SLIDES 16
+#define LESSON_MAX_BULLETS 64           /* per slide, all levels */
+#define LESSON_MAX_BULLET_LEVEL 4       /* nesting of bullets under bullets */
+#define LESSON_MAX_QUIZ 16
+#define LESSON_MAX_CHOICES 8
+#define LESSON_MAX_LIST 32              /* args, panels, expect */
 
 /* One error, with 1-based line and column (0 when unknown). */
 struct lesson_error {
@@ -58,9 +75,16 @@ struct lesson_error {
     int line, column;
     char field[128];         /* path of the field: "quiz[0].answer" (empty for syntax errors) */
     char message[256];       /* what was expected / libyaml's problem */
+    /* libyaml's context ("while scanning a quoted scalar") and where it
+     * started: for an unclosed quote, line/column above are the end of the
+     * file and these are the opening quote. Empty / 0 when there is none. */
+    char context[128];
+    int context_line, context_column;
 };
 
-/* Formats "file:line:col: field: message" into buf. */
+/* Formats "file:line:col: field: message" into buf; the field part is
+ * left out when empty, ":line:col" when unknown, and a libyaml context is
+ * appended as " (while ... at line:col)". */
 void lesson_error_format(const struct lesson_error *e, char *buf, size_t cap);
 
 /* Load one lesson. 0 | -1 with *err filled (the lesson is left empty). */

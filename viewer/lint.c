@@ -1,5 +1,263 @@
-/* lint.c — placeholder. */
+/*
+ * lint.c — `forklab lint [FILES...]` and `forklab list [--examples]`.
+ *
+ * lint loads every lesson (all of lessons/ under forklab_home() by default),
+ * then checks what the loader cannot see from one file: that the example,
+ * the C source and the exercise it names exist in the tree, that the id
+ * matches the file name, and that ids and orders are unique. It prints every
+ * problem as file:line:col: field: message and exits 1 when there is any.
+ *
+ * list prints the lessons in order as a table; `list --examples` prints
+ * the run section as tab-separated records for lessons/check-examples.sh,
+ * so the script never parses YAML itself:
+ *
+ *     lesson<TAB>ID<TAB>PROGRAM
+ *     arg<TAB>VALUE          (one per argument, in order)
+ *     expect<TAB>REGEX       (one per pattern)
+ */
 #include "commands.h"
+#include "lesson.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
-int cmd_list(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "forklab list: coming\n"); return 1; }
-int cmd_lint(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "forklab lint: coming\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool file_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool file_exists(const char *fmt, ...)
+{
+    char path[PATH_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* True when exercises/ has at least one .c: until the exercises land, a
+ * missing one is only a warning. */
+static bool exercises_present(const char *home)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/exercises", home);
+    DIR *d = opendir(dir);
+    if (!d) return false;
+    bool any = false;
+    struct dirent *e;
+    while (!any && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        any = n > 2 && !strcmp(e->d_name + n - 2, ".c");
+    }
+    closedir(d);
+    return any;
+}
+
+static void report(int *errors, const char *file, struct lesson_pos pos, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void report(int *errors, const char *file, struct lesson_pos pos, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (pos.line > 0)
+        printf("%s:%d:%d: %s: %s\n", file, pos.line, pos.column, field, msg);
+    else
+        printf("%s: %s: %s\n", file, field, msg);
+    if (errors) (*errors)++;
+}
+
+/* "lessons/08-queues.yaml" -> "08-queues" */
+static void stem(const char *path, char *out, size_t cap)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, cap, "%s", base);
+    size_t n = strlen(out);
+    if (n > 5 && !strcmp(out + n - 5, ".yaml")) out[n - 5] = '\0';
+}
+
+/* What one lesson refers to must exist under home. */
+static void check_references(const struct lesson *l, const char *home, bool exercises, int *errors, int *warnings)
+{
+    char name[256];
+    stem(l->path, name, sizeof name);
+    if (strcmp(name, l->id))
+        report(errors, l->path, l->pos_id, "id", "'%s' does not match the file name (%s.yaml)", l->id, name);
+    if (!file_exists("%s/lessons/%s.c", home, l->program))
+        report(errors, l->path, l->pos_program, "run.program", "no example lessons/%s.c", l->program);
+    if (!file_exists("%s/%s", home, l->c_path))
+        report(errors, l->path, l->pos_c, "c", "no such file %s", l->c_path);
+    if (l->exercise && !file_exists("%s/exercises/%s.c", home, l->exercise)) {
+        if (exercises)
+            report(errors, l->path, l->pos_exercise, "exercise", "no exercise exercises/%s.c", l->exercise);
+        else
+            report(warnings, l->path, l->pos_exercise, "exercise",
+                   "warning: no exercise exercises/%s.c (exercises/ has none yet)", l->exercise);
+    }
+}
+
+static void check_unique(const struct lesson *ls, size_t n, int *errors)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(ls[i].id, ls[j].id))
+                report(errors, ls[i].path, ls[i].pos_id, "id", "'%s' is also the id of %s", ls[i].id, ls[j].path);
+            if (ls[i].order == ls[j].order)
+                report(errors, ls[i].path, ls[i].pos_order, "order", "%d is also the order of %s", ls[i].order,
+                       ls[j].path);
+        }
+    }
+}
+
+static int yaml_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".yaml");
+}
+
+/* The files to check: the arguments, or every .yaml file in lessons/. */
+static char **lesson_files(int argc, char **argv, const char *home, size_t *n)
+{
+    if (argc > 0) {
+        char **v = calloc((size_t)argc, sizeof *v);
+        for (int i = 0; v && i < argc; i++) v[i] = strdup(argv[i]);
+        *n = v ? (size_t)argc : 0;
+        return v;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/lessons", home);
+    struct dirent **names;
+    int count = scandir(dir, &names, yaml_file, alphasort);
+    if (count < 0) {
+        fprintf(stderr, "forklab lint: cannot read %s\n", dir);
+        *n = 0;
+        return NULL;
+    }
+    char **v = calloc(count ? (size_t)count : 1, sizeof *v);
+    for (int i = 0; i < count; i++) {
+        if (v) {
+            char path[PATH_MAX + 300];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+            v[i] = strdup(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    *n = v ? (size_t)count : 0;
+    return v;
+}
+
+int cmd_lint(int argc, char **argv)
+{
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("usage: forklab lint [FILES...]   (default: every lessons/*.yaml)\n");
+        return 0;
+    }
+    const char *home = forklab_home();
+    size_t nfiles = 0;
+    char **files = lesson_files(argc, argv, home, &nfiles);
+    if (!files) return 1;
+    if (nfiles == 0) {
+        printf("forklab lint: no lessons found in %s/lessons\n", home);
+        free(files);
+        return 1;
+    }
+    struct lesson *ls = calloc(nfiles, sizeof *ls);
+    if (!ls) return 1;
+    bool exercises = exercises_present(home);
+    int errors = 0, warnings = 0;
+    size_t loaded = 0;
+    for (size_t i = 0; i < nfiles; i++) {
+        struct lesson_error err;
+        if (!files[i] || lesson_load(files[i], &ls[loaded], &err) < 0) {
+            char msg[1024];
+            lesson_error_format(&err, msg, sizeof msg);
+            printf("%s\n", files[i] ? msg : "out of memory");
+            errors++;
+            continue;
+        }
+        check_references(&ls[loaded], home, exercises, &errors, &warnings);
+        loaded++;
+    }
+    check_unique(ls, loaded, &errors);
+    if (errors)
+        printf("%d error%s in %zu lesson%s\n", errors, errors == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+    else
+        printf("%zu lessons OK%s\n", nfiles, warnings ? " (with warnings)" : "");
+    lessons_free(ls, loaded);
+    for (size_t i = 0; i < nfiles; i++) free(files[i]);
+    free(files);
+    return errors ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------- list */
+
+static void print_examples(const struct lesson *ls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        printf("lesson\t%s\t%s\n", ls[i].id, ls[i].program);
+        for (size_t a = 0; a < ls[i].nargs; a++) printf("arg\t%s\n", ls[i].args[a]);
+        for (size_t e = 0; e < ls[i].nexpect; e++) printf("expect\t%s\n", ls[i].expect[e]);
+    }
+}
+
+static int width(const struct lesson *ls, size_t n, const char *head, size_t off)
+{
+    size_t w = strlen(head);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = *(char *const *)((const char *)&ls[i] + off);
+        size_t len = s ? strlen(s) : 1;
+        if (len > w) w = len;
+    }
+    return (int)w;
+}
+
+static void print_table(const struct lesson *ls, size_t n)
+{
+    int wid = width(ls, n, "ID", offsetof(struct lesson, id));
+    int wti = width(ls, n, "TITLE", offsetof(struct lesson, title));
+    int wex = width(ls, n, "EXAMPLE", offsetof(struct lesson, program));
+    printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLE", "EXERCISE");
+    for (size_t i = 0; i < n; i++)
+        printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, ls[i].id, wti, ls[i].title, wex, ls[i].program,
+               ls[i].exercise ? ls[i].exercise : "-");
+}
+
+int cmd_list(int argc, char **argv)
+{
+    bool examples = false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--examples")) {
+            examples = true;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: forklab list [--examples]\n");
+            return 0;
+        } else {
+            fprintf(stderr, "forklab list: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/lessons", forklab_home());
+    struct lesson *ls;
+    size_t n, nerr;
+    int rc = lessons_load_dir(dir, &ls, &n, &nerr);
+    if (rc < 0) {
+        fprintf(stderr, "forklab list: cannot read %s\n", dir);
+        return 1;
+    }
+    if (examples)
+        print_examples(ls, n);
+    else
+        print_table(ls, n);
+    lessons_free(ls, n);
+    if (nerr) fprintf(stderr, "forklab list: %zu lesson file%s failed to load (run forklab lint)\n", nerr,
+                      nerr == 1 ? "" : "s");
+    return nerr ? 1 : 0;
+}
