@@ -1,0 +1,672 @@
+/* test_pool.c — Pool: apply, map, async results, lifecycle, and a pool
+ * that never hangs when a worker dies. */
+#include "testutil.h"
+
+#include <mp.h>
+#include <mp_trace.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* ---- memory the test and its workers share (mapped before the pool) */
+
+struct board {
+    _Atomic int started;      /* tasks that began */
+    _Atomic int finished;     /* tasks that ended normally */
+    _Atomic pid_t victim;     /* pid of the worker running the task to kill */
+    _Atomic int inits;        /* initializer runs */
+    pid_t init_pids[16];
+    double killed_at;         /* tu_now() when the killer sent SIGKILL */
+};
+
+static struct board *board;
+
+static void board_new(void)
+{
+    board = mmap(NULL, sizeof *board, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert(board != MAP_FAILED);
+    memset(board, 0, sizeof *board);
+}
+
+static void board_free(void)
+{
+    munmap(board, sizeof *board);
+}
+
+/* ---- tasks */
+
+static void sqr(const void *in, void *out)
+{
+    int x = *(const int *)in;
+    *(int *)out = x * x;
+}
+
+static void times3_plus1(const void *in, void *out)
+{
+    *(long *)out = *(const long *)in * 3 + 1;
+}
+
+struct pair {
+    int a, b;
+};
+
+static void pair_pow_sum(const void *in, void *out)
+{
+    const struct pair *p = in;
+    *(long *)out = (long)p->a * p->a + p->b; /* starmap(lambda a, b: a*a + b) */
+}
+
+static void sleep_2s_then_sqr(const void *in, void *out)
+{
+    usleep(2000000);
+    sqr(in, out);
+}
+
+static void slow_sqr(const void *in, void *out)
+{
+    usleep(30000);
+    sqr(in, out);
+}
+
+static void record_pid(const void *in, void *out)
+{
+    (void)in;
+    usleep(1000);
+    *(pid_t *)out = getpid();
+}
+
+static void count_and_sqr(const void *in, void *out)
+{
+    atomic_fetch_add(&board->started, 1);
+    sqr(in, out);
+    atomic_fetch_add(&board->finished, 1);
+}
+
+/* Announces its worker, then sleeps long enough to be killed. */
+static void be_victim(const void *in, void *out)
+{
+    (void)in;
+    *(int *)out = 1;
+    atomic_store(&board->victim, getpid());
+    for (int i = 0; i < 200; i++) usleep(50000);
+}
+
+static void segfault(const void *in, void *out)
+{
+    (void)in, (void)out;
+    raise(SIGSEGV);
+}
+
+static void do_abort(const void *in, void *out)
+{
+    (void)in, (void)out;
+    abort();
+}
+
+/* Segfaults on item 3 only: a map whose one chunk dies. */
+static void segv_on_3(const void *in, void *out)
+{
+    if (*(const int *)in == 3) raise(SIGSEGV);
+    count_and_sqr(in, out);
+}
+
+static void spin_forever(const void *in, void *out)
+{
+    (void)in, (void)out;
+    atomic_store(&board->started, 1);
+    for (volatile unsigned long i = 0;; i++) {
+    }
+}
+
+/* ---- helpers */
+
+static int distinct_pids(const pid_t *pids, int n)
+{
+    int d = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++) seen |= pids[j] == pids[i];
+        d += !seen && pids[i] > 0;
+    }
+    return d;
+}
+
+static void wait_for_victim(void)
+{
+    double t0 = tu_now();
+    while (!atomic_load(&board->victim) && tu_now() - t0 < 5) usleep(1000);
+    cr_assert_gt(atomic_load(&board->victim), 0, "the victim task never started");
+}
+
+/* ---- basics */
+
+Test(pool, apply_squares, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int x = 5, y = 0;
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
+    cr_assert_eq(y, 25);
+    x = 12;
+    mp_async *r = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_async_get(r, &y, 5.0), 0);
+    cr_assert_eq(y, 144);
+    cr_assert(mp_async_successful(r));
+    cr_assert_eq(mp_async_error(r), 0);
+    cr_assert_eq(mp_async_exitcode(r), MP_EXIT_NONE);
+    y = 0;
+    cr_assert_eq(mp_async_get(r, &y, 0), 0, "a result can be fetched twice");
+    cr_assert_eq(y, 144);
+    mp_async_free(r);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, workers_are_visible, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(3);
+    cr_assert_not_null(p);
+    pid_t pids[8] = {0};
+    cr_assert_eq(mp_pool_worker_pids(p, pids, 8), 3);
+    cr_assert_eq(distinct_pids(pids, 3), 3);
+    for (int i = 0; i < 3; i++) cr_assert_eq(kill(pids[i], 0), 0, "worker %d is alive", (int)pids[i]);
+    cr_assert_eq(mp_pool_worker_pids(p, NULL, 0), 3);
+    mp_pool_free(p);
+    for (int i = 0; i < 3; i++) cr_assert_eq(kill(pids[i], 0), -1, "worker reaped after free");
+    tu_assert_no_children();
+
+    p = mp_pool_new(0);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_pool_worker_pids(p, NULL, 0), mp_cpu_count());
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, map_in_order, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int in[10], out[10];
+    for (int i = 0; i < 10; i++) in[i] = i, out[i] = -1;
+    cr_assert_eq(mp_pool_map(p, sqr, in, 10, sizeof(int), out, sizeof(int)), 0);
+    for (int i = 0; i < 10; i++) cr_assert_eq(out[i], i * i, "out[%d] = %d", i, out[i]);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, map_of_nothing, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_pool_map(p, sqr, NULL, 0, sizeof(int), NULL, sizeof(int)), 0);
+    mp_async *r = mp_pool_map_async(p, sqr, NULL, 0, sizeof(int), sizeof(int));
+    cr_assert_not_null(r);
+    cr_assert(mp_async_ready(r));
+    cr_assert_eq(mp_async_get(r, NULL, 0), 0);
+    mp_async_free(r);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+static void check_big_map(mp_pool *p, size_t chunksize)
+{
+    enum { N = 100000 };
+    long *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
+    cr_assert(in && out);
+    unsigned seed = tu_seed();
+    for (size_t i = 0; i < N; i++) in[i] = (long)(rand_r(&seed) % 1000000), out[i] = -1;
+    int r = chunksize ? mp_pool_map_chunked(p, times3_plus1, in, N, sizeof *in, out, sizeof *out, chunksize)
+                      : mp_pool_map(p, times3_plus1, in, N, sizeof *in, out, sizeof *out);
+    cr_assert_eq(r, 0, "chunksize %zu: %s", chunksize, mp_strerror(r));
+    for (size_t i = 0; i < N; i++)
+        cr_assert_eq(out[i], in[i] * 3 + 1, "chunksize %zu: out[%zu] = %ld for %ld", chunksize, i, out[i],
+                     in[i]);
+    free(in);
+    free(out);
+}
+
+Test(pool, map_100000_items, .timeout = 60)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    check_big_map(p, 0);
+    check_big_map(p, 1);
+    check_big_map(p, 7);
+    check_big_map(p, 100000);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, map_async_in_order, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int in[50], out[50];
+    for (int i = 0; i < 50; i++) in[i] = 50 - i;
+    mp_async *r = mp_pool_map_async_chunked(p, sqr, in, 50, sizeof(int), sizeof(int), 3);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_async_get(r, out, 5.0), 0);
+    for (int i = 0; i < 50; i++) cr_assert_eq(out[i], (50 - i) * (50 - i));
+    mp_async_free(r);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, starmap_over_struct_records, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    struct pair in[20];
+    long out[20];
+    for (int i = 0; i < 20; i++) in[i] = (struct pair){.a = i, .b = 100 - i};
+    cr_assert_eq(mp_pool_map(p, pair_pow_sum, in, 20, sizeof in[0], out, sizeof out[0]), 0);
+    for (int i = 0; i < 20; i++) cr_assert_eq(out[i], (long)i * i + 100 - i, "starmap item %d", i);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+/* ---- async results */
+
+Test(pool, get_timeout_then_success, .timeout = 15)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int x = 7, y = 0;
+    mp_async *r = mp_pool_apply_async(p, sleep_2s_then_sqr, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    cr_assert_not(mp_async_successful(r), "not successful before ready");
+    cr_assert_eq(mp_async_error(r), -EAGAIN);
+    double t0 = tu_now();
+    cr_assert_eq(mp_async_get(r, &y, 0.1), -ETIMEDOUT);
+    double dt = tu_now() - t0;
+    cr_assert(dt >= 0.05 && dt < 2.0, "get(timeout=0.1) took %.3f s", dt);
+    cr_assert_eq(mp_async_wait(r, 0.05), -ETIMEDOUT);
+    cr_assert_not(mp_async_ready(r));
+    cr_assert_eq(mp_async_get(r, &y, MP_FOREVER), 0);
+    cr_assert_eq(y, 49);
+    cr_assert(mp_async_successful(r));
+    mp_async_free(r);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, ready_polling_ends_true, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int in[6] = {1, 2, 3, 4, 5, 6}, out[6];
+    mp_async *r = mp_pool_map_async_chunked(p, slow_sqr, in, 6, sizeof(int), sizeof(int), 1);
+    cr_assert_not_null(r);
+    int polls = 0;
+    while (!mp_async_ready(r)) {
+        polls++;
+        usleep(10000);
+    }
+    cr_assert_gt(polls, 0, "the readiness loop polled");
+    cr_assert(mp_async_ready(r), "stays ready");
+    cr_assert_eq(mp_async_wait(r, 0), 0);
+    cr_assert_eq(mp_async_get(r, out, 0), 0, "a ready result needs no wait");
+    for (int i = 0; i < 6; i++) cr_assert_eq(out[i], in[i] * in[i]);
+    mp_async_free(r);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, tasks_spread_over_workers, .timeout = 15)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    pid_t workers[2];
+    cr_assert_eq(mp_pool_worker_pids(p, workers, 2), 2);
+    enum { N = 40 };
+    pid_t out[N] = {0};
+    cr_assert_eq(mp_pool_map_chunked(p, record_pid, NULL, N, 0, out, sizeof out[0], 1), 0);
+    cr_assert_geq(distinct_pids(out, N), 2, "tasks ran in at least 2 workers");
+    for (int i = 0; i < N; i++)
+        cr_assert(out[i] == workers[0] || out[i] == workers[1], "task %d ran in pid %d, not a worker", i,
+                  (int)out[i]);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, free_result_while_task_runs, .timeout = 10)
+{
+    mp_pool *p = mp_pool_new(1);
+    cr_assert_not_null(p);
+    int x = 3, y = 0;
+    mp_async *r = mp_pool_apply_async(p, slow_sqr, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    mp_async_free(r); /* the task still runs in the worker */
+    x = 9;
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
+    cr_assert_eq(y, 81);
+    /* Many more results than job slots, freed unfetched: slots come back. */
+    for (int i = 0; i < 3000; i++) {
+        mp_async *a = mp_pool_apply_async(p, sqr, &i, sizeof i, sizeof y);
+        cr_assert_not_null(a, "submission %d", i);
+        mp_async_free(a);
+    }
+    x = 11;
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
+    cr_assert_eq(y, 121);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+Test(pool, many_outstanding_results, .timeout = 20)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    enum { N = 5000 }; /* more than the pool has job slots */
+    mp_async **rs = calloc(N, sizeof *rs);
+    cr_assert_not_null(rs);
+    for (int i = 0; i < N; i++) {
+        rs[i] = mp_pool_apply_async(p, sqr, &i, sizeof i, sizeof(int));
+        cr_assert_not_null(rs[i], "submission %d", i);
+    }
+    for (int i = 0; i < N; i++) {
+        int y = -1;
+        cr_assert_eq(mp_async_get(rs[i], &y, 10.0), 0);
+        cr_assert_eq(y, i * i, "result %d", i);
+        mp_async_free(rs[i]);
+    }
+    free(rs);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+/* ---- workers that die */
+
+static void check_task_death(mp_task f, int expect_code)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    pid_t before[2];
+    cr_assert_eq(mp_pool_worker_pids(p, before, 2), 2);
+    int x = 1, y;
+    mp_async *dying = mp_pool_apply_async(p, f, &x, sizeof x, sizeof y);
+    cr_assert_not_null(dying);
+    mp_async *others[10];
+    for (int i = 0; i < 10; i++) {
+        others[i] = mp_pool_apply_async(p, count_and_sqr, &i, sizeof i, sizeof y);
+        cr_assert_not_null(others[i]);
+    }
+    if (f == be_victim) {
+        wait_for_victim();
+        cr_assert_eq(kill(atomic_load(&board->victim), SIGKILL), 0);
+    }
+    cr_assert_eq(mp_async_get(dying, &y, 10.0), -ECHILD);
+    cr_assert_eq(mp_async_error(dying), -ECHILD);
+    cr_assert_not(mp_async_successful(dying));
+    cr_assert_eq(mp_async_exitcode(dying), expect_code, "exit code %d, expected %d",
+                 mp_async_exitcode(dying), expect_code);
+    for (int i = 0; i < 10; i++) {
+        y = -1;
+        cr_assert_eq(mp_async_get(others[i], &y, 10.0), 0, "task %d after the death", i);
+        cr_assert_eq(y, i * i);
+        cr_assert_eq(mp_async_exitcode(others[i]), MP_EXIT_NONE);
+        mp_async_free(others[i]);
+    }
+    mp_async_free(dying);
+    /* Still usable, with a replacement worker. */
+    x = 6;
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
+    cr_assert_eq(y, 36);
+    pid_t after[2];
+    cr_assert_eq(mp_pool_worker_pids(p, after, 2), 2);
+    cr_assert(after[0] > 0 && after[1] > 0, "both worker slots are filled");
+    cr_assert(after[0] != before[0] || after[1] != before[1], "the dead worker was replaced");
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+Test(pool, worker_killed_mid_task, .timeout = 30)
+{
+    check_task_death(be_victim, -SIGKILL);
+}
+
+Test(pool, task_segfaults, .timeout = 30)
+{
+    check_task_death(segfault, -SIGSEGV);
+}
+
+Test(pool, task_aborts, .timeout = 30)
+{
+    check_task_death(do_abort, -SIGABRT);
+}
+
+/* A helper process kills the victim while the test blocks in get(). */
+static int killer(void *arg)
+{
+    (void)arg;
+    double t0 = tu_now();
+    while (!atomic_load(&board->victim) && tu_now() - t0 < 5) usleep(1000);
+    usleep(200000); /* let the parent block in get() */
+    board->killed_at = tu_now();
+    kill(atomic_load(&board->victim), SIGKILL);
+    return 0;
+}
+
+Test(pool, kill_wakes_a_blocked_get, .timeout = 30)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int x = 0, y;
+    mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    mp_process *k = mp_process_new(killer, NULL);
+    cr_assert_eq(mp_process_start(k), 0);
+    cr_assert_eq(mp_async_get(r, &y, MP_FOREVER), -ECHILD);
+    double woke = tu_now();
+    cr_assert_gt(board->killed_at, 0.0, "the killer ran");
+    cr_assert_lt(woke - board->killed_at, 1.0, "get returned %.3f s after the kill", woke - board->killed_at);
+    cr_assert_eq(mp_async_exitcode(r), -SIGKILL);
+    mp_async_free(r);
+    cr_assert_eq(mp_process_join(k, 5.0), 0);
+    mp_process_free(k);
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+Test(pool, map_with_a_dying_chunk, .timeout = 30)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int in[8], out[8];
+    for (int i = 0; i < 8; i++) in[i] = i;
+    mp_async *r = mp_pool_map_async_chunked(p, segv_on_3, in, 8, sizeof(int), sizeof(int), 1);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_async_get(r, out, 10.0), -ECHILD);
+    cr_assert_eq(mp_async_exitcode(r), -SIGSEGV);
+    cr_assert_eq(atomic_load(&board->finished), 7, "the 7 other chunks completed");
+    mp_async_free(r);
+    /* Blocking map with the same failure, then a map that works. */
+    cr_assert_eq(mp_pool_map_chunked(p, segv_on_3, in, 8, sizeof(int), out, sizeof(int), 2), -ECHILD);
+    cr_assert_eq(mp_pool_map(p, sqr, in, 8, sizeof(int), out, sizeof(int)), 0);
+    for (int i = 0; i < 8; i++) cr_assert_eq(out[i], i * i);
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+/* ---- lifecycle */
+
+Test(pool, terminate_stops_an_endless_task, .timeout = 15)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int x = 0, y;
+    mp_async *r = mp_pool_apply_async(p, spin_forever, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    double t0 = tu_now();
+    while (!atomic_load(&board->started) && tu_now() - t0 < 5) usleep(1000);
+    cr_assert(atomic_load(&board->started), "the endless task started");
+    pid_t pids[2];
+    mp_pool_worker_pids(p, pids, 2);
+    t0 = tu_now();
+    cr_assert_eq(mp_pool_terminate(p), 0);
+    double dt = tu_now() - t0;
+    cr_assert_lt(dt, 2.0, "terminate took %.3f s", dt);
+    tu_assert_no_children();
+    cr_assert_eq(mp_async_get(r, &y, 1.0), -ESHUTDOWN, "a task cut by terminate fails");
+    cr_assert(mp_async_ready(r));
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), -EINVAL, "no work after terminate");
+    cr_assert_eq(mp_pool_join(p), 0, "join after terminate");
+    mp_async_free(r);
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+Test(pool, close_and_join, .timeout = 15)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_pool_join(p), -EINVAL, "join before close");
+    int x = 4, y = 0;
+    mp_async *r[5];
+    for (int i = 0; i < 5; i++) {
+        r[i] = mp_pool_apply_async(p, slow_sqr, &i, sizeof i, sizeof y);
+        cr_assert_not_null(r[i]);
+    }
+    cr_assert_eq(mp_pool_close(p), 0);
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), -EINVAL, "apply after close");
+    int in[2] = {1, 2}, out[2];
+    cr_assert_eq(mp_pool_map(p, sqr, in, 2, sizeof(int), out, sizeof(int)), -EINVAL, "map after close");
+    errno = 0;
+    cr_assert_null(mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(mp_pool_map_async(p, sqr, in, 2, sizeof(int), sizeof(int)));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_eq(mp_pool_join(p), 0);
+    tu_assert_no_children(); /* join reaped every worker */
+    for (int i = 0; i < 5; i++) {
+        cr_assert(mp_async_ready(r[i]), "queued task %d ran before join returned", i);
+        cr_assert_eq(mp_async_get(r[i], &y, 0), 0);
+        cr_assert_eq(y, i * i);
+        mp_async_free(r[i]);
+    }
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+static int init_value; /* set in each worker by the initializer */
+
+static void init_worker(void *arg)
+{
+    init_value = *(int *)arg;
+    int k = atomic_fetch_add(&board->inits, 1);
+    if (k < 16) board->init_pids[k] = getpid();
+}
+
+static void read_init_value(const void *in, void *out)
+{
+    (void)in;
+    usleep(1000);
+    *(int *)out = init_value;
+}
+
+Test(pool, initializer_runs_once_per_worker, .timeout = 15)
+{
+    board_new();
+    int magic = 4242;
+    mp_pool_opts o = {.nworkers = 3, .initializer = init_worker, .initarg = &magic};
+    mp_pool *p = mp_pool_new_ex(&o);
+    cr_assert_not_null(p);
+    int out[30];
+    cr_assert_eq(mp_pool_map_chunked(p, read_init_value, NULL, 30, 0, out, sizeof out[0], 1), 0);
+    for (int i = 0; i < 30; i++) cr_assert_eq(out[i], magic, "task %d saw the initializer's state", i);
+    cr_assert_eq(init_value, 0, "the initializer ran in the workers, not here");
+    cr_assert_eq(mp_pool_close(p), 0);
+    cr_assert_eq(mp_pool_join(p), 0);
+    cr_assert_eq(atomic_load(&board->inits), 3, "initializer ran %d times", atomic_load(&board->inits));
+    cr_assert_eq(distinct_pids(board->init_pids, 3), 3);
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+static void own_pid(const void *in, void *out)
+{
+    (void)in;
+    *(pid_t *)out = getpid();
+}
+
+Test(pool, maxtasksperchild_replaces_workers, .timeout = 15)
+{
+    mp_pool_opts o = {.nworkers = 2, .maxtasksperchild = 1};
+    mp_pool *p = mp_pool_new_ex(&o);
+    cr_assert_not_null(p);
+    pid_t first[2];
+    cr_assert_eq(mp_pool_worker_pids(p, first, 2), 2);
+    enum { N = 6 };
+    pid_t ran[N];
+    for (int i = 0; i < N; i++) cr_assert_eq(mp_pool_apply(p, own_pid, NULL, 0, &ran[i], sizeof ran[i]), 0);
+    cr_assert_eq(distinct_pids(ran, N), N, "each task ran in a fresh worker");
+    pid_t now[2];
+    cr_assert_eq(mp_pool_worker_pids(p, now, 2), 2);
+    cr_assert(now[0] != first[0] && now[1] != first[1], "the first workers were replaced");
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+/* ---- bad input */
+
+Test(pool, bad_arguments, .timeout = 10)
+{
+    errno = 0;
+    cr_assert_null(mp_pool_new(-1));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(mp_pool_new_ex(NULL));
+    cr_assert_eq(errno, EINVAL);
+    mp_pool_opts bad = {.nworkers = 1, .maxtasksperchild = -1};
+    cr_assert_null(mp_pool_new_ex(&bad));
+
+    int x = 2, y;
+    cr_assert_eq(mp_pool_apply(NULL, sqr, &x, sizeof x, &y, sizeof y), -EINVAL);
+    cr_assert_null(mp_pool_apply_async(NULL, sqr, &x, sizeof x, sizeof y));
+    cr_assert_eq(mp_pool_map(NULL, sqr, &x, 1, sizeof x, &y, sizeof y), -EINVAL);
+    cr_assert_null(mp_pool_map_async(NULL, sqr, &x, 1, sizeof x, sizeof y));
+    cr_assert_eq(mp_pool_worker_pids(NULL, NULL, 0), -EINVAL);
+    cr_assert_eq(mp_pool_close(NULL), -EINVAL);
+    cr_assert_eq(mp_pool_join(NULL), -EINVAL);
+    cr_assert_eq(mp_pool_terminate(NULL), -EINVAL);
+    mp_pool_free(NULL);
+    cr_assert_not(mp_async_ready(NULL));
+    cr_assert_eq(mp_async_wait(NULL, 0), -EINVAL);
+    cr_assert_eq(mp_async_get(NULL, &y, 0), -EINVAL);
+    cr_assert_not(mp_async_successful(NULL));
+    cr_assert_eq(mp_async_error(NULL), -EINVAL);
+    cr_assert_eq(mp_async_exitcode(NULL), MP_EXIT_NONE);
+    mp_async_free(NULL);
+
+    mp_pool *p = mp_pool_new(1);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_pool_apply(p, NULL, &x, sizeof x, &y, sizeof y), -EINVAL, "NULL task");
+    cr_assert_eq(mp_pool_apply(p, sqr, NULL, sizeof x, &y, sizeof y), -EINVAL, "NULL input");
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, NULL, sizeof y), -EINVAL, "NULL output");
+    cr_assert_eq(mp_pool_map_chunked(p, sqr, &x, 1, sizeof x, &y, sizeof y, 0), -EINVAL, "chunksize 0");
+    cr_assert_eq(mp_pool_map(p, sqr, &x, (size_t)-1, 1 << 20, &y, sizeof y), -EINVAL, "size overflow");
+    cr_assert_eq(mp_pool_worker_pids(p, NULL, 2), -EINVAL);
+    cr_assert_eq(mp_pool_worker_pids(p, &y, -1), -EINVAL);
+    mp_async *r = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_async_get(r, NULL, 5.0), -EINVAL, "NULL output buffer");
+    cr_assert_eq(mp_async_get(r, &y, 5.0), 0);
+    cr_assert_eq(y, 4);
+    mp_async_free(r);
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0, "the pool still works");
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
