@@ -354,9 +354,16 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
     return -ETIMEDOUT;
 }
 
+/* Under the mutex, so a count left behind by a process killed mid-put is
+ * repaired before it is reported. */
 size_t mp_queue_qsize(mp_queue *q)
 {
-    return q ? (size_t)load_u64(&q->count) : 0;
+    if (!q) return 0;
+    struct lazy_deadline ld = {.timeout = MP_FOREVER};
+    if (queue_lock(q, &ld)) return (size_t)load_u64(&q->count);
+    size_t n = (size_t)q->count;
+    queue_unlock(q);
+    return n;
 }
 
 bool mp_queue_empty(mp_queue *q)
