@@ -1,1 +1,28 @@
 # exercises/exercises.mk — graded exercises.
+#
+# exercises/NN-topic.c (stubs the learner completes) and solutions/NN-topic.c
+# share the entry points of exercises/exercise.h; tests/exercises/test_NN-topic.c
+# grades either. The driver is tests/exercises/grade.sh:
+#
+#   make grade               grade every exercise (table, BUILD/grade/results.json, junit.xml)
+#   make grade EX=06         grade one
+#   make grade SOLUTIONS=1   grade the reference solutions
+#   make grade STRICT=1      exit 1 unless everything passed
+#
+# test-grade (a `make test` step) proves the graders can fail: every solution
+# scores full marks, every untouched stub scores zero on every test, a
+# solution that fakes its output fails, and an endless loop is a TIMEOUT
+# that leaves nothing running.
+
+EX_SRCS := $(wildcard exercises/[0-9]*.c)
+GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/model.o
+
+.PHONY: grade test-grade
+grade: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory $(GRADE_DEPS)
+	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/grade.sh $(if $(SOLUTIONS),--solutions) $(if $(STRICT),--strict) $(EX)
+
+test-grade: $(GRADE_DEPS)
+	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/test-grade.sh
+
+TEST_STEPS += test-grade

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# grade.sh [--solutions] [--dir DIR] [--out DIR] [--quiet] [--strict] [EX...]
+#
+# Builds each exercise against its grader (tests/exercises/test_ID.c) and
+# runs it; prints a table (exercise, result, points, the failing check and
+# a hint) and the total; writes OUT/results.json, OUT/junit.xml and one
+# OUT/ID.result (key=value lines, read by forklab's grade.c).
+#
+#   --solutions  grade solutions/ instead of exercises/ (OUT: BUILD/grade/solutions)
+#   --dir DIR    take the exercise files from DIR (e.g. a deliberately broken copy)
+#   --out DIR    where results go (default BUILD/grade)
+#   --quiet      no table (the result files only)
+#   --strict     exit 1 unless every graded exercise passed
+#   EX           "06", "6", "06-queue-workers" or "queue-workers"; default all
+#
+# A build error in one exercise does not stop the others. Each suite runs
+# under `timeout -s KILL` in its own process group; anything left in that
+# group afterwards is killed. Environment: BUILD, CC, FORKLAB_SEED (pins the
+# random inputs), FORKLAB_GRADE_TIMEOUT (seconds per call), GRADE_SUITE_LIMIT.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+build=${BUILD:-build}
+cc=${CC:-cc}
+mode=exercises src_dir=exercises out="" quiet=0 strict=0
+want=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --solutions) mode=solutions; src_dir=solutions ;;
+    --dir) src_dir=$2; shift ;;
+    --out) out=$2; shift ;;
+    --quiet) quiet=1 ;;
+    --strict) strict=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) want+=("$1") ;;
+  esac
+  shift
+done
+[ -z "$out" ] && { [ $mode = solutions ] && out=$build/grade/solutions || out=$build/grade; }
+mkdir -p "$out/bin" "$out/logs"
+suite_limit=${GRADE_SUITE_LIMIT:-180}
+points_per=10
+
+cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer -Itests/lib -Itests/exercises)
+libs=("$build/libmp.a" -lcriterion -lcrypto -lpthread -lm)
+model_obj=$build/viewer/model.o
+for need in "$build/libmp.a" "$model_obj"; do
+  if [ ! -f "$need" ]; then echo "grade: $need is missing: run make first" >&2; exit 2; fi
+done
+
+# ---- which exercises
+all=()
+for t in tests/exercises/test_[0-9]*.c; do n=${t##*/test_}; all+=("${n%.c}"); done
+ids=()
+if [ ${#want[@]} -eq 0 ]; then ids=("${all[@]}"); else
+  for w in "${want[@]}"; do
+    found=""
+    for id in "${all[@]}"; do
+      num=${id%%-*}; name=${id#*-}
+      if [ "$w" = "$id" ] || [ "$w" = "$num" ] || [ "$w" = "$name" ] || { [[ $w =~ ^[0-9]+$ ]] && [ $((10#$w)) -eq $((10#$num)) ]; }; then found=$id; fi
+    done
+    if [ -z "$found" ]; then echo "grade: no exercise '$w' (have: ${all[*]})" >&2; exit 2; fi
+    ids+=("$found")
+  done
+fi
+
+# ---- helpers
+hint_for() { # ID TESTNAME: the test's own hint, else the exercise's
+  local h
+  h=$(awk -F'\t' -v k="$1 $2" '$1 == k { print $2; exit }' exercises/hints.txt 2>/dev/null)
+  [ -z "$h" ] && h=$(awk -F'\t' -v k="$1" '$1 == k { print $2; exit }' exercises/hints.txt 2>/dev/null)
+  printf '%s' "$h"
+}
+json_str() { # a JSON string literal
+  local s=$1
+  s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\t'/ }; s=${s//$'\n'/ }; s=${s//$'\r'/}
+  printf '"%s"' "$s"
+}
+xml_esc() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; printf '%s' "$s"; }
+
+# Criterion's JSON report → lines "NAME<TAB>STATUS<TAB>FIRST MESSAGE", sorted by name.
+parse_report() {
+  awk '
+    /"tests": \[/ { intests = 1 }
+    intests && /"name": / { sub(/.*"name": "/, ""); sub(/",?[ \t]*$/, ""); name = $0; status = ""; msg = ""; inmsg = 0; next }
+    intests && /"status": / { s = $0; sub(/.*"status": "/, "", s); sub(/".*/, "", s); status = s; next }
+    intests && /"messages": \[/ {
+      line = $0; sub(/.*"messages": \[/, "", line)
+      if (line ~ /^ *"/) { sub(/^ *"/, "", line); sub(/"[ \t]*\],?[ \t]*$/, "", line); msg = line; print_it(); next }
+      inmsg = 1; next
+    }
+    inmsg && /^[ \t]*"/ { if (msg == "") { line = $0; sub(/^[ \t]*"/, "", line); sub(/",?[ \t]*$/, "", line); msg = line } next }
+    inmsg && /\]/ { inmsg = 0; print_it(); next }
+    intests && /^[ \t]*}/ && name != "" && !inmsg { if (!printed[name]) print_it() }
+    function print_it() { if (name == "" || printed[name]) return; sub(/^[^ :]*:[0-9]+: /, "", msg); printed[name] = 1; printf "%s\t%s\t%s\n", name, status, msg }
+  ' "$1" | sort
+}
+
+results_json=()
+junit_suites=()
+total=0 total_max=0 npass=0
+table=()
+
+grade_one() {
+  local id=$1 src="$src_dir/$1.c" bin="$out/bin/test_$1" log="$out/logs/$1.log"
+  local status="" check="" hint="" tested=0 passed=0 points=0 failing_test=""
+  local json="$out/logs/$1.json" xml="$out/logs/$1.xml"
+  rm -f "$json" "$xml" "$bin"
+  : >"$log"
+  if [ ! -f "$src" ]; then
+    status="BUILD ERROR"; check="$src: no such file"
+  elif ! "$cc" "${cflags[@]}" -c "$src" -o "$out/bin/$1.o" >>"$log" 2>&1; then
+    status="BUILD ERROR"
+    check=$(grep -m1 -E 'error:|Error' "$log"); check=${check:-$(head -n1 "$log")}
+  elif ! "$cc" "${cflags[@]}" -c "tests/exercises/test_$1.c" -o "$out/bin/test_$1.o" >>"$log" 2>&1 ||
+       ! "$cc" "${cflags[@]}" -c tests/exercises/harness.c -o "$out/bin/harness.o" >>"$log" 2>&1; then
+    status="ERROR"; check="the grader itself does not build: $(grep -m1 'error:' "$log")"
+  elif ! "$cc" "${cflags[@]}" -o "$bin" "$out/bin/test_$1.o" "$out/bin/harness.o" "$out/bin/$1.o" \
+         "$model_obj" "${libs[@]}" >>"$log" 2>&1; then
+    status="BUILD ERROR"
+    check=$(grep -m1 -E 'error:|undefined reference' "$log"); check=${check:-$(head -n1 "$log")}
+  fi
+  if [ -z "$status" ]; then
+    # Own process group (timeout makes one); killed whole on expiry.
+    timeout -s KILL "$suite_limit" "$bin" --jobs 2 --json="$json" --xml="$xml" >>"$log" 2>&1 &
+    local pid=$! rc
+    wait $pid; rc=$?
+    pkill -KILL -g $pid 2>/dev/null
+    local syn
+    syn=$(grep -a 'Synthesis:' "$log" | tail -1)
+    tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); tested=${tested:-0}
+    passed=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); passed=${passed:-0}
+    local report="" line t s m first_fail="" first_timeout="" first_crash=""
+    [ -s "$json" ] && report=$(parse_report "$json")
+    while IFS=$'\t' read -r t s m; do
+      [ -z "$t" ] && continue
+      [ "$s" = PASSED ] && continue
+      line="$t"$'\t'"$m"
+      [ -z "$first_fail" ] && first_fail=$line
+      case $m in
+        TIMEOUT:*|"The test timed out."*) [ -z "$first_timeout" ] && first_timeout=$line ;;
+        CRASH:*|"The test crashed."*) [ -z "$first_crash" ] && first_crash=$line ;;
+      esac
+    done <<<"$report"
+    if [ "$rc" -eq 137 ]; then
+      status=TIMEOUT; check="the grader was stopped after ${suite_limit}s"
+    elif [ -n "$first_timeout" ]; then status=TIMEOUT; first_fail=$first_timeout
+    elif [ -n "$first_crash" ]; then status=CRASH; first_fail=$first_crash
+    elif [ "$tested" -gt 0 ] && [ "$passed" -eq "$tested" ] && [ "$rc" -eq 0 ]; then status=PASS
+    elif [ "$tested" -eq 0 ]; then status=CRASH; check="the grader ran no test (exit $rc); see $log"
+    else status=FAIL
+    fi
+    if [ -n "$first_fail" ] && [ "$status" != PASS ]; then
+      failing_test=${first_fail%%$'\t'*}; check=${first_fail#*$'\t'}
+      [ "$check" = "The test timed out." ] && check="the test did not finish in time"
+      [ "$check" = "The test crashed." ] && check="the test process crashed"
+      check=${check#TIMEOUT: }; check=${check#CRASH: }
+    fi
+    [ "$tested" -gt 0 ] && points=$((points_per * passed / tested))
+    [ "$status" = PASS ] && points=$points_per
+  fi
+  [ "$status" != PASS ] && hint=$(hint_for "$id" "$failing_test")
+  total=$((total + points)); total_max=$((total_max + points_per))
+  [ "$status" = PASS ] && npass=$((npass + 1))
+  # the cache forklab reads
+  {
+    echo "id=$id"; echo "status=$status"; echo "points=$points"; echo "max_points=$points_per"
+    echo "tested=$tested"; echo "passed=$passed"; echo "check=${check//$'\n'/ }"; echo "hint=$hint"
+    echo "source=$src"
+  } >"$out/$id.result"
+  results_json+=("    {\"id\": $(json_str "$id"), \"status\": $(json_str "$status"), \"points\": $points, \"max_points\": $points_per, \"tested\": $tested, \"passed\": $passed, \"check\": $(json_str "$check"), \"hint\": $(json_str "$hint"), \"log\": $(json_str "$log")}")
+  if [ -s "$xml" ]; then
+    junit_suites+=("$(sed -n '/<testsuite /,/<\/testsuite>/p' "$xml" | sed "s/<testsuite name=\"[^\"]*\"/<testsuite name=\"$id\"/")")
+  else
+    junit_suites+=("  <testsuite name=\"$id\" tests=\"1\" failures=\"0\" errors=\"1\" disabled=\"0\" skipped=\"0\" time=\"0\">
+    <testcase name=\"build\" status=\"ERRORED\"><error type=\"$(xml_esc "$status")\" message=\"$(xml_esc "$check")\" /></testcase>
+  </testsuite>")
+  fi
+  table+=("$id"$'\t'"$status"$'\t'"$points/$points_per"$'\t'"$check"$'\t'"$hint")
+  [ $quiet -eq 0 ] && print_row "$id" "$status" "$points/$points_per" "$check" "$hint"
+}
+
+print_row() {
+  printf '%-18s %-12s %6s' "$1" "$2" "$3"
+  [ -n "$4" ] && printf '  %s' "$4"
+  printf '\n'
+  [ -n "$5" ] && printf '%-38s  hint: %s\n' "" "$5"
+  return 0
+}
+
+[ $quiet -eq 0 ] && { echo "grading $src_dir/ (seed: ${FORKLAB_SEED:-random, printed in each log})"; printf '%-18s %-12s %6s  %s\n' exercise result points "failing check"; }
+for id in "${ids[@]}"; do grade_one "$id"; done
+
+{
+  echo "{"
+  echo "  \"source\": $(json_str "$src_dir"),"
+  echo "  \"total\": $total, \"max_total\": $total_max, \"passed\": $npass, \"graded\": ${#ids[@]},"
+  echo "  \"exercises\": ["
+  for i in "${!results_json[@]}"; do
+    sep=,; [ "$i" -eq $((${#results_json[@]} - 1)) ] && sep=""
+    echo "${results_json[$i]}$sep"
+  done
+  echo "  ]"
+  echo "}"
+} >"$out/results.json"
+{
+  echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo "<testsuites name=\"forklab grade $(xml_esc "$src_dir")\">"
+  for s in "${junit_suites[@]}"; do echo "$s"; done
+  echo "</testsuites>"
+} >"$out/junit.xml"
+
+if [ $quiet -eq 0 ]; then
+  printf '%-18s %-12s %6s\n' total "$npass/${#ids[@]} pass" "$total/$total_max"
+  echo "results: $out/results.json, $out/junit.xml; logs in $out/logs/"
+fi
+[ $strict -eq 1 ] && [ $npass -ne ${#ids[@]} ] && exit 1
+exit 0
