@@ -366,6 +366,25 @@ int mp_list_len(mp_list *l);
 int mp_list_format(mp_list *l, char *buf, size_t cap);     /* "[1, 2.5, 'x']" */
 void mp_list_free(mp_list *l);
 
+/* A namespace-like Value on the manager (Python's manager.Value /
+ * Namespace attribute): one named slot holding an int64, a double or a
+ * string, shared by every process. It holds nothing (None) until set: the
+ * getters then return -ENOENT and mp_mvalue_format gives "None".
+ * The getters and adders work as the dict's (ints convert to double;
+ * mp_mvalue_add_* is atomic on the server). */
+typedef struct mp_mvalue mp_mvalue;
+mp_mvalue *mp_manager_value(mp_manager *m, const char *name);
+int mp_mvalue_set_int(mp_mvalue *v, int64_t x);
+int mp_mvalue_set_double(mp_mvalue *v, double x);
+int mp_mvalue_set_str(mp_mvalue *v, const char *x);
+int mp_mvalue_get_int(mp_mvalue *v, int64_t *out);
+int mp_mvalue_get_double(mp_mvalue *v, double *out);
+ssize_t mp_mvalue_get_str(mp_mvalue *v, char *buf, size_t cap);
+int mp_mvalue_add_int(mp_mvalue *v, int64_t delta, int64_t *out);
+int mp_mvalue_add_double(mp_mvalue *v, double delta, double *out);
+int mp_mvalue_format(mp_mvalue *v, char *buf, size_t cap); /* repr: 42, 0.5, 'x', None */
+void mp_mvalue_free(mp_mvalue *v);                         /* the proxy only */
+
 /* ------------------------------------------------------------------- trace */
 
 /* True when this process reports trace events. */
