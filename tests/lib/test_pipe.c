@@ -1,0 +1,287 @@
+/* test_pipe.c — Pipe: boundaries, directions, 16 MiB, timeouts, a peer
+ * that closes, -EMSGSIZE that keeps the message, no SIGPIPE. */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <mp.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static mp_conn *L, *R;
+
+static void make_pipe(bool duplex)
+{
+    L = R = NULL;
+    cr_assert_eq(mp_pipe(&L, &R, duplex), 0);
+    cr_assert_not_null(L);
+    cr_assert_not_null(R);
+}
+
+static void close_pipe(void)
+{
+    mp_conn_close(L);
+    mp_conn_close(R);
+}
+
+/* ------------------------------------------------------ one process */
+
+Test(pipe, duplex_keeps_boundaries_both_ways, .timeout = 10)
+{
+    make_pipe(true);
+    cr_assert_eq(mp_conn_send(L, "abc", 3), 0);
+    cr_assert_eq(mp_conn_send(L, NULL, 0), 0);
+    cr_assert_eq(mp_conn_send(L, "defgh", 5), 0);
+    cr_assert_eq(mp_conn_send(R, "back", 4), 0);
+    char buf[16];
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 1), 3);
+    cr_assert_eq(memcmp(buf, "abc", 3), 0);
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 1), 0, "an empty message is a message");
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 1), 5);
+    cr_assert_eq(memcmp(buf, "defgh", 5), 0);
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 4);
+    cr_assert_eq(memcmp(buf, "back", 4), 0);
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 0), -ETIMEDOUT);
+    close_pipe();
+}
+
+Test(pipe, one_way_directions, .timeout = 10)
+{
+    make_pipe(false);
+    char buf[8];
+    cr_assert_eq(mp_conn_send(L, "x", 1), -EBADF, "left only receives");
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 0), -EBADF, "right only sends");
+    cr_assert_eq(mp_conn_poll(R, 0), -EBADF);
+    cr_assert_eq(mp_conn_send(R, "hi", 2), 0);
+    cr_assert_eq(mp_conn_send(R, "", 0), 0);
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 2);
+    cr_assert_eq(memcmp(buf, "hi", 2), 0);
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 0);
+    close_pipe();
+}
+
+Test(pipe, recv_timeout, .timeout = 10)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        char buf[8];
+        double t0 = tu_now();
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 0.1), -ETIMEDOUT);
+        double dt = tu_now() - t0;
+        cr_assert(dt >= 0.05 && dt < 2.0, "a 0.1 s recv waited %.3f s (duplex %d)", dt, duplex);
+        t0 = tu_now();
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 0), -ETIMEDOUT);
+        cr_assert_lt(tu_now() - t0, 0.5);
+        close_pipe();
+    }
+}
+
+Test(pipe, poll_never_consumes, .timeout = 10)
+{
+    make_pipe(true);
+    cr_assert_eq(mp_conn_poll(R, 0), 0);
+    double t0 = tu_now();
+    cr_assert_eq(mp_conn_poll(R, 0.1), 0);
+    double dt = tu_now() - t0;
+    cr_assert(dt >= 0.05 && dt < 2.0, "a 0.1 s poll waited %.3f s", dt);
+    cr_assert_eq(mp_conn_send(L, "ping", 4), 0);
+    cr_assert_eq(mp_conn_poll(R, 1), 1);
+    cr_assert_eq(mp_conn_poll(R, 0), 1, "polling twice still sees it");
+    char buf[8];
+    cr_assert_eq(mp_conn_recv(R, buf, sizeof buf, 0), 4);
+    cr_assert_eq(memcmp(buf, "ping", 4), 0);
+    cr_assert_eq(mp_conn_poll(R, 0), 0);
+    close_pipe();
+}
+
+Test(pipe, small_buffer_keeps_message, .timeout = 10)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        const char msg[] = "hello, world";
+        cr_assert_eq(mp_conn_send(R, msg, sizeof msg), 0);
+        cr_assert_eq(mp_conn_send(R, "2nd", 3), 0);
+        char small[4], buf[64];
+        cr_assert_eq(mp_conn_pending(L), -EAGAIN);
+        cr_assert_eq(mp_conn_recv(L, small, sizeof small, 1), -EMSGSIZE);
+        cr_assert_eq(mp_conn_pending(L), (ssize_t)sizeof msg);
+        cr_assert_eq(mp_conn_poll(L, 0), 1, "the kept message is ready");
+        cr_assert_eq(mp_conn_recv(L, small, sizeof small, 1), -EMSGSIZE, "still kept");
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), (ssize_t)sizeof msg);
+        cr_assert_str_eq(buf, msg);
+        cr_assert_eq(mp_conn_pending(L), -EAGAIN);
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 3, "the next message follows intact");
+        cr_assert_eq(memcmp(buf, "2nd", 3), 0);
+        close_pipe();
+    }
+}
+
+Test(pipe, close_on_exec, .timeout = 10)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        cr_assert(fcntl(mp_conn_fileno(L), F_GETFD) & FD_CLOEXEC);
+        cr_assert(fcntl(mp_conn_fileno(R), F_GETFD) & FD_CLOEXEC);
+        close_pipe();
+    }
+}
+
+Test(pipe, send_to_closed_peer_is_epipe_not_sigpipe, .timeout = 10)
+{
+    /* SIGPIPE at its default would kill this test (a crash, not -EPIPE). */
+    signal(SIGPIPE, SIG_DFL);
+    make_pipe(true);
+    mp_conn_close(R);
+    cr_assert_eq(mp_conn_send(L, "x", 1), -EPIPE);
+    mp_conn_close(L);
+
+    make_pipe(false);
+    mp_conn_close(L);
+    cr_assert_eq(mp_conn_send(R, "x", 1), -EPIPE);
+    cr_assert_eq(mp_conn_send(R, "y", 1), -EPIPE);
+    sigset_t pending, mask;
+    sigpending(&pending);
+    cr_assert_not(sigismember(&pending, SIGPIPE), "the write's SIGPIPE must be consumed");
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    cr_assert_not(sigismember(&mask, SIGPIPE), "the signal mask must be restored");
+    mp_conn_close(R);
+}
+
+Test(pipe, bad_input, .timeout = 10)
+{
+    mp_conn *a = NULL;
+    cr_assert_eq(mp_pipe(NULL, &a, true), -EINVAL);
+    cr_assert_eq(mp_pipe(&a, NULL, true), -EINVAL);
+    make_pipe(true);
+    char buf[4];
+    cr_assert_eq(mp_conn_send(NULL, "x", 1), -EINVAL);
+    cr_assert_eq(mp_conn_send(L, NULL, 3), -EINVAL);
+    cr_assert_eq(mp_conn_send(L, NULL, 0), 0, "NULL with length 0 is an empty message");
+    cr_assert_eq(mp_conn_recv(NULL, buf, sizeof buf, 0), -EINVAL);
+    cr_assert_eq(mp_conn_recv(R, NULL, 4, 0), -EINVAL);
+    cr_assert_eq(mp_conn_recv(R, NULL, 0, 1), 0);
+    cr_assert_eq(mp_conn_poll(NULL, 0), -EINVAL);
+    cr_assert_eq(mp_conn_pending(NULL), -EINVAL);
+    cr_assert_eq(mp_conn_fileno(NULL), -EINVAL);
+    mp_conn_close(NULL);
+    close_pipe();
+}
+
+/* ------------------------------------------------- across processes */
+
+#define BIG (16u << 20)
+
+static unsigned char pattern(size_t i)
+{
+    return (unsigned char)(i * 7 + (i >> 12));
+}
+
+/* The child's end is R (sends); it closes L, its copy of the other end. */
+static int send_big_then_close(void *arg)
+{
+    (void)arg;
+    mp_conn_close(L);
+    unsigned char *big = malloc(BIG);
+    if (!big) return 2;
+    for (size_t i = 0; i < BIG; i++) big[i] = pattern(i);
+    int r = mp_conn_send(R, "first", 5);
+    if (!r) r = mp_conn_send(R, big, BIG);
+    if (!r) r = mp_conn_send(R, "last", 4);
+    free(big);
+    mp_conn_close(R);
+    return r ? 3 : 0;
+}
+
+Test(pipe, sixteen_mib_whole_then_epipe, .timeout = 60)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        mp_process *p = mp_process_new(send_big_then_close, NULL);
+        cr_assert_eq(mp_process_start(p), 0);
+        mp_conn_close(R);
+        unsigned char *buf = malloc(BIG);
+        cr_assert_not_null(buf);
+        cr_assert_eq(mp_conn_recv(L, buf, BIG, 20), 5);
+        ssize_t n = mp_conn_recv(L, buf, BIG, 20);
+        cr_assert_eq(n, (ssize_t)BIG, "16 MiB arrived as %zd bytes (duplex %d)", n, duplex);
+        size_t bad = 0;
+        for (size_t i = 0; i < BIG; i++) bad += buf[i] != pattern(i);
+        cr_assert_eq(bad, 0, "%zu bytes differ (duplex %d)", bad, duplex);
+        cr_assert_eq(mp_conn_recv(L, buf, BIG, 20), 4);
+        cr_assert_eq(memcmp(buf, "last", 4), 0);
+        cr_assert_eq(mp_process_join(p, 20), 0);
+        cr_assert_eq(mp_process_exitcode(p), 0);
+        cr_assert_eq(mp_conn_recv(L, buf, BIG, 1), -EPIPE, "closed and drained (duplex %d)", duplex);
+        cr_assert_eq(mp_conn_poll(L, 0), 1, "a closed peer is ready (recv will not block)");
+        free(buf);
+        mp_conn_close(L);
+        mp_process_free(p);
+    }
+    tu_assert_no_children();
+}
+
+static int send_three_and_exit(void *arg)
+{
+    (void)arg;
+    mp_conn_close(L);
+    for (int i = 0; i < 3; i++)
+        if (mp_conn_send(R, &i, sizeof i) != 0) return 2;
+    return 0; /* exits without closing: the kernel closes R */
+}
+
+Test(pipe, pending_messages_survive_peer_exit, .timeout = 20)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        mp_process *p = mp_process_new(send_three_and_exit, NULL);
+        cr_assert_eq(mp_process_start(p), 0);
+        mp_conn_close(R);
+        cr_assert_eq(mp_process_join(p, 10), 0);
+        cr_assert_eq(mp_process_exitcode(p), 0);
+        for (int i = 0; i < 3; i++) {
+            int x = -1;
+            cr_assert_eq(mp_conn_recv(L, &x, sizeof x, 1), (ssize_t)sizeof x);
+            cr_assert_eq(x, i);
+        }
+        char c;
+        cr_assert_eq(mp_conn_recv(L, &c, 1, 1), -EPIPE);
+        cr_assert_eq(mp_conn_recv(L, &c, 1, MP_FOREVER), -EPIPE, "no hang after the end");
+        mp_conn_close(L);
+        mp_process_free(p);
+    }
+    tu_assert_no_children();
+}
+
+/* Ping-pong over a duplex pipe: the child doubles what it gets. */
+static int doubler(void *arg)
+{
+    (void)arg;
+    mp_conn_close(L);
+    for (;;) {
+        long x;
+        ssize_t n = mp_conn_recv(R, &x, sizeof x, 10);
+        if (n == -EPIPE) return 0;
+        if (n != sizeof x) return 2;
+        x *= 2;
+        if (mp_conn_send(R, &x, sizeof x) != 0) return 3;
+    }
+}
+
+Test(pipe, duplex_round_trips_with_a_child, .timeout = 20)
+{
+    make_pipe(true);
+    mp_process *p = mp_process_new(doubler, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    mp_conn_close(R);
+    for (long i = 0; i < 200; i++) {
+        long y = 0;
+        cr_assert_eq(mp_conn_send(L, &i, sizeof i), 0);
+        cr_assert_eq(mp_conn_recv(L, &y, sizeof y, 10), (ssize_t)sizeof y);
+        cr_assert_eq(y, 2 * i);
+    }
+    mp_conn_close(L);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0, "the child saw the close as -EPIPE");
+    mp_process_free(p);
+    tu_assert_no_children();
+}
