@@ -10,6 +10,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* One timeout for every test: Criterion 2.4.1's watchdog leaks an entry
+ * (LeakSanitizer reports it in the runner) when tests that run in parallel
+ * have different timeouts. */
+#define TEST_TIMEOUT 60
+
 /* ---- memory the test and its workers share (mapped before the pool) */
 
 struct board {
@@ -142,7 +147,7 @@ static void wait_for_victim(void)
 
 /* ---- basics */
 
-Test(pool, apply_squares, .timeout = 10)
+Test(pool, apply_squares, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -165,7 +170,7 @@ Test(pool, apply_squares, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, workers_are_visible, .timeout = 10)
+Test(pool, workers_are_visible, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(3);
     cr_assert_not_null(p);
@@ -185,7 +190,7 @@ Test(pool, workers_are_visible, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, map_in_order, .timeout = 10)
+Test(pool, map_in_order, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -197,7 +202,7 @@ Test(pool, map_in_order, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, map_of_nothing, .timeout = 10)
+Test(pool, map_of_nothing, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -228,7 +233,7 @@ static void check_big_map(mp_pool *p, size_t chunksize)
     free(out);
 }
 
-Test(pool, map_100000_items, .timeout = 60)
+Test(pool, map_100000_items, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -240,7 +245,7 @@ Test(pool, map_100000_items, .timeout = 60)
     tu_assert_no_children();
 }
 
-Test(pool, map_async_in_order, .timeout = 10)
+Test(pool, map_async_in_order, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -255,7 +260,7 @@ Test(pool, map_async_in_order, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, starmap_over_struct_records, .timeout = 10)
+Test(pool, starmap_over_struct_records, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -270,7 +275,7 @@ Test(pool, starmap_over_struct_records, .timeout = 10)
 
 /* ---- async results */
 
-Test(pool, get_timeout_then_success, .timeout = 15)
+Test(pool, get_timeout_then_success, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -293,7 +298,7 @@ Test(pool, get_timeout_then_success, .timeout = 15)
     tu_assert_no_children();
 }
 
-Test(pool, ready_polling_ends_true, .timeout = 10)
+Test(pool, ready_polling_ends_true, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -315,7 +320,7 @@ Test(pool, ready_polling_ends_true, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, tasks_spread_over_workers, .timeout = 15)
+Test(pool, tasks_spread_over_workers, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -332,7 +337,7 @@ Test(pool, tasks_spread_over_workers, .timeout = 15)
     tu_assert_no_children();
 }
 
-Test(pool, free_result_while_task_runs, .timeout = 10)
+Test(pool, free_result_while_task_runs, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(1);
     cr_assert_not_null(p);
@@ -356,7 +361,7 @@ Test(pool, free_result_while_task_runs, .timeout = 10)
     tu_assert_no_children();
 }
 
-Test(pool, many_outstanding_results, .timeout = 20)
+Test(pool, many_outstanding_results, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -425,17 +430,17 @@ static void check_task_death(mp_task f, int expect_code)
     tu_assert_no_children();
 }
 
-Test(pool, worker_killed_mid_task, .timeout = 30)
+Test(pool, worker_killed_mid_task, .timeout = TEST_TIMEOUT)
 {
     check_task_death(be_victim, -SIGKILL);
 }
 
-Test(pool, task_segfaults, .timeout = 30)
+Test(pool, task_segfaults, .timeout = TEST_TIMEOUT)
 {
     check_task_death(segfault, -SIGSEGV);
 }
 
-Test(pool, task_aborts, .timeout = 30)
+Test(pool, task_aborts, .timeout = TEST_TIMEOUT)
 {
     check_task_death(do_abort, -SIGABRT);
 }
@@ -452,7 +457,7 @@ static int killer(void *arg)
     return 0;
 }
 
-Test(pool, kill_wakes_a_blocked_get, .timeout = 30)
+Test(pool, kill_wakes_a_blocked_get, .timeout = TEST_TIMEOUT)
 {
     board_new();
     mp_pool *p = mp_pool_new(2);
@@ -475,7 +480,7 @@ Test(pool, kill_wakes_a_blocked_get, .timeout = 30)
     tu_assert_no_children();
 }
 
-Test(pool, map_with_a_dying_chunk, .timeout = 30)
+Test(pool, map_with_a_dying_chunk, .timeout = TEST_TIMEOUT)
 {
     board_new();
     mp_pool *p = mp_pool_new(2);
@@ -499,7 +504,7 @@ Test(pool, map_with_a_dying_chunk, .timeout = 30)
 
 /* ---- lifecycle */
 
-Test(pool, terminate_stops_an_endless_task, .timeout = 15)
+Test(pool, terminate_stops_an_endless_task, .timeout = TEST_TIMEOUT)
 {
     board_new();
     mp_pool *p = mp_pool_new(2);
@@ -527,7 +532,7 @@ Test(pool, terminate_stops_an_endless_task, .timeout = 15)
     tu_assert_no_children();
 }
 
-Test(pool, close_and_join, .timeout = 15)
+Test(pool, close_and_join, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = mp_pool_new(2);
     cr_assert_not_null(p);
@@ -576,7 +581,7 @@ static void read_init_value(const void *in, void *out)
     *(int *)out = init_value;
 }
 
-Test(pool, initializer_runs_once_per_worker, .timeout = 15)
+Test(pool, initializer_runs_once_per_worker, .timeout = TEST_TIMEOUT)
 {
     board_new();
     int magic = 4242;
@@ -602,7 +607,7 @@ static void own_pid(const void *in, void *out)
     *(pid_t *)out = getpid();
 }
 
-Test(pool, maxtasksperchild_replaces_workers, .timeout = 15)
+Test(pool, maxtasksperchild_replaces_workers, .timeout = TEST_TIMEOUT)
 {
     mp_pool_opts o = {.nworkers = 2, .maxtasksperchild = 1};
     mp_pool *p = mp_pool_new_ex(&o);
@@ -622,7 +627,7 @@ Test(pool, maxtasksperchild_replaces_workers, .timeout = 15)
 
 /* ---- bad input */
 
-Test(pool, bad_arguments, .timeout = 10)
+Test(pool, bad_arguments, .timeout = TEST_TIMEOUT)
 {
     errno = 0;
     cr_assert_null(mp_pool_new(-1));
