@@ -560,9 +560,16 @@ int model_apply(struct model *m, const struct mp_trace_event *ev)
     m->applied++;
     /* Count the event for its process (known or not: the root's parent,
      * or a process whose start was dropped). */
-    struct model_proc *who = get_proc(m, ev->pid, ev->t_ns);
-    if (!who) return -ENOMEM;
-    who->nevents++;
+    if (ev->kind == MP_EV_PROC_EXIT) {
+        /* The reaper may be outside the run (the runner reports the
+         * example's own exit): count it only when it is one of ours. */
+        for (size_t i = 0; i < m->nprocs; i++)
+            if (m->procs[i].pid == ev->pid) m->procs[i].nevents++;
+    } else {
+        struct model_proc *who = get_proc(m, ev->pid, ev->t_ns);
+        if (!who) return -ENOMEM;
+        who->nevents++;
+    }
 
     switch (ev->kind) {
     case MP_EV_PROC_START: return on_proc_start(m, ev);

@@ -1,4 +1,171 @@
-/* run.c — placeholder. */
+/*
+ * run.c — `forklab run LESSON_OR_EXAMPLE [--headless|--frames] [--timeout S] [-- ARGS]`.
+ *
+ * Without --headless/--frames it opens the live view (ui_run_live). The
+ * headless modes run the example through the runner and print the model as
+ * text (dump.h); the example's own output is kept in an "output" section
+ * ("[out] ..." / "[err] ..."), and forklab exits with the example's status.
+ */
 #include "commands.h"
+#include "dump.h"
+#include "lesson.h"
+#include "runner.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <mp.h>
 #include <stdio.h>
-int cmd_run(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "forklab run: coming\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+
+#define OUTPUT_MAX (1u << 20) /* keep at most 1 MiB of the example's output */
+
+struct output {
+    char *text;
+    size_t len, cap;
+    size_t lost_lines;
+    bool live;      /* --frames: also print each line as it comes */
+};
+
+static void on_line(void *ctx, enum runner_stream s, const char *line)
+{
+    struct output *o = ctx;
+    const char *tag = s == RUNNER_STDOUT ? "[out] " : "[err] ";
+    if (o->live) printf("%s%s\n", tag, line);
+    size_t need = strlen(tag) + strlen(line) + 2;
+    if (o->len + need > OUTPUT_MAX) {
+        o->lost_lines++;
+        return;
+    }
+    if (o->len + need > o->cap) {
+        size_t ncap = o->cap ? o->cap * 2 : 4096;
+        while (ncap < o->len + need) ncap *= 2;
+        char *p = realloc(o->text, ncap);
+        if (!p) {
+            o->lost_lines++;
+            return;
+        }
+        o->text = p;
+        o->cap = ncap;
+    }
+    o->len += (size_t)snprintf(o->text + o->len, o->cap - o->len, "%s%s\n", tag, line);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [-- ARGS...]\n");
+}
+
+/* argv for the program: argv[0] = path, then the lesson's args, then ours. */
+static char **build_argv(const char *path, char **largs, size_t nlargs, char **extra, int nextra)
+{
+    char **v = calloc(1 + nlargs + (size_t)nextra + 1, sizeof *v);
+    if (!v) return NULL;
+    size_t n = 0;
+    v[n++] = (char *)path;
+    for (size_t i = 0; i < nlargs; i++) v[n++] = largs[i];
+    for (int i = 0; i < nextra; i++) v[n++] = extra[i];
+    v[n] = NULL;
+    return v;
+}
+
+static int run_headless(const char *target, bool frames, double timeout, char **extra, int nextra)
+{
+    char path[PATH_MAX];
+    char **largs;
+    size_t nlargs;
+    int rc = runner_resolve(target, path, sizeof path, &largs, &nlargs);
+    if (rc < 0) {
+        fprintf(stderr, "forklab run: no example or lesson named '%s' (looked in %s/lessons): %s\n", target,
+                forklab_build_dir(), mp_strerror(rc));
+        return 1;
+    }
+    char **argv = build_argv(path, largs, nlargs, extra, nextra);
+    struct model m;
+    struct runner r;
+    struct output o = {.live = frames};
+    model_init(&m);
+    runner_init(&r, &m);
+    r.on_line = on_line;
+    r.ctx = &o;
+    rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
+    if (rc < 0) {
+        fprintf(stderr, "forklab run: cannot run %s: %s\n", path, mp_strerror(rc));
+        free(argv);
+        runner_free_args(largs, nlargs);
+        runner_free(&r);
+        model_free(&m);
+        return 1;
+    }
+    if (frames) {
+        unsigned frame = 0;
+        double deadline = timeout;
+        while (!runner_done(&r)) {
+            struct pollfd fds[RUNNER_MAX_FDS];
+            int n = runner_pollfds(&r, fds, RUNNER_MAX_FDS);
+            poll(fds, (nfds_t)n, RUNNER_TICK_MS);
+            if (runner_pump(&r) > 0) dump_frame(stdout, &m, ++frame);
+            if (deadline >= 0 && (deadline -= RUNNER_TICK_MS / 1000.0) < 0) break; /* a coarse limit is enough */
+        }
+        size_t before = m.applied;
+        runner_finish(&r);
+        if (m.applied > before) dump_frame(stdout, &m, ++frame);
+        rc = 0;
+    } else {
+        rc = runner_run(&r, timeout);
+    }
+    if (rc == -ETIMEDOUT) fprintf(stderr, "forklab run: %s still running after %g s: killed\n", target, timeout);
+    if (o.lost_lines) on_line(&o, RUNNER_STDERR, "(output cut: too long)");
+    dump_model(stdout, &m, frames ? NULL : (o.text ? o.text : ""));
+    int status = runner_shell_status(&r);
+    fflush(stdout);
+    free(o.text);
+    free(argv);
+    runner_free_args(largs, nlargs);
+    runner_free(&r);
+    model_free(&m);
+    return rc == -ETIMEDOUT ? 124 : status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *target = NULL;
+    bool headless = false, frames = false;
+    double timeout = -1;
+    int i = 0;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (!strcmp(a, "--headless")) headless = true;
+        else if (!strcmp(a, "--frames")) frames = true;
+        else if (!strcmp(a, "--timeout") && i + 1 < argc) {
+            char *end;
+            timeout = strtod(argv[++i], &end);
+            if (*end || timeout <= 0) {
+                fprintf(stderr, "forklab run: bad --timeout '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            return 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "forklab run: unknown option '%s'\n", a);
+            usage();
+            return 2;
+        } else if (!target) target = a;
+        else {
+            fprintf(stderr, "forklab run: unexpected argument '%s' (program arguments go after --)\n", a);
+            usage();
+            return 2;
+        }
+    }
+    if (!target) {
+        usage();
+        return 2;
+    }
+    if (!headless && !frames) return ui_run_live(target);
+    return run_headless(target, frames, timeout, argv + i, argc - i);
+}

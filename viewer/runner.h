@@ -1,0 +1,100 @@
+/*
+ * runner.h — start an example program with the trace channel, capture its
+ * output, pause/resume/kill it, and drain its events into a model.
+ *
+ * Made for a poll()-based loop (the ncurses viewer, the headless mode and
+ * `forklab trace record` all use it):
+ *
+ *     struct runner r;
+ *     runner_init(&r, &model);
+ *     if (runner_start(&r, path, argv) < 0) ...;
+ *     while (!runner_done(&r)) {
+ *         struct pollfd fds[RUNNER_MAX_FDS];
+ *         int n = runner_pollfds(&r, fds, RUNNER_MAX_FDS);
+ *         poll(fds, n, RUNNER_TICK_MS);   (plus the keyboard, for the UI)
+ *         runner_pump(&r);                 output, events, reaping
+ *     }
+ *     runner_finish(&r);                   kill what is left, reap, last drain
+ *     runner_free(&r);
+ *
+ * The trace ring is shared memory and has no fd: the poll timeout is the
+ * tick at which events are drained. The child runs in its own process
+ * group; runner_finish(), runner_kill() and a SIGINT/SIGTERM/SIGHUP of this
+ * process kill the whole group, so nothing survives a run.
+ */
+#ifndef FORKLAB_RUNNER_H
+#define FORKLAB_RUNNER_H
+
+#include "model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <poll.h>
+#include <sys/types.h>
+
+#define RUNNER_MAX_FDS 3 /* stdout, stderr, pidfd */
+#define RUNNER_TICK_MS 20
+#define RUNNER_LINE_MAX 1024 /* longer output lines are split */
+
+enum runner_stream { RUNNER_STDOUT = 1, RUNNER_STDERR = 2 };
+
+/* One complete line of the example's output (without the newline). */
+typedef void (*runner_line_fn)(void *ctx, enum runner_stream stream, const char *line);
+/* Each event as it is drained, before it is applied (recorders). */
+typedef void (*runner_event_fn)(void *ctx, const struct mp_trace_event *ev);
+
+struct runner {
+    struct model *model;      /* not owned; may be NULL (events only counted) */
+    struct mp_trace_ring *ring;
+    pid_t pid;                /* the example = its process group; 0 before start */
+    int out_fd, err_fd, pidfd; /* -1 when closed / none */
+    bool exited;              /* the example itself was reaped */
+    int exit_code;            /* n, or -signal, once exited */
+    bool paused;
+    bool finished;            /* runner_finish() ran */
+    bool exit_applied;        /* the example's PROC_EXIT was given to the model */
+    uint64_t t_start_ns;      /* CLOCK_MONOTONIC at start */
+    uint64_t events;          /* events drained in all */
+    size_t ring_events;       /* ring size to ask for (0 = default) */
+    runner_line_fn on_line;
+    runner_event_fn on_event;
+    void *ctx;
+    char partial[2][RUNNER_LINE_MAX]; /* an unfinished line per stream */
+    size_t npartial[2];
+};
+
+void runner_init(struct runner *r, struct model *model);
+/* Resolve what `forklab run X` names: a path with '/', an example built in
+ * forklab_build_dir()/lessons/X, or a lesson id (its run.program). Writes
+ * the program's path and returns 0; copies the lesson's run.args (if any)
+ * into *args and *nargs (free with runner_free_args), else sets them to none.
+ * -ENOENT when nothing matches. */
+int runner_resolve(const char *target, char *path, size_t cap, char ***args, size_t *nargs);
+void runner_free_args(char **args, size_t nargs);
+/* Start path with argv (argv[0] included, NULL-terminated) in its own
+ * process group, with the trace ring and output pipes. 0 | -errno (the
+ * exec failure's errno when the program cannot run). */
+int runner_start(struct runner *r, const char *path, char *const argv[]);
+/* The fds to poll for POLLIN; returns how many were written. */
+int runner_pollfds(const struct runner *r, struct pollfd *fds, int cap);
+/* Never blocks: read output, drain events into the model, reap the
+ * example if it ended. Returns the number of events applied. */
+int runner_pump(struct runner *r);
+/* The example exited and its output pipes are closed (or the group is gone). */
+bool runner_done(const struct runner *r);
+/* Run to the end (headless): poll and pump until done, or until timeout
+ * seconds (negative = no limit), then runner_finish(). 0 | -ETIMEDOUT. */
+int runner_run(struct runner *r, double timeout);
+int runner_pause(struct runner *r);   /* SIGSTOP to the group */
+int runner_resume(struct runner *r);  /* SIGCONT */
+int runner_kill(struct runner *r);    /* SIGKILL to the group, reap */
+/* Kill whatever is left of the group, reap it, drain the ring to the end. */
+void runner_finish(struct runner *r);
+/* Events the ring dropped. */
+uint64_t runner_dropped(const struct runner *r);
+/* Exit status for a shell: n, or 128 + signal. */
+int runner_shell_status(const struct runner *r);
+void runner_free(struct runner *r);
+
+#endif
