@@ -9,6 +9,7 @@
  * subreaper so that even processes that left the group come back to us to
  * be killed and reaped. Nothing of the run outlives the test.
  */
+#define GR_HARNESS_IMPL
 #include "harness.h"
 
 #include <dirent.h>
@@ -45,7 +46,10 @@ void *gr_shared(size_t size)
 
 unsigned gr_seed(void)
 {
-    return tu_seed();
+    const char *s = getenv("FORKLAB_SEED");
+    unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
+    fprintf(stderr, "seed %u (FORKLAB_SEED=%u reproduces)\n", seed, seed);
+    return seed;
 }
 
 long gr_rand(unsigned *state, long lo, long hi)
