@@ -425,8 +425,9 @@ static int parse_bullets(struct loader *ld, struct lesson_slide *s, yaml_node_t 
             if (parse_bullets(ld, s, item, p, level + 1) < 0) return -1;
         } else {
             return fail_mark(ld, item->start_mark, p,
-                             "expected a bullet (a string) or a nested list of bullets, found %s",
-                             node_kind(item));
+                             "expected a bullet (a string) or a nested list of bullets, found %s%s",
+                             node_kind(item),
+                             item->type == YAML_MAPPING_NODE ? " (put text containing ': ' in quotes)" : "");
         }
     }
     return 0;
