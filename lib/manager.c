@@ -1094,6 +1094,11 @@ pid_t mp_manager_pid(const mp_manager *m)
     return m ? m->server : 0;
 }
 
+const char *mp_manager_socket_path(const mp_manager *m)
+{
+    return m && m->path[0] ? m->path : NULL;
+}
+
 /* SIGTERM, up to 2 s to exit cleanly, then SIGKILL; always reaped. */
 static void stop_server(pid_t pid)
 {

@@ -315,6 +315,11 @@ mp_manager *mp_manager_connect(const char *host, int port, const char *authkey);
 int mp_manager_port(const mp_manager *m);
 /* The server's pid (0 for a manager reached with connect). */
 pid_t mp_manager_pid(const mp_manager *m);
+/* The Unix socket of a local manager (mp_manager_start), NULL for a TCP
+ * one. It lives in a private directory (mode 0700, socket 0600), so no
+ * other user can connect and the local manager skips the HMAC handshake;
+ * shutdown (or the server, when its parent dies) removes both. */
+const char *mp_manager_socket_path(const mp_manager *m);
 /* Stops the server (when this process started it), reaps it, removes its
  * socket and frees m; for a connected manager, disconnects and frees m.
  * Proxies made from m then fail with -ESHUTDOWN and must still be freed. */

@@ -1,0 +1,755 @@
+/* test_manager.c — Manager: the fruits dict across processes, Python's
+ * repr, atomic adds from many processes, lists, values, TCP with HMAC
+ * authentication, hostile bytes on both sockets, server death, shutdown
+ * and clean-up. */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <math.h>
+#include <mp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define KEY "test-key-5f2c"
+
+static bool path_exists(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+static void dirname_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (slash) *slash = '\0';
+}
+
+/* Starts a child running f(arg) and joins it: its exit code. */
+static int run_child(mp_target f, void *arg)
+{
+    mp_process *p = mp_process_new(f, arg);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_join(p, 20.0), 0, "child did not finish");
+    int code = mp_process_exitcode(p);
+    mp_process_free(p);
+    return code;
+}
+
+/* ----------------------------------------------------------------- fruits */
+
+static int set_fruits(void *arg)
+{
+    mp_dict *d = arg;
+    if (mp_dict_set_double(d, "Apple", 0.70) < 0) return 1;
+    if (mp_dict_set_double(d, "Orange", 1.20) < 0) return 2;
+    return 0;
+}
+
+Test(manager, fruits_from_a_child, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m, "start: %s", strerror(errno));
+    cr_assert_gt(mp_manager_pid(m), 0);
+    mp_dict *d = mp_manager_dict(m, "fruits");
+    cr_assert_not_null(d);
+    cr_assert_eq(mp_dict_len(d), 0);
+    cr_assert_eq(run_child(set_fruits, d), 0);
+    char buf[128];
+    int n = mp_dict_format(d, buf, sizeof buf);
+    cr_assert_eq(n, (int)strlen("{'Apple': 0.7, 'Orange': 1.2}"));
+    cr_assert_str_eq(buf, "{'Apple': 0.7, 'Orange': 1.2}");
+    double v;
+    cr_assert_eq(mp_dict_get_double(d, "Orange", &v), 0);
+    cr_assert_eq(v, 1.20);
+    cr_assert_eq(mp_dict_len(d), 2);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* The parent's connection is open before the fork; the child must make
+ * its own, and the parent's must still work afterwards. */
+static int child_reads_and_writes(void *arg)
+{
+    mp_dict *d = arg;
+    int64_t v;
+    if (mp_dict_get_int(d, "parent", &v) < 0 || v != 7) return 1;
+    for (int k = 0; k < 50; k++)
+        if (mp_dict_set_int(d, "child", k) < 0) return 2;
+    return 0;
+}
+
+Test(manager, parent_connection_survives_child, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "d");
+    cr_assert_eq(mp_dict_set_int(d, "parent", 7), 0);
+    cr_assert_eq(run_child(child_reads_and_writes, d), 0);
+    int64_t v;
+    cr_assert_eq(mp_dict_get_int(d, "child", &v), 0);
+    cr_assert_eq(v, 49);
+    cr_assert_eq(mp_dict_set_int(d, "parent", 8), 0);
+    cr_assert_eq(mp_dict_get_int(d, "parent", &v), 0);
+    cr_assert_eq(v, 8);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* ----------------------------------------------------------------- format */
+
+static void expect_format(mp_dict *d, const char *want)
+{
+    char buf[512];
+    int n = mp_dict_format(d, buf, sizeof buf);
+    cr_assert_geq(n, 0, "format failed: %d", n);
+    cr_assert_str_eq(buf, want);
+    cr_assert_eq(n, (int)strlen(want));
+}
+
+Test(manager, format_like_python, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "f");
+    expect_format(d, "{}");
+    cr_assert_eq(mp_dict_set_int(d, "n", -42), 0);
+    cr_assert_eq(mp_dict_set_int(d, "big", INT64_MIN), 0);
+    expect_format(d, "{'n': -42, 'big': -9223372036854775808}");
+    cr_assert_eq(mp_dict_clear(d), 0);
+
+    cr_assert_eq(mp_dict_set_str(d, "plain", "hi"), 0);
+    cr_assert_eq(mp_dict_set_str(d, "it's", "say \"x\""), 0);
+    cr_assert_eq(mp_dict_set_str(d, "both", "it's \"q\""), 0);
+    cr_assert_eq(mp_dict_set_str(d, "esc", "a\tb\nc\\d\x01\x7f"), 0);
+    cr_assert_eq(mp_dict_set_str(d, "utf8", "caf\xc3\xa9"), 0);
+    expect_format(d, "{'plain': 'hi', \"it's\": 'say \"x\"', 'both': 'it\\'s \"q\"', "
+                     "'esc': 'a\\tb\\nc\\\\d\\x01\\x7f', 'utf8': 'caf\xc3\xa9'}");
+    cr_assert_eq(mp_dict_clear(d), 0);
+
+    cr_assert_eq(mp_dict_set_bytes(d, "b", "\x00\xff" "a'", 4), 0);
+    cr_assert_eq(mp_dict_set_bytes(d, "e", "", 0), 0);
+    cr_assert_eq(mp_dict_set_bytes(d, "q", "\"'\\\r", 4), 0);
+    expect_format(d, "{'b': b\"\\x00\\xffa'\", 'e': b'', 'q': b'\"\\'\\\\\\r'}");
+    cr_assert_eq(mp_dict_clear(d), 0);
+
+    /* Floats: shortest round-trip digits and Python's notation switch. */
+    static const struct { double x; const char *s; } fl[] = {
+        {0.1 + 0.2, "0.30000000000000004"}, {1.0, "1.0"}, {-0.0, "-0.0"}, {100.0, "100.0"},
+        {1e16, "1e+16"}, {1e15, "1000000000000000.0"}, {123456789012345678.0, "1.2345678901234568e+17"},
+        {0.0001, "0.0001"}, {0.00001, "1e-05"}, {1.5e-7, "1.5e-07"}, {2.5, "2.5"},
+        {1.7976931348623157e308, "1.7976931348623157e+308"}, {5e-324, "5e-324"}, {1.0 / 3, "0.3333333333333333"},
+    };
+    for (size_t k = 0; k < sizeof fl / sizeof fl[0]; k++) {
+        char want[96];
+        cr_assert_eq(mp_dict_set_double(d, "x", fl[k].x), 0);
+        snprintf(want, sizeof want, "{'x': %s}", fl[k].s);
+        expect_format(d, want);
+    }
+    cr_assert_eq(mp_dict_set_double(d, "x", INFINITY), 0);
+    cr_assert_eq(mp_dict_set_double(d, "y", -INFINITY), 0);
+    cr_assert_eq(mp_dict_set_double(d, "z", NAN), 0);
+    expect_format(d, "{'x': inf, 'y': -inf, 'z': nan}");
+
+    /* Setting an existing key keeps its place, as in Python. */
+    cr_assert_eq(mp_dict_set_int(d, "x", 1), 0);
+    expect_format(d, "{'x': 1, 'y': -inf, 'z': nan}");
+    /* Too small a buffer: -EMSGSIZE, not a cut string. */
+    char small[8];
+    cr_assert_eq(mp_dict_format(d, small, sizeof small), -EMSGSIZE);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* Random doubles read back through the repr: strtod(repr(x)) == x. */
+Test(manager, float_repr_round_trips, .timeout = 20)
+{
+    unsigned seed = tu_seed();
+    srand(seed);
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "r");
+    for (int k = 0; k < 300; k++) {
+        uint64_t bits = (uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand();
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (!isfinite(x)) continue;
+        cr_assert_eq(mp_dict_set_double(d, "x", x), 0);
+        char buf[96];
+        cr_assert_gt(mp_dict_format(d, buf, sizeof buf), 0);
+        char *start = buf + strlen("{'x': ");
+        double back = strtod(start, NULL);
+        cr_assert(back == x, "repr %s does not read back to %.17g (seed %u)", start, x, seed);
+        cr_assert(strchr(start, '.') || strchr(start, 'e'), "%s lacks '.0' or exponent", start);
+    }
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* ------------------------------------------------------- atomic add, list */
+
+static int add_1000(void *arg)
+{
+    mp_dict *d = arg;
+    for (int k = 0; k < 1000; k++)
+        if (mp_dict_add_int(d, "n", 1, NULL) < 0) return 1;
+    return 0;
+}
+
+Test(manager, eight_processes_increment, .timeout = 60)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "counter");
+    mp_process *p[8];
+    for (int k = 0; k < 8; k++) {
+        p[k] = mp_process_new(add_1000, d);
+        cr_assert_eq(mp_process_start(p[k]), 0);
+    }
+    for (int k = 0; k < 8; k++) {
+        cr_assert_eq(mp_process_join(p[k], 50.0), 0);
+        cr_assert_eq(mp_process_exitcode(p[k]), 0, "worker %d failed", k);
+        mp_process_free(p[k]);
+    }
+    int64_t n = 0;
+    cr_assert_eq(mp_dict_get_int(d, "n", &n), 0);
+    cr_assert_eq(n, 8000);
+    int64_t after;
+    cr_assert_eq(mp_dict_add_int(d, "n", -8000, &after), 0);
+    cr_assert_eq(after, 0);
+    double f;
+    cr_assert_eq(mp_dict_add_double(d, "n", 0.5, &f), 0);
+    cr_assert_eq(f, 0.5);
+    cr_assert_eq(mp_dict_add_int(d, "n", 1, &after), -EINVAL); /* now a float */
+    cr_assert_eq(mp_dict_set_str(d, "s", "x"), 0);
+    cr_assert_eq(mp_dict_add_double(d, "s", 1, NULL), -EINVAL);
+    cr_assert_eq(mp_dict_set_int(d, "max", INT64_MAX), 0);
+    cr_assert_eq(mp_dict_add_int(d, "max", 1, NULL), -ERANGE);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+struct appender {
+    mp_list *l;
+    int id;
+};
+
+static int append_50(void *arg)
+{
+    struct appender *a = arg;
+    for (int k = 0; k < 50; k++)
+        if (mp_list_append_int(a->l, a->id * 1000 + k) < 0) return 1;
+    return 0;
+}
+
+Test(manager, list_append_from_four_processes, .timeout = 30)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_list *l = mp_manager_list(m, "items");
+    cr_assert_not_null(l);
+    struct appender a[4];
+    mp_process *p[4];
+    for (int k = 0; k < 4; k++) {
+        a[k] = (struct appender){.l = l, .id = k + 1};
+        p[k] = mp_process_new(append_50, &a[k]);
+        cr_assert_eq(mp_process_start(p[k]), 0);
+    }
+    for (int k = 0; k < 4; k++) {
+        cr_assert_eq(mp_process_join(p[k], 25.0), 0);
+        cr_assert_eq(mp_process_exitcode(p[k]), 0);
+        mp_process_free(p[k]);
+    }
+    cr_assert_eq(mp_list_len(l), 200);
+    /* Every item once, and each process's items in the order it sent them. */
+    int next[5] = {0};
+    for (long i = 0; i < 200; i++) {
+        int64_t v;
+        cr_assert_eq(mp_list_get_int(l, i, &v), 0);
+        int id = (int)(v / 1000), k = (int)(v % 1000);
+        cr_assert(id >= 1 && id <= 4, "bad item %lld", (long long)v);
+        cr_assert_eq(k, next[id], "process %d: item %d came before %d", id, k, next[id]);
+        next[id]++;
+    }
+    for (int id = 1; id <= 4; id++) cr_assert_eq(next[id], 50);
+    mp_list_free(l);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+Test(manager, list_operations, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_list *l = mp_manager_list(m, "l");
+    char buf[128];
+    cr_assert_eq(mp_list_format(l, buf, sizeof buf), 2);
+    cr_assert_str_eq(buf, "[]");
+    int64_t v;
+    cr_assert_eq(mp_list_pop_int(l, -1, &v), -ERANGE);
+    cr_assert_eq(mp_list_append_int(l, 1), 0);
+    cr_assert_eq(mp_list_append_double(l, 2.5), 0);
+    cr_assert_eq(mp_list_append_str(l, "x"), 0);
+    cr_assert_gt(mp_list_format(l, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, "[1, 2.5, 'x']");
+    double f;
+    cr_assert_eq(mp_list_get_double(l, -2, &f), 0);
+    cr_assert_eq(f, 2.5);
+    cr_assert_eq(mp_list_get_double(l, 0, &f), 0); /* int converts */
+    cr_assert_eq(f, 1.0);
+    cr_assert_eq(mp_list_get_str(l, 2, buf, sizeof buf), 1);
+    cr_assert_str_eq(buf, "x");
+    cr_assert_eq(mp_list_get_str(l, 2, buf, 1), -EMSGSIZE);
+    cr_assert_eq(mp_list_get_int(l, 3, &v), -ERANGE);
+    cr_assert_eq(mp_list_get_int(l, -4, &v), -ERANGE);
+    cr_assert_eq(mp_list_get_int(l, 1, &v), -EINVAL);
+    cr_assert_eq(mp_list_set_int(l, -1, 9), 0);
+    cr_assert_eq(mp_list_set_str(l, 1, "y"), 0);
+    cr_assert_eq(mp_list_set_double(l, 5, 1.0), -ERANGE);
+    cr_assert_gt(mp_list_format(l, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, "[1, 'y', 9]");
+    cr_assert_eq(mp_list_pop_int(l, 1, &v), -EINVAL); /* 'y' is not an int: kept */
+    cr_assert_eq(mp_list_len(l), 3);
+    cr_assert_eq(mp_list_pop_int(l, -1, &v), 0);
+    cr_assert_eq(v, 9);
+    cr_assert_eq(mp_list_pop_int(l, 0, &v), 0);
+    cr_assert_eq(v, 1);
+    cr_assert_eq(mp_list_len(l), 1);
+    /* Another proxy with the same name is the same list. */
+    mp_list *same = mp_manager_list(m, "l");
+    cr_assert_eq(mp_list_len(same), 1);
+    mp_list_free(same);
+    mp_list_free(l);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+static int set_value(void *arg)
+{
+    mp_mvalue *v = arg;
+    return mp_mvalue_set_double(v, 0.25) < 0 || mp_mvalue_add_double(v, 0.5, NULL) < 0;
+}
+
+Test(manager, namespace_value, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_mvalue *v = mp_manager_value(m, "x");
+    cr_assert_not_null(v);
+    int64_t i;
+    double f;
+    char buf[32];
+    cr_assert_eq(mp_mvalue_get_int(v, &i), -ENOENT);
+    cr_assert_eq(mp_mvalue_format(v, buf, sizeof buf), 4);
+    cr_assert_str_eq(buf, "None");
+    cr_assert_eq(run_child(set_value, v), 0);
+    cr_assert_eq(mp_mvalue_get_double(v, &f), 0);
+    cr_assert_eq(f, 0.75);
+    cr_assert_eq(mp_mvalue_get_int(v, &i), -EINVAL);
+    cr_assert_eq(mp_mvalue_set_int(v, 41), 0);
+    cr_assert_eq(mp_mvalue_add_int(v, 1, &i), 0);
+    cr_assert_eq(i, 42);
+    cr_assert_gt(mp_mvalue_format(v, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, "42");
+    cr_assert_eq(mp_mvalue_set_str(v, "it's"), 0);
+    cr_assert_eq(mp_mvalue_get_str(v, buf, sizeof buf), 4);
+    cr_assert_str_eq(buf, "it's");
+    cr_assert_gt(mp_mvalue_format(v, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, "\"it's\"");
+    cr_assert_eq(mp_mvalue_add_int(v, 1, &i), -EINVAL);
+    mp_mvalue_free(v);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* ------------------------------------------------------- dict operations */
+
+Test(manager, absent_keys_and_types, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "d");
+    int64_t i;
+    double f;
+    char buf[64];
+    cr_assert_eq(mp_dict_get_int(d, "nope", &i), -ENOENT);
+    cr_assert_eq(mp_dict_get_double(d, "nope", &f), -ENOENT);
+    cr_assert_eq(mp_dict_get_str(d, "nope", buf, sizeof buf), -ENOENT);
+    cr_assert_eq(mp_dict_del(d, "nope"), -ENOENT);
+    cr_assert_eq(mp_dict_contains(d, "nope"), 0);
+    cr_assert_eq(mp_dict_set_int(d, "a", 3), 0);
+    cr_assert_eq(mp_dict_set_str(d, "b", "hello"), 0);
+    cr_assert_eq(mp_dict_set_bytes(d, "c", "\x01\x02\x03", 3), 0);
+    cr_assert_eq(mp_dict_contains(d, "a"), 1);
+    cr_assert_eq(mp_dict_get_double(d, "a", &f), 0);
+    cr_assert_eq(f, 3.0);
+    cr_assert_eq(mp_dict_get_int(d, "b", &i), -EINVAL);
+    cr_assert_eq(mp_dict_get_str(d, "b", buf, sizeof buf), 5);
+    cr_assert_str_eq(buf, "hello");
+    cr_assert_eq(mp_dict_get_str(d, "b", buf, 5), -EMSGSIZE); /* no room for the NUL */
+    uint8_t raw[8];
+    cr_assert_eq(mp_dict_get_bytes(d, "c", raw, sizeof raw), 3);
+    cr_assert_eq(memcmp(raw, "\x01\x02\x03", 3), 0);
+    cr_assert_eq(mp_dict_get_bytes(d, "b", raw, sizeof raw), -EINVAL);
+    cr_assert_eq(mp_dict_keys(d, buf, sizeof buf), 3);
+    cr_assert_str_eq(buf, "a");
+    cr_assert_str_eq(buf + 2, "b");
+    cr_assert_str_eq(buf + 4, "c");
+    cr_assert_eq(mp_dict_keys(d, buf, 3), -EMSGSIZE);
+    cr_assert_eq(mp_dict_del(d, "b"), 0);
+    cr_assert_eq(mp_dict_get_str(d, "b", buf, sizeof buf), -ENOENT);
+    cr_assert_eq(mp_dict_len(d), 2);
+    /* Different names are different dicts. */
+    mp_dict *other = mp_manager_dict(m, "other");
+    cr_assert_eq(mp_dict_len(other), 0);
+    cr_assert_eq(mp_dict_clear(d), 0);
+    cr_assert_eq(mp_dict_len(d), 0);
+    mp_dict_free(other);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+Test(manager, bad_arguments, .timeout = 20)
+{
+    int64_t i;
+    double f;
+    char buf[16];
+    cr_assert_eq(mp_dict_set_int(NULL, "k", 1), -EINVAL);
+    cr_assert_eq(mp_dict_get_double(NULL, "k", &f), -EINVAL);
+    cr_assert_eq(mp_dict_len(NULL), -EINVAL);
+    cr_assert_eq(mp_dict_format(NULL, buf, sizeof buf), -EINVAL);
+    cr_assert_eq(mp_list_append_int(NULL, 1), -EINVAL);
+    cr_assert_eq(mp_list_len(NULL), -EINVAL);
+    cr_assert_eq(mp_mvalue_set_int(NULL, 1), -EINVAL);
+    cr_assert_eq(mp_manager_port(NULL), -EINVAL);
+    errno = 0;
+    cr_assert_null(mp_manager_dict(NULL, "x"));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(mp_manager_listen(NULL, 0, NULL));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(mp_manager_listen(NULL, 70000, KEY));
+    cr_assert_eq(errno, EINVAL);
+    errno = 0;
+    cr_assert_null(mp_manager_connect("127.0.0.1", 0, KEY));
+    cr_assert_eq(errno, EINVAL);
+    mp_dict_free(NULL);
+    mp_list_free(NULL);
+    mp_mvalue_free(NULL);
+    mp_manager_shutdown(NULL);
+
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    errno = 0;
+    cr_assert_null(mp_manager_dict(m, NULL));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(mp_manager_dict(m, ""));
+    mp_dict *d = mp_manager_dict(m, "d");
+    cr_assert_eq(mp_dict_set_int(d, NULL, 1), -EINVAL);
+    cr_assert_eq(mp_dict_set_str(d, "k", NULL), -EINVAL);
+    cr_assert_eq(mp_dict_set_bytes(d, "k", NULL, 3), -EINVAL);
+    cr_assert_eq(mp_dict_get_int(d, NULL, &i), -EINVAL);
+    cr_assert_eq(mp_dict_get_str(d, "k", NULL, 5), -EINVAL);
+    cr_assert_eq(mp_dict_len(d), 0, "nothing was stored by the bad calls");
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* -------------------------------------------------------- shutdown, death */
+
+Test(manager, shutdown_removes_socket_and_fails_proxies, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    const char *p = mp_manager_socket_path(m);
+    cr_assert_not_null(p);
+    char path[128], dir[128];
+    snprintf(path, sizeof path, "%s", p);
+    dirname_of(path, dir, sizeof dir);
+    struct stat st;
+    cr_assert_eq(stat(dir, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0700, "directory mode %o", st.st_mode & 0777);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert(S_ISSOCK(st.st_mode));
+    cr_assert_eq(st.st_mode & 0777, 0600, "socket mode %o", st.st_mode & 0777);
+    mp_dict *d = mp_manager_dict(m, "d");
+    mp_list *l = mp_manager_list(m, "l");
+    cr_assert_eq(mp_dict_set_int(d, "k", 1), 0);
+    pid_t server = mp_manager_pid(m);
+    mp_manager_shutdown(m);
+    cr_assert(!path_exists(path), "socket %s left behind", path);
+    cr_assert(!path_exists(dir), "directory %s left behind", dir);
+    cr_assert_eq(kill(server, 0), -1, "server still exists");
+    cr_assert_eq(mp_dict_set_int(d, "k", 2), -ESHUTDOWN);
+    cr_assert_eq(mp_dict_len(d), -ESHUTDOWN);
+    cr_assert_eq(mp_list_append_int(l, 1), -ESHUTDOWN);
+    mp_dict_free(d);
+    mp_list_free(l);
+    tu_assert_no_children();
+}
+
+Test(manager, server_killed_fails_fast, .timeout = 20)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
+    mp_dict *d = mp_manager_dict(m, "d");
+    cr_assert_eq(mp_dict_set_int(d, "k", 1), 0);
+    cr_assert_eq(kill(mp_manager_pid(m), SIGKILL), 0);
+    usleep(50000);
+    double t0 = tu_now();
+    int rc = mp_dict_set_int(d, "k", 2);
+    double dt = tu_now() - t0;
+    cr_assert(rc == -EPIPE || rc == -ECONNRESET, "got %d (%s)", rc, mp_strerror(rc));
+    cr_assert_lt(dt, 1.0, "took %.3f s", dt);
+    cr_assert_lt(mp_dict_len(d), 0, "still failing, not hanging");
+    mp_manager_shutdown(m); /* reaps the killed server, removes its socket */
+    cr_assert(!path_exists(path));
+    mp_dict_free(d);
+    tu_assert_no_children();
+}
+
+/* The parent exits without shutdown: the server notices and cleans up. */
+Test(manager, server_exits_with_its_parent, .timeout = 20)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        mp_manager *m = mp_manager_start();
+        char msg[160] = "";
+        if (m) snprintf(msg, sizeof msg, "%d %s", (int)mp_manager_pid(m), mp_manager_socket_path(m));
+        ssize_t w = write(fds[1], msg, sizeof msg);
+        _exit(m && w == (ssize_t)sizeof msg ? 0 : 1); /* no shutdown on purpose */
+    }
+    close(fds[1]);
+    char msg[160];
+    cr_assert_eq(read(fds[0], msg, sizeof msg), (ssize_t)sizeof msg);
+    close(fds[0]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int server;
+    char path[140];
+    cr_assert_eq(sscanf(msg, "%d %139s", &server, path), 2);
+    double t0 = tu_now();
+    while ((path_exists(path) || kill(server, 0) == 0) && tu_now() - t0 < 5) usleep(10000);
+    cr_assert(!path_exists(path), "socket left after the parent died");
+    char dir[140];
+    dirname_of(path, dir, sizeof dir);
+    cr_assert(!path_exists(dir));
+    cr_assert_neq(kill(server, 0), 0, "server outlived its parent");
+    tu_assert_no_children();
+}
+
+/* ----------------------------------------------------------- TCP, auth */
+
+static int tcp_connect_raw(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static int unix_connect_raw(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* True when the server closed fd within secs (what it sent first is read and dropped). */
+static bool closed_by_peer(int fd, double secs)
+{
+    double t0 = tu_now();
+    char tmp[512];
+    while (tu_now() - t0 < secs) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0) continue;
+        ssize_t r = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) return true;
+    }
+    return false;
+}
+
+static void send_raw(int fd, const void *p, size_t n)
+{
+    cr_assert_eq(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+static const uint8_t garbage[] = {0, 0, 0, 9, 'x', 'y', 'z', 0xff, 0xfe, 1, 2, 3, 4};
+static const uint8_t claims_4gib[] = {0xff, 0xff, 0xff, 0xff, 'i', 0, 0, 0};
+static const uint8_t half_frame[] = {0, 0, 0, 100, 'i', 0, 0};
+
+Test(manager, tcp_right_and_wrong_key, .timeout = 30)
+{
+    mp_manager *srv = mp_manager_listen(NULL, 0, KEY);
+    cr_assert_not_null(srv, "listen: %s", strerror(errno));
+    int port = mp_manager_port(srv);
+    cr_assert_gt(port, 0);
+    cr_assert_null(mp_manager_socket_path(srv));
+    mp_dict *sd = mp_manager_dict(srv, "shared");
+    cr_assert_not_null(sd);
+    cr_assert_eq(mp_dict_set_int(sd, "from_server_side", 1), 0);
+
+    mp_manager *good = mp_manager_connect("127.0.0.1", port, KEY);
+    cr_assert_not_null(good, "connect: %s", strerror(errno));
+    cr_assert_eq(mp_manager_port(good), port);
+    cr_assert_eq(mp_manager_pid(good), 0);
+    mp_dict *gd = mp_manager_dict(good, "shared");
+    cr_assert_eq(mp_dict_set_double(gd, "Apple", 0.7), 0);
+
+    errno = 0;
+    cr_assert_null(mp_manager_connect("127.0.0.1", port, "wrong key"));
+    cr_assert_eq(errno, EACCES);
+    errno = 0;
+    cr_assert_null(mp_manager_connect("127.0.0.1", port, KEY "x"));
+    cr_assert_eq(errno, EACCES);
+
+    /* The good client and the server's own proxy keep working. */
+    cr_assert_eq(mp_dict_set_double(gd, "Orange", 1.2), 0);
+    char buf[128];
+    cr_assert_gt(mp_dict_format(sd, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, "{'from_server_side': 1, 'Apple': 0.7, 'Orange': 1.2}");
+    mp_dict_free(gd);
+    mp_manager_shutdown(good);
+    mp_dict_free(sd);
+    mp_manager_shutdown(srv);
+    errno = 0;
+    cr_assert_null(mp_manager_connect("127.0.0.1", port, KEY), "server gone");
+    cr_assert_neq(errno, 0);
+    tu_assert_no_children();
+}
+
+static int tcp_child(void *arg)
+{
+    int port = *(int *)arg;
+    mp_manager *m = mp_manager_connect("127.0.0.1", port, KEY);
+    if (!m) return 10;
+    mp_dict *d = mp_manager_dict(m, "n");
+    int rc = d ? 0 : 11;
+    for (int k = 0; k < 100 && rc == 0; k++)
+        if (mp_dict_add_int(d, "n", 1, NULL) < 0) rc = 12;
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    return rc;
+}
+
+/* A forked child of a listening manager's owner reconnects (with the key)
+ * through the inherited proxy; another connects on its own. */
+static int inherit_tcp_proxy(void *arg)
+{
+    mp_dict *d = arg;
+    for (int k = 0; k < 100; k++)
+        if (mp_dict_add_int(d, "n", 1, NULL) < 0) return 1;
+    return 0;
+}
+
+Test(manager, tcp_children, .timeout = 30)
+{
+    mp_manager *srv = mp_manager_listen("127.0.0.1", 0, KEY);
+    cr_assert_not_null(srv);
+    int port = mp_manager_port(srv);
+    mp_dict *d = mp_manager_dict(srv, "n");
+    cr_assert_eq(mp_dict_set_int(d, "n", 0), 0);
+    cr_assert_eq(run_child(tcp_child, &port), 0);
+    cr_assert_eq(run_child(inherit_tcp_proxy, d), 0);
+    int64_t n;
+    cr_assert_eq(mp_dict_get_int(d, "n", &n), 0);
+    cr_assert_eq(n, 200);
+    mp_dict_free(d);
+    mp_manager_shutdown(srv);
+    tu_assert_no_children();
+}
+
+Test(manager, hostile_bytes_tcp, .timeout = 30)
+{
+    mp_manager *srv = mp_manager_listen(NULL, 0, KEY);
+    cr_assert_not_null(srv);
+    int port = mp_manager_port(srv);
+    const struct { const uint8_t *p; size_t n; const char *what; } bad[] = {
+        {garbage, sizeof garbage, "garbage"},
+        {claims_4gib, sizeof claims_4gib, "4 GiB frame"},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        int fd = tcp_connect_raw(port);
+        send_raw(fd, bad[k].p, bad[k].n);
+        cr_assert(closed_by_peer(fd, 3), "%s: connection not closed", bad[k].what);
+        close(fd);
+    }
+    /* A half frame: the server waits for the rest; others are served meanwhile. */
+    int stall = tcp_connect_raw(port);
+    send_raw(stall, half_frame, sizeof half_frame);
+    mp_manager *c = mp_manager_connect(NULL, port, KEY);
+    cr_assert_not_null(c, "a client after the hostile ones: %s", strerror(errno));
+    mp_dict *d = mp_manager_dict(c, "d");
+    cr_assert_eq(mp_dict_set_int(d, "ok", 1), 0);
+    cr_assert_eq(mp_dict_len(d), 1);
+    /* The unfinished handshake times out (5 s) and is closed. */
+    cr_assert(closed_by_peer(stall, 8), "stalled handshake never closed");
+    close(stall);
+    cr_assert_eq(mp_dict_len(d), 1);
+    mp_dict_free(d);
+    mp_manager_shutdown(c);
+    mp_manager_shutdown(srv);
+    tu_assert_no_children();
+}
+
+Test(manager, hostile_bytes_unix, .timeout = 30)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
+    mp_dict *d = mp_manager_dict(m, "d");
+    cr_assert_eq(mp_dict_set_int(d, "before", 1), 0);
+    /* A well-framed payload with an unknown tag, trailing junk after a valid
+     * request, a 4 GiB claim: each closes its connection only. */
+    static const uint8_t trailing[] = {0, 0, 0, 10, 'i', 0, 0, 0, 0, 0, 0, 0, 1, 'q'};
+    const struct { const uint8_t *p; size_t n; const char *what; } bad[] = {
+        {garbage, sizeof garbage, "garbage"},
+        {trailing, sizeof trailing, "ping with junk"},
+        {claims_4gib, sizeof claims_4gib, "4 GiB frame"},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        int fd = unix_connect_raw(path);
+        send_raw(fd, bad[k].p, bad[k].n);
+        cr_assert(closed_by_peer(fd, 3), "%s: connection not closed", bad[k].what);
+        close(fd);
+        cr_assert_eq(mp_dict_len(d), 1, "after %s", bad[k].what);
+    }
+    int stall = unix_connect_raw(path);
+    send_raw(stall, half_frame, sizeof half_frame);
+    cr_assert_eq(mp_dict_set_int(d, "after", 2), 0, "a stalled client blocks others");
+    cr_assert_eq(mp_dict_len(d), 2);
+    close(stall);
+    cr_assert_eq(mp_dict_len(d), 2);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    cr_assert(!path_exists(path));
+    tu_assert_no_children();
+}
