@@ -333,7 +333,10 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
     case MPROC_WAIT_QUEUE_PUT: snprintf(buf, cap, "blocked in put"); break;
     case MPROC_EXITED:
         if (p->exit_code < 0)
-            snprintf(buf, cap, "killed by %s (%d)", fmt_signal_name(-p->exit_code), -p->exit_code);
+            if (strcmp(fmt_signal_name(-p->exit_code), "signal"))
+                snprintf(buf, cap, "killed %s", fmt_signal_name(-p->exit_code));
+            else
+                snprintf(buf, cap, "killed signal %d", -p->exit_code);
         else
             snprintf(buf, cap, "exited %d", p->exit_code);
         break;
@@ -341,9 +344,16 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
     }
 }
 
+/* The name column shrinks first so that the state stays readable. */
+static int proc_name_width(int width)
+{
+    int w = width - 17 - 16;
+    return w < 8 ? 8 : w > 18 ? 18 : w;
+}
+
 void fmt_proc_header(char *buf, size_t cap, int width)
 {
-    FIT_PRINTF(buf, cap, width, "%7s %7s  %-16s %s", "PID", "PPID", "NAME", "STATE");
+    FIT_PRINTF(buf, cap, width, "%7s %7s %-*s %s", "PID", "PPID", proc_name_width(width), "NAME", "STATE");
 }
 
 void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
@@ -352,7 +362,7 @@ void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
     int depth = p->depth < 0 ? 0 : p->depth > 6 ? 6 : p->depth;
     snprintf(name, sizeof name, "%*s%s%s", depth * 2, "", depth ? "`-" : "", p->name);
     proc_state(state, sizeof state, p);
-    FIT_PRINTF(buf, cap, width, "%7d %7d  %-16s %s", p->pid, p->ppid, name, state);
+    FIT_PRINTF(buf, cap, width, "%7d %7d %-*s %s", p->pid, p->ppid, proc_name_width(width), name, state);
 }
 
 /* Append " 1 2 3" (pids) to s, within its size. */
@@ -531,11 +541,12 @@ const char *const *layout_help_lines(size_t *n)
         "  Up/Down, j/k     scroll the code",
         "  p          C or Python code (side by side at 160+ columns)",
         "  r          run the example live",
-        "  Q          quiz    g  grade the exercise",
+        "  z          quiz (also Right after the last slide)",
+        "  g          grade the lesson's exercise",
         "Live run",
         "  space      pause / resume the example's processes",
         "  s          step one event while paused",
-        "  + / -      replay slower / faster",
+        "  + / -      replay faster / slower (events per tick)",
         "  R          restart    x  kill the run",
         "  q, Esc     stop the run, back to the lesson",
         "Quiz",

@@ -42,5 +42,5 @@ test-viewer: $(VIEWER_TESTS) $(FORKLAB)
 	done; exit $$rc
 TEST_STEPS += test-viewer
 
-# make run: the main job. The viewer once it lands; the spawn example until then.
-RUN_CMD = $(BUILD)/lessons/02-spawn
+# make run: the main job, the viewer.
+RUN_CMD = $(FORKLAB)

@@ -1,0 +1,120 @@
+# lib.sh — shared helpers for the end-to-end tests: drive the real forklab
+# binary in a private tmux server (see ../shared/TOOLCHAIN.md), assert on
+# what a person would see, count passes and failures.
+#
+# A test script sources this, calls e2e_start NAME, then for each check
+# `e2e_ok "what" CONDITION...` or the wait helpers, and ends with e2e_end,
+# which prints "N passed, N failed", appends "e2e-NAME TESTED PASSED FAILED"
+# to $BUILD/test-logs/counts and exits non-zero on any failure.
+set -u
+
+E2E_BUILD=${BUILD:-build}
+E2E_BUILD=$(cd "$E2E_BUILD" && pwd -P)
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+FORKLAB=$E2E_BUILD/forklab
+E2E_PASS=0
+E2E_FAIL=0
+E2E_SOCK=""
+E2E_STATE=""
+E2E_NAME=""
+
+e2e_start() {
+  E2E_NAME=$1
+  E2E_SOCK=$(mktemp -u "/tmp/fl-e2e-$1-XXXXXX.sock")
+  E2E_STATE=$(mktemp -d "/tmp/fl-e2e-state-XXXXXX")
+  trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+  [ -n "$E2E_SOCK" ] && tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+  [ -n "$E2E_SOCK" ] && rm -f "$E2E_SOCK"
+  [ -n "$E2E_STATE" ] && rm -rf "$E2E_STATE"
+  E2E_SOCK=""
+  E2E_STATE=""
+}
+
+# e2e_launch COLS LINES "ENV=... forklab args": one window running the app,
+# then a shell line APP_EXIT=<status> and a long sleep (so the pane stays).
+e2e_launch() {
+  local cols=$1 lines=$2 cmd=$3
+  tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+  tmux -S "$E2E_SOCK" -f /dev/null new-session -d -x "$cols" -y "$lines" -e LANG=C.UTF-8 \
+    -e TERM=xterm-256color \
+    "sh -c \"cd '$E2E_ROOT' && XDG_STATE_HOME='$E2E_STATE' FORKLAB_HOME='$E2E_ROOT' FORKLAB_BUILD='$E2E_BUILD' $cmd; echo APP_EXIT=\\\$?; exec sleep 600\""
+}
+
+e2e_keys() { tmux -S "$E2E_SOCK" send-keys "$@"; }
+e2e_screen() { tmux -S "$E2E_SOCK" capture-pane -p -S - 2>/dev/null; }
+# Only what is visible now (no scrollback).
+e2e_visible() { tmux -S "$E2E_SOCK" capture-pane -p 2>/dev/null; }
+
+# e2e_wait REGEX [SECONDS]: poll the visible screen every 0.1 s.
+e2e_wait() {
+  local re=$1 secs=${2:-10} i=0 max
+  max=$((secs * 10))
+  while [ $i -lt $max ]; do
+    e2e_visible | grep -Eq -- "$re" && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  return 1
+}
+
+# e2e_wait_cmd SECONDS COMMAND...: poll until the command succeeds.
+e2e_wait_cmd() {
+  local secs=$1 i=0 max
+  shift
+  max=$((secs * 10))
+  while [ $i -lt $max ]; do
+    "$@" && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  return 1
+}
+
+e2e_pass() { E2E_PASS=$((E2E_PASS + 1)); echo "  ok   $1"; }
+e2e_failed() {
+  E2E_FAIL=$((E2E_FAIL + 1))
+  echo "  FAIL $1"
+  echo "  ---- screen:"
+  e2e_visible | sed 's/^/  | /'
+}
+
+# e2e_ok "what" COMMAND...: one check.
+e2e_ok() {
+  local what=$1
+  shift
+  if "$@"; then e2e_pass "$what"; else e2e_failed "$what"; fi
+}
+
+# e2e_expect "what" REGEX [SECONDS]: the screen shows REGEX in time.
+e2e_expect() {
+  local what=$1 re=$2 secs=${3:-10}
+  if e2e_wait "$re" "$secs"; then e2e_pass "$what"; else e2e_failed "$what (waited for /$re/)"; fi
+}
+
+# Processes running a binary of the build tree (forklab, the examples).
+e2e_our_procs() {
+  local d exe out=""
+  for d in /proc/[0-9]*; do
+    exe=$(readlink "$d/exe" 2>/dev/null) || continue
+    case "$exe" in "$E2E_BUILD"/*) out="$out ${d#/proc/}:${exe##*/}";; esac
+  done
+  echo "$out"
+}
+e2e_no_procs() { [ -z "$(e2e_our_procs)" ]; }
+
+# Distinct numbers of 3+ digits in column 1 of the processes panel rows.
+e2e_count_pids() {
+  e2e_visible | grep -Eo '^[^0-9]*[0-9]{2,7} +[0-9]{1,7}  ' | grep -Eo '[0-9]+' | sort -u | wc -l
+}
+
+e2e_end() {
+  local total=$((E2E_PASS + E2E_FAIL))
+  e2e_cleanup
+  echo "e2e-$E2E_NAME: $E2E_PASS passed, $E2E_FAIL failed"
+  mkdir -p "$E2E_BUILD/test-logs"
+  echo "e2e-$E2E_NAME $total $E2E_PASS $E2E_FAIL" >>"$E2E_BUILD/test-logs/counts"
+  [ "$E2E_FAIL" -eq 0 ] && [ "$total" -gt 0 ]
+}

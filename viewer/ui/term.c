@@ -1,0 +1,256 @@
+/*
+ * term.c — the terminal: start-up, shutdown, colours, signals, and where
+ * forklab's own stderr goes while curses owns the screen.
+ *
+ * stderr is not the screen: a message printed by a library while curses
+ * draws would land in the middle of a panel. So from start to stop, fd 2
+ * points at an unlinked temp file; stop prints what it collected.
+ */
+#include "ui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static SCREEN *screen;
+static int saved_stderr = -1;
+static FILE *captured;
+static volatile sig_atomic_t stop_requested;
+static struct sigaction old_int, old_term, old_hup;
+static attr_t roles[R__COUNT];
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1; /* the loop ends and restores the terminal */
+}
+
+bool ui_term_stop_requested(void)
+{
+    return stop_requested != 0;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: poll() must return EINTR so the loop sees the flag. */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+}
+
+void ui_term_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void restore_signals(void)
+{
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+}
+
+static void capture_stderr(void)
+{
+    fflush(stderr);
+    captured = tmpfile();
+    if (!captured) return;
+    saved_stderr = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (saved_stderr < 0 || dup2(fileno(captured), 2) < 0) {
+        if (saved_stderr >= 0) close(saved_stderr);
+        saved_stderr = -1;
+        fclose(captured);
+        captured = NULL;
+    }
+}
+
+static void release_stderr(void)
+{
+    if (saved_stderr < 0) return;
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    saved_stderr = -1;
+    /* Replay what was written while the screen was ours. */
+    char buf[4096];
+    size_t n;
+    rewind(captured);
+    while ((n = fread(buf, 1, sizeof buf, captured)) > 0)
+        if (write(2, buf, n) < 0) break;
+    fclose(captured);
+    captured = NULL;
+}
+
+static void setup_roles(bool color)
+{
+    /* Monochrome first: every role distinguishable by attributes alone. */
+    attr_t mono[R__COUNT] = {
+        [R_NORMAL] = A_NORMAL,     [R_TITLE] = A_BOLD,          [R_BORDER] = A_NORMAL,
+        [R_SELECTED] = A_REVERSE,  [R_DIM] = A_DIM,             [R_KEY] = A_BOLD,
+        [R_HL_KEYWORD] = A_BOLD,   [R_HL_TYPE] = A_BOLD,        [R_HL_STRING] = A_UNDERLINE,
+        [R_HL_COMMENT] = A_DIM,    [R_HL_NUMBER] = A_NORMAL,    [R_HL_PREPROC] = A_BOLD,
+        [R_HL_MPCALL] = A_BOLD | A_UNDERLINE, [R_GOOD] = A_BOLD,  [R_BAD] = A_REVERSE,
+        [R_WARN] = A_BOLD,
+    };
+    memcpy(roles, mono, sizeof roles);
+    if (!color) return;
+    start_color();
+    use_default_colors();
+    static const struct {
+        enum ui_role role;
+        short fg;
+        attr_t extra;
+    } pairs[] = {
+        {R_TITLE, COLOR_CYAN, A_BOLD},      {R_BORDER, COLOR_BLUE, 0},
+        {R_KEY, COLOR_YELLOW, A_BOLD},      {R_HL_KEYWORD, COLOR_MAGENTA, A_BOLD},
+        {R_HL_TYPE, COLOR_GREEN, 0},        {R_HL_STRING, COLOR_YELLOW, 0},
+        {R_HL_COMMENT, COLOR_BLUE, 0},      {R_HL_NUMBER, COLOR_RED, 0},
+        {R_HL_PREPROC, COLOR_MAGENTA, 0},   {R_HL_MPCALL, COLOR_CYAN, A_BOLD},
+        {R_GOOD, COLOR_GREEN, A_BOLD},        {R_BAD, COLOR_RED, A_BOLD},
+        {R_WARN, COLOR_YELLOW, A_BOLD},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        short n = (short)(i + 1);
+        if (n >= COLOR_PAIRS) break;
+        init_pair(n, pairs[i].fg, -1);
+        roles[pairs[i].role] = COLOR_PAIR(n) | pairs[i].extra;
+    }
+}
+
+int ui_term_start(void)
+{
+    setlocale(LC_ALL, "");
+    const char *term = getenv("TERM");
+    if (!isatty(0) || !isatty(1)) {
+        fprintf(stderr, "forklab: the viewer needs a terminal (try `forklab run X --headless`)\n");
+        return -1;
+    }
+    capture_stderr();
+    screen = newterm(NULL, stdout, stdin);
+    if (!screen) {
+        release_stderr();
+        fprintf(stderr, "forklab: cannot use terminal type '%s' (set TERM, e.g. TERM=xterm-256color)\n",
+                term && term[0] ? term : "(unset)");
+        return -1;
+    }
+    set_term(screen);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+    const char *nc = getenv("NO_COLOR");
+    ui_app.color = has_colors() && !nc;
+    setup_roles(ui_app.color);
+    stop_requested = 0;
+    install_signals();
+    return 0;
+}
+
+void ui_term_stop(void)
+{
+    if (!screen) return;
+    endwin();
+    delscreen(screen);
+    screen = NULL;
+    restore_signals();
+    release_stderr();
+}
+
+attr_t ui_attr(enum ui_role r)
+{
+    return (unsigned)r < R__COUNT ? roles[r] : A_NORMAL;
+}
+
+void ui_put(int y, int x, int w, enum ui_role r, const char *text)
+{
+    char buf[1024];
+    if (w <= 0 || !text) return;
+    fmt_fit(buf, sizeof buf, text, w);
+    attr_t a = ui_attr(r);
+    attron(a);
+    mvaddstr(y, x, buf);
+    attroff(a);
+}
+
+void ui_clear(struct rect r)
+{
+    for (int y = r.y; y < r.y + r.h; y++) mvhline(y, r.x, ' ', r.w);
+}
+
+struct rect ui_box(struct rect r, const char *title, bool focus)
+{
+    struct rect in = {r.x + 1, r.y + 1, r.w - 2, r.h - 2};
+    if (r.w < 2 || r.h < 2) return (struct rect){r.x, r.y, 0, 0};
+    attr_t a = ui_attr(R_BORDER);
+    attron(a);
+    mvhline(r.y, r.x + 1, ACS_HLINE, r.w - 2);
+    mvhline(r.y + r.h - 1, r.x + 1, ACS_HLINE, r.w - 2);
+    mvvline(r.y + 1, r.x, ACS_VLINE, r.h - 2);
+    mvvline(r.y + 1, r.x + r.w - 1, ACS_VLINE, r.h - 2);
+    mvaddch(r.y, r.x, ACS_ULCORNER);
+    mvaddch(r.y, r.x + r.w - 1, ACS_URCORNER);
+    mvaddch(r.y + r.h - 1, r.x, ACS_LLCORNER);
+    mvaddch(r.y + r.h - 1, r.x + r.w - 1, ACS_LRCORNER);
+    attroff(a);
+    if (title && r.w > 6) {
+        char t[256];
+        snprintf(t, sizeof t, " %s ", title);
+        ui_put(r.y, r.x + 2, r.w - 4, focus ? R_SELECTED : R_TITLE, t);
+    }
+    return in;
+}
+
+static enum ui_role role_of(enum hl_class c)
+{
+    switch (c) {
+    case HL_KEYWORD: return R_HL_KEYWORD;
+    case HL_TYPE: return R_HL_TYPE;
+    case HL_STRING: return R_HL_STRING;
+    case HL_COMMENT: return R_HL_COMMENT;
+    case HL_NUMBER: return R_HL_NUMBER;
+    case HL_PREPROC: return R_HL_PREPROC;
+    case HL_MPCALL: return R_HL_MPCALL;
+    default: return R_NORMAL;
+    }
+}
+
+void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state)
+{
+    char num[16], text[1024];
+    if (w < 6) return;
+    snprintf(num, sizeof num, "%4d ", lineno);
+    ui_put(y, x, w, R_DIM, num);
+    fmt_expand_tabs(text, sizeof text, line, 4);
+    struct hl_span spans[128];
+    size_t n = hl_line(lang, text, state, spans, 128);
+    int col = x + 5, right = x + w;
+    for (size_t i = 0; i < n && col < right; i++) {
+        char piece[1024];
+        int len = spans[i].len < (int)sizeof piece - 1 ? spans[i].len : (int)sizeof piece - 1;
+        memcpy(piece, text + spans[i].start, (size_t)len);
+        piece[len] = '\0';
+        int room = right - col;
+        bool last = fmt_width(piece) > room;
+        ui_put(y, col, room, role_of(spans[i].cls), piece);
+        col += fmt_width(piece);
+        if (last) break; /* the rest of the line is cut, with the ellipsis */
+    }
+}

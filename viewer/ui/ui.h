@@ -1,0 +1,91 @@
+/*
+ * ui.h — the viewer's screens, inside viewer/ui/ (the only code that calls
+ * ncurses).
+ *
+ * A screen is a view: a small vtable in the style of htop's panels and
+ * tmux's window modes. The app keeps a stack of views, runs one poll() loop
+ * and asks the top view to draw when something marked the screen dirty. Key
+ * handlers never draw: they return UI_* flags and the loop redraws once per
+ * pass. What a screen shows is computed by viewer/layout.c (pure, tested).
+ */
+#ifndef FORKLAB_UI_H
+#define FORKLAB_UI_H
+
+#include "../layout.h"
+#include "../lesson.h"
+#include "../progress.h"
+
+#include <curses.h>
+#include <poll.h>
+#include <stdbool.h>
+
+/* What a handler asks of the loop. */
+enum {
+    UI_HANDLED = 1, /* the key meant something here */
+    UI_REDRAW = 2,  /* the screen must be drawn again */
+    UI_QUIT = 4,    /* leave the program */
+    UI_POP = 8,     /* close this view, back to the one below */
+};
+
+struct ui_view {
+    void (*draw)(struct ui_view *v, int cols, int lines);
+    int (*key)(struct ui_view *v, int ch);
+    void (*resize)(struct ui_view *v, int cols, int lines);
+    /* Optional, for views that watch a running example: fill fds to poll
+     * (returns how many), handle what poll() reported, and the tick in ms
+     * (-1: none; the loop then sleeps until a key or an fd). */
+    int (*fds)(struct ui_view *v, struct pollfd *fds, int max);
+    int (*io)(struct ui_view *v, const struct pollfd *fds, int n);
+    int (*tick_ms)(struct ui_view *v);
+    int (*tick)(struct ui_view *v);
+    void (*destroy)(struct ui_view *v);
+};
+
+/* The program's shared state: lessons and the learner's progress. */
+struct ui_app {
+    struct lesson *lessons;
+    size_t nlessons;
+    struct progress progress;
+    bool color;
+};
+extern struct ui_app ui_app;
+
+/* Put a new view on top (it is destroyed when popped). */
+void ui_push(struct ui_view *v);
+
+/* ------------------------------------------------------------ term.c */
+/* Colours, or attributes only under NO_COLOR / a monochrome terminal. */
+enum ui_role {
+    R_NORMAL = 0, R_TITLE, R_BORDER, R_SELECTED, R_DIM, R_KEY,
+    R_HL_KEYWORD, R_HL_TYPE, R_HL_STRING, R_HL_COMMENT, R_HL_NUMBER, R_HL_PREPROC, R_HL_MPCALL,
+    R_GOOD, R_BAD, R_WARN, R__COUNT
+};
+int ui_term_start(void);   /* 0 | -1 with a message printed on stderr */
+void ui_term_stop(void);   /* endwin, restore stderr and print what it got */
+bool ui_term_stop_requested(void); /* SIGINT/SIGTERM/SIGHUP arrived */
+/* Put our stop handlers back (after the runner installed its own). */
+void ui_term_signals(void);
+attr_t ui_attr(enum ui_role r);
+
+/* Drawing helpers: text fitted into w columns at (y, x). */
+void ui_put(int y, int x, int w, enum ui_role r, const char *text);
+/* A box with a title; returns the inside rectangle. */
+struct rect ui_box(struct rect r, const char *title, bool focus);
+/* One line of code with its number and highlighting. */
+void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state);
+/* Blank a rectangle. */
+void ui_clear(struct rect r);
+
+/* ------------------------------------------------------------ views */
+struct ui_view *ui_list_view(void);
+struct ui_view *ui_lesson_view(const struct lesson *l);
+struct ui_view *ui_quiz_view(const struct lesson *l);
+/* A live run of a lesson's example (l may be NULL: program + args only). */
+struct ui_view *ui_run_view(const struct lesson *l, const char *program);
+
+/* A lesson by id ("08-queues"), order number ("8") or program name. */
+const struct lesson *ui_find_lesson(const char *name);
+/* The whole text of a file under forklab_home() (NULL + errno when absent). */
+char *ui_read_file(const char *relpath);
+
+#endif

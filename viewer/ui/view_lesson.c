@@ -1,0 +1,372 @@
+/*
+ * view_lesson.c — one lesson: the slide (bullets, nested), the C example
+ * with line numbers and highlighting, the Python version (toggle, or beside
+ * the C at 160+ columns), the quiz, and grading of the lesson's exercise.
+ */
+#include "ui.h"
+
+#include "../grade.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* grade.c may not provide grading yet: the viewer says so instead of
+ * failing to link. */
+#pragma weak grade_exercise
+#pragma weak grade_status_name
+
+struct code {
+    char *text;   /* owned; lines point into it */
+    char **lines;
+    int n;
+};
+
+struct lesson_view {
+    struct ui_view v;
+    const struct lesson *l;
+    int slide;
+    int scroll;        /* first code line shown */
+    bool python;       /* show Python instead of C (narrow screens) */
+    struct code c, py;
+    char status[1024];
+    enum ui_role status_role;
+};
+
+static void code_split(struct code *c, char *text)
+{
+    c->text = text;
+    c->n = 0;
+    c->lines = NULL;
+    if (!text) return;
+    int cap = 1;
+    for (char *s = text; *s; s++)
+        if (*s == '\n') cap++;
+    c->lines = calloc((size_t)cap, sizeof *c->lines);
+    if (!c->lines) return;
+    for (char *s = text; s && *s && c->n < cap;) {
+        c->lines[c->n++] = s;
+        char *nl = strchr(s, '\n');
+        if (nl) *nl = '\0';
+        s = nl ? nl + 1 : NULL;
+    }
+}
+
+static void code_free(struct code *c)
+{
+    free(c->lines);
+    free(c->text);
+    memset(c, 0, sizeof *c);
+}
+
+struct wrap_ctx {
+    struct rect r;
+    int row;
+    enum ui_role role;
+};
+
+static void emit_row(void *ctx, const char *line)
+{
+    struct wrap_ctx *w = ctx;
+    if (w->row < w->r.h) ui_put(w->r.y + w->row, w->r.x, w->r.w, w->role, line);
+    w->row++;
+}
+
+static void draw_slide(const struct lesson_view *lv, struct rect r)
+{
+    const struct lesson *l = lv->l;
+    char title[256];
+    if (l->nslides == 0) {
+        ui_box(r, "slide", false);
+        return;
+    }
+    const struct lesson_slide *s = &l->slides[lv->slide];
+    snprintf(title, sizeof title, "%s (%d/%zu)", s->title ? s->title : "", lv->slide + 1, l->nslides);
+    struct rect in = ui_box(r, title, false);
+    in.x += 1;
+    in.w -= 2;
+    struct wrap_ctx w = {in, 0, R_NORMAL};
+    static const char *const marks[] = {"* ", "- ", "+ "};
+    for (size_t i = 0; i < s->nbullets && w.row < in.h; i++) {
+        char text[2048];
+        int level = s->bullets[i].level < 0 ? 0 : s->bullets[i].level > 4 ? 4 : s->bullets[i].level;
+        snprintf(text, sizeof text, "%*s%s%s", level * 2, "", marks[level % 3], s->bullets[i].text);
+        w.role = level == 0 ? R_NORMAL : R_NORMAL;
+        fmt_wrap(text, in.w, level * 2 + 2, emit_row, &w);
+    }
+    if (s->notes && w.row + 1 < in.h) {
+        w.row++;
+        w.role = R_DIM;
+        fmt_wrap(s->notes, in.w, 0, emit_row, &w);
+    }
+}
+
+static void draw_code(const struct code *c, struct rect r, const char *title, enum hl_lang lang, int scroll)
+{
+    struct rect in = ui_box(r, title, false);
+    if (!c->lines || c->n == 0) {
+        ui_put(in.y, in.x + 1, in.w - 1, R_DIM, lang == HL_C ? "(no C source)" : "(no Python version)");
+        return;
+    }
+    if (scroll > c->n - 1) scroll = c->n - 1;
+    if (scroll < 0) scroll = 0;
+    int state = 0;
+    /* Replay the comment state of the lines above the first shown. */
+    for (int i = 0; i < scroll; i++) {
+        struct hl_span sp[128];
+        hl_line(lang, c->lines[i], &state, sp, 128);
+    }
+    for (int row = 0; row < in.h && scroll + row < c->n; row++)
+        ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
+}
+
+static void lesson_draw(struct ui_view *v, int cols, int lines)
+{
+    struct lesson_view *lv = (struct lesson_view *)v;
+    const struct lesson *l = lv->l;
+    struct layout_lesson lay;
+    char buf[512];
+    layout_lesson(cols, lines, &lay);
+    snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
+             progress_done(&ui_app.progress, l->id) ? "  [done]" : "");
+    ui_put(0, 0, cols, R_TITLE, buf);
+    draw_slide(lv, lay.slide);
+    snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
+    if (lay.side_by_side) {
+        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll);
+        draw_code(&lv->py, lay.python, "Python (the lecture)", HL_PYTHON, lv->scroll);
+    } else if (lv->python) {
+        draw_code(&lv->py, lay.code, "Python (the lecture)  [p: C]", HL_PYTHON, lv->scroll);
+    } else {
+        snprintf(buf, sizeof buf, "C: %s  [p: Python]", l->c_path ? l->c_path : "-");
+        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll);
+    }
+    if (lv->status[0])
+        ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
+    else
+        ui_put(lines - 1, 0, cols, R_DIM,
+               " <-/->: slides  j/k: scroll  p: python  r: run  z: quiz  g: grade  ?: help  q: back");
+}
+
+static void set_status(struct lesson_view *lv, enum ui_role role, const char *fmt, const char *a, const char *b)
+{
+    snprintf(lv->status, sizeof lv->status, fmt, a ? a : "", b ? b : "");
+    lv->status_role = role;
+}
+
+static void grade_now(struct lesson_view *lv)
+{
+    const struct lesson *l = lv->l;
+    if (!l->exercise) {
+        set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
+        return;
+    }
+    if (!grade_exercise || !grade_status_name) {
+        set_status(lv, R_WARN, " grading not available (exercise %s)%s", l->exercise, NULL);
+        return;
+    }
+    /* Grading blocks for a few seconds: say so before it starts. */
+    set_status(lv, R_WARN, " grading %s ...%s", l->exercise, NULL);
+    lesson_draw(&lv->v, COLS, LINES);
+    refresh();
+    struct grade_result res;
+    memset(&res, 0, sizeof res);
+    int rc = grade_exercise(l->exercise, false, &res);
+    if (rc < 0) {
+        set_status(lv, R_BAD, " cannot grade %s (%s)", l->exercise, rc == -22 ? "unknown exercise" : "grader failed");
+        return;
+    }
+    char line[800];
+    if (res.status == GRADE_PASS) {
+        progress_mark(&ui_app.progress, l->id, PROGRESS_EXERCISE);
+        progress_save(&ui_app.progress);
+        snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
+        set_status(lv, R_GOOD, "%s%s", line, NULL);
+    } else {
+        snprintf(line, sizeof line, " %s: %s %d/%d: %s -- hint: %s", res.id, grade_status_name(res.status),
+                 res.points, res.max_points, res.check, res.hint);
+        set_status(lv, R_BAD, "%s%s", line, NULL);
+    }
+}
+
+static int lesson_key(struct ui_view *v, int ch)
+{
+    struct lesson_view *lv = (struct lesson_view *)v;
+    const struct lesson *l = lv->l;
+    int max_scroll = (lv->python ? lv->py.n : lv->c.n) - 1;
+    if (lv->c.n - 1 > max_scroll && COLS >= LAYOUT_SIDE_BY_SIDE_COLS) max_scroll = lv->c.n - 1;
+    lv->status[0] = '\0';
+    switch (ch) {
+    case KEY_RIGHT:
+    case 'l':
+    case ' ':
+        if (lv->slide + 1 < (int)l->nslides)
+            lv->slide++;
+        else if (l->nquiz)
+            ui_push(ui_quiz_view(l)); /* past the last slide: the quiz */
+        break;
+    case KEY_LEFT:
+    case 'h':
+        if (lv->slide > 0) lv->slide--;
+        break;
+    case KEY_DOWN:
+    case 'j': lv->scroll++; break;
+    case KEY_UP:
+    case 'k': lv->scroll--; break;
+    case KEY_NPAGE: lv->scroll += 10; break;
+    case KEY_PPAGE: lv->scroll -= 10; break;
+    case 'p': lv->python = !lv->python; lv->scroll = 0; break;
+    case 'r': ui_push(ui_run_view(l, l->program)); break;
+    case 'z':
+        if (l->nquiz)
+            ui_push(ui_quiz_view(l));
+        else
+            set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
+        break;
+    case 'g': grade_now(lv); break;
+    case 'q':
+    case 27: return UI_HANDLED | UI_POP;
+    default: return 0;
+    }
+    if (lv->scroll > max_scroll) lv->scroll = max_scroll;
+    if (lv->scroll < 0) lv->scroll = 0;
+    return UI_HANDLED | UI_REDRAW;
+}
+
+static void lesson_destroy(struct ui_view *v)
+{
+    struct lesson_view *lv = (struct lesson_view *)v;
+    code_free(&lv->c);
+    code_free(&lv->py);
+    free(lv);
+}
+
+struct ui_view *ui_lesson_view(const struct lesson *l)
+{
+    struct lesson_view *lv = calloc(1, sizeof *lv);
+    if (!lv || !l) {
+        free(lv);
+        return NULL;
+    }
+    lv->v.draw = lesson_draw;
+    lv->v.key = lesson_key;
+    lv->v.destroy = lesson_destroy;
+    lv->l = l;
+    code_split(&lv->c, l->c_path ? ui_read_file(l->c_path) : NULL);
+    code_split(&lv->py, l->python ? strdup(l->python) : NULL);
+    return &lv->v;
+}
+
+/* ------------------------------------------------------------ quiz */
+
+struct quiz_view {
+    struct ui_view v;
+    const struct lesson *l;
+    int q;        /* current question */
+    int sel;      /* highlighted choice */
+    int answered; /* the choice given, -1 before */
+    int right;    /* questions answered right so far */
+};
+
+static void quiz_draw(struct ui_view *v, int cols, int lines)
+{
+    struct quiz_view *qv = (struct quiz_view *)v;
+    const struct lesson_quiz *q = &qv->l->quiz[qv->q];
+    char buf[512];
+    snprintf(buf, sizeof buf, "forklab: quiz, %s (question %d/%zu)", qv->l->id, qv->q + 1, qv->l->nquiz);
+    ui_put(0, 0, cols, R_TITLE, buf);
+    struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "quiz", false);
+    in.x += 1;
+    in.w -= 2;
+    struct wrap_ctx w = {in, 0, R_TITLE};
+    fmt_wrap(q->question, in.w, 0, emit_row, &w);
+    w.row++;
+    for (size_t i = 0; i < q->nchoices; i++) {
+        char text[1024];
+        enum ui_role role = (int)i == qv->sel ? R_SELECTED : R_NORMAL;
+        if (qv->answered >= 0 && (int)i == q->answer) role = R_GOOD;
+        else if (qv->answered >= 0 && (int)i == qv->answered) role = R_BAD;
+        const char *mark = qv->answered < 0 ? "  " : (int)i == q->answer ? "ok" : (int)i == qv->answered ? "no" : "  ";
+        snprintf(text, sizeof text, "%s %zu) %s", mark, i + 1, q->choices[i]);
+        w.role = role;
+        fmt_wrap(text, in.w, 6, emit_row, &w);
+    }
+    if (qv->answered >= 0) {
+        w.row++;
+        w.role = qv->answered == q->answer ? R_GOOD : R_BAD;
+        emit_row(&w, qv->answered == q->answer ? "Right." : "Not quite.");
+        w.role = R_NORMAL;
+        if (q->explanation) fmt_wrap(q->explanation, in.w, 0, emit_row, &w);
+    }
+    ui_put(lines - 1, 0, cols, R_DIM,
+           qv->answered < 0 ? " 1-4 or Up/Down + Enter: answer   q: back to the lesson"
+                            : " n/Enter: next question   q: back to the lesson");
+}
+
+static void quiz_answer(struct quiz_view *qv, int choice)
+{
+    const struct lesson_quiz *q = &qv->l->quiz[qv->q];
+    if (qv->answered >= 0 || choice < 0 || choice >= (int)q->nchoices) return;
+    qv->answered = choice;
+    if (choice == q->answer) qv->right++;
+    /* Answering counts as doing the quiz, right or wrong: the explanation
+     * is the lesson. */
+    progress_mark(&ui_app.progress, qv->l->id, PROGRESS_QUIZ);
+    progress_save(&ui_app.progress);
+}
+
+static int quiz_key(struct ui_view *v, int ch)
+{
+    struct quiz_view *qv = (struct quiz_view *)v;
+    const struct lesson_quiz *q = &qv->l->quiz[qv->q];
+    int n = (int)q->nchoices;
+    if (ch >= '1' && ch <= '9') {
+        quiz_answer(qv, ch - '1');
+        return UI_HANDLED | UI_REDRAW;
+    }
+    switch (ch) {
+    case KEY_UP:
+    case 'k':
+        if (qv->sel > 0) qv->sel--;
+        break;
+    case KEY_DOWN:
+    case 'j':
+        if (qv->sel + 1 < n) qv->sel++;
+        break;
+    case '\r':
+    case '\n':
+    case KEY_ENTER:
+    case 'n':
+        if (qv->answered < 0 && ch != 'n') {
+            quiz_answer(qv, qv->sel);
+        } else if (qv->answered >= 0) {
+            if (qv->q + 1 >= (int)qv->l->nquiz) return UI_HANDLED | UI_POP;
+            qv->q++;
+            qv->sel = 0;
+            qv->answered = -1;
+        }
+        break;
+    case 'q':
+    case 27: return UI_HANDLED | UI_POP;
+    default: return 0;
+    }
+    return UI_HANDLED | UI_REDRAW;
+}
+
+static void quiz_destroy(struct ui_view *v)
+{
+    free(v);
+}
+
+struct ui_view *ui_quiz_view(const struct lesson *l)
+{
+    if (!l || l->nquiz == 0) return NULL;
+    struct quiz_view *qv = calloc(1, sizeof *qv);
+    if (!qv) return NULL;
+    qv->v.draw = quiz_draw;
+    qv->v.key = quiz_key;
+    qv->v.destroy = quiz_destroy;
+    qv->l = l;
+    qv->answered = -1;
+    return &qv->v;
+}

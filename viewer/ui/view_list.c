@@ -1,0 +1,101 @@
+/* view_list.c — the lesson list: order, title, done or not. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct list_view {
+    struct ui_view v;
+    int sel, top, rows;
+};
+
+static void list_resize(struct ui_view *v, int cols, int lines)
+{
+    struct list_view *lv = (struct list_view *)v;
+    (void)cols;
+    lv->rows = lines - 4;
+    if (lv->rows < 1) lv->rows = 1;
+    if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
+}
+
+static void list_draw(struct ui_view *v, int cols, int lines)
+{
+    struct list_view *lv = (struct list_view *)v;
+    char line[512];
+    size_t done = 0;
+    for (size_t i = 0; i < ui_app.nlessons; i++)
+        if (progress_done(&ui_app.progress, ui_app.lessons[i].id)) done++;
+    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)", done, ui_app.nlessons);
+    ui_put(0, 0, cols, R_TITLE, line);
+    struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "Multiprocessing: process based threading", false);
+    if (ui_app.nlessons == 0) ui_put(in.y, in.x + 1, in.w - 2, R_WARN, "no lessons found (FORKLAB_HOME?)");
+    int idw = 8;
+    for (size_t i = 0; i < ui_app.nlessons; i++) {
+        int w = ui_app.lessons[i].id ? fmt_width(ui_app.lessons[i].id) : 0;
+        if (w > idw) idw = w > 28 ? 28 : w;
+    }
+    int titlew = in.w - idw - 16;
+    if (titlew < 10) titlew = 10;
+    for (int r = 0; r < in.h; r++) {
+        int i = lv->top + r;
+        if (i >= (int)ui_app.nlessons) break;
+        const struct lesson *l = &ui_app.lessons[i];
+        bool is_done = progress_done(&ui_app.progress, l->id);
+        char title[256];
+        fmt_fit(title, sizeof title, l->title ? l->title : "", titlew);
+        snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s", l->order, idw, l->id, title,
+                 titlew - fmt_width(title), "", is_done ? "[done]" : "[    ]");
+        ui_put(in.y + r, in.x, in.w, i == lv->sel ? R_SELECTED : (is_done ? R_GOOD : R_NORMAL), line);
+    }
+    ui_put(lines - 1, 0, cols, R_DIM, " Up/Down j/k: move   Enter: open   ?: help   q: quit");
+}
+
+static int list_key(struct ui_view *v, int ch)
+{
+    struct list_view *lv = (struct list_view *)v;
+    int n = (int)ui_app.nlessons;
+    switch (ch) {
+    case KEY_UP:
+    case 'k':
+        if (lv->sel > 0) lv->sel--;
+        break;
+    case KEY_DOWN:
+    case 'j':
+        if (lv->sel + 1 < n) lv->sel++;
+        break;
+    case KEY_HOME:
+    case 'g': lv->sel = 0; break;
+    case KEY_END:
+    case 'G': lv->sel = n > 0 ? n - 1 : 0; break;
+    case '\r':
+    case '\n':
+    case KEY_ENTER:
+    case KEY_RIGHT:
+    case 'l':
+        if (n > 0) ui_push(ui_lesson_view(&ui_app.lessons[lv->sel]));
+        return UI_HANDLED | UI_REDRAW;
+    case 'q':
+    case 27: return UI_HANDLED | UI_QUIT;
+    default: return 0;
+    }
+    if (lv->sel < lv->top) lv->top = lv->sel;
+    if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
+    return UI_HANDLED | UI_REDRAW;
+}
+
+static void list_destroy(struct ui_view *v)
+{
+    free(v);
+}
+
+struct ui_view *ui_list_view(void)
+{
+    struct list_view *lv = calloc(1, sizeof *lv);
+    if (!lv) return NULL;
+    lv->v.draw = list_draw;
+    lv->v.key = list_key;
+    lv->v.resize = list_resize;
+    lv->v.destroy = list_destroy;
+    lv->rows = 1;
+    return &lv->v;
+}

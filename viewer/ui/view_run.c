@@ -1,0 +1,577 @@
+/*
+ * view_run.c — the live run: start a lesson's prebuilt example through the
+ * runner, show its output and the panels the lesson names.
+ *
+ * Events are not applied as they are drained. They go into a buffer of
+ * pending events and each tick applies `speed` of them, in the order the
+ * ring delivered them, to the displayed model: a slowed replay is still
+ * faithful, pausing also stops the replay, and `s` applies exactly one. The
+ * example's processes are stopped for real while paused (SIGSTOP to the
+ * group), so what is on screen does not run away.
+ */
+#include "ui.h"
+
+#include "../runner.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TICK_MS 50
+#define OUT_LINES 400          /* output lines kept */
+#define PENDING_MAX 200000     /* beyond this, the replay catches up at once */
+
+/* Events applied per tick, from slowest to all at once. */
+static const int speeds[] = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 0};
+#define NSPEEDS (int)(sizeof speeds / sizeof speeds[0])
+#define DEFAULT_SPEED 5
+
+struct out_line {
+    bool err;
+    char text[200];
+};
+
+struct run_view {
+    struct ui_view v;
+    const struct lesson *l;
+    char target[256];           /* what to resolve: the lesson id or program */
+    struct runner r;
+    struct model m;             /* what is displayed */
+    bool started;
+    char error[4400];           /* why the run could not start */
+    struct mp_trace_event *pending;
+    size_t head, npend, cap;    /* pending[head .. head+npend) */
+    struct out_line *out;
+    size_t nout, out_first;     /* ring of OUT_LINES */
+    uint64_t out_total;
+    int speed;                  /* index into speeds */
+    bool paused;                /* the replay (and the group, while it runs) */
+    bool killed;                /* x */
+    int cols, lines;
+};
+
+/* ------------------------------------------------------------ buffering */
+
+static void apply_one(struct run_view *rv)
+{
+    if (rv->npend == 0) return;
+    model_apply(&rv->m, &rv->pending[rv->head]);
+    rv->head++;
+    rv->npend--;
+    if (rv->npend == 0) rv->head = 0;
+}
+
+static void on_event(void *ctx, const struct mp_trace_event *ev)
+{
+    struct run_view *rv = ctx;
+    if (rv->head + rv->npend == rv->cap) {
+        if (rv->head > 0) { /* reuse the room of applied events */
+            memmove(rv->pending, rv->pending + rv->head, rv->npend * sizeof *rv->pending);
+            rv->head = 0;
+        } else if (rv->cap < PENDING_MAX) {
+            size_t cap = rv->cap ? rv->cap * 2 : 1024;
+            struct mp_trace_event *p = realloc(rv->pending, cap * sizeof *p);
+            if (p) {
+                rv->pending = p;
+                rv->cap = cap;
+            }
+        }
+    }
+    if (rv->head + rv->npend == rv->cap) {
+        /* Full: apply the oldest now rather than lose an event. */
+        model_apply(&rv->m, ev);
+        return;
+    }
+    rv->pending[rv->head + rv->npend++] = *ev;
+}
+
+static void on_line(void *ctx, enum runner_stream stream, const char *line)
+{
+    struct run_view *rv = ctx;
+    size_t slot = (rv->out_first + rv->nout) % OUT_LINES;
+    if (rv->nout == OUT_LINES)
+        rv->out_first = (rv->out_first + 1) % OUT_LINES;
+    else
+        rv->nout++;
+    rv->out[slot].err = stream == RUNNER_STDERR;
+    fmt_expand_tabs(rv->out[slot].text, sizeof rv->out[slot].text, line, 8);
+    rv->out_total++;
+}
+
+/* ------------------------------------------------------------ run control */
+
+static void run_stop(struct run_view *rv)
+{
+    if (!rv->started) return;
+    runner_free(&rv->r); /* kills and reaps the whole group */
+    rv->started = false;
+}
+
+/* A lesson names its program and args itself; anything else is resolved
+ * the way `forklab run X` does it. */
+static int resolve(const struct run_view *rv, char *path, size_t cap, char ***args, size_t *nargs)
+{
+    const struct lesson *l = rv->l;
+    if (!l || !l->program) return runner_resolve(rv->target, path, cap, args, nargs);
+    int n = strchr(l->program, '/') ? snprintf(path, cap, "%s", l->program)
+                                    : snprintf(path, cap, "%s/lessons/%s", forklab_build_dir(), l->program);
+    if (n < 0 || (size_t)n >= cap) return -ENAMETOOLONG;
+    if (access(path, X_OK) < 0) return -errno;
+    *args = NULL;
+    *nargs = 0;
+    if (l->nargs) {
+        *args = calloc(l->nargs, sizeof **args);
+        if (!*args) return -ENOMEM;
+        for (size_t i = 0; i < l->nargs; i++) (*args)[i] = strdup(l->args[i] ? l->args[i] : "");
+        *nargs = l->nargs;
+    }
+    return 0;
+}
+
+static void run_start(struct run_view *rv)
+{
+    char path[4096];
+    char **args = NULL;
+    size_t nargs = 0;
+    rv->error[0] = '\0';
+    rv->killed = false;
+    rv->paused = false;
+    int rc = resolve(rv, path, sizeof path, &args, &nargs);
+    if (rc < 0) {
+        snprintf(rv->error, sizeof rv->error, "cannot find the example '%s' in %s/lessons (run `make`)",
+                 rv->l && rv->l->program ? rv->l->program : rv->target, forklab_build_dir());
+        return;
+    }
+    char **argv = calloc(nargs + 2, sizeof *argv);
+    if (!argv) {
+        runner_free_args(args, nargs);
+        snprintf(rv->error, sizeof rv->error, "out of memory");
+        return;
+    }
+    argv[0] = path;
+    for (size_t i = 0; i < nargs; i++) argv[i + 1] = args[i];
+    runner_init(&rv->r, NULL);
+    rv->r.on_event = on_event;
+    rv->r.on_line = on_line;
+    rv->r.ctx = rv;
+    rc = runner_start(&rv->r, path, argv);
+    /* The runner puts its own fatal-signal handlers in place; ours end the
+     * loop cleanly (endwin, then the group is killed as the view closes). */
+    ui_term_signals();
+    free(argv);
+    runner_free_args(args, nargs);
+    if (rc < 0) {
+        snprintf(rv->error, sizeof rv->error, "cannot start %s: %s", path, strerror(-rc));
+        runner_free(&rv->r);
+        return;
+    }
+    rv->started = true;
+}
+
+static void run_reset(struct run_view *rv)
+{
+    run_stop(rv);
+    model_free(&rv->m);
+    model_init(&rv->m);
+    rv->head = rv->npend = 0;
+    rv->nout = rv->out_first = 0;
+    rv->out_total = 0;
+    run_start(rv);
+}
+
+/* The example and its group are gone and every event is on screen. */
+static bool run_idle(const struct run_view *rv)
+{
+    return (!rv->started || rv->r.finished) && rv->npend == 0;
+}
+
+/* Read output and events; when the example is over, finish the run. */
+static void run_pump(struct run_view *rv)
+{
+    if (!rv->started || rv->r.finished) return;
+    runner_pump(&rv->r);
+    if (runner_done(&rv->r)) runner_finish(&rv->r);
+}
+
+/* ------------------------------------------------------------ panels */
+
+struct rows {
+    struct rect in;
+    int row;
+};
+
+static bool rows_full(const struct rows *rs)
+{
+    return rs->row >= rs->in.h;
+}
+
+static void rows_put(struct rows *rs, enum ui_role role, const char *text)
+{
+    if (rows_full(rs)) return;
+    ui_put(rs->in.y + rs->row, rs->in.x, rs->in.w, role, text);
+    rs->row++;
+}
+
+static void wrap_emit(void *ctx, const char *line)
+{
+    rows_put(ctx, R_NORMAL, line);
+}
+
+static void panel_processes(const struct model *m, struct rows *rs)
+{
+    char buf[512];
+    fmt_proc_header(buf, sizeof buf, rs->in.w);
+    rows_put(rs, R_TITLE, buf);
+    size_t order[512];
+    size_t n = model_proc_tree(m, order, 512);
+    /* Keep the tree's top and the newest rows when it is too long. */
+    size_t room = (size_t)(rs->in.h - rs->row), first = 0;
+    if (n > room && room > 0) first = n - room;
+    for (size_t i = first; i < n && !rows_full(rs); i++) {
+        const struct model_proc *p = &m->procs[order[i]];
+        fmt_proc_row(buf, sizeof buf, p, rs->in.w);
+        enum ui_role role = p->state == MPROC_EXITED ? (p->exit_code == 0 ? R_DIM : R_BAD)
+                            : p->state == MPROC_RUNNING ? R_NORMAL : R_WARN;
+        rows_put(rs, role, buf);
+    }
+    if (n == 0) rows_put(rs, R_DIM, "(no process yet)");
+}
+
+static void panel_locks(const struct model *m, struct rows *rs)
+{
+    char buf[512];
+    for (size_t i = 0; i < m->nlocks && !rows_full(rs); i++) {
+        fmt_lock_row(buf, sizeof buf, &m->locks[i], (int)i + 1, 1000);
+        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+    }
+    if (m->nlocks == 0) rows_put(rs, R_DIM, "(no lock yet)");
+}
+
+static void panel_queues(const struct model *m, struct rows *rs)
+{
+    char buf[2048];
+    for (size_t i = 0; i < m->nqueues && !rows_full(rs); i++) {
+        const struct model_queue *q = &m->queues[i];
+        snprintf(buf, sizeof buf, "queue %zu: %zu inside; %" PRIu64 " put, %" PRIu64 " got; max %zu", i + 1,
+                 q->nitems, q->puts, q->gets, q->max_size);
+        rows_put(rs, R_TITLE, buf);
+        if (q->nblocked_get || q->nblocked_put) {
+            snprintf(buf, sizeof buf, "  blocked: %zu in get, %zu in put", q->nblocked_get, q->nblocked_put);
+            rows_put(rs, R_WARN, buf);
+        }
+        fmt_queue_row(buf, sizeof buf, q, (int)i + 1, 2000);
+        const char *items = strchr(buf, ':');
+        fmt_wrap(items ? items + 2 : buf, rs->in.w, 1, wrap_emit, rs);
+    }
+    if (m->nqueues == 0) rows_put(rs, R_DIM, "(no queue yet)");
+}
+
+static void panel_pipes(const struct model *m, struct rows *rs)
+{
+    char buf[1024];
+    for (size_t i = 0; i < m->npipes && !rows_full(rs); i++) {
+        fmt_pipe_row(buf, sizeof buf, &m->pipes[i], (int)i + 1, 1000);
+        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+    }
+    if (m->npipes == 0) rows_put(rs, R_DIM, "(no pipe yet)");
+}
+
+static void panel_arrays(const struct model *m, struct rows *rs)
+{
+    char buf[1024];
+    for (size_t i = 0; i < m->narrays && !rows_full(rs); i++) {
+        fmt_array_row(buf, sizeof buf, &m->arrays[i], (int)i + 1, 1000);
+        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+    }
+    if (m->narrays == 0) rows_put(rs, R_DIM, "(no shared value or array yet)");
+}
+
+static void panel_pool(const struct model *m, struct rows *rs)
+{
+    char buf[1024];
+    for (size_t i = 0; i < m->npools && !rows_full(rs); i++) {
+        const struct model_pool *p = &m->pools[i];
+        fmt_pool_row(buf, sizeof buf, p, (int)i + 1, 1000);
+        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+        /* The latest tasks that fit, two to a row when there is room. */
+        int room = rs->in.h - rs->row;
+        int per_row = rs->in.w >= 60 ? 2 : 1, colw = rs->in.w / per_row;
+        size_t fit = room > 0 ? (size_t)room * (size_t)per_row : 0;
+        size_t first = p->ntasks > fit ? p->ntasks - fit : 0;
+        for (size_t t = first; t < p->ntasks && !rows_full(rs);) {
+            char line[512] = "";
+            for (int c = 0; c < per_row && t < p->ntasks; c++, t++) {
+                char cell[256];
+                fmt_task_row(cell, sizeof cell, &p->tasks[t], colw - 1);
+                snprintf(line + strlen(line), sizeof line - strlen(line), "%-*s", colw, cell);
+            }
+            rows_put(rs, R_NORMAL, line);
+        }
+    }
+    if (m->npools == 0) rows_put(rs, R_DIM, "(no pool yet)");
+}
+
+static void panel_async(const struct model *m, struct rows *rs)
+{
+    char buf[512];
+    for (size_t i = 0; i < m->nasyncs && !rows_full(rs); i++) {
+        fmt_async_row(buf, sizeof buf, &m->asyncs[i], rs->in.w);
+        rows_put(rs, m->asyncs[i].ready ? R_GOOD : R_WARN, buf);
+    }
+    if (m->nasyncs == 0) rows_put(rs, R_DIM, "(no async result yet)");
+}
+
+static void panel_timeline(const struct model *m, struct rows *rs)
+{
+    char buf[512];
+    size_t order[512];
+    size_t n = model_proc_tree(m, order, 512);
+    for (size_t i = 0; i < n && !rows_full(rs); i++) {
+        fmt_timeline_row(buf, sizeof buf, m->procs[order[i]].pid, m->events, m->nevents, rs->in.w);
+        rows_put(rs, R_NORMAL, buf);
+    }
+    if (n == 0) rows_put(rs, R_DIM, "(no event yet)");
+}
+
+static void panel_notes(const struct model *m, struct rows *rs)
+{
+    char buf[256];
+    size_t room = (size_t)rs->in.h, first = m->nnotes > room ? m->nnotes - room : 0;
+    for (size_t i = first; i < m->nnotes && !rows_full(rs); i++) {
+        snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
+        rows_put(rs, R_NORMAL, buf);
+    }
+    if (m->nnotes == 0) rows_put(rs, R_DIM, "(no note yet)");
+}
+
+static void panel_output(const struct run_view *rv, struct rows *rs)
+{
+    size_t room = (size_t)rs->in.h, first = rv->nout > room ? rv->nout - room : 0;
+    for (size_t i = first; i < rv->nout; i++) {
+        const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
+        rows_put(rs, o->err ? R_BAD : R_NORMAL, o->text);
+    }
+    if (rv->nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
+}
+
+static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
+{
+    const struct model *m = &rv->m;
+    char title[64];
+    snprintf(title, sizeof title, "%s", p->name);
+    if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
+        snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
+    struct rows rs = {ui_box(p->r, title, false), 0};
+    rs.in.x += 1;
+    rs.in.w -= 1;
+    if (rs.in.w <= 0 || rs.in.h <= 0) return;
+    static const struct {
+        const char *name;
+        void (*fn)(const struct model *, struct rows *);
+    } panels[] = {
+        {"processes", panel_processes}, {"locks", panel_locks}, {"queues", panel_queues},
+        {"pipes", panel_pipes},         {"arrays", panel_arrays}, {"pool", panel_pool},
+        {"async", panel_async},         {"timeline", panel_timeline}, {"notes", panel_notes},
+    };
+    if (!strcmp(p->name, "output")) {
+        panel_output(rv, &rs);
+        return;
+    }
+    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
+        if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
+}
+
+static void status_text(const struct run_view *rv, char *buf, size_t cap)
+{
+    if (rv->error[0]) {
+        snprintf(buf, cap, "not running");
+    } else if (rv->killed) {
+        snprintf(buf, cap, "killed");
+    } else if (rv->started && rv->r.exited) {
+        int c = rv->r.exit_code;
+        if (c < 0)
+            snprintf(buf, cap, "crashed: %s", fmt_signal_name(-c));
+        else
+            snprintf(buf, cap, "exited %d", c);
+    } else if (rv->paused) {
+        snprintf(buf, cap, "PAUSED");
+    } else {
+        snprintf(buf, cap, "running");
+    }
+    if (rv->paused && rv->started && rv->r.exited) snprintf(buf + strlen(buf), cap - strlen(buf), ", replay paused");
+}
+
+static void run_draw(struct ui_view *v, int cols, int lines)
+{
+    struct run_view *rv = (struct run_view *)v;
+    const char *defaults[] = {"processes", "timeline", "notes", "output"};
+    const char *const *names = rv->l && rv->l->npanels ? (const char *const *)rv->l->panels : defaults;
+    size_t npanels = rv->l && rv->l->npanels ? rv->l->npanels : 4;
+    bool watch = rv->l && rv->l->watch_for && rv->l->watch_for[0];
+    struct layout_run lay;
+    layout_run(cols, lines, names, npanels, watch, &lay);
+
+    char status[128], speed[32], head[512];
+    status_text(rv, status, sizeof status);
+    if (speeds[rv->speed])
+        snprintf(speed, sizeof speed, "%d ev/tick", speeds[rv->speed]);
+    else
+        snprintf(speed, sizeof speed, "all");
+    snprintf(head, sizeof head, "forklab: run %s  [%s]  replay %s  events %" PRIu64 " shown, %zu pending%s",
+             rv->l ? rv->l->id : rv->target, status, speed, rv->m.applied, rv->npend,
+             rv->m.dropped ? ", some dropped" : "");
+    ui_put(0, 0, cols, rv->paused ? R_WARN : R_TITLE, head);
+
+    for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
+    if (rv->error[0]) {
+        const struct rect *o = layout_run_find(&lay, "output");
+        if (o) ui_put(o->y + 1, o->x + 2, o->w - 3, R_BAD, rv->error);
+    }
+    if (watch) {
+        struct rows rs = {lay.watch, 0};
+        char text[1024];
+        snprintf(text, sizeof text, "Watch for: %s", rv->l->watch_for);
+        for (char *s = text; *s; s++)
+            if (*s == '\n') *s = ' ';
+        fmt_wrap(text, lay.watch.w, 2, wrap_emit, &rs);
+    }
+    ui_put(lines - 1, 0, cols, R_DIM,
+           rv->paused ? " space: resume  s: step one event  +/-: faster/slower  R: restart  x: kill  ?: help  q: back"
+                      : " space: pause  +/-: faster/slower  R: restart  x: kill  ?: help  q: back");
+}
+
+/* ------------------------------------------------------------ view */
+
+static int run_key(struct ui_view *v, int ch)
+{
+    struct run_view *rv = (struct run_view *)v;
+    bool live = rv->started && !rv->r.finished;
+    switch (ch) {
+    case ' ':
+        if (!rv->paused) {
+            if (live) runner_pause(&rv->r);
+            rv->paused = true;
+        } else {
+            if (live) runner_resume(&rv->r);
+            rv->paused = false;
+        }
+        break;
+    case 's':
+        if (rv->paused) {
+            run_pump(rv);
+            apply_one(rv);
+        }
+        break;
+    case '+':
+    case '=':
+        if (rv->speed + 1 < NSPEEDS) rv->speed++;
+        break;
+    case '-':
+    case '_':
+        if (rv->speed > 0) rv->speed--;
+        break;
+    case 'R': run_reset(rv); break;
+    case 'x':
+        if (live) {
+            runner_kill(&rv->r);
+            rv->killed = true;
+        }
+        break;
+    case 'q':
+    case 27: return UI_HANDLED | UI_POP;
+    default: return 0;
+    }
+    return UI_HANDLED | UI_REDRAW;
+}
+
+static int run_fds(struct ui_view *v, struct pollfd *fds, int max)
+{
+    struct run_view *rv = (struct run_view *)v;
+    if (!rv->started || rv->r.finished) return 0;
+    return runner_pollfds(&rv->r, fds, max);
+}
+
+static int run_io(struct ui_view *v, const struct pollfd *fds, int n)
+{
+    struct run_view *rv = (struct run_view *)v;
+    (void)fds;
+    (void)n;
+    uint64_t before = rv->out_total;
+    bool was_finished = rv->r.finished;
+    run_pump(rv);
+    /* Output shows at once; events wait for the tick. */
+    return rv->out_total != before || rv->r.finished != was_finished ? UI_REDRAW : 0;
+}
+
+static int run_tick_ms(struct ui_view *v)
+{
+    struct run_view *rv = (struct run_view *)v;
+    /* Nothing left to watch: sleep until a key. */
+    if (run_idle(rv) || (rv->paused && (!rv->started || rv->r.finished))) return -1;
+    return TICK_MS;
+}
+
+static int run_tick(struct ui_view *v)
+{
+    struct run_view *rv = (struct run_view *)v;
+    uint64_t applied = rv->m.applied, out = rv->out_total;
+    bool finished = rv->started && rv->r.finished;
+    run_pump(rv);
+    if (!rv->paused) {
+        int n = speeds[rv->speed];
+        if (n == 0) {
+            while (rv->npend) apply_one(rv);
+        } else {
+            for (int i = 0; i < n && rv->npend; i++) apply_one(rv);
+        }
+    }
+    bool changed = rv->m.applied != applied || rv->out_total != out ||
+                   (rv->started && rv->r.finished) != finished;
+    return changed ? UI_REDRAW : 0;
+}
+
+static void run_resize(struct ui_view *v, int cols, int lines)
+{
+    struct run_view *rv = (struct run_view *)v;
+    rv->cols = cols;
+    rv->lines = lines;
+}
+
+static void run_destroy(struct ui_view *v)
+{
+    struct run_view *rv = (struct run_view *)v;
+    run_stop(rv); /* nothing of the run survives the view */
+    model_free(&rv->m);
+    free(rv->pending);
+    free(rv->out);
+    free(rv);
+}
+
+struct ui_view *ui_run_view(const struct lesson *l, const char *program)
+{
+    struct run_view *rv = calloc(1, sizeof *rv);
+    if (!rv) return NULL;
+    rv->out = calloc(OUT_LINES, sizeof *rv->out);
+    if (!rv->out) {
+        free(rv);
+        return NULL;
+    }
+    rv->v.draw = run_draw;
+    rv->v.key = run_key;
+    rv->v.resize = run_resize;
+    rv->v.fds = run_fds;
+    rv->v.io = run_io;
+    rv->v.tick_ms = run_tick_ms;
+    rv->v.tick = run_tick;
+    rv->v.destroy = run_destroy;
+    rv->l = l;
+    rv->speed = DEFAULT_SPEED;
+    /* The lesson id lets the runner pass the lesson's run.args. */
+    snprintf(rv->target, sizeof rv->target, "%s", l && l->id ? l->id : program ? program : "");
+    model_init(&rv->m);
+    run_start(rv);
+    return &rv->v;
+}
