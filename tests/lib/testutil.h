@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Criterion 2.4.1's runner process leaks a 48-byte block (a calloc inside
  * libcriterion) now and then when it runs tests with --jobs 2; its leak
