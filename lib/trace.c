@@ -497,8 +497,9 @@ static void start_recording(const char *path)
     atexit(final_drain);
 }
 
-/* Runs at exec of every program linked with libmp (never after a fork). */
-__attribute__((constructor)) static void trace_init(void)
+/* Runs at exec of every program linked with libmp (never after a fork),
+ * before constructors of default priority, so those can trace already. */
+__attribute__((constructor(101))) static void trace_init(void)
 {
     const char *fd_s = getenv("MP_TRACE_FD");
     const char *path = getenv("MP_TRACE");
@@ -581,4 +582,18 @@ void mp_trace_detach(void)
     cur = saved_cur;
     saved_cur = NULL;
     saved_on = false;
+}
+
+/* For the ring's tests only (declared there): behave like a writer that
+ * dies between reserving a slot and publishing it. True when a slot was
+ * reserved. */
+bool mp__trace_test_reserve_only(void);
+bool mp__trace_test_reserve_only(void)
+{
+    struct ring_shm *s = cur;
+    if (!mp__trace_on || !s) return false;
+    uint64_t h = atomic_load(&s->head);
+    while (h - atomic_load(&s->tail) < s->cap)
+        if (atomic_compare_exchange_weak(&s->head, &h, h + 1)) return true;
+    return false;
 }

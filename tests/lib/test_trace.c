@@ -1,0 +1,387 @@
+/*
+ * test_trace.c — the trace transport: the shared-memory ring (many
+ * writers, one reader, drops, a writer killed mid-event), previews, and
+ * recording to a file with MP_TRACE=path.
+ */
+#include "mp_private.h"
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+/* trace.c's hook: reserve a slot and never publish it (a dying writer). */
+bool mp__trace_test_reserve_only(void);
+
+#define EMIT_ENV "FORKLAB_TEST_EMIT"
+
+/* Re-exec'd as a helper (see record_to_file): emit N notes, with a child
+ * emitting as many, then exit through exit() so the final drain runs. */
+static int emit_notes(void *arg)
+{
+    long n = *(long *)arg;
+    for (long i = 0; i < n; i++) mp_trace_note("n %ld", i);
+    return 0;
+}
+
+__attribute__((constructor)) static void helper_mode(void)
+{
+    const char *s = getenv(EMIT_ENV);
+    if (!s) return;
+    long n = strtol(s, NULL, 10);
+    mp_process *p = mp_process_new(emit_notes, &n);
+    if (!p || mp_process_start(p) < 0) exit(3);
+    emit_notes(&n);
+    if (mp_process_join(p, 30) < 0) exit(4);
+    mp_process_free(p);
+    exit(0);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+struct taken {
+    struct mp_trace_event *ev;
+    size_t n, cap;
+};
+
+/* Read until the ring is empty (or max events). */
+static void take_all(struct mp_trace_ring *r, struct taken *t)
+{
+    for (;;) {
+        if (t->n == t->cap) {
+            t->cap = t->cap ? t->cap * 2 : 4096;
+            t->ev = realloc(t->ev, t->cap * sizeof *t->ev);
+            cr_assert_not_null(t->ev);
+        }
+        size_t got = mp_trace_ring_read(r, t->ev + t->n, t->cap - t->n);
+        if (!got) return;
+        t->n += got;
+    }
+}
+
+static size_t count_kind_pid(const struct taken *t, unsigned kind, int pid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->ev[i].kind == kind && (pid == 0 || t->ev[i].pid == pid)) n++;
+    return n;
+}
+
+static int writer_10000(void *arg)
+{
+    int idx = *(int *)arg;
+    for (int i = 0; i < 10000; i++) mp_trace_note("w%d %d", idx, i);
+    return 0;
+}
+
+/* ------------------------------------------------------------ the ring */
+
+Test(trace, four_writers_exact_counts_in_order, .timeout = 30.)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(65536);
+    cr_assert_not_null(r);
+    cr_assert_geq(mp_trace_ring_capacity(r), 65536);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    cr_assert(mp_trace_enabled());
+    int idx[4] = {0, 1, 2, 3};
+    mp_process *p[4];
+    pid_t pid[4];
+    for (int i = 0; i < 4; i++) {
+        p[i] = mp_process_new(writer_10000, &idx[i]);
+        cr_assert_eq(mp_process_start(p[i]), 0);
+        pid[i] = mp_process_pid(p[i]);
+    }
+    for (int i = 0; i < 4; i++) cr_assert_eq(mp_process_join(p[i], 20), 0);
+    mp_trace_detach();
+    cr_assert_not(mp_trace_enabled());
+
+    struct taken t = {0};
+    take_all(r, &t);
+    cr_assert_eq(mp_trace_ring_dropped(r), 0);
+    cr_assert_eq(count_kind_pid(&t, MP_EV_PROC_START, getpid()), 1, "attach announces this process");
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(count_kind_pid(&t, MP_EV_NOTE, pid[i]), 10000, "child %d: every note arrives", i);
+        cr_assert_eq(count_kind_pid(&t, MP_EV_PROC_START, pid[i]), 1);
+        /* Per process, slot order is emission order: indexes and times increase. */
+        int next = 0;
+        uint64_t last_t = 0;
+        for (size_t k = 0; k < t.n; k++) {
+            const struct mp_trace_event *ev = &t.ev[k];
+            if (ev->pid != pid[i] || ev->kind != MP_EV_NOTE) continue;
+            int w, seq;
+            cr_assert_eq(sscanf(ev->text, "w%d %d", &w, &seq), 2, "note text '%s'", ev->text);
+            cr_assert_eq(w, i);
+            cr_assert_eq(seq, next, "child %d: note %d came as #%d", i, seq, next);
+            cr_assert_geq(ev->t_ns, last_t);
+            last_t = ev->t_ns;
+            next++;
+        }
+    }
+    /* PROC_EXIT from join names each child with exit code 0. */
+    size_t exits = 0;
+    for (size_t k = 0; k < t.n; k++)
+        if (t.ev[k].kind == MP_EV_PROC_EXIT && t.ev[k].b == 0) exits++;
+    cr_assert_eq(exits, 4);
+    for (int i = 0; i < 4; i++) mp_process_free(p[i]);
+    free(t.ev);
+    mp_trace_ring_free(r);
+    tu_assert_no_children();
+}
+
+Test(trace, full_ring_drops_and_never_blocks, .timeout = 20.)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(64);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_trace_ring_capacity(r), 64);
+    cr_assert_eq(mp_trace_attach(r), 0); /* 1 event: PROC_START */
+    double t0 = tu_now();
+    for (int i = 0; i < 100000; i++) mp_trace_note("%d", i);
+    double dt = tu_now() - t0;
+    mp_trace_detach();
+    cr_assert_lt(dt, 10.0, "100000 dropped notes took %.2f s", dt);
+    cr_assert_eq(mp_trace_ring_dropped(r), 100001 - 64);
+    struct taken t = {0};
+    take_all(r, &t);
+    cr_assert_eq(t.n, 64);
+    cr_assert_eq(t.ev[0].kind, MP_EV_PROC_START);
+    cr_assert_str_eq(t.ev[63].text, "62", "the oldest events are kept, the newest dropped");
+    /* Once read, the ring takes events again. */
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp_trace_note("again");
+    mp_trace_detach();
+    t.n = 0;
+    take_all(r, &t);
+    cr_assert_eq(t.n, 2);
+    cr_assert_str_eq(t.ev[1].text, "again");
+    free(t.ev);
+    mp_trace_ring_free(r);
+}
+
+static int dies_mid_event(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 100; i++) mp_trace_note("a %d", i);
+    if (!mp__trace_test_reserve_only()) return 2;
+    raise(SIGKILL);
+    return 3;
+}
+
+static int emits_50(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 50; i++) mp_trace_note("b %d", i);
+    return 0;
+}
+
+Test(trace, writer_killed_between_reserve_and_publish_does_not_stall_reader, .timeout = 20.)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(4096);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp_process *a = mp_process_new(dies_mid_event, NULL);
+    cr_assert_eq(mp_process_start(a), 0);
+    cr_assert_eq(mp_process_join(a, 10), 0);
+    cr_assert_eq(mp_process_exitcode(a), -SIGKILL);
+    mp_process *b = mp_process_new(emits_50, NULL);
+    cr_assert_eq(mp_process_start(b), 0);
+    cr_assert_eq(mp_process_join(b, 10), 0);
+    pid_t bpid = mp_process_pid(b), apid = mp_process_pid(a);
+    mp_trace_detach();
+
+    struct taken t = {0};
+    double t0 = tu_now();
+    while (count_kind_pid(&t, MP_EV_NOTE, bpid) < 50 && tu_now() - t0 < 5.0) {
+        take_all(r, &t);
+        usleep(10000);
+    }
+    double waited = tu_now() - t0;
+    cr_assert_eq(count_kind_pid(&t, MP_EV_NOTE, apid), 100);
+    cr_assert_eq(count_kind_pid(&t, MP_EV_NOTE, bpid), 50, "the reader got past the dead writer's slot");
+    cr_assert_eq(mp_trace_ring_dropped(r), 1, "the unpublished slot counts as dropped");
+    cr_assert_geq(waited, 0.05, "a slot is skipped only after its grace time (%.3f s)", waited);
+    cr_assert_eq(mp_trace_ring_pending(r), 0);
+    mp_process_free(a);
+    mp_process_free(b);
+    free(t.ev);
+    mp_trace_ring_free(r);
+    tu_assert_no_children();
+}
+
+static int emits_forever(void *arg)
+{
+    (void)arg;
+    for (long i = 0;; i++) mp_trace_note("f %ld", i);
+    return 0;
+}
+
+Test(trace, writer_killed_at_random_reader_drains_to_the_end, .timeout = 20.)
+{
+    unsigned seed = tu_seed();
+    struct mp_trace_ring *r = mp_trace_ring_create(1024);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp_process *p = mp_process_new(emits_forever, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    mp_trace_detach();
+    struct taken t = {0};
+    double stop_at = tu_now() + 0.02 + (seed % 50) / 1000.0;
+    while (tu_now() < stop_at) {
+        take_all(r, &t);
+        t.n = t.n > 100000 ? 0 : t.n; /* keep memory bounded, counts are not checked here */
+    }
+    cr_assert_eq(mp_process_kill(p), 0);
+    cr_assert_eq(mp_process_join(p, 5), 0);
+    double t0 = tu_now();
+    while (mp_trace_ring_pending(r) > 0 && tu_now() - t0 < 5.0) {
+        take_all(r, &t);
+        usleep(5000);
+    }
+    cr_assert_eq(mp_trace_ring_pending(r), 0, "the reader reached the end after the writer died");
+    mp_process_free(p);
+    free(t.ev);
+    mp_trace_ring_free(r);
+    tu_assert_no_children();
+}
+
+/* ------------------------------------------------------------ event content */
+
+static struct mp_trace_event one_event(void (*emit)(void))
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(16);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    emit();
+    mp_trace_detach();
+    struct mp_trace_event ev[4];
+    size_t n = mp_trace_ring_read(r, ev, 4);
+    cr_assert_eq(n, 2, "PROC_START + one event, got %zu", n);
+    mp_trace_ring_free(r);
+    return ev[1];
+}
+
+static void emit_text(void) { mp__trace_emit_data(MP_EV_QUEUE_PUT, 7, 6, 1, "hello", 6); }
+static void emit_i32(void) { int32_t v = -42; mp__trace_emit_data(MP_EV_QUEUE_PUT, 7, 4, 1, &v, 4); }
+static void emit_i64(void) { int64_t v = 1234567890123; mp__trace_emit_data(MP_EV_QUEUE_PUT, 7, 8, 1, &v, 8); }
+static void emit_pair(void) { int64_t v[2] = {3, -4}; mp__trace_emit_data(MP_EV_PIPE_SEND, 7, 16, 0, v, 16); }
+static void emit_hex(void) { unsigned char b[5] = {0xde, 0xad, 0xbe, 0xef, 0x01}; mp__trace_emit_data(MP_EV_PIPE_SEND, 7, 5, 0, b, 5); }
+static void emit_long_hex(void)
+{
+    unsigned char b[200];
+    memset(b, 0xab, sizeof b);
+    b[0] = 0;
+    mp__trace_emit_data(MP_EV_PIPE_SEND, 7, 200, 0, b, 200);
+}
+static void emit_long_note(void)
+{
+    char s[201];
+    memset(s, 'x', 200);
+    s[200] = '\0';
+    mp_trace_note("%s", s);
+}
+
+Test(trace, previews_and_fields, .timeout = 10.)
+{
+    struct mp_trace_event ev = one_event(emit_text);
+    cr_assert_str_eq(ev.text, "hello", "text with one trailing NUL stays text");
+    cr_assert_eq(ev.kind, MP_EV_QUEUE_PUT);
+    cr_assert_eq(ev.obj, 7);
+    cr_assert_eq(ev.a, 6);
+    cr_assert_eq(ev.b, 1);
+    cr_assert_eq(ev.pid, getpid());
+    cr_assert_gt(ev.t_ns, 0);
+    cr_assert_eq(ev.flags & MP_EVF_TRUNCATED, 0);
+    cr_assert_str_eq(one_event(emit_i32).text, "-42");
+    cr_assert_str_eq(one_event(emit_i64).text, "1234567890123");
+    cr_assert_str_eq(one_event(emit_pair).text, "3, -4");
+    cr_assert_str_eq(one_event(emit_hex).text, "de ad be ef 01");
+    ev = one_event(emit_long_hex);
+    cr_assert(!strncmp(ev.text, "00 ab ab", 8), "hex preview '%s'", ev.text);
+    cr_assert(strstr(ev.text, " ...") != NULL);
+    cr_assert(ev.flags & MP_EVF_TRUNCATED);
+    ev = one_event(emit_long_note);
+    cr_assert_eq(strlen(ev.text), MP_TRACE_TEXT - 1);
+    cr_assert(ev.flags & MP_EVF_TRUNCATED);
+}
+
+Test(trace, bad_input_and_off_by_default, .timeout = 10.)
+{
+    struct mp_trace_event ev;
+    cr_assert_not(mp_trace_enabled(), "tracing is off unless asked for");
+    mp_trace_note("nowhere %d", 1); /* no ring: must do nothing */
+    cr_assert_eq(mp_trace_attach(NULL), -EINVAL);
+    cr_assert_eq(mp_trace_ring_read(NULL, &ev, 1), 0);
+    cr_assert_lt(mp_trace_ring_fd(NULL), 0);
+    cr_assert_eq(mp_trace_ring_dropped(NULL), 0);
+    mp_trace_ring_free(NULL);
+    struct mp_trace_ring *r = mp_trace_ring_create(0);
+    cr_assert_not_null(r);
+    cr_assert_geq(mp_trace_ring_fd(r), 0);
+    int fdflags = fcntl(mp_trace_ring_fd(r), F_GETFD);
+    cr_assert(fdflags & FD_CLOEXEC, "the memfd is close-on-exec unless a runner clears it");
+    cr_assert_eq(mp_trace_ring_read(r, NULL, 1), 0);
+    cr_assert_eq(mp_trace_ring_read(r, &ev, 1), 0, "a new ring is empty");
+    mp_trace_ring_free(r);
+    cr_assert_not(mp_trace_enabled());
+}
+
+/* ------------------------------------------------------------ MP_TRACE=path */
+
+Test(trace, record_to_file_with_mp_trace, .timeout = 60.)
+{
+    char path[] = "/tmp/forklab-test-trace-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    /* 40000 notes from each of 2 processes: more than the default ring
+     * holds, so writers must drain it to the file as they go. */
+    const long n = 40000;
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%ld", n);
+        setenv(EMIT_ENV, num, 1);
+        setenv("MP_TRACE", path, 1);
+        unsetenv("MP_TRACE_FD");
+        execl("/proc/self/exe", "trace-helper", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "helper status %d", status);
+
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    char magic[8];
+    uint32_t ver_size[2];
+    cr_assert_eq(fread(magic, 8, 1, f), 1);
+    cr_assert_eq(fread(ver_size, sizeof ver_size, 1, f), 1);
+    cr_assert(!memcmp(magic, "FLTRACE1", 8));
+    cr_assert_eq(ver_size[0], MP_TRACE_VERSION);
+    cr_assert_eq(ver_size[1], sizeof(struct mp_trace_event));
+    struct mp_trace_event ev;
+    long notes = 0, starts = 0;
+    int pids[2] = {0, 0};
+    long per[2] = {0, 0};
+    while (fread(&ev, sizeof ev, 1, f) == 1) {
+        if (ev.kind == MP_EV_PROC_START) starts++;
+        if (ev.kind != MP_EV_NOTE) continue;
+        notes++;
+        for (int i = 0; i < 2; i++) {
+            if (!pids[i]) pids[i] = ev.pid;
+            if (pids[i] == ev.pid) {
+                long seq;
+                cr_assert_eq(sscanf(ev.text, "n %ld", &seq), 1);
+                cr_assert_eq(seq, per[i], "pid %d: note %ld arrived as #%ld", ev.pid, seq, per[i]);
+                per[i]++;
+                break;
+            }
+        }
+    }
+    fclose(f);
+    unlink(path);
+    cr_assert_eq(starts, 2, "the helper and its child announce themselves");
+    cr_assert_eq(notes, 2 * n, "every note reached the file (%ld of %ld)", notes, 2 * n);
+    cr_assert_eq(per[0], n);
+    cr_assert_eq(per[1], n);
+    tu_assert_no_children();
+}
