@@ -576,6 +576,13 @@ static bool any_finished(void *arg)
 
 /* ------------------------------------------------------------ pool lifecycle */
 
+/* Only the process that made the pool manages it: a child forked later
+ * sees a copy whose waitpid() calls would fail and mislead. */
+static bool is_owner(const mp_pool *p)
+{
+    return mp__pid() == p->parent;
+}
+
 static int clamp_workers(int n)
 {
     if (n == 0) n = mp_cpu_count();
@@ -638,7 +645,7 @@ mp_pool *mp_pool_new(int nworkers)
 
 int mp_pool_worker_pids(mp_pool *p, pid_t *out, int cap)
 {
-    if (!p || cap < 0 || (cap > 0 && !out)) return -EINVAL;
+    if (!p || cap < 0 || (cap > 0 && !out) || !is_owner(p)) return -EINVAL;
     if (!p->terminated) check_workers(p);
     for (int i = 0; i < p->nworkers && i < cap; i++) out[i] = p->sh->w[i].pid;
     return p->nworkers;
@@ -646,7 +653,7 @@ int mp_pool_worker_pids(mp_pool *p, pid_t *out, int cap)
 
 int mp_pool_close(mp_pool *p)
 {
-    if (!p) return -EINVAL;
+    if (!p || !is_owner(p)) return -EINVAL;
     if (p->closed) return 0;
     p->closed = true;
     struct pool_shared *sh = p->sh;
@@ -669,7 +676,7 @@ static bool all_workers_gone(void *arg)
 
 int mp_pool_join(mp_pool *p)
 {
-    if (!p || (!p->closed && !p->terminated)) return -EINVAL;
+    if (!p || (!p->closed && !p->terminated) || !is_owner(p)) return -EINVAL;
     mp__deadline forever = mp__deadline_in(MP_FOREVER);
     while (!all_workers_gone(p)) {
         harvest_all(p);
@@ -694,7 +701,7 @@ static void fail_pending(mp_pool *p, int err)
 
 int mp_pool_terminate(mp_pool *p)
 {
-    if (!p) return -EINVAL;
+    if (!p || !is_owner(p)) return -EINVAL;
     if (p->terminated) return 0;
     p->terminated = true;
     p->closed = true;
@@ -716,9 +723,35 @@ int mp_pool_terminate(mp_pool *p)
     return 0;
 }
 
+/* Nothing in flight: let the workers leave on their own (exit code 0, as
+ * a trace shows it) before terminate kills whatever is still there. */
+static void stop_idle_workers(mp_pool *p)
+{
+    struct pool_shared *sh = p->sh;
+    p->closed = true; /* no replacements from here on */
+    lock_sh(sh);
+    atomic_store(&sh->shutdown, 1);
+    atomic_fetch_add(&sh->work_seq, 1);
+    bool wake = sh->work_sleepers > 0;
+    unlock_sh(sh);
+    if (wake) futex_wake(&sh->work_seq, INT_MAX);
+    mp__deadline d = mp__deadline_in(0.5);
+    parent_wait(p, all_workers_gone, p, &d);
+}
+
 void mp_pool_free(mp_pool *p)
 {
     if (!p) return;
+    if (!is_owner(p)) {
+        /* A child forked after the pool: drop its copy, never the parent's
+         * workers. */
+        free_arena_list(p);
+        mp__shm_free(p->arena, ARENA_BYTES);
+        mp__shm_free(p->sh, p->sh_size);
+        free(p);
+        return;
+    }
+    if (!p->terminated && p->nfree_jobs == MAX_JOBS) stop_idle_workers(p);
     mp_pool_terminate(p);
     pthread_mutex_destroy(&p->sh->mu);
     free_arena_list(p);
@@ -805,6 +838,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     size_t in_len, out_len;
     *err = -EINVAL;
     if (!p || !fn || p->closed || p->terminated || chunksize == 0) return NULL;
+    if (!is_owner(p)) return NULL;
     if (!mul_ok(n, in_size, &in_len) || !mul_ok(n, out_size, &out_len)) return NULL;
     if (in_len && !in) return NULL;
     maybe_check_workers(p);
@@ -949,7 +983,7 @@ bool mp_async_ready(mp_async *r)
 {
     if (!r) return false;
     r->polls++;
-    if (!r->done) {
+    if (!r->done && is_owner(r->pool)) {
         mp_pool *p = r->pool;
         if (atomic_load_explicit(&p->sh->jobs[r->job].done, memory_order_acquire)) {
             harvest_all(p);
@@ -967,6 +1001,7 @@ int mp_async_wait(mp_async *r, double timeout)
     if (!r) return -EINVAL;
     if (r->done) return 0;
     mp_pool *p = r->pool;
+    if (!is_owner(p)) return -EINVAL;
     mp__deadline d = mp__deadline_in(timeout);
     int e = parent_wait(p, async_job_done, r, &d);
     if (e) return e;

@@ -675,3 +675,151 @@ Test(pool, bad_arguments, .timeout = TEST_TIMEOUT)
     mp_pool_free(p);
     tu_assert_no_children();
 }
+
+static void exit_3(const void *in, void *out)
+{
+    (void)in, (void)out;
+    _exit(3); /* a worker that leaves in the middle of a task */
+}
+
+Test(pool, task_exits_the_worker, .timeout = TEST_TIMEOUT)
+{
+    check_task_death(exit_3, 3);
+}
+
+/* A child forked after the pool (by the user) frees its copy: the parent's
+ * workers must not be touched. */
+static int free_inherited_pool(void *arg)
+{
+    mp_pool *p = arg;
+    int x = 1, y;
+    int bad = mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y) != -EINVAL;
+    bad |= mp_pool_terminate(p) != -EINVAL;
+    mp_pool_free(p);
+    return bad;
+}
+
+Test(pool, child_cannot_drive_the_parents_pool, .timeout = TEST_TIMEOUT)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    pid_t before[2];
+    cr_assert_eq(mp_pool_worker_pids(p, before, 2), 2);
+    mp_process *c = mp_process_new(free_inherited_pool, p);
+    cr_assert_eq(mp_process_start(c), 0);
+    cr_assert_eq(mp_process_join(c, 10.0), 0);
+    cr_assert_eq(mp_process_exitcode(c), 0, "the child was refused and freed only its copy");
+    mp_process_free(c);
+    pid_t after[2];
+    cr_assert_eq(mp_pool_worker_pids(p, after, 2), 2);
+    cr_assert(after[0] == before[0] && after[1] == before[1], "the workers were left alone");
+    int x = 8, y = 0;
+    cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
+    cr_assert_eq(y, 64);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+/* ---- trace events */
+
+static int count_kind(const struct mp_trace_event *ev, size_t n, unsigned kind)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++) c += ev[i].kind == kind;
+    return c;
+}
+
+Test(pool, trace_events, .timeout = TEST_TIMEOUT)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(8192);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    pid_t w[2];
+    cr_assert_eq(mp_pool_worker_pids(p, w, 2), 2);
+    int in[8] = {0, 1, 2, 3, 4, 5, 6, 7}, out[8];
+    mp_async *r = mp_pool_map_async_chunked(p, slow_sqr, in, 8, sizeof(int), sizeof(int), 2);
+    cr_assert_not_null(r);
+    int polls = 0;
+    do polls++;
+    while (!mp_async_ready(r) && (usleep(5000), 1));
+    cr_assert_eq(mp_async_get(r, out, 0), 0);
+    mp_async_free(r);
+    mp_pool_free(p); /* idle: the workers leave with exit code 0 */
+    mp_trace_detach();
+
+    static struct mp_trace_event ev[8192];
+    size_t n = mp_trace_ring_read(ring, ev, 8192);
+    cr_assert_eq(mp_trace_ring_dropped(ring), 0);
+    cr_assert_eq(count_kind(ev, n, MP_EV_POOL_NEW), 1);
+    uint64_t pool_id = 0, async_id = 0;
+    int workers_named = 0, started = 0, exits = 0, submits = 0, starts = 0, dones = 0, poll_events = 0;
+    int64_t last_poll_a = -1, last_poll_b = -1, ready_status = 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_trace_event *e = &ev[i];
+        switch (e->kind) {
+        case MP_EV_POOL_NEW:
+            pool_id = e->obj;
+            cr_assert_eq(e->a, 2);
+            break;
+        case MP_EV_POOL_WORKER: {
+            char want[32];
+            snprintf(want, sizeof want, "PoolWorker-%d", (int)e->b + 1);
+            cr_assert_str_eq(e->text, want);
+            cr_assert_eq(e->a, w[e->b], "worker %d pid", (int)e->b);
+            workers_named++;
+            break;
+        }
+        case MP_EV_PROC_START:
+            if ((pid_t)e->pid == w[0] || (pid_t)e->pid == w[1]) {
+                cr_assert(strncmp(e->text, "PoolWorker-", 11) == 0, "worker started as %s", e->text);
+                started++;
+            }
+            break;
+        case MP_EV_PROC_EXIT:
+            if (e->a == w[0] || e->a == w[1]) {
+                cr_assert_eq(e->b, 0, "worker %d exit code", (int)e->a);
+                exits++;
+            }
+            break;
+        case MP_EV_ASYNC_NEW:
+            async_id = e->obj;
+            cr_assert_eq(e->a, 4, "4 chunks of 2");
+            break;
+        case MP_EV_TASK_SUBMIT:
+            cr_assert_eq(e->obj, pool_id);
+            cr_assert_eq((uint64_t)e->b, async_id);
+            submits++;
+            break;
+        case MP_EV_TASK_START:
+            cr_assert((pid_t)e->pid == w[0] || (pid_t)e->pid == w[1], "task started in a worker");
+            starts++;
+            break;
+        case MP_EV_TASK_DONE:
+            cr_assert_eq(e->b, 0);
+            dones++;
+            break;
+        case MP_EV_ASYNC_POLL:
+            cr_assert_eq(e->obj, async_id);
+            last_poll_a = e->a, last_poll_b = e->b;
+            poll_events++;
+            break;
+        case MP_EV_ASYNC_READY:
+            if (e->obj == async_id) ready_status = e->a;
+            break;
+        }
+    }
+    cr_assert_eq(workers_named, 2);
+    cr_assert_eq(started, 2);
+    cr_assert_eq(exits, 2);
+    cr_assert_eq(submits, 4);
+    cr_assert_eq(starts, 4);
+    cr_assert_eq(dones, 4);
+    cr_assert_eq(poll_events, polls, "one poll event per ready() call");
+    cr_assert_eq(last_poll_a, 1, "the last poll saw it ready");
+    cr_assert_eq(last_poll_b, polls);
+    cr_assert_eq(ready_status, 0);
+    mp_trace_ring_free(ring);
+    tu_assert_no_children();
+}
