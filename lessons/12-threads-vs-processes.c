@@ -10,7 +10,7 @@
  * thread run Python code at a time); in C, 3 and 4 do too, with less
  * overhead than processes. All four must find the same count.
  *
- * usage: 12-threads-vs-processes [LIMIT]   (default 2000000)
+ * usage: 12-threads-vs-processes [LIMIT]   (default 1000000)
  */
 #include <mp.h>
 #include <pthread.h>
@@ -146,7 +146,7 @@ static void show(const char *how, long count, double secs, double base)
 
 int main(int argc, char **argv)
 {
-    long limit = argc > 1 ? strtol(argv[1], NULL, 10) : 2000000;
+    long limit = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
     if (limit < 2 || limit > 100000000) {
         fprintf(stderr, "usage: %s [LIMIT]   (2..100000000)\n", argv[0]);
         return 2;

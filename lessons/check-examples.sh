@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# check-examples.sh [BUILD] — the test-lessons step.
+#
+# 1. `forklab lint` on the shipped lessons;
+# 2. every lesson's example (run.program with run.args), from BUILD, under
+#    `timeout -s KILL 20`: it must exit 0, match every run.expect regex
+#    (grep -E) and leave no process behind;
+# 3. the same example from the ASan build (BUILD/asan/lessons) with leak
+#    detection on: exit 0 and no "Sanitizer" in its output.
+# The lessons are read through `forklab list --examples` (the loader), never
+# by parsing YAML here. An example whose binary is missing is a failure.
+# Appends "lessons TESTED PASSED FAILED" to BUILD/test-logs/counts.
+set -u
+build=${1:-${BUILD:-build}}
+here=$(cd "$(dirname "$0")/.." && pwd)
+export FORKLAB_HOME=${FORKLAB_HOME:-$here}
+forklab=$build/forklab
+logdir=$build/test-logs/lessons
+mkdir -p "$logdir"
+EXAMPLE_TIMEOUT=${EXAMPLE_TIMEOUT:-20}
+
+tested=0 passed=0
+failures=()
+
+pass() { tested=$((tested + 1)); passed=$((passed + 1)); echo "lessons: $1: ok${2:+ ($2)}"; }
+fail() {
+  tested=$((tested + 1)); failures+=("$1")
+  echo "---- lessons: $1: FAILED ($2)"
+  [ -n "${3:-}" ] && [ -f "$3" ] && tail -n 30 "$3" | sed 's/^/    /'
+}
+
+# run_example LOG BINARY ARGS... — runs in its own process group (timeout
+# leads one); sets rc and left (pids still in the group afterwards).
+run_example() {
+  local log=$1; shift
+  timeout -s KILL "$EXAMPLE_TIMEOUT" "$@" >"$log" 2>&1 </dev/null &
+  local pid=$!
+  wait "$pid"; rc=$?
+  left=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ')
+  if [ -n "$left" ]; then pkill -KILL -g "$pid" 2>/dev/null; fi
+}
+
+check_lesson() {
+  local id=$1 prog=$2; shift 2
+  local -a args=("${@}")
+  local bin=$build/lessons/$prog log=$logdir/$id.log
+  # plain build: status, expectations, leftovers
+  if [ ! -x "$bin" ]; then
+    fail "$id" "no example binary $bin (lessons/$prog.c missing or not built)"
+  else
+    local t0=$SECONDS
+    run_example "$log" "$bin" "${args[@]}"
+    local why=""
+    [ "$rc" -eq 137 ] && why="killed after ${EXAMPLE_TIMEOUT}s"
+    [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit status $rc"
+    [ -z "$why" ] && [ -n "$left" ] && why="left processes behind: $left"
+    if [ -z "$why" ]; then
+      local re
+      for re in "${expects[@]}"; do
+        grep -Eq -- "$re" "$log" || { why="output does not match /$re/"; break; }
+      done
+    fi
+    if [ -z "$why" ]; then pass "$id" "$((SECONDS - t0)) s"; else fail "$id" "$why" "$log"; fi
+  fi
+  # ASan build: status and sanitizer reports
+  local abin=$build/asan/lessons/$prog alog=$logdir/$id.asan.log
+  if [ ! -x "$abin" ]; then
+    fail "$id (asan)" "no ASan binary $abin"
+    return
+  fi
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_example "$alog" "$abin" "${args[@]}"
+  local why=""
+  [ "$rc" -eq 137 ] && why="killed after ${EXAMPLE_TIMEOUT}s"
+  [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit status $rc"
+  [ -z "$why" ] && grep -aq 'Sanitizer' "$alog" && why="sanitizer report"
+  [ -z "$why" ] && [ -n "$left" ] && why="left processes behind: $left"
+  if [ -z "$why" ]; then pass "$id (asan)"; else fail "$id (asan)" "$why" "$alog"; fi
+}
+
+if [ ! -x "$forklab" ]; then
+  echo "lessons: $forklab not built"
+  exit 1
+fi
+
+if "$forklab" lint >"$logdir/lint.log" 2>&1; then
+  pass "lint" "$(tail -n 1 "$logdir/lint.log")"
+else
+  fail "lint" "forklab lint found errors" "$logdir/lint.log"
+fi
+
+# Records: "lesson<TAB>id<TAB>program", then "arg<TAB>x" and "expect<TAB>re".
+if ! "$forklab" list --examples >"$logdir/examples.tsv" 2>"$logdir/list.err"; then
+  fail "list" "forklab list --examples failed" "$logdir/list.err"
+fi
+id="" prog="" args=() expects=()
+while IFS=$'\t' read -r kind a b; do
+  case $kind in
+    lesson)
+      [ -n "$id" ] && check_lesson "$id" "$prog" "${args[@]}"
+      id=$a prog=$b args=() expects=() ;;
+    arg) args+=("$a${b:+$'\t'$b}") ;;
+    expect) expects+=("$a${b:+$'\t'$b}") ;;
+  esac
+done <"$logdir/examples.tsv"
+[ -n "$id" ] && check_lesson "$id" "$prog" "${args[@]}"
+
+[ "$tested" -eq 0 ] && fail "lessons" "no lesson found"
+mkdir -p "$build/test-logs"
+echo "lessons $tested $passed ${#failures[@]}" >>"$build/test-logs/counts"
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "lessons: ${#failures[@]} of $tested checks failed: ${failures[*]}"
+  exit 1
+fi
+echo "lessons: all $tested checks passed"
