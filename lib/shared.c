@@ -8,6 +8,7 @@
 #include "mp_private.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,12 +97,24 @@ static void store_i64(mp_array *a, size_t i, int64_t x)
     }
 }
 
+/* double -> int64 without undefined behaviour: NaN gives 0, out-of-range
+ * values saturate (a C cast of those is undefined). */
+static int64_t f64_to_i64(double x)
+{
+    if (isnan(x)) return 0;
+    if (x >= 9223372036854775807.0) return INT64_MAX;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
+}
+
 static void store_f64(mp_array *a, size_t i, double x)
 {
     unsigned char *p = a->data + i * mp_typecode_size(a->typecode);
     if (a->typecode == 'f') *(float *)p = (float)x;
     else if (a->typecode == 'd') *(double *)p = x;
-    else store_i64(a, i, (int64_t)x);
+    else if ((a->typecode == 'Q' || a->typecode == 'L') && x >= 9223372036854775808.0)
+        store_i64(a, i, x >= 18446744073709551615.0 ? -1 : (int64_t)(uint64_t)x);
+    else store_i64(a, i, f64_to_i64(x));
 }
 
 static int64_t load_i64(const mp_array *a, size_t i)
@@ -118,8 +131,8 @@ static int64_t load_i64(const mp_array *a, size_t i)
     case 'L': return (int64_t) * (const unsigned long *)p;
     case 'q': return *(const long long *)p;
     case 'Q': return (int64_t) * (const unsigned long long *)p;
-    case 'f': return (int64_t) * (const float *)p;
-    case 'd': return (int64_t) * (const double *)p;
+    case 'f': return f64_to_i64(*(const float *)p);
+    case 'd': return f64_to_i64(*(const double *)p);
     }
     return 0;
 }
