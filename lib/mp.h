@@ -252,8 +252,15 @@ typedef struct mp_pool_opts {
     int maxtasksperchild;          /* replace a worker after N tasks; 0 = never */
 } mp_pool_opts;
 
-/* Pool(n): n worker processes forked at once (0 = mp_cpu_count()).
- * NULL + EINVAL when n < 0. */
+/* Pool(n): n worker processes ("PoolWorker-1" ...) forked at once
+ * (0 = mp_cpu_count()). NULL + EINVAL when n < 0 or n > 1024.
+ * Only the process that made the pool drives it: in a child forked later,
+ * submissions and close/join/terminate return -EINVAL (NULL) and
+ * mp_pool_free only drops the child's copy.
+ * When a worker exits, crashes or is killed while running a task, that
+ * task fails with -ECHILD (its exit code or -signal in mp_async_exitcode),
+ * the worker is replaced and every other task still completes: the pool
+ * never hangs. A caller blocked in get() learns of it within 0.1 s. */
 mp_pool *mp_pool_new(int nworkers);
 mp_pool *mp_pool_new_ex(const mp_pool_opts *opts);
 /* apply(f, (x,)): runs f(in, out) in a worker and waits. 0 | -ECHILD (the
@@ -262,7 +269,11 @@ int mp_pool_apply(mp_pool *p, mp_task f, const void *in, size_t in_size, void *o
 /* apply_async: returns at once; the result is fetched with mp_async_get. */
 mp_async *mp_pool_apply_async(mp_pool *p, mp_task f, const void *in, size_t in_size, size_t out_size);
 /* map(f, in[0..n)): out[i] = f(in[i]), in input order, chunksize chosen like
- * Python's (ceil(n / (4 * workers))). 0 | -ECHILD | -EINVAL. */
+ * Python's (ceil(n / (4 * workers))). 0 | -ECHILD | -EINVAL. A starmap is a
+ * map over a struct record. After -ECHILD only the chunk whose worker died
+ * is missing: the other chunks ran. Any n works (a very large map runs in
+ * pieces). _chunked: chunksize >= 1, else -EINVAL. The _async forms hold
+ * all records in the pool's arena at once: up to 256 MiB (NULL + ENOMEM). */
 int mp_pool_map(mp_pool *p, mp_task f, const void *in, size_t n, size_t in_size, void *out, size_t out_size);
 int mp_pool_map_chunked(mp_pool *p, mp_task f, const void *in, size_t n, size_t in_size, void *out,
                         size_t out_size, size_t chunksize);
@@ -275,7 +286,9 @@ bool mp_async_ready(mp_async *r);
 int mp_async_wait(mp_async *r, double timeout);
 /* get(timeout): copies the result (n * out_size bytes for a map) into out.
  * 0 | -ETIMEDOUT (the task goes on; a later get can succeed) | -ECHILD (a
- * worker died running it: see mp_async_exitcode) | -EINVAL. */
+ * worker died running it: see mp_async_exitcode) | -ESHUTDOWN (the pool
+ * was terminated or freed before it finished) | -EINVAL. A result can be
+ * fetched again; it stays valid after the pool is freed. */
 int mp_async_get(mp_async *r, void *out, double timeout);
 /* successful(): true when ready without error. False before it is ready. */
 bool mp_async_successful(mp_async *r);
@@ -286,12 +299,17 @@ int mp_async_exitcode(mp_async *r);
 void mp_async_free(mp_async *r);
 /* Number of workers; fills out[0..min(n,cap)) with their pids. */
 int mp_pool_worker_pids(mp_pool *p, pid_t *out, int cap);
-/* close(): no new tasks. join(): waits for the queued tasks and the workers
- * (-EINVAL before close). terminate(): stops the workers at once. */
+/* close(): no new tasks (submitting after it: -EINVAL, or NULL + EINVAL).
+ * join(): waits for the queued tasks and the workers (-EINVAL before close
+ * or terminate). terminate(): SIGKILLs the workers at once, even in the
+ * middle of a task, and reaps them; unfinished results fail with
+ * -ESHUTDOWN. */
 int mp_pool_close(mp_pool *p);
 int mp_pool_join(mp_pool *p);
 int mp_pool_terminate(mp_pool *p);
-/* Terminates if needed, reaps every worker, frees the shared memory. */
+/* Terminates if needed (an idle pool's workers are first asked to leave,
+ * so they exit 0), reaps every worker, frees the shared memory. A result
+ * freed while its task runs is safe: the slot is released when it ends. */
 void mp_pool_free(mp_pool *p);
 
 /* ----------------------------------------------------------------- manager */
