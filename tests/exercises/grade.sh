@@ -35,7 +35,11 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -z "$out" ] && { [ $mode = solutions ] && out=$build/grade/solutions || out=$build/grade; }
+if [ -z "$out" ]; then
+  if [ "$src_dir" = exercises ]; then out=$build/grade
+  elif [ "$src_dir" = solutions ]; then out=$build/grade/solutions
+  else out=$build/grade/dir-$(basename "$src_dir"); fi
+fi
 mkdir -p "$out/bin" "$out/logs"
 suite_limit=${GRADE_SUITE_LIMIT:-180}
 points_per=10

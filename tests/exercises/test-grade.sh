@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test-grade.sh — the `make test` step proving the graders can fail.
+#
+#  1. every solution scores full marks (and its suite's counts go to
+#     BUILD/test-logs/counts through tests/run-suite.sh);
+#  2. every untouched stub (as committed) scores zero on every test;
+#  3. solutions that fake their output without doing the work
+#     (tests/exercises/wrong/) do not pass;
+#  4. a copy in a temp dir that loops forever is a TIMEOUT within the per-call
+#     limit, a fork loop and a segfault are CRASHes, and nothing is left
+#     running or on disk afterwards.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+build=${BUILD:-build}
+base=$build/grade/check
+rm -rf "$base"
+mkdir -p "$base"
+grade=(bash tests/exercises/grade.sh --quiet)
+ok=1
+bad() { echo "test-grade: FAILED: $*"; ok=0; }
+field() { sed -n "s/^$2=//p" "$1" | head -1; }
+
+ids=()
+for t in tests/exercises/test_[0-9]*.c; do n=${t##*/test_}; ids+=("${n%.c}"); done
+
+# ---- 1. solutions: full marks
+"${grade[@]}" --solutions --out "$base/solutions"
+pts=0 max=0 tests=0 passed=0 npass=0
+for id in "${ids[@]}"; do
+  r=$base/solutions/$id.result
+  [ -f "$r" ] || { bad "solution $id: no result"; continue; }
+  st=$(field "$r" status)
+  pts=$((pts + $(field "$r" points))); max=$((max + $(field "$r" max_points)))
+  tests=$((tests + $(field "$r" tested))); passed=$((passed + $(field "$r" passed)))
+  if [ "$st" = PASS ]; then npass=$((npass + 1)); else bad "solution $id: $st: $(field "$r" check) (log $base/solutions/logs/$id.log)"; fi
+done
+echo "test-grade: solutions score $pts/$max points ($npass/${#ids[@]} PASS, $passed/$tests tests)"
+# The solutions' suites, counted in the test summary like every other suite.
+for id in "${ids[@]}"; do
+  b=$base/solutions/bin/test_$id
+  [ -x "$b" ] || continue
+  BUILD=$build bash tests/run-suite.sh "grade-solution-$id" 180 "$b" --jobs 2 >/dev/null || bad "suite of solution $id (see $build/test-logs/grade-solution-$id.log)"
+done
+
+# ---- 2. untouched stubs: zero on every test (as committed, when git knows them)
+stubs=$base/stub-src
+mkdir -p "$stubs"
+for id in "${ids[@]}"; do
+  if git cat-file -e "HEAD:exercises/$id.c" 2>/dev/null; then git show "HEAD:exercises/$id.c" >"$stubs/$id.c"
+  else cp "exercises/$id.c" "$stubs/$id.c"; fi
+done
+"${grade[@]}" --dir "$stubs" --out "$base/stubs"
+pts=0 max=0 tests=0 passed=0
+for id in "${ids[@]}"; do
+  r=$base/stubs/$id.result
+  [ -f "$r" ] || { bad "stub $id: no result"; continue; }
+  t=$(field "$r" tested) p=$(field "$r" passed) st=$(field "$r" status)
+  pts=$((pts + $(field "$r" points))); max=$((max + $(field "$r" max_points)))
+  tests=$((tests + t)); passed=$((passed + p))
+  [ "$t" -gt 0 ] || bad "stub $id: $st, no test ran ($(field "$r" check))"
+  [ "$p" -eq 0 ] || bad "stub $id passes $p of $t tests: a grader that cannot fail"
+  [ -n "$(field "$r" hint)" ] || bad "stub $id: no hint"
+done
+echo "test-grade: untouched stubs score $pts/$max points ($passed/$tests tests pass; 0 expected)"
+
+# ---- 3. faked solutions must not pass
+line=""
+"${grade[@]}" --dir tests/exercises/wrong --out "$base/wrong" $(for f in tests/exercises/wrong/[0-9]*.c; do b=${f##*/}; echo "${b%.c}"; done)
+n=0
+for f in tests/exercises/wrong/[0-9]*.c; do
+  id=${f##*/}; id=${id%.c}; r=$base/wrong/$id.result; st=$(field "$r" status)
+  n=$((n + 1)); line="$line ${id%%-*}:$st"
+  [ "$st" = FAIL ] || bad "the faked $id was graded $st, expected FAIL"
+done
+echo "test-grade: $n faked solutions (right numbers, no parallel work) all fail:$line"
+
+# ---- 4. endless loop, fork loop, crash: stopped, reported, nothing left
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/forklab-broken.XXXXXX")
+cp tests/exercises/broken/[0-9]*.c "$tmp/"
+marker=$base/broken.start
+touch "$marker"
+t0=$(date +%s.%N)
+FORKLAB_GRADE_TIMEOUT=2 "${grade[@]}" --dir "$tmp" --out "$base/broken" 06-queue-workers 01-spawn 03-shared-array
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+expect() { # ID STATUS
+  local st; st=$(field "$base/broken/$1.result" status)
+  [ "$st" = "$2" ] || bad "broken $1 graded $st, expected $2 ($(field "$base/broken/$1.result" check))"
+  printf '%s' "$1:$st"
+}
+summary="$(expect 06-queue-workers TIMEOUT) $(expect 01-spawn CRASH) $(expect 03-shared-array CRASH)"
+awk -v s="$secs" 'BEGIN { exit !(s < 90) }' || bad "grading the broken copies took ${secs}s"
+rm -rf "$tmp"
+sleep 0.2
+abs=$(cd "$base" && pwd -P)
+left=""
+for d in /proc/[0-9]*; do
+  exe=$(readlink "$d/exe" 2>/dev/null) || continue
+  case "$exe" in "$abs"/*) left="$left ${d#/proc/}";; esac
+done
+[ -z "$left" ] || bad "processes left running after the broken runs:$left"
+dirs=$(find /tmp -maxdepth 1 -name 'forklab-grade-*' -newer "$marker" 2>/dev/null | tr '\n' ' ')
+[ -z "$dirs" ] || bad "temp dirs left behind: $dirs"
+echo "test-grade: broken copies (2 s limit a call): $summary in ${secs}s; nothing left running"
+
+[ $ok -eq 1 ] && echo "test-grade: ok" || exit 1
