@@ -75,6 +75,19 @@ static bool panel_goes_right(const char *name)
     return !strcmp(name, "output") || !strcmp(name, "notes") || !strcmp(name, "timeline");
 }
 
+/* How much of a column a panel wants: lists that grow get more. */
+static int panel_weight(const char *name)
+{
+    static const struct {
+        const char *name;
+        int weight;
+    } w[] = {{"processes", 4}, {"pool", 3}, {"queues", 2}, {"output", 3}, {"locks", 2},
+             {"pipes", 2},     {"arrays", 2}, {"notes", 2}, {"timeline", 2}, {"async", 1}};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (!strcmp(name, w[i].name)) return w[i].weight;
+    return 1;
+}
+
 /* Stack the named panels in one column: equal heights, the remainder to the
  * first ones; panels beyond what fits at 3 rows each are hidden. */
 static void stack_column(struct layout_run *out, const char *const *names, size_t n, struct rect col)
@@ -85,9 +98,17 @@ static void stack_column(struct layout_run *out, const char *const *names, size_
         n = fit;
     }
     if (n == 0) return;
-    int base = col.h / (int)n, extra = col.h % (int)n, y = col.y;
+    /* Every panel gets 3 rows; the spare rows go by weight, what rounding
+     * leaves to the first panel. */
+    int spare = col.h - 3 * (int)n, wsum = 0, extra[LAYOUT_MAX_PANELS], given = 0, y = col.y;
+    for (size_t i = 0; i < n; i++) wsum += panel_weight(names[i]);
+    for (size_t i = 0; i < n; i++) {
+        extra[i] = spare * panel_weight(names[i]) / wsum;
+        given += extra[i];
+    }
+    extra[0] += spare - given;
     for (size_t i = 0; i < n && out->npanels < LAYOUT_MAX_PANELS; i++) {
-        int h = base + ((int)i < extra ? 1 : 0);
+        int h = 3 + extra[i];
         struct layout_panel *p = &out->panels[out->npanels++];
         snprintf(p->name, sizeof p->name, "%s", names[i]);
         p->r = rect_make(col.x, y, col.w, h);
@@ -328,9 +349,9 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
 {
     switch (p->state) {
     case MPROC_RUNNING: snprintf(buf, cap, "running"); break;
-    case MPROC_WAIT_LOCK: snprintf(buf, cap, "waiting on lock"); break;
-    case MPROC_WAIT_QUEUE_GET: snprintf(buf, cap, "blocked in get"); break;
-    case MPROC_WAIT_QUEUE_PUT: snprintf(buf, cap, "blocked in put"); break;
+    case MPROC_WAIT_LOCK: snprintf(buf, cap, "waiting lock"); break;
+    case MPROC_WAIT_QUEUE_GET: snprintf(buf, cap, "blocked get"); break;
+    case MPROC_WAIT_QUEUE_PUT: snprintf(buf, cap, "blocked put"); break;
     case MPROC_EXITED:
         if (p->exit_code < 0)
             if (strcmp(fmt_signal_name(-p->exit_code), "signal"))
@@ -347,22 +368,26 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
 /* The name column shrinks first so that the state stays readable. */
 static int proc_name_width(int width)
 {
-    int w = width - 17 - 16;
-    return w < 8 ? 8 : w > 18 ? 18 : w;
+    int w = width - 14 - 15; /* two pid columns, the state */
+    return w < 8 ? 8 : w > 20 ? 20 : w;
 }
 
 void fmt_proc_header(char *buf, size_t cap, int width)
 {
-    FIT_PRINTF(buf, cap, width, "%7s %7s %-*s %s", "PID", "PPID", proc_name_width(width), "NAME", "STATE");
+    FIT_PRINTF(buf, cap, width, "%6s %6s %-*s %s", "PID", "PPID", proc_name_width(width), "NAME", "STATE");
 }
 
 void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
 {
     char state[64], name[64];
     int depth = p->depth < 0 ? 0 : p->depth > 6 ? 6 : p->depth;
-    snprintf(name, sizeof name, "%*s%s%s", depth * 2, "", depth ? "`-" : "", p->name);
+    char full[80];
+    snprintf(full, sizeof full, "%*s%s%s", depth * 2, "", depth ? "`-" : "", p->name);
+    fmt_fit(name, sizeof name, full, proc_name_width(width));
     proc_state(state, sizeof state, p);
-    FIT_PRINTF(buf, cap, width, "%7d %7d %-*s %s", p->pid, p->ppid, proc_name_width(width), name, state);
+    /* Pad by columns, not bytes: the name may end in a multi-byte ellipsis. */
+    FIT_PRINTF(buf, cap, width, "%6d %6d %s%*s %s", p->pid, p->ppid, name,
+               proc_name_width(width) - fmt_width(name), "", state);
 }
 
 /* Append " 1 2 3" (pids) to s, within its size. */

@@ -20,16 +20,22 @@ E2E_NAME=""
 
 e2e_start() {
   E2E_NAME=$1
-  E2E_SOCK=$(mktemp -u "/tmp/fl-e2e-$1-XXXXXX.sock")
   E2E_STATE=$(mktemp -d "/tmp/fl-e2e-state-XXXXXX")
   trap e2e_cleanup EXIT
+  trap 'exit 143' TERM INT HUP
+}
+
+# Stop the current tmux server (and so the app in it) and forget it.
+e2e_kill_server() {
+  [ -n "$E2E_SOCK" ] || return 0
+  tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+  rm -f "$E2E_SOCK"
+  E2E_SOCK=""
 }
 
 e2e_cleanup() {
-  [ -n "$E2E_SOCK" ] && tmux -S "$E2E_SOCK" kill-server 2>/dev/null
-  [ -n "$E2E_SOCK" ] && rm -f "$E2E_SOCK"
+  e2e_kill_server
   [ -n "$E2E_STATE" ] && rm -rf "$E2E_STATE"
-  E2E_SOCK=""
   E2E_STATE=""
 }
 
@@ -37,7 +43,9 @@ e2e_cleanup() {
 # then a shell line APP_EXIT=<status> and a long sleep (so the pane stays).
 e2e_launch() {
   local cols=$1 lines=$2 cmd=$3
-  tmux -S "$E2E_SOCK" kill-server 2>/dev/null
+  e2e_kill_server
+  # A fresh server each time: a dying one must not take the new session.
+  E2E_SOCK=$(mktemp -u "/tmp/fl-e2e-$E2E_NAME-XXXXXX.sock")
   tmux -S "$E2E_SOCK" -f /dev/null new-session -d -x "$cols" -y "$lines" -e LANG=C.UTF-8 \
     -e TERM=xterm-256color \
     "sh -c \"cd '$E2E_ROOT' && XDG_STATE_HOME='$E2E_STATE' FORKLAB_HOME='$E2E_ROOT' FORKLAB_BUILD='$E2E_BUILD' $cmd; echo APP_EXIT=\\\$?; exec sleep 600\""

@@ -223,10 +223,13 @@ static void wrap_emit(void *ctx, const char *line)
 static void panel_processes(const struct model *m, struct rows *rs)
 {
     char buf[512];
-    fmt_proc_header(buf, sizeof buf, rs->in.w);
-    rows_put(rs, R_TITLE, buf);
     size_t order[512];
     size_t n = model_proc_tree(m, order, 512);
+    /* The column header goes first when a row is to be given up. */
+    if ((int)n < rs->in.h) {
+        fmt_proc_header(buf, sizeof buf, rs->in.w);
+        rows_put(rs, R_TITLE, buf);
+    }
     /* Keep the tree's top and the newest rows when it is too long. */
     size_t room = (size_t)(rs->in.h - rs->row), first = 0;
     if (n > room && room > 0) first = n - room;
@@ -384,6 +387,24 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
 }
 
+/* No lesson to name the panels: show the processes and whatever kind of
+ * object the run has made so far. */
+static size_t default_panels(const struct model *m, const char **out)
+{
+    size_t n = 0;
+    out[n++] = "processes";
+    if (m->npools) out[n++] = "pool";
+    if (m->nasyncs) out[n++] = "async";
+    if (m->nlocks && !m->npools) out[n++] = "locks";
+    if (m->nqueues && !m->npools) out[n++] = "queues";
+    if (m->npipes && !m->npools) out[n++] = "pipes";
+    if (m->narrays && !m->npools) out[n++] = "arrays";
+    out[n++] = "output";
+    out[n++] = "notes";
+    if (n < 5) out[n++] = "timeline";
+    return n;
+}
+
 static void status_text(const struct run_view *rv, char *buf, size_t cap)
 {
     if (rv->error[0]) {
@@ -407,9 +428,13 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
 static void run_draw(struct ui_view *v, int cols, int lines)
 {
     struct run_view *rv = (struct run_view *)v;
-    const char *defaults[] = {"processes", "timeline", "notes", "output"};
-    const char *const *names = rv->l && rv->l->npanels ? (const char *const *)rv->l->panels : defaults;
-    size_t npanels = rv->l && rv->l->npanels ? rv->l->npanels : 4;
+    const char *defaults[LAYOUT_MAX_PANELS];
+    const char *const *names = (const char *const *)(rv->l ? rv->l->panels : NULL);
+    size_t npanels = rv->l ? rv->l->npanels : 0;
+    if (npanels == 0) {
+        npanels = default_panels(&rv->m, defaults);
+        names = defaults;
+    }
     bool watch = rv->l && rv->l->watch_for && rv->l->watch_for[0];
     struct layout_run lay;
     layout_run(cols, lines, names, npanels, watch, &lay);

@@ -1,0 +1,21 @@
+# tests/e2e/e2e.mk — end-to-end tests: the real forklab in a private tmux
+# server (tests/e2e/lib.sh). Each script prints "N passed, N failed" and
+# appends "e2e-NAME TESTED PASSED FAILED" to $(BUILD)/test-logs/counts.
+
+E2E_SCRIPTS := $(sort $(wildcard tests/e2e/test_*.sh))
+E2E_TIMEOUT ?= 60
+
+.PHONY: test-e2e
+test-e2e: $(FORKLAB) $(LESSON_BINS)
+	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
+	@rc=0; for t in $(E2E_SCRIPTS); do \
+	  n=$$(basename $$t .sh); n=$${n#test_}; \
+	  echo "---- e2e $$n"; \
+	  BUILD=$(BUILD) timeout -k 5 $(E2E_TIMEOUT) bash $$t; st=$$?; \
+	  if [ $$st -ge 124 ]; then \
+	    echo "e2e-$$n: killed after $(E2E_TIMEOUT)s"; \
+	    echo "e2e-$$n 1 0 1" >>$(BUILD)/test-logs/counts; \
+	  fi; \
+	  [ $$st -eq 0 ] || rc=1; \
+	done; exit $$rc
+TEST_STEPS += test-e2e

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The lesson list, the help overlay, quitting cleanly, NO_COLOR, a bad TERM.
+. "$(dirname "$0")/lib.sh"
+e2e_start list
+
+e2e_launch 80 24 "$FORKLAB"
+e2e_expect "the lesson list shows" 'forklab: lessons \([0-9]+ of [0-9]+ done\)'
+e2e_ok "lessons are listed in order with their titles" \
+  sh -c "tmux -S '$E2E_SOCK' capture-pane -p | grep -E '^│ +2  02-spawn +Spawning a process' >/dev/null"
+e2e_ok "the list has at least 5 lessons, none done" \
+  sh -c "[ \$(tmux -S '$E2E_SOCK' capture-pane -p | grep -c '\[    \]') -ge 5 ]"
+e2e_keys '?'
+e2e_expect "? shows the help overlay" 'keys \(any key closes\)'
+e2e_ok "the help lists the live run keys" e2e_wait 'space +pause / resume' 2
+e2e_ok "the help lists step and speed" e2e_wait '\+ / - +replay faster' 2
+e2e_keys x
+e2e_ok "any key closes the help" e2e_wait_cmd 3 sh -c "! tmux -S '$E2E_SOCK' capture-pane -p | grep -q 'any key closes'"
+e2e_keys j j Enter
+e2e_expect "Enter opens the selected lesson (the third)" '^forklab: 3\. '
+e2e_keys q
+e2e_expect "q goes back to the list" 'forklab: lessons'
+e2e_keys q
+e2e_expect "q on the list quits with status 0" '^APP_EXIT=0$'
+e2e_ok "no forklab or example process is left" e2e_wait_cmd 3 e2e_no_procs
+
+# NO_COLOR: the same screens, drawn with attributes only.
+e2e_launch 80 24 "NO_COLOR=1 $FORKLAB 2"
+e2e_expect "NO_COLOR: a lesson opens by order number" '^forklab: 2\. Spawning a process'
+e2e_ok "NO_COLOR: the code pane shows numbered lines" e2e_wait '│ +1 /\*' 2
+e2e_keys p
+e2e_expect "NO_COLOR: p shows the Python version" 'Python \(the lecture\)'
+e2e_ok "NO_COLOR: the Python source is there" e2e_wait 'from multiprocessing import' 2
+e2e_keys q q
+e2e_expect "NO_COLOR: quits with status 0" '^APP_EXIT=0$'
+
+# An unknown terminal type: a clear message and status 1, no garbage.
+e2e_launch 80 24 "TERM=no-such-term $FORKLAB"
+e2e_expect "unknown TERM gives a clean error" "cannot use terminal type 'no-such-term'"
+e2e_expect "unknown TERM exits 1" '^APP_EXIT=1$'
+
+# An unknown lesson name.
+e2e_launch 80 24 "$FORKLAB 99-nothing"
+e2e_expect "an unknown lesson is reported" "no lesson '99-nothing'"
+e2e_expect "an unknown lesson exits 1" '^APP_EXIT=1$'
+e2e_end
