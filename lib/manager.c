@@ -677,6 +677,15 @@ static void serve(int lfd, pid_t parent, const uint8_t *key, size_t keylen, cons
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* The server never reads or prints: let go of the caller's stdin and
+     * stdout, so a pipe reading the program's output ends with the program.
+     * stderr stays, for sanitizer reports. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        if (null > STDERR_FILENO) close(null);
+    }
     /* The parent may have died between fork and prctl: check after it. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     struct server s = {.lfd = lfd, .parent = parent, .key = key, .keylen = keylen, .path = path, .dir = dir};
@@ -1099,20 +1108,28 @@ const char *mp_manager_socket_path(const mp_manager *m)
     return m && m->path[0] ? m->path : NULL;
 }
 
-/* SIGTERM, up to 2 s to exit cleanly, then SIGKILL; always reaped. */
-static void stop_server(pid_t pid)
+static int exit_code(int status)
+{
+    return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : MP_EXIT_NONE;
+}
+
+/* SIGTERM, up to 2 s to exit cleanly, then SIGKILL; always reaped. Its
+ * exit code (n or -signal), MP_EXIT_NONE when someone else reaped it. */
+static int stop_server(pid_t pid)
 {
     int status;
-    if (kill(pid, SIGTERM) == 0) {
-        for (int k = 0; k < 2000; k++) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid || (r < 0 && errno == ECHILD)) return;
-            usleep(k < 50 ? 100 : 1000);
-        }
+    pid_t r;
+    kill(pid, SIGTERM); /* ESRCH: it died already and waits as a zombie */
+    for (int k = 0; k < 2000; k++) {
+        r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) return exit_code(status);
+        if (r < 0 && errno != EINTR) return MP_EXIT_NONE;
+        usleep(k < 50 ? 100 : 1000);
     }
     kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    do r = waitpid(pid, &status, 0);
+    while (r < 0 && errno == EINTR);
+    return r == pid ? exit_code(status) : MP_EXIT_NONE;
 }
 
 void mp_manager_shutdown(mp_manager *m)
@@ -1124,8 +1141,8 @@ void mp_manager_shutdown(mp_manager *m)
     /* Only the process that started the server stops it; a forked child's
      * shutdown just disconnects. */
     if (m->server > 0 && m->owner == getpid()) {
-        stop_server(m->server);
-        MP__TRACE(MP_EV_PROC_EXIT, 0, m->server, 0, "SyncManager");
+        int code = stop_server(m->server);
+        MP__TRACE(MP_EV_PROC_EXIT, 0, m->server, code, "SyncManager");
         cleanup_path(m->path, m->dir);
     }
     manager_unref(m);

@@ -318,16 +318,40 @@ typedef struct mp_manager mp_manager;
 typedef struct mp_dict mp_dict;
 typedef struct mp_list mp_list;
 
-/* Manager(): forks a server process that owns the data; this process and
- * any child forked after talk to it over a Unix socket in a private
- * directory (0700), removed at shutdown. NULL + errno on failure. */
+/* Manager(): forks a server process ("SyncManager") that owns named dicts,
+ * lists and values; this process and any child forked after talk to it over
+ * a Unix socket in a private directory (mkdtemp, 0700; socket 0600),
+ * removed at shutdown. NULL + errno on failure.
+ *
+ * How it behaves (all managers):
+ *  - Every proxy call is one request and one reply, applied by the server
+ *    one at a time, so each call is atomic (mp_dict_add_int makes
+ *    d[k] += 1 safe from many processes). Only data crosses the socket:
+ *    length-prefixed frames of typed values (int64, double, text, bytes),
+ *    at most 16 MiB each; a bigger value gives -EMSGSIZE.
+ *  - Each process gets its own connection: a proxy used in a child forked
+ *    after it was made notices the new pid and reconnects by itself. A
+ *    handle is for one thread at a time.
+ *  - When the server dies, calls fail at once with -EPIPE or -ECONNRESET
+ *    (then keep failing); a server that stops answering fails a call with
+ *    -ETIMEDOUT after 30 s. SIGPIPE is never raised.
+ *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
+ *    and when the process that started it dies: nothing is left behind. */
 mp_manager *mp_manager_start(void);
 /* A manager shareable over TCP: serves on host:port (host NULL =
- * "127.0.0.1", port 0 picks a free one) and requires authkey (HMAC-SHA256
- * challenge in both directions). */
+ * "127.0.0.1"; port 0 picks a free one, see mp_manager_port) and requires
+ * authkey (a non-empty string) from every client: the server sends a random
+ * challenge (getrandom) that the client answers with HMAC-SHA256(key, it),
+ * then the client challenges the server the same way, as Python 3.12's
+ * multiprocessing.connection does; digests are compared in constant time,
+ * each handshake message is at most 256 bytes and the whole handshake must
+ * end within 5 s. A client with a wrong key is refused; the others go on.
+ * This process (and its children) use the manager through TCP too.
+ * NULL + errno (EINVAL: bad port or empty key; EADDRINUSE ...). */
 mp_manager *mp_manager_listen(const char *host, int port, const char *authkey);
-/* Connects to a manager served by another program. NULL + errno (EACCES:
- * wrong key; ECONNREFUSED ...). */
+/* Connects to a manager served by another program (or process) with
+ * mp_manager_listen. NULL + errno (EACCES: wrong key, or a server that
+ * could not prove it knows the key; ECONNREFUSED; ETIMEDOUT; EINVAL). */
 mp_manager *mp_manager_connect(const char *host, int port, const char *authkey);
 /* The TCP port actually bound (listen) or connected to; 0 for a local one. */
 int mp_manager_port(const mp_manager *m);
@@ -344,8 +368,12 @@ const char *mp_manager_socket_path(const mp_manager *m);
 void mp_manager_shutdown(mp_manager *m);
 
 /* manager.dict(): a proxy to the dict called name on the server (created
- * when absent). Each process may use the proxy; a child forked after gets
- * its own connection transparently. */
+ * when absent; the same name gives the same dict, in any process). Keys are
+ * text; values int64, double, text or bytes, in insertion order as in
+ * Python. Each process may use the proxy; a child forked after gets its own
+ * connection transparently. NULL + errno (EINVAL: NULL or empty name;
+ * ESHUTDOWN; EPIPE ...). Every call below returns -EINVAL for a NULL
+ * proxy or key, and -ESHUTDOWN after mp_manager_shutdown. */
 mp_dict *mp_manager_dict(mp_manager *m, const char *name);
 int mp_dict_set_int(mp_dict *d, const char *key, int64_t v);
 int mp_dict_set_double(mp_dict *d, const char *key, double v);
@@ -368,8 +396,11 @@ int mp_dict_clear(mp_dict *d);
 /* Keys in insertion order, each NUL-terminated, one after the other in buf.
  * Number of keys | -EMSGSIZE. */
 int mp_dict_keys(mp_dict *d, char *buf, size_t cap);
-/* str(d) as Python prints it: "{'Apple': 0.7, 'Orange': 1.2}" (floats in
- * Python's shortest repr). Length | -EMSGSIZE. */
+/* str(d) as Python prints it: "{'Apple': 0.7, 'Orange': 1.2}": floats in
+ * Python's shortest repr (1.0, 0.30000000000000004, 1e+16, inf, nan), text
+ * in single quotes unless it holds ' and no " (\n \t \\ and controls
+ * escaped), bytes as b'...'. Length (without the NUL) | -EMSGSIZE (cap too
+ * small, nothing written). */
 int mp_dict_format(mp_dict *d, char *buf, size_t cap);
 void mp_dict_free(mp_dict *d);                       /* the proxy only */
 
