@@ -1,5 +1,382 @@
-/* grade.c — placeholder. */
+/*
+ * grade.c — `forklab grade`, `forklab watch` and the grading calls the
+ * viewer makes (grade.h).
+ *
+ * The grading itself is tests/exercises/grade.sh, the driver `make grade`
+ * uses too: it builds, runs under a time limit, classifies and writes one
+ * BUILD/grade/ID.result file per exercise. Here we only start it and read
+ * those files back, so every front end reports the same verdicts.
+ */
+#include "grade.h"
+
 #include "commands.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
-int cmd_watch(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "forklab watch: coming\n"); return 1; }
-int cmd_grade(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "forklab grade: coming\n"); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const exercise_ids[] = {
+    "01-spawn",         "02-lock-counter",  "03-shared-array",   "04-manager-dict", "05-pipe-pingpong",
+    "06-queue-workers", "07-apply-timeout", "08-pool-sum",       "09-map-async-poll", "10-capstone",
+};
+#define NEXERCISES (sizeof exercise_ids / sizeof exercise_ids[0])
+
+size_t grade_exercise_count(void)
+{
+    return NEXERCISES;
+}
+
+const char *grade_exercise_id(size_t i)
+{
+    return i < NEXERCISES ? exercise_ids[i] : NULL;
+}
+
+const char *grade_find_exercise(const char *name)
+{
+    if (!name || !*name) return NULL;
+    char *end;
+    long num = strtol(name, &end, 10);
+    bool numeric = end != name && *end == '\0';
+    for (size_t i = 0; i < NEXERCISES; i++) {
+        const char *id = exercise_ids[i], *dash = strchr(id, '-');
+        if (!strcmp(name, id) || !strcmp(name, dash + 1)) return id;
+        if (numeric && num == strtol(id, NULL, 10)) return id;
+    }
+    return NULL;
+}
+
+const char *grade_status_name(enum grade_status s)
+{
+    switch (s) {
+    case GRADE_PASS: return "PASS";
+    case GRADE_FAIL: return "FAIL";
+    case GRADE_TIMEOUT: return "TIMEOUT";
+    case GRADE_CRASH: return "CRASH";
+    case GRADE_BUILD_ERROR: return "BUILD ERROR";
+    case GRADE_ERROR: return "ERROR";
+    case GRADE_NOT_RUN: break;
+    }
+    return "-";
+}
+
+static enum grade_status status_from_name(const char *s)
+{
+    for (int st = GRADE_PASS; st <= GRADE_ERROR; st++)
+        if (!strcmp(s, grade_status_name((enum grade_status)st))) return (enum grade_status)st;
+    return GRADE_NOT_RUN;
+}
+
+/* ------------------------------------------------------------ where things are */
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The source tree: $FORKLAB_ROOT, else the current directory. */
+static const char *root_dir(void)
+{
+    const char *r = getenv("FORKLAB_ROOT");
+    return r && *r ? r : ".";
+}
+
+/* Copies s into buf when it fits; else buf gets fallback. */
+static void copy_path(char *buf, size_t cap, const char *s, const char *fallback)
+{
+    size_t len = strlen(s);
+    if (len >= cap) s = fallback, len = strlen(s);
+    memcpy(buf, s, len + 1);
+}
+
+/* The build directory: $FORKLAB_BUILD, else where this binary lives. */
+static void build_dir(char *buf, size_t cap)
+{
+    const char *b = getenv("FORKLAB_BUILD");
+    if (b && *b) {
+        copy_path(buf, cap, b, "build");
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        copy_path(buf, cap, "build", "build");
+        return;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    copy_path(buf, cap, exe, "build");
+}
+
+static void result_path(const char *id, bool solutions, char *buf, size_t cap)
+{
+    char build[1024];
+    build_dir(build, sizeof build);
+    snprintf(buf, cap, "%s/grade%s/%s.result", build, solutions ? "/solutions" : "", id);
+}
+
+/* ------------------------------------------------------------ hints */
+
+const char *grade_hint(const char *id)
+{
+    static char hints[NEXERCISES][400];
+    static bool loaded;
+    if (!loaded) {
+        loaded = true;
+        char path[PATH_MAX], line[1024];
+        snprintf(path, sizeof path, "%s/exercises/hints.txt", root_dir());
+        FILE *f = fopen(path, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            char *tab = strchr(line, '\t');
+            if (!tab) continue;
+            *tab = '\0';
+            tab[1 + strcspn(tab + 1, "\n")] = '\0';
+            for (size_t i = 0; i < NEXERCISES; i++)
+                if (!strcmp(line, exercise_ids[i]) && !hints[i][0]) snprintf(hints[i], sizeof hints[i], "%s", tab + 1);
+        }
+        if (f) fclose(f);
+    }
+    for (size_t i = 0; id && i < NEXERCISES; i++)
+        if (!strcmp(id, exercise_ids[i])) return hints[i];
+    return "";
+}
+
+/* ------------------------------------------------------------ results */
+
+static int read_result(const char *path, struct grade_result *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -ENOENT;
+    memset(out, 0, sizeof *out);
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *eq = strchr(line, '=');
+        if (!eq) continue;
+        *eq = '\0';
+        const char *k = line, *v = eq + 1;
+        if (!strcmp(k, "id")) snprintf(out->id, sizeof out->id, "%s", v);
+        else if (!strcmp(k, "status")) out->status = status_from_name(v);
+        else if (!strcmp(k, "points")) out->points = atoi(v);
+        else if (!strcmp(k, "max_points")) out->max_points = atoi(v);
+        else if (!strcmp(k, "tested")) out->tested = atoi(v);
+        else if (!strcmp(k, "passed")) out->passed = atoi(v);
+        else if (!strcmp(k, "check")) snprintf(out->check, sizeof out->check, "%s", v);
+        else if (!strcmp(k, "hint")) snprintf(out->hint, sizeof out->hint, "%s", v);
+    }
+    fclose(f);
+    return out->status == GRADE_NOT_RUN ? -ENOENT : 0;
+}
+
+int grade_last_result(const char *id, struct grade_result *out)
+{
+    const char *full = grade_find_exercise(id);
+    if (!full || !out) return -EINVAL;
+    char path[PATH_MAX];
+    result_path(full, false, path, sizeof path);
+    return read_result(path, out);
+}
+
+enum grade_status grade_last_status(const char *id)
+{
+    struct grade_result r;
+    return grade_last_result(id, &r) == 0 ? r.status : GRADE_NOT_RUN;
+}
+
+/* ------------------------------------------------------------ running the driver */
+
+/* Runs grade.sh with args; quiet sends its output to BUILD/grade/driver.log
+ * (the viewer's terminal belongs to curses). The exit status, or -errno. */
+static int run_driver(char *const *args, size_t nargs, bool quiet)
+{
+    char build[1024], script[PATH_MAX], log[1100];
+    build_dir(build, sizeof build);
+    snprintf(script, sizeof script, "%s/tests/exercises/grade.sh", root_dir());
+    if (!is_file(script)) return -ENOENT;
+    char *argv[16];
+    size_t n = 0;
+    argv[n++] = "bash";
+    argv[n++] = script;
+    for (size_t i = 0; i < nargs && n < 15; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    if (quiet) {
+        snprintf(log, sizeof log, "%s/grade", build);
+        mkdir(log, 0755);
+        snprintf(log, sizeof log, "%s/grade/driver.log", build);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -errno;
+    if (pid == 0) {
+        setenv("BUILD", build, 1);
+        signal(SIGINT, SIG_DFL);
+        if (quiet) {
+            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
+            if (null >= 0) dup2(null, 0);
+        }
+        execvp("bash", argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -errno;
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+int grade_exercise(const char *id, bool solutions, struct grade_result *out)
+{
+    const char *full = grade_find_exercise(id);
+    if (!full || !out) return -EINVAL;
+    char *args[4];
+    size_t n = 0;
+    args[n++] = "--quiet";
+    if (solutions) args[n++] = "--solutions";
+    args[n++] = (char *)full;
+    char path[PATH_MAX];
+    result_path(full, solutions, path, sizeof path);
+    unlink(path); /* a stale result must not pass for a new one */
+    int rc = run_driver(args, n, true);
+    if (rc < 0) return rc;
+    if (read_result(path, out) != 0) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->id, sizeof out->id, "%s", full);
+        out->status = GRADE_ERROR;
+        snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see the build's grade/driver.log", rc);
+    }
+    return (int)out->status;
+}
+
+/* ------------------------------------------------------------ forklab grade */
+
+int cmd_grade(int argc, char **argv)
+{
+    char *args[32];
+    size_t n = 0;
+    for (int i = 0; i < argc && n < 30; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: forklab grade [--solutions] [EXERCISE...]\n"
+                   "  grade every exercise (or the ones named: 06, 6, 06-queue-workers, queue-workers)\n"
+                   "  results go to BUILD/grade/results.json and junit.xml\n");
+            return 0;
+        }
+        if (argv[i][0] != '-' && !grade_find_exercise(argv[i])) {
+            fprintf(stderr, "forklab grade: no exercise '%s'\n", argv[i]);
+            return 2;
+        }
+        args[n++] = argv[i];
+    }
+    int rc = run_driver(args, n, false);
+    if (rc == -ENOENT) {
+        fprintf(stderr, "forklab grade: tests/exercises/grade.sh not found under %s (run from the source tree "
+                        "or set FORKLAB_ROOT)\n", root_dir());
+        return 1;
+    }
+    return rc < 0 ? 1 : rc;
+}
+
+/* ------------------------------------------------------------ forklab watch */
+
+static volatile sig_atomic_t stop_watching;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    stop_watching = 1;
+}
+
+static time_t source_mtime(const char *id, long *nsec)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/exercises/%s.c", root_dir(), id);
+    struct stat st;
+    if (stat(path, &st) != 0) return (time_t)-1;
+    *nsec = st.st_mtim.tv_nsec;
+    return st.st_mtime;
+}
+
+static void print_result(const struct grade_result *r)
+{
+    printf("%-18s %-12s %d/%d\n", r->id, grade_status_name(r->status), r->points, r->max_points);
+    if (r->status != GRADE_PASS) {
+        if (r->check[0]) printf("  failing check: %s\n", r->check);
+        if (r->hint[0]) printf("  hint: %s\n", r->hint);
+    }
+    fflush(stdout);
+}
+
+/* The first exercise from index start that has not passed; NEXERCISES if none. */
+static size_t next_unsolved(size_t start)
+{
+    for (size_t i = start; i < NEXERCISES; i++)
+        if (grade_last_status(exercise_ids[i]) != GRADE_PASS) return i;
+    return NEXERCISES;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    size_t cur = 0;
+    if (argc > 0) {
+        const char *id = grade_find_exercise(argv[0]);
+        if (!id) {
+            fprintf(stderr, "usage: forklab watch [EXERCISE]  (no exercise '%s')\n", argv[0]);
+            return 2;
+        }
+        while (strcmp(exercise_ids[cur], id) != 0) cur++;
+    } else {
+        cur = next_unsolved(0);
+        if (cur == NEXERCISES) cur = 0;
+    }
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    while (!stop_watching && cur < NEXERCISES) {
+        const char *id = exercise_ids[cur];
+        printf("\n== grading exercises/%s.c ...\n", id);
+        fflush(stdout);
+        struct grade_result r;
+        int rc = grade_exercise(id, false, &r);
+        if (stop_watching) break;
+        if (rc < 0) {
+            fprintf(stderr, "forklab watch: cannot grade %s: %s\n", id, strerror(-rc));
+            return 1;
+        }
+        print_result(&r);
+        if (r.status == GRADE_PASS) {
+            size_t next = next_unsolved(cur + 1);
+            if (next == NEXERCISES) next = next_unsolved(0);
+            if (next == NEXERCISES) {
+                printf("\nEvery exercise passes. Well done!\n");
+                return 0;
+            }
+            cur = next;
+            printf("on to %s\n", exercise_ids[cur]);
+            continue;
+        }
+        printf("watching exercises/%s.c: save it to grade again (Ctrl-C to stop)\n", id);
+        fflush(stdout);
+        long ns0 = 0, ns = 0;
+        time_t t0 = source_mtime(id, &ns0);
+        while (!stop_watching) {
+            struct timespec half = {0, 500000000L};
+            nanosleep(&half, NULL);
+            time_t t = source_mtime(id, &ns);
+            if (t != t0 || ns != ns0) break;
+        }
+    }
+    printf("\nstopped watching\n");
+    return 0;
+}

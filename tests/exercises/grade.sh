@@ -171,7 +171,6 @@ grade_one() {
     echo "tested=$tested"; echo "passed=$passed"; echo "check=${check//$'\n'/ }"; echo "hint=$hint"
     echo "source=$src"
   } >"$out/$id.result"
-  results_json+=("    {\"id\": $(json_str "$id"), \"status\": $(json_str "$status"), \"points\": $points, \"max_points\": $points_per, \"tested\": $tested, \"passed\": $passed, \"check\": $(json_str "$check"), \"hint\": $(json_str "$hint"), \"log\": $(json_str "$log")}")
   if [ -s "$xml" ]; then
     junit_suites+=("$(sed -n '/<testsuite /,/<\/testsuite>/p' "$xml" | sed "s/<testsuite name=\"[^\"]*\"/<testsuite name=\"$id\"/")")
   else
@@ -194,10 +193,22 @@ print_row() {
 [ $quiet -eq 0 ] && { echo "grading $src_dir/ (seed: ${FORKLAB_SEED:-random, printed in each log})"; printf '%-18s %-12s %6s  %s\n' exercise result points "failing check"; }
 for id in "${ids[@]}"; do grade_one "$id"; done
 
+# results.json: the latest result of every exercise graded into $out so far
+# (grading one exercise keeps the others' last results).
+sum=0 sum_max=0 sum_pass=0
+for id in "${all[@]}"; do
+  r=$out/$id.result
+  [ -f "$r" ] || continue
+  declare -A f=()
+  while IFS='=' read -r k v; do f[$k]=$v; done <"$r"
+  sum=$((sum + ${f[points]:-0})); sum_max=$((sum_max + ${f[max_points]:-0}))
+  [ "${f[status]}" = PASS ] && sum_pass=$((sum_pass + 1))
+  results_json+=("    {\"id\": $(json_str "$id"), \"status\": $(json_str "${f[status]}"), \"points\": ${f[points]:-0}, \"max_points\": ${f[max_points]:-0}, \"tested\": ${f[tested]:-0}, \"passed\": ${f[passed]:-0}, \"check\": $(json_str "${f[check]}"), \"hint\": $(json_str "${f[hint]}"), \"source\": $(json_str "${f[source]}"), \"log\": $(json_str "$out/logs/$id.log")}")
+  unset f
+done
 {
   echo "{"
-  echo "  \"source\": $(json_str "$src_dir"),"
-  echo "  \"total\": $total, \"max_total\": $total_max, \"passed\": $npass, \"graded\": ${#ids[@]},"
+  echo "  \"total\": $sum, \"max_total\": $sum_max, \"passed\": $sum_pass, \"graded\": ${#results_json[@]},"
   echo "  \"exercises\": ["
   for i in "${!results_json[@]}"; do
     sep=,; [ "$i" -eq $((${#results_json[@]} - 1)) ] && sep=""
