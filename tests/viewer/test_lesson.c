@@ -374,3 +374,124 @@ Test(lint, exit_status_on_broken_and_good_lessons, .timeout = 20.)
     rmdir(dir);
     tu_assert_no_children();
 }
+
+/* Writes GOOD with id and order changed to dir/ID.yaml. */
+static void write_lesson(const char *dir, const char *id, int order)
+{
+    char path[PATH_MAX], text[4200];
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, id);
+    const char *rest = strchr(GOOD, '\n') + 1;              /* after id: */
+    rest = strchr(rest, '\n') + 1;                          /* after title: */
+    rest = strchr(rest, '\n') + 1;                          /* after order: */
+    snprintf(text, sizeof text, "id: %s\ntitle: Lesson %s\norder: %d\n%s", id, id, order, rest);
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_lesson(const char *dir, const char *id)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.yaml", dir, id);
+    unlink(path);
+}
+
+Test(lessons_dir, sorted_by_order_and_broken_files_counted, .timeout = 10.)
+{
+    char dir[] = "/tmp/fl-lessons-dirXXXXXX";
+    cr_assert(mkdtemp(dir));
+    write_lesson(dir, "01-c", 30);
+    write_lesson(dir, "02-a", 10);
+    write_lesson(dir, "03-b", 20);
+    char broken[PATH_MAX];
+    snprintf(broken, sizeof broken, "%s/04-broken.yaml", dir);
+    FILE *f = fopen(broken, "w");
+    cr_assert(f);
+    fputs("id: [\n", f);
+    fclose(f);
+    struct lesson *ls;
+    size_t n, nerr;
+    int rc = lessons_load_dir(dir, &ls, &n, &nerr);
+    remove_lesson(dir, "01-c");
+    remove_lesson(dir, "02-a");
+    remove_lesson(dir, "03-b");
+    unlink(broken);
+    rmdir(dir);
+    cr_assert_eq(rc, 0);
+    cr_expect_eq(nerr, 1, "the broken file is counted");
+    cr_assert_eq(n, 3);
+    cr_expect_str_eq(ls[0].id, "02-a");
+    cr_expect_str_eq(ls[1].id, "03-b");
+    cr_expect_str_eq(ls[2].id, "01-c");
+    lessons_free(ls, n);
+    cr_expect_eq(lessons_load_dir("/nonexistent-dir", &ls, &n, &nerr), -ENOENT);
+}
+
+Test(lint, duplicate_orders_and_ids_are_errors, .timeout = 20.)
+{
+    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    char dir[] = "/tmp/fl-lint-dupXXXXXX";
+    cr_assert(mkdtemp(dir));
+    /* Both name real examples of the tree so only the duplicates are wrong:
+     * program/c of GOOD are 07-pipes. */
+    write_lesson(dir, "07-pipes", 7);
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/other", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    write_lesson(sub, "07-pipes", 7);
+    char a[PATH_MAX + 64], b[PATH_MAX + 64], cmd[PATH_MAX * 4], out[4096];
+    snprintf(a, sizeof a, "%s/07-pipes.yaml", dir);
+    snprintf(b, sizeof b, "%s/07-pipes.yaml", sub);
+    char log[] = "/tmp/fl-lint-logXXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' '%s' >'%s' 2>&1", repo_dir(), forklab_bin(), a, b, log);
+    int st = system(cmd);
+    {
+        FILE *f = fopen(log, "r");
+        size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+        out[n] = '\0';
+        if (f) fclose(f);
+    }
+    unlink(log);
+    unlink(a);
+    unlink(b);
+    rmdir(sub);
+    rmdir(dir);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit 1 on duplicates: %s", out);
+    cr_expect(strstr(out, ":1:5: id: '07-pipes' is also the id of") != NULL, "%s", out);
+    cr_expect(strstr(out, ":3:8: order: 7 is also the order of") != NULL, "%s", out);
+    tu_assert_no_children();
+}
+
+Test(list, shows_every_shipped_lesson_in_order, .timeout = 20.)
+{
+    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    char cmd[PATH_MAX * 2], out[8192];
+    char log[] = "/tmp/fl-list-logXXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' list >'%s' 2>&1", repo_dir(), forklab_bin(), log);
+    int st = system(cmd);
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    unlink(log);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+    cr_expect(strncmp(out, "ORDER  ID ", 10) == 0, "header first: %s", out);
+    const char *first = strstr(out, "    1  01-processes-threads ");
+    const char *last = strstr(out, "   13  13-address-spaces ");
+    cr_expect(first && last && first < last, "lessons 1 and 13 in order: %s", out);
+    /* aligned: the EXAMPLE column starts at the same offset on every line */
+    const char *hdr_ex = strstr(out, "EXAMPLE");
+    const char *row_ex = first ? strstr(first, "01-processes-threads  ") : NULL;
+    cr_assert(hdr_ex && row_ex);
+    row_ex = strstr(row_ex + 21, "01-processes-threads");
+    cr_assert(row_ex, "%s", out);
+    cr_expect_eq(hdr_ex - out, row_ex - first, "EXAMPLE column aligned: %s", out);
+    tu_assert_no_children();
+}
