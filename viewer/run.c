@@ -53,7 +53,7 @@ static void on_line(void *ctx, enum runner_stream s, const char *line)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [-- ARGS...]\n");
+    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n");
 }
 
 /* argv for the program: argv[0] = path, then the lesson's args, then ours. */
@@ -69,7 +69,7 @@ static char **build_argv(const char *path, char **largs, size_t nlargs, char **e
     return v;
 }
 
-static int run_headless(const char *target, bool frames, double timeout, char **extra, int nextra)
+static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra)
 {
     char path[PATH_MAX];
     char **largs;
@@ -86,6 +86,7 @@ static int run_headless(const char *target, bool frames, double timeout, char **
     struct output o = {.live = frames};
     model_init(&m);
     runner_init(&r, &m);
+    r.ring_events = ring;
     r.on_line = on_line;
     r.ctx = &o;
     rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
@@ -132,6 +133,7 @@ int cmd_run(int argc, char **argv)
     const char *target = NULL;
     bool headless = false, frames = false;
     double timeout = -1;
+    size_t ring = 0;
     int i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -148,6 +150,14 @@ int cmd_run(int argc, char **argv)
                 fprintf(stderr, "forklab run: bad --timeout '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(a, "--ring-events") && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n <= 0) {
+                fprintf(stderr, "forklab run: bad --ring-events '%s'\n", argv[i]);
+                return 2;
+            }
+            ring = (size_t)n;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
@@ -167,5 +177,5 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     if (!headless && !frames) return ui_run_live(target);
-    return run_headless(target, frames, timeout, argv + i, argc - i);
+    return run_headless(target, frames, timeout, ring, argv + i, argc - i);
 }

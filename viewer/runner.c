@@ -316,6 +316,7 @@ static int drain_ring(struct runner *r, size_t max_events)
 static void record_exit(struct runner *r, int status)
 {
     r->exited = true;
+    r->t_exit_ns = now_ns();
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : MP_EXIT_NONE;
     close_fd(&r->pidfd);
 }
@@ -371,6 +372,7 @@ bool runner_done(const struct runner *r)
     if (!r->pid || r->finished) return true;
     if (!r->exited) return false;
     if (r->out_fd < 0 && r->err_fd < 0) return true;
+    if (now_ns() - r->t_exit_ns > RUNNER_ORPHAN_GRACE_MS * 1000000ull) return true;
     /* The group is gone (the leader was its last member) yet a pipe is open:
      * only a process outside the group can hold it; do not wait for it. */
     return killpg(r->pid, 0) < 0 && errno == ESRCH;

@@ -35,7 +35,8 @@
 
 #define RUNNER_MAX_FDS 3 /* stdout, stderr, pidfd */
 #define RUNNER_TICK_MS 20
-#define RUNNER_LINE_MAX 1024 /* longer output lines are split */
+#define RUNNER_LINE_MAX 1024
+#define RUNNER_ORPHAN_GRACE_MS 2000 /* longer output lines are split */
 
 enum runner_stream { RUNNER_STDOUT = 1, RUNNER_STDERR = 2 };
 
@@ -55,6 +56,7 @@ struct runner {
     bool finished;            /* runner_finish() ran */
     bool exit_applied;        /* the example's PROC_EXIT was given to the model */
     uint64_t t_start_ns;      /* CLOCK_MONOTONIC at start */
+    uint64_t t_exit_ns;       /* when the example was reaped */
     uint64_t events;          /* events drained in all */
     size_t ring_events;       /* ring size to ask for (0 = default) */
     runner_line_fn on_line;
@@ -81,7 +83,9 @@ int runner_pollfds(const struct runner *r, struct pollfd *fds, int cap);
 /* Never blocks: read output, drain events into the model, reap the
  * example if it ended. Returns the number of events applied. */
 int runner_pump(struct runner *r);
-/* The example exited and its output pipes are closed (or the group is gone). */
+/* The example exited and its output pipes are closed, or the group is
+ * gone, or RUNNER_ORPHAN_GRACE_MS passed since it exited (an orphan that
+ * keeps the pipes open would otherwise hold the run forever). */
 bool runner_done(const struct runner *r);
 /* Run to the end (headless): poll and pump until done, or until timeout
  * seconds (negative = no limit), then runner_finish(). 0 | -ETIMEDOUT. */
