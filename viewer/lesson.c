@@ -534,9 +534,77 @@ static int check_panels(struct loader *ld, yaml_node_t *seq, struct lesson *l)
     return 0;
 }
 
+/* Skips a bracket expression "[...]" starting at p; returns its last
+ * character (the closing ']') or the end of the string. */
+static const char *skip_bracket(const char *p)
+{
+    p++;
+    if (*p == '^') p++;
+    if (*p == ']') p++;
+    while (*p && *p != ']') {
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            char kind = p[1];
+            p += 2;
+            while (*p && !(*p == kind && p[1] == ']')) p++;
+            if (*p) p++;
+        }
+        if (*p) p++;
+    }
+    return p;
+}
+
+/* glibc's regcomp copies the tree of a repeated expression for each '+'
+ * and {n,m}, so stacked or deeply nested repetitions ("a++++", "((a+)+)+",
+ * "a{99}{99}") take exponential time and memory to compile. Patterns that
+ * match a line of output need none of that: refuse them up front. NULL
+ * when the pattern is fine, else why it is not. */
+static const char *regex_too_costly(const char *re)
+{
+    if (strlen(re) > 256) return "longer than 256 characters";
+    int depth = 0, intervals = 0;
+    bool after_quantifier = false;
+    for (const char *p = re; *p; p++) {
+        bool quantifier = *p == '*' || *p == '+' || *p == '?' || *p == '{';
+        if (quantifier && after_quantifier) return "one repetition right after another (like a++)";
+        after_quantifier = quantifier;
+        switch (*p) {
+        case '\\':
+            if (p[1]) p++;
+            break;
+        case '[':
+            p = skip_bracket(p);
+            if (!*p) return NULL; /* unterminated: regcomp reports it */
+            break;
+        case '(':
+            if (++depth > 3) return "groups nested more than 3 deep";
+            break;
+        case ')':
+            depth--;
+            break;
+        case '{':
+            if (++intervals > 2) return "more than 2 {n,m} repetitions";
+            for (p++; *p && *p != '}'; p++) {
+                if (isdigit((unsigned char)*p) && strtol(p, NULL, 10) > 32) return "a repetition count above 32";
+                while (isdigit((unsigned char)p[1])) p++;
+            }
+            if (!*p) return NULL;
+            break;
+        default:
+            break;
+        }
+    }
+    return NULL;
+}
+
 static int check_regexes(struct loader *ld, yaml_node_t *seq, struct lesson *l)
 {
     for (size_t i = 0; i < l->nexpect; i++) {
+        const char *costly = regex_too_costly(l->expect[i]);
+        char p0[64];
+        fmt_path(p0, sizeof p0, "run.expect[%zu]", i);
+        if (costly)
+            return fail_mark(ld, seq_item(ld, seq, i)->start_mark, p0,
+                             "pattern too complex to check: %s", costly);
         regex_t re;
         int rc = regcomp(&re, l->expect[i], REG_EXTENDED | REG_NOSUB);
         char p[64];

@@ -107,6 +107,12 @@ Test(lesson, good_lesson_loads_every_field, .timeout = 5.)
     cr_expect_str_eq(l.watch_for, "the message");
     cr_assert_eq(l.nexpect, 1);
     cr_expect_str_eq(l.expect[0], "^got [0-9]+$");
+    lesson_free(&l);
+    /* brackets and escapes are not repetitions: [+*]+ and \++ are fine */
+    cr_assert_eq(load_str(with_line(20, "  expect: ['^[+*?{]+ \\++ (a|b){2,3}$']\n"), &l, &e), 0, "%s", e.message);
+    cr_expect_str_eq(l.expect[0], "^[+*?{]+ \\++ (a|b){2,3}$");
+    lesson_free(&l);
+    cr_assert_eq(load_str(GOOD, &l, &e), 0, "%s", e.message);
     cr_expect_str_eq(l.exercise, "05-pipe-pingpong");
     cr_assert_eq(l.nquiz, 1);
     cr_expect_eq(l.quiz[0].nchoices, 4);
@@ -187,6 +193,12 @@ Test(lesson, bad_values, .timeout = 5.)
 {
     expect_error(with_line(18, "  panels: [processes, lockz]\n"), 18, 23, "run.panels[1]", "unknown panel 'lockz'");
     expect_error(with_line(20, "  expect: ['(unclosed']\n"), 20, 12, "run.expect[0]", "regular expression");
+    /* glibc's regcomp is exponential on stacked repetitions (found by fuzzing) */
+    expect_error(with_line(20, "  expect: ['0.7++++++++++++++++++++++++++++++++++++++++']\n"), 20, 12, "run.expect[0]",
+                 "pattern too complex to check: one repetition right after another");
+    expect_error(with_line(20, "  expect: ['((((a+)+)+)+)']\n"), 20, 12, "run.expect[0]", "nested more than 3 deep");
+    expect_error(with_line(20, "  expect: ['a{2}b{3}c{4}']\n"), 20, 12, "run.expect[0]", "more than 2 {n,m}");
+    expect_error(with_line(20, "  expect: ['a{99}']\n"), 20, 12, "run.expect[0]", "above 32");
     expect_error(with_line(16, "  program: ../bin/sh\n"), 16, 12, "run.program", "not a path");
     expect_error(with_line(1, "id: Pipes\n"), 1, 5, "id", "NN-topic");
     expect_error(with_line(2, "title: \"\"\n"), 2, 8, "title", "non-empty");
