@@ -70,7 +70,9 @@ enum mp__op {
 
 /* ================================================================ store
  * The server's data. Dicts keep insertion order (as Python's do) in an
- * array; lookups are linear, which is plenty for teaching-sized data. */
+ * array of entries, with an open-addressing index of entry numbers beside
+ * it so a lookup does not scan the whole dict. Objects themselves are few
+ * and found by a linear scan. */
 
 enum obj_kind { K_DICT = 1, K_LIST, K_VALUE };
 
@@ -84,6 +86,8 @@ struct object {
     mp__val name;
     struct entry *e;
     size_t n, cap;
+    uint32_t *slots; /* dicts: entry number + 1 per slot, 0 = empty */
+    size_t nslots;   /* a power of two, at least twice n */
 };
 
 struct mp__store {
@@ -129,6 +133,7 @@ static void object_clear(struct object *o)
         val_drop(&o->e[k].val);
     }
     o->n = 0;
+    if (o->slots) memset(o->slots, 0, o->nslots * sizeof *o->slots);
 }
 
 void mp__store_free(mp__store *s)
@@ -137,6 +142,7 @@ void mp__store_free(mp__store *s)
     for (size_t k = 0; k < s->n; k++) {
         object_clear(&s->objs[k]);
         free(s->objs[k].e);
+        free(s->objs[k].slots);
         val_drop(&s->objs[k].name);
     }
     free(s->objs);
@@ -175,10 +181,50 @@ static struct entry *grow(struct object *o)
     return &o->e[o->n];
 }
 
+static size_t hash_text(const mp__val *k) /* FNV-1a */
+{
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t i = 0; i < k->len; i++) h = (h ^ k->p[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void index_add(struct object *o, size_t entry)
+{
+    size_t mask = o->nslots - 1, h = hash_text(&o->e[entry].key) & mask;
+    while (o->slots[h]) h = (h + 1) & mask;
+    o->slots[h] = (uint32_t)entry + 1;
+}
+
+/* Refills the index from the entries (after a removal shifted them). */
+static void index_refill(struct object *o)
+{
+    memset(o->slots, 0, o->nslots * sizeof *o->slots);
+    for (size_t k = 0; k < o->n; k++) index_add(o, k);
+}
+
+/* Room in the index for one more key. 0 | -ENOMEM */
+static int index_reserve(struct object *o)
+{
+    if ((o->n + 1) * 2 <= o->nslots) return 0;
+    if (o->n >= UINT32_MAX / 4) return -ENOMEM;
+    size_t nslots = o->nslots ? o->nslots * 2 : 16;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots) return -ENOMEM;
+    free(o->slots);
+    o->slots = slots;
+    o->nslots = nslots;
+    index_refill(o);
+    return 0;
+}
+
 static struct entry *dict_find(struct object *o, const mp__val *key)
 {
-    for (size_t k = 0; k < o->n; k++)
-        if (same_text(&o->e[k].key, key)) return &o->e[k];
+    if (!o->nslots) return NULL;
+    size_t mask = o->nslots - 1;
+    for (size_t h = hash_text(key) & mask; o->slots[h]; h = (h + 1) & mask) {
+        struct entry *e = &o->e[o->slots[h] - 1];
+        if (same_text(&e->key, key)) return e;
+    }
     return NULL;
 }
 
@@ -193,12 +239,13 @@ static int dict_put(struct object *o, const mp__val *key, const mp__val *v)
         e->val = copy;
         return 0;
     }
-    e = grow(o);
+    e = index_reserve(o) == 0 ? grow(o) : NULL;
     if (!e || val_dup(&e->key, key) < 0) {
         val_drop(&copy);
         return -ENOMEM;
     }
     e->val = copy;
+    index_add(o, o->n);
     o->n++;
     return 0;
 }
@@ -209,6 +256,7 @@ static void remove_at(struct object *o, size_t k)
     val_drop(&o->e[k].val);
     memmove(&o->e[k], &o->e[k + 1], (o->n - k - 1) * sizeof *o->e);
     o->n--;
+    if (o->slots) index_refill(o); /* entry numbers after k moved down */
 }
 
 /* cur + delta as Python computes it: int + int stays int (overflow is

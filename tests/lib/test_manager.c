@@ -753,3 +753,56 @@ Test(manager, hostile_bytes_unix, .timeout = 30)
     cr_assert(!path_exists(path));
     tu_assert_no_children();
 }
+
+/* Random sets, deletes and adds on many keys, checked against a local
+ * model of an insertion-ordered dict (exercises the server's index). */
+Test(manager, random_ops_match_a_model, .timeout = 60)
+{
+    unsigned seed = tu_seed();
+    srand(seed);
+    enum { NKEYS = 200, NOPS = 3000 };
+    int64_t val[NKEYS];
+    bool present[NKEYS] = {false};
+    int order[NKEYS], norder = 0; /* insertion order of present keys */
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "big");
+    char key[16];
+    for (int op = 0; op < NOPS; op++) {
+        int k = rand() % NKEYS, what = rand() % 4;
+        snprintf(key, sizeof key, "key-%d", k);
+        if (what <= 1) {
+            int64_t v = rand();
+            cr_assert_eq(what ? mp_dict_set_int(d, key, v) : mp_dict_add_int(d, key, v, NULL), 0);
+            if (!present[k]) order[norder++] = k;
+            val[k] = what || !present[k] ? v : val[k] + v;
+            present[k] = true;
+        } else if (what == 2) {
+            cr_assert_eq(mp_dict_del(d, key), present[k] ? 0 : -ENOENT, "del %s (seed %u)", key, seed);
+            if (present[k]) {
+                int at = 0;
+                while (order[at] != k) at++;
+                memmove(&order[at], &order[at + 1], (size_t)(norder - at - 1) * sizeof order[0]);
+                norder--;
+            }
+            present[k] = false;
+        } else {
+            int64_t got;
+            int rc = mp_dict_get_int(d, key, &got);
+            cr_assert_eq(rc, present[k] ? 0 : -ENOENT, "get %s (seed %u)", key, seed);
+            if (present[k]) cr_assert_eq(got, val[k], "%s (seed %u)", key, seed);
+        }
+    }
+    cr_assert_eq(mp_dict_len(d), norder);
+    static char keys[NKEYS * 16];
+    cr_assert_eq(mp_dict_keys(d, keys, sizeof keys), norder);
+    const char *p = keys;
+    for (int i = 0; i < norder; i++) {
+        snprintf(key, sizeof key, "key-%d", order[i]);
+        cr_assert_str_eq(p, key, "key %d out of order (seed %u)", i, seed);
+        p += strlen(p) + 1;
+    }
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
