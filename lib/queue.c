@@ -23,7 +23,8 @@
  * head for get) after the bytes are in place, so a process killed while
  * holding the mutex leaves either the old or the new state. The next locker
  * gets EOWNERDEAD, the mutex is made consistent, and queue_repair() recounts
- * the records (count is a second store and may lag). A waiter killed inside
+ * the records and recomputes the cached ring positions (count and the
+ * positions are separate stores that may lag). A waiter killed inside
  * a condvar wait can swallow a wake-up in glibc's process-shared condvars,
  * so every sleep is cut into slices of at most WAIT_SLICE seconds after
  * which the state is re-checked: a lost wake-up costs a delay, never a hang.
@@ -52,6 +53,8 @@ struct mp_queue {
     uint64_t size;             /* ring bytes: capacity + one record header */
     uint64_t head;             /* offset of the oldest record */
     uint64_t tail;             /* offset just past the newest record */
+    uint64_t head_pos;         /* head % size, kept to spare a division */
+    uint64_t tail_pos;         /* tail % size */
     uint64_t count;            /* records between head and tail */
     uint32_t getters_waiting;  /* processes asleep in get */
     uint32_t putters_waiting;  /* processes asleep in put */
@@ -115,6 +118,15 @@ static uint32_t record_len(const mp_queue *q, uint64_t offset)
     return len;
 }
 
+/* Length of the record at the head (the queue is not empty). */
+static uint32_t head_len(const mp_queue *q)
+{
+    uint32_t len;
+    if (q->head_pos + REC_HDR <= q->size) memcpy(&len, q->ring + q->head_pos, sizeof len);
+    else ring_read(q, q->head_pos, &len, sizeof len);
+    return len;
+}
+
 /* A holder died with the mutex held: keep every complete record, drop a
  * torn one at the end (none can exist with the publish-last order, but the
  * check is cheap), recount. */
@@ -129,6 +141,8 @@ static void queue_repair(mp_queue *q)
     }
     store_u64(&q->tail, off);
     store_u64(&q->count, n);
+    q->head_pos = ring_pos(q, q->head);
+    q->tail_pos = ring_pos(q, q->tail);
 }
 
 /* ------------------------------------------------------------- waiting */
@@ -249,9 +263,16 @@ fail:
 /* Appends one record; the caller holds the mutex and checked the room. */
 static void put_record(mp_queue *q, const void *item, uint32_t len)
 {
-    uint64_t pos = ring_pos(q, q->tail);
-    ring_write(q, pos, &len, sizeof len);
-    ring_write(q, after_header(q, pos), item, len);
+    uint64_t pos = q->tail_pos, end = pos + REC_HDR + len;
+    if (end <= q->size) { /* the common case: no wrap */
+        memcpy(q->ring + pos, &len, sizeof len);
+        if (len) memcpy(q->ring + pos + REC_HDR, item, len);
+    } else {
+        ring_write(q, pos, &len, sizeof len);
+        ring_write(q, after_header(q, pos), item, len);
+        end -= q->size;
+    }
+    q->tail_pos = end == q->size ? 0 : end;
     store_u64(&q->tail, q->tail + REC_HDR + len); /* publishes the record */
     store_u64(&q->count, q->count + 1);
     if (q->getters_waiting) pthread_cond_signal(&q->not_empty);
@@ -300,8 +321,14 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
 /* Takes the head record into buf (cap checked by the caller). */
 static uint32_t get_record(mp_queue *q, void *buf, uint32_t len)
 {
-    uint64_t pos = ring_pos(q, q->head);
-    ring_read(q, after_header(q, pos), buf, len);
+    uint64_t pos = q->head_pos, end = pos + REC_HDR + len;
+    if (end <= q->size) {
+        if (len) memcpy(buf, q->ring + pos + REC_HDR, len);
+    } else {
+        ring_read(q, after_header(q, pos), buf, len);
+        end -= q->size;
+    }
+    q->head_pos = end == q->size ? 0 : end;
     store_u64(&q->head, q->head + REC_HDR + len); /* frees the room */
     store_u64(&q->count, q->count - 1);
     if (q->putters_waiting) pthread_cond_broadcast(&q->not_full);
@@ -317,7 +344,7 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
     bool spun = false, told_wait = false;
     for (;;) {
         if (q->tail != q->head) {
-            uint32_t len = record_len(q, q->head);
+            uint32_t len = head_len(q);
             if (len > cap) {
                 /* The item stays; a getter with room must not sleep on
                  * the wake-up this caller used. */
@@ -382,7 +409,7 @@ ssize_t mp_queue_next_len(mp_queue *q)
     struct lazy_deadline ld = {.timeout = MP_FOREVER};
     int r = queue_lock(q, &ld);
     if (r) return r;
-    ssize_t len = q->tail != q->head ? (ssize_t)record_len(q, q->head) : -EAGAIN;
+    ssize_t len = q->tail != q->head ? (ssize_t)head_len(q) : -EAGAIN;
     queue_unlock(q);
     return len;
 }
