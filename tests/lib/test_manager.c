@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <mp.h>
+#include <mp_trace.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -804,5 +805,46 @@ Test(manager, random_ops_match_a_model, .timeout = 60)
     }
     mp_dict_free(d);
     mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* Tracing: the server announces itself as SyncManager, and each client
+ * operation is one MANAGER_OP event from the process that made it. */
+Test(manager, trace_events, .timeout = 20)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(4096);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    pid_t server = mp_manager_pid(m);
+    mp_dict *d = mp_manager_dict(m, "fruits");
+    mp_process *p = mp_process_new(set_fruits, d);
+    cr_assert_eq(mp_process_start(p), 0);
+    pid_t child = mp_process_pid(p);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0);
+    cr_assert_eq(mp_dict_get_double(d, "nope", NULL), -ENOENT);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    mp_trace_detach();
+    static struct mp_trace_event ev[4096];
+    size_t n = mp_trace_ring_read(r, ev, 4096);
+    bool started = false, exited = false, missing = false;
+    int sets = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (ev[k].kind == MP_EV_PROC_START && ev[k].pid == server && !strcmp(ev[k].text, "SyncManager")) started = true;
+        if (ev[k].kind == MP_EV_PROC_EXIT && ev[k].a == server) exited = true;
+        if (ev[k].kind != MP_EV_MANAGER_OP) continue;
+        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Apple']") && ev[k].b == 0) sets++;
+        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Orange']") && ev[k].b == 0) sets++;
+        if (ev[k].pid == getpid() && !strcmp(ev[k].text, "get fruits['nope']") && ev[k].b == -ENOENT) missing = true;
+    }
+    cr_assert(started, "no PROC_START SyncManager from pid %d", (int)server);
+    cr_assert(exited, "no PROC_EXIT for the server");
+    cr_assert_eq(sets, 2);
+    cr_assert(missing, "the failed get is traced with -ENOENT");
+    mp_process_free(p);
+    mp_trace_ring_free(r);
     tu_assert_no_children();
 }
