@@ -185,15 +185,25 @@ void mp_array_free(mp_array *a);
 typedef struct mp_conn mp_conn;
 
 /* left, right = Pipe(duplex). Messages keep their boundaries (an empty
- * message is a message). With duplex false, as in Python, left only
- * receives and right only sends. 0 | -EINVAL | -errno. */
+ * message is a message) and may be of any size (16 MiB arrive whole). With
+ * duplex false, as in Python, left only receives and right only sends.
+ * Duplex is a Unix socketpair, one-way a pipe; both ends are close-on-exec.
+ * Made before fork, each end is shared with the child: close the end a
+ * process does not use, or the peer never sees -EPIPE. 0 | -EINVAL | -errno. */
 int mp_pipe(mp_conn **left, mp_conn **right, bool duplex);
 /* Sends one message of len bytes (blocks while the peer's buffer is full).
- * 0 | -EPIPE (peer closed) | -EBADF (wrong direction) | -EINVAL. */
+ * buf may be NULL when len is 0. Never raises SIGPIPE: a closed peer gives
+ * -EPIPE (a one-way send blocks SIGPIPE in the calling thread for the write
+ * and consumes the one it caused). 0 | -EPIPE (peer closed) | -EBADF (wrong
+ * direction) | -EINVAL. */
 int mp_conn_send(mp_conn *c, const void *buf, size_t len);
 /* Receives one message into buf. Its length | -ETIMEDOUT | -EPIPE (peer
- * closed and nothing pending) | -EMSGSIZE (cap too small: the message is
- * kept and the next call with a big enough buffer gets it). */
+ * closed and nothing pending: messages sent before the close still come
+ * first) | -EMSGSIZE (cap too small: the message is kept and the next call
+ * with a big enough buffer gets it; mp_conn_pending tells its length) |
+ * -EBADF (wrong direction) | -EBADMSG (the sender died in mid-message).
+ * The timeout bounds the wait for a message to begin; once it has begun,
+ * the rest is read to its end. */
 ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout);
 /* 1 when a message (or the peer's close) is ready, 0 when not after
  * timeout; never consumes. */
