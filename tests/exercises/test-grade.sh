@@ -6,7 +6,8 @@
 #  2. every untouched stub (as committed) scores zero on every test;
 #  3. solutions that fake their output without doing the work
 #     (tests/exercises/wrong/) do not pass;
-#  4. a copy in a temp dir that loops forever is a TIMEOUT within the per-call
+#  4. in a temp dir: a copy that does not compile is a BUILD ERROR and the
+#     next ones are still graded; a copy that loops forever is a TIMEOUT within the per-call
 #     limit, a fork loop and a segfault are CRASHes, and nothing is left
 #     running or on disk afterwards.
 set -u
@@ -80,7 +81,7 @@ cp tests/exercises/broken/[0-9]*.c "$tmp/"
 marker=$base/broken.start
 touch "$marker"
 t0=$(date +%s.%N)
-FORKLAB_GRADE_TIMEOUT=2 "${grade[@]}" --dir "$tmp" --out "$base/broken" 06-queue-workers 01-spawn 03-shared-array
+FORKLAB_GRADE_TIMEOUT=2 "${grade[@]}" --dir "$tmp" --out "$base/broken" 05-pipe-pingpong 06-queue-workers 01-spawn 03-shared-array
 t1=$(date +%s.%N)
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 expect() { # ID STATUS
@@ -88,7 +89,8 @@ expect() { # ID STATUS
   [ "$st" = "$2" ] || bad "broken $1 graded $st, expected $2 ($(field "$base/broken/$1.result" check))"
   printf '%s' "$1:$st"
 }
-summary="$(expect 06-queue-workers TIMEOUT) $(expect 01-spawn CRASH) $(expect 03-shared-array CRASH)"
+summary="$(expect 05-pipe-pingpong "BUILD ERROR") $(expect 06-queue-workers TIMEOUT) $(expect 01-spawn CRASH) $(expect 03-shared-array CRASH)"
+grep -q "error: expected" "$base/broken/05-pipe-pingpong.result" || bad "the BUILD ERROR does not quote the compiler's first error"
 awk -v s="$secs" 'BEGIN { exit !(s < 90) }' || bad "grading the broken copies took ${secs}s"
 rm -rf "$tmp"
 sleep 0.2
@@ -102,5 +104,6 @@ done
 dirs=$(find /tmp -maxdepth 1 -name 'forklab-grade-*' -newer "$marker" 2>/dev/null | tr '\n' ' ')
 [ -z "$dirs" ] || bad "temp dirs left behind: $dirs"
 echo "test-grade: broken copies (2 s limit a call): $summary in ${secs}s; nothing left running"
+echo "test-grade: $(grep -h "^check=" "$base/broken/05-pipe-pingpong.result" | cut -c7-)"
 
 [ $ok -eq 1 ] && echo "test-grade: ok" || exit 1
