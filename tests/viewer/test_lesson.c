@@ -507,3 +507,25 @@ Test(list, shows_every_shipped_lesson_in_order, .timeout = 20.)
     cr_expect_eq(hdr_ex - out, row_ex - first, "EXAMPLE column aligned: %s", out);
     tu_assert_no_children();
 }
+
+Test(where, home_and_build_dir_from_environment_or_executable, .timeout = 5.)
+{
+    setenv("FORKLAB_HOME", "/some/home", 1);
+    setenv("FORKLAB_BUILD", "/some/build", 1);
+    cr_expect_str_eq(forklab_home(), "/some/home");
+    cr_expect_str_eq(forklab_build_dir(), "/some/build");
+    unsetenv("FORKLAB_HOME");
+    unsetenv("FORKLAB_BUILD");
+    /* this test binary lives in BUILD/tests/viewer: that is its build dir */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    cr_assert(n > 0);
+    exe[n] = '\0';
+    *strrchr(exe, '/') = '\0';
+    cr_expect_str_eq(forklab_build_dir(), exe);
+    /* BUILD/tests has no lessons/, so home falls back to "." */
+    char parent[PATH_MAX + 16];
+    snprintf(parent, sizeof parent, "%s/../lessons", exe);
+    struct stat st;
+    if (stat(parent, &st) != 0) cr_expect_str_eq(forklab_home(), ".");
+}
