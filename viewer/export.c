@@ -129,7 +129,7 @@ static void counter(struct writer *w, const struct model *m, const struct mp_tra
             name, us_since(m, ev->t_ns), ev->pid, ev->pid, ev->b);
 }
 
-static void instant(struct writer *w, const struct model *m, const struct mp_trace_event *ev)
+static void instant(struct writer *w, const struct model *m, const struct mp_trace_event *ev, int pid)
 {
     char text[MP_TRACE_TEXT];
     memcpy(text, ev->text, sizeof text);
@@ -139,7 +139,7 @@ static void instant(struct writer *w, const struct model *m, const struct mp_tra
     fputs("\"name\":", w->out);
     json_string(w->out, ev->kind == MP_EV_NOTE && text[0] ? text : kind);
     fprintf(w->out, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%.3f,\"pid\":%d,\"tid\":%d,\"args\":{",
-            ev->kind == MP_EV_NOTE ? "note" : "event", us_since(m, ev->t_ns), ev->pid, ev->pid);
+            ev->kind == MP_EV_NOTE ? "note" : "event", us_since(m, ev->t_ns), pid, pid);
     fputs("\"kind\":", w->out);
     json_string(w->out, kind);
     fprintf(w->out, ",\"obj\":%d,\"a\":%" PRId64 ",\"b\":%" PRId64 ",\"text\":", model_obj_number(m, ev->obj),
@@ -152,8 +152,7 @@ int export_chrome_json(const struct model *m, FILE *out)
 {
     struct writer w = {.out = out, .first = true};
     fputs("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", out);
-    for (size_t i = 0; i < m->nprocs; i++)
-        if (m->procs[i].nevents) metadata(&w, &m->procs[i]);
+    for (size_t i = 0; i < m->nprocs; i++) metadata(&w, &m->procs[i]);
     for (size_t i = 0; i < m->nevents; i++) {
         const struct mp_trace_event *ev = &m->events[i];
         char name[48];
@@ -171,10 +170,15 @@ int export_chrome_json(const struct model *m, FILE *out)
         case MP_EV_QUEUE_PUT:
         case MP_EV_QUEUE_GET:
             counter(&w, m, ev);
-            instant(&w, m, ev);
+            instant(&w, m, ev, ev->pid);
+            break;
+        case MP_EV_PROC_EXIT:
+            /* On the track of the process that ended: its reaper may be
+             * outside the run (the runner reports the example's exit). */
+            instant(&w, m, ev, (int)ev->a);
             break;
         default:
-            instant(&w, m, ev);
+            instant(&w, m, ev, ev->pid);
         }
     }
     fprintf(out, "\n],\"otherData\":{\"dropped\":%" PRIu64 ",\"trimmed\":%" PRIu64 "}}\n", m->dropped,
