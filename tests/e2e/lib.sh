@@ -126,3 +126,49 @@ e2e_end() {
   echo "e2e-$E2E_NAME $total $E2E_PASS $E2E_FAIL" >>"$E2E_BUILD/test-logs/counts"
   [ "$E2E_FAIL" -eq 0 ] && [ "$total" -gt 0 ]
 }
+
+# PIDs of processes running $E2E_BUILD/NAME (a path relative to the build).
+e2e_pids_of() {
+  local d exe out=""
+  for d in /proc/[0-9]*; do
+    exe=$(readlink "$d/exe" 2>/dev/null) || continue
+    [ "$exe" = "$E2E_BUILD/$1" ] && out="$out ${d#/proc/}"
+  done
+  echo $out
+}
+
+# True when every process running $E2E_BUILD/NAME is stopped (state T) and
+# there is at least one.
+e2e_all_stopped() {
+  local pids p st n=0
+  pids=$(e2e_pids_of "$1")
+  [ -n "$pids" ] || return 1
+  for p in $pids; do
+    st=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+    [ -z "$st" ] && continue
+    [ "$st" = T ] || return 1
+    n=$((n + 1))
+  done
+  [ $n -gt 0 ]
+}
+
+# Distinct PIDs in the processes panel: rows "│ PID PPID NAME ...".
+e2e_panel_pids() {
+  e2e_visible | grep -Eo '^│ +[0-9]+ +[0-9]+ ' | awk '{ print $2 }' | sort -u | wc -l
+}
+
+# "events N shown" from the run view's header.
+e2e_events_shown() {
+  e2e_visible | sed -n '1s/.*events \([0-9]*\) shown.*/\1/p'
+}
+
+# Checks usable with e2e_ok / e2e_wait_cmd (functions, not sh -c strings).
+e2e_none_of() { [ -z "$(e2e_pids_of "$1")" ]; }
+e2e_panel_pids_ge() { [ "$(e2e_panel_pids)" -ge "$1" ]; }
+e2e_workers_ge() { [ "$(e2e_visible | grep -Eo 'worker [0-9]+' | sort -u | wc -l)" -ge "$1" ]; }
+e2e_events_is() { [ "$(e2e_events_shown)" = "$1" ]; }
+e2e_absent() { ! e2e_visible | grep -Eq -- "$1"; }
+# At least N visible lines match REGEX.
+e2e_count_ge() { [ "$(e2e_visible | grep -Ec -- "$2")" -ge "$1" ]; }
+# Screen row N (1-based) matches REGEX.
+e2e_row_has() { e2e_visible | sed -n "${1}p" | grep -Eq -- "$2"; }

@@ -6,15 +6,15 @@ e2e_start list
 e2e_launch 80 24 "$FORKLAB"
 e2e_expect "the lesson list shows" 'forklab: lessons \([0-9]+ of [0-9]+ done\)'
 e2e_ok "lessons are listed in order with their titles" \
-  sh -c "tmux -S '$E2E_SOCK' capture-pane -p | grep -E '^│ +2  02-spawn +Spawning a process' >/dev/null"
+  e2e_wait '^│ +2  02-spawn +Spawning a process' 2
 e2e_ok "the list has at least 5 lessons, none done" \
-  sh -c "[ \$(tmux -S '$E2E_SOCK' capture-pane -p | grep -c '\[    \]') -ge 5 ]"
+  e2e_count_ge 5 '\[    \]'
 e2e_keys '?'
 e2e_expect "? shows the help overlay" 'keys \(any key closes\)'
 e2e_ok "the help lists the live run keys" e2e_wait 'space +pause / resume' 2
 e2e_ok "the help lists step and speed" e2e_wait '\+ / - +replay faster' 2
 e2e_keys x
-e2e_ok "any key closes the help" e2e_wait_cmd 3 sh -c "! tmux -S '$E2E_SOCK' capture-pane -p | grep -q 'any key closes'"
+e2e_ok "any key closes the help" e2e_wait_cmd 3 e2e_absent 'any key closes'
 e2e_keys j j Enter
 e2e_expect "Enter opens the selected lesson (the third)" '^forklab: 3\. '
 e2e_keys q

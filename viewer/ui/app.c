@@ -246,6 +246,8 @@ static int run_ui(const char *lesson_name, const char *run_name)
         if (l) ui_push(ui_lesson_view(l));
     }
     int rc = depth > 0 ? loop() : 1;
+    /* Killed by a signal: say so in the status, as a shell would. */
+    if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
     ui_term_stop();
     unload_lessons();
     return rc;

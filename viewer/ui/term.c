@@ -26,13 +26,17 @@ static attr_t roles[R__COUNT];
 
 static void on_stop_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1; /* the loop ends and restores the terminal */
+    stop_requested = sig; /* the loop ends and restores the terminal */
 }
 
 bool ui_term_stop_requested(void)
 {
     return stop_requested != 0;
+}
+
+int ui_term_stop_signal(void)
+{
+    return (int)stop_requested;
 }
 
 static void install_signals(void)
