@@ -125,6 +125,29 @@ static int count_group(pid_t pgid)
     return n;
 }
 
+/* SIGKILL the children of each of our threads: an orphan handed to a
+ * subreaper becomes the child of one of its threads, not always the main
+ * one (Criterion's test worker has a few). */
+static void kill_children_of_every_thread(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char path[300], list[4096];
+        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(list, 1, sizeof list - 1, f) : 0;
+        if (f) fclose(f);
+        list[len] = '\0';
+        char *save = NULL;
+        for (char *tok = strtok_r(list, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+            kill((pid_t)atoi(tok), SIGKILL);
+    }
+    closedir(d);
+}
+
 /* Kill every child we have (orphans came back to us as subreaper) and reap
  * them, until none is left or 3 s passed. */
 static void kill_and_reap_all(pid_t pgid)
@@ -135,13 +158,7 @@ static void kill_and_reap_all(pid_t pgid)
         pid_t w = waitpid(-1, NULL, WNOHANG);
         if (w > 0) continue;
         if (w < 0 && errno == ECHILD) return;
-        char path[64], list[4096];
-        snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-        FILE *f = fopen(path, "r");
-        size_t len = f ? fread(list, 1, sizeof list - 1, f) : 0;
-        if (f) fclose(f);
-        list[len] = '\0';
-        for (char *tok = strtok(list, " \n"); tok; tok = strtok(NULL, " \n")) kill((pid_t)atoi(tok), SIGKILL);
+        kill_children_of_every_thread();
         if (gr_now_ns() > until) return;
         usleep(2000);
     }
