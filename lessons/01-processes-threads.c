@@ -47,6 +47,9 @@ static int run_processes(void)
     for (int i = 0; i < NWORKERS; i++) {
         ids[i] = i;
         p[i] = mp_process_new(process_worker, &ids[i]);
+        char name[32];
+        snprintf(name, sizeof name, "process-worker-%d", i);
+        if (p[i]) mp_process_set_name(p[i], name);
         if (!p[i] || mp_process_start(p[i]) < 0) {
             fprintf(stderr, "cannot start process worker %d\n", i);
             rc = 1;

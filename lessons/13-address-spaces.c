@@ -42,6 +42,7 @@ static void *thread_changes_counter(void *arg)
 static int with_a_process(void)
 {
     mp_process *p = mp_process_new(child_changes_counter, NULL);
+    if (p) mp_process_set_name(p, "child");
     if (!p || mp_process_start(p) < 0) {
         perror("start");
         mp_process_free(p);
