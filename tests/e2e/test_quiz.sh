@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The quiz and the learner's progress file: answering marks a lesson done,
+# and it stays done in the next session.
+. "$(dirname "$0")/lib.sh"
+e2e_start quiz
+
+e2e_launch 80 24 "$FORKLAB 02-spawn"
+e2e_expect "the lesson opens" '^forklab: 2\. Spawning a process'
+e2e_keys l
+e2e_expect "-> shows the next slide" '\(2/2\)'
+e2e_keys h
+e2e_expect "<- goes back" '\(1/2\)'
+e2e_keys z
+e2e_expect "z opens the quiz" 'quiz, 02-spawn \(question 1/2\)'
+e2e_ok "the choices are numbered" e2e_wait '1\) The PID of the shell' 2
+e2e_keys 1
+e2e_expect "a wrong answer says so" 'Not quite\.'
+e2e_ok "the explanation is shown" e2e_wait "forked the child" 2
+e2e_keys n
+e2e_expect "n goes to the next question" 'question 2/2'
+e2e_keys Down Down Enter
+e2e_expect "arrows + Enter answer; the right answer says so" 'Right\.'
+e2e_keys Enter
+e2e_expect "after the last question, back to the lesson" '^forklab: 2\. Spawning a process  \[done\]'
+e2e_keys q
+e2e_expect "the list marks the lesson done" '^│ +2  02-spawn .*\[done\]'
+e2e_ok "the list counts it" e2e_wait 'lessons \(1 of [0-9]+ done\)' 2
+e2e_keys q
+e2e_expect "quits with status 0" '^APP_EXIT=0$'
+e2e_ok "the progress file records the quiz" grep -qx '02-spawn quiz' "$E2E_STATE/forklab/progress"
+
+e2e_launch 80 24 "$FORKLAB"
+e2e_expect "the next session still shows it done" '^│ +2  02-spawn .*\[done\]'
+e2e_ok "other lessons are not done" e2e_wait '^│ +3  03-sync .*\[    \]' 2
+e2e_keys q
+e2e_expect "quits with status 0" '^APP_EXIT=0$'
+e2e_ok "no process is left" e2e_wait_cmd 3 e2e_no_procs
+e2e_end
