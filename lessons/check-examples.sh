@@ -6,7 +6,9 @@
 #    `timeout -s KILL 20`: it must exit 0, match every run.expect regex
 #    (grep -E) and leave no process behind;
 # 3. the same example from the ASan build (BUILD/asan/lessons) with leak
-#    detection on: exit 0 and no "Sanitizer" in its output.
+#    detection on: exit 0 and no "Sanitizer" in its output;
+# 4. every other lessons/NN-*.c example (a lesson's second one) the same
+#    way, without arguments or expectations.
 # The lessons are read through `forklab list --examples` (the loader), never
 # by parsing YAML here. An example whose binary is missing is a failure.
 # Appends "lessons TESTED PASSED FAILED" to BUILD/test-logs/counts.
@@ -40,8 +42,10 @@ run_example() {
   if [ -n "$left" ]; then pkill -KILL -g "$pid" 2>/dev/null; fi
 }
 
+checked=" "
 check_lesson() {
   local id=$1 prog=$2; shift 2
+  checked+="$prog "
   local -a args=("${@}")
   local bin=$build/lessons/$prog log=$logdir/$id.log
   # plain build: status, expectations, leftovers
@@ -104,6 +108,16 @@ while IFS=$'\t' read -r kind a b; do
   esac
 done <"$logdir/examples.tsv"
 [ -n "$id" ] && check_lesson "$id" "$prog" "${args[@]}"
+
+# Examples no lesson runs (a lesson's second example, e.g. 05-shared-value):
+# run without arguments, expecting only exit 0, no leftovers, no sanitizer.
+for src in "$FORKLAB_HOME"/lessons/[0-9]*.c; do
+  [ -e "$src" ] || continue
+  prog=$(basename "$src" .c)
+  case $checked in *" $prog "*) continue ;; esac
+  expects=()
+  check_lesson "$prog" "$prog"
+done
 
 [ "$tested" -eq 0 ] && fail "lessons" "no lesson found"
 mkdir -p "$build/test-logs"
