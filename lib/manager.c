@@ -678,6 +678,7 @@ static void serve_loop(struct server *s)
 {
     struct pollfd *pf = calloc(MAX_CONNS + 2, sizeof *pf);
     if (!pf) return;
+    uint64_t parent_checked = mp__now_ns();
     for (;;) {
         pf[0] = (struct pollfd){.fd = s->n < MAX_CONNS ? s->lfd : -1, .events = POLLIN};
         pf[1] = (struct pollfd){.fd = s->sigfd, .events = POLLIN};
@@ -689,10 +690,16 @@ static void serve_loop(struct server *s)
         }
         int r = poll(pf, s->n + 2, poll_timeout_ms(s));
         if (r < 0 && errno != EINTR) break;
-        if (pf[1].revents || getppid() != s->parent) break;
+        if (pf[1].revents) break;
+        uint64_t now = mp__now_ns();
+        /* PDEATHSIG is the main signal; this covers a parent that died
+         * before prctl() and is cheap at once a second. */
+        if (now - parent_checked > 1000000000ull) {
+            if (getppid() != s->parent) break;
+            parent_checked = now;
+        }
         size_t n = s->n; /* connections accepted below are polled next pass */
         if (pf[0].revents & POLLIN) conn_accept(s);
-        uint64_t now = mp__now_ns();
         for (size_t k = 0; k < n; k++) {
             struct conn *c = &s->c[k];
             short re = r > 0 ? pf[k + 2].revents : 0;
@@ -800,7 +807,9 @@ static int write_all(int fd, const uint8_t *p, size_t n, const mp__deadline *dl)
     return 0;
 }
 
-/* Reads until rx starts with one whole frame; *n = its payload length. */
+/* Reads until rx starts with one whole frame; *n = its payload length.
+ * With dl NULL the socket is blocking with SO_RCVTIMEO set (one syscall
+ * per read instead of poll + recv: this is the path of every call). */
 static int read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__deadline *dl)
 {
     for (;;) {
@@ -812,10 +821,11 @@ static int read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__de
         if (want < 4096) want = 4096;
         uint8_t *space = mp__buf_space(rx, want);
         if (!space) return -ENOMEM;
-        if ((r = wait_fd(fd, POLLIN, dl)) < 0) return r;
-        ssize_t got = recv(fd, space, want, MSG_DONTWAIT);
+        if (dl && (r = wait_fd(fd, POLLIN, dl)) < 0) return r;
+        ssize_t got = recv(fd, space, want, dl ? MSG_DONTWAIT : 0);
         if (got > 0) rx->len += (size_t)got;
         else if (got == 0) return -EPIPE;
+        else if (!dl && (errno == EAGAIN || errno == EWOULDBLOCK)) return -ETIMEDOUT; /* SO_RCVTIMEO */
         else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
     }
 }
@@ -862,6 +872,18 @@ out:
     return r;
 }
 
+/* From here on calls block in recv/send, bounded by CALL_TIMEOUT. */
+static int make_blocking(int fd)
+{
+    struct timeval tv = {.tv_sec = (time_t)CALL_TIMEOUT};
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return -errno;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+        return -errno;
+    return 0;
+}
+
 /* A new connection to the server at m->addr (handshake included). fd | -errno */
 static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
 {
@@ -885,6 +907,7 @@ static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     if (r == 0 && key) r = client_handshake(fd, key, keylen);
+    if (r == 0) r = make_blocking(fd);
     if (r < 0) {
         close(fd);
         return r;
@@ -939,7 +962,7 @@ static int roundtrip(mp_manager *m, mp__dec *reply)
     mp__deadline dl = mp__deadline_in(CALL_TIMEOUT);
     uint32_t n;
     if ((r = write_all(m->fd, m->tx.data, m->tx.len, &dl)) < 0 ||
-        (r = read_frame(m->fd, &m->rx, MP__FRAME_MAX, &n, &dl)) < 0) {
+        (r = read_frame(m->fd, &m->rx, MP__FRAME_MAX, &n, NULL)) < 0) {
         /* A connection cut mid-exchange cannot be resynchronised. */
         if (r == -ECONNRESET || r == -EPIPE || r == -ETIMEDOUT || r == -EPROTO) drop_conn(m, r == -ETIMEDOUT ? -EPIPE : r);
         else drop_conn(m, -EPIPE);
