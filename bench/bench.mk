@@ -1,1 +1,50 @@
-# bench/bench.mk — benchmarks.
+# bench/bench.mk — side-by-side benchmarks: Python multiprocessing, libmp
+# and the raw system calls, run interleaved; see bench/README.md.
+#
+#   make bench           full run (unpinned); PIN=1 pins every process to CPU 0
+#   make bench-quick     the same in under 30 s
+#   make test-bench      smoke check (tiny sizes, no timing assertion)
+#
+# The bench programs are not part of `all`: they are built when asked for.
+
+BENCH_DIR  := $(BUILD)/bench
+BENCH_HDRS := bench/bench_util.h $(LIB_HDRS)
+BENCH_BINS := $(BENCH_DIR)/bench_mp $(BENCH_DIR)/bench_raw $(BENCH_DIR)/bench_trace
+BENCH_PY   := bench/bench_mp.py
+BENCH_ROUNDS ?= 3
+PIN ?= 0
+BENCH_ARGS = --build $(BUILD) --rounds $(BENCH_ROUNDS) $(if $(filter 1,$(PIN)),--pin)
+
+# libmp is linked whole so that the weak references bench_mp.c makes (to
+# parts of the library that may not be built yet) resolve when they exist.
+$(BENCH_DIR)/bench_mp: bench/bench_mp.c $(BENCH_HDRS) $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive $(LIB_LDLIBS)
+
+$(BENCH_DIR)/bench_trace: bench/bench_trace.c $(BENCH_HDRS) $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive $(LIB_LDLIBS)
+
+$(BENCH_DIR)/bench_raw: bench/bench_raw.c $(BENCH_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread -lm
+
+.PHONY: bench bench-quick bench-bins bench-python test-bench
+bench-bins: $(BENCH_BINS)
+
+# python3 is needed by the bench targets only, so it is not in DEB_PKGS.
+bench-python:
+	@command -v python3 >/dev/null 2>&1 || bash tests/deps.sh python3
+
+bench: bench-bins bench-python
+	@python3 bench/run.py $(BENCH_ARGS)
+
+bench-quick: bench-bins bench-python
+	@python3 bench/run.py --quick $(BENCH_ARGS)
+
+# Smoke check: every program runs at tiny sizes and prints every metric
+# with a number; the Python part only when python3 is there.
+test-bench: bench-bins
+	@BUILD=$(BUILD) bash bench/smoke.sh $(BENCH_DIR)
+
+TEST_STEPS += test-bench
