@@ -10,6 +10,9 @@
 #include <mp.h>
 #include <mp_trace.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -846,5 +849,164 @@ Test(manager, trace_events, .timeout = 20)
     cr_assert(missing, "the failed get is traced with -ENOENT");
     mp_process_free(p);
     mp_trace_ring_free(r);
+    tu_assert_no_children();
+}
+
+/* ------------------------------------------- the handshake, by hand
+ * A second, independent implementation of the protocol in mp.h (frames of
+ * u32 length + payload; "#CHALLENGE#" + nonce, HMAC-SHA256 answers,
+ * "#WELCOME#" / "#FAILURE#"), to check the server from outside. */
+
+static void send_frame(int fd, const void *p, uint32_t n)
+{
+    uint8_t hdr[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    cr_assert_eq(send(fd, hdr, 4, MSG_NOSIGNAL), 4);
+    if (n) cr_assert_eq(send(fd, p, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+/* Reads one frame (5 s at most): its length, or -1. */
+static ssize_t recv_frame(int fd, uint8_t *buf, size_t cap)
+{
+    size_t have = 0, need = 4;
+    uint8_t hdr[4];
+    double t0 = tu_now();
+    while (have < need && tu_now() - t0 < 5) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0) continue;
+        uint8_t *dst = need == 4 ? hdr + have : buf + have;
+        ssize_t r = recv(fd, dst, need - have, 0);
+        if (r <= 0) return -1;
+        have += (size_t)r;
+        if (need == 4 && have == 4) {
+            need = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 | hdr[3];
+            if (need > cap) return -1;
+            have = 0;
+            if (need == 0) return 0;
+        }
+    }
+    return have == need ? (ssize_t)need : -1;
+}
+
+static void hmac(const char *key, const uint8_t *msg, size_t n, uint8_t out[32])
+{
+    unsigned len = 32;
+    cr_assert_not_null(HMAC(EVP_sha256(), key, (int)strlen(key), msg, n, out, &len));
+}
+
+/* A raw TCP connection that went through the whole handshake. */
+static int tcp_auth_raw(int port, const char *key)
+{
+    int fd = tcp_connect_raw(port);
+    uint8_t buf[256], dig[32];
+    ssize_t n = recv_frame(fd, buf, sizeof buf);
+    cr_assert_gt(n, 11);
+    cr_assert_eq(memcmp(buf, "#CHALLENGE#", 11), 0);
+    hmac(key, buf, (size_t)n, dig);
+    send_frame(fd, dig, 32);
+    n = recv_frame(fd, buf, sizeof buf);
+    cr_assert(n == 9 && memcmp(buf, "#WELCOME#", 9) == 0, "not welcomed");
+    uint8_t mine[11 + 32] = "#CHALLENGE#";
+    for (int k = 0; k < 32; k++) mine[11 + k] = (uint8_t)rand();
+    send_frame(fd, mine, sizeof mine);
+    n = recv_frame(fd, buf, sizeof buf);
+    hmac(key, mine, sizeof mine, dig);
+    cr_assert(n == 32 && CRYPTO_memcmp(buf, dig, 32) == 0, "the server does not prove it knows the key");
+    send_frame(fd, "#WELCOME#", 9);
+    return fd;
+}
+
+static const uint8_t ping[] = {'i', 0, 0, 0, 0, 0, 0, 0, 1, 's', 0, 0, 0, 0};
+
+Test(manager, tcp_handshake_by_hand, .timeout = 30)
+{
+    srand(tu_seed());
+    mp_manager *srv = mp_manager_listen(NULL, 0, KEY);
+    cr_assert_not_null(srv);
+    int port = mp_manager_port(srv);
+    /* An authenticated raw client gets its ping answered: status int 0. */
+    int a = tcp_auth_raw(port, KEY);
+    send_frame(a, ping, sizeof ping);
+    uint8_t buf[64];
+    ssize_t n = recv_frame(a, buf, sizeof buf);
+    cr_assert_eq(n, 9);
+    cr_assert_eq(buf[0], 'i');
+    for (int k = 1; k < 9; k++) cr_assert_eq(buf[k], 0);
+    /* Then a half frame: it stalls only itself. */
+    int b = tcp_auth_raw(port, KEY);
+    send_raw(b, half_frame, sizeof half_frame);
+    mp_manager *c = mp_manager_connect(NULL, port, KEY);
+    cr_assert_not_null(c);
+    mp_dict *d = mp_manager_dict(c, "d");
+    cr_assert_eq(mp_dict_set_int(d, "k", 1), 0);
+    /* After authentication, a 4 GiB claim and garbage still close only their connection. */
+    send_raw(a, claims_4gib, sizeof claims_4gib);
+    cr_assert(closed_by_peer(a, 3), "4 GiB frame after auth not refused");
+    int g = tcp_auth_raw(port, KEY);
+    send_raw(g, garbage, sizeof garbage);
+    cr_assert(closed_by_peer(g, 3), "garbage after auth not refused");
+    cr_assert_eq(mp_dict_len(d), 1);
+    close(a);
+    close(b);
+    close(g);
+    /* A wrong answer to the challenge: FAILURE, then closed. */
+    int w = tcp_connect_raw(port);
+    n = recv_frame(w, buf, sizeof buf);
+    cr_assert_gt(n, 11);
+    uint8_t dig[32];
+    hmac("not the key", buf, (size_t)n, dig);
+    send_frame(w, dig, 32);
+    n = recv_frame(w, buf, sizeof buf);
+    cr_assert(n == 9 && memcmp(buf, "#FAILURE#", 9) == 0);
+    cr_assert(closed_by_peer(w, 3));
+    close(w);
+    cr_assert_eq(mp_dict_len(d), 1);
+    mp_dict_free(d);
+    mp_manager_shutdown(c);
+    mp_manager_shutdown(srv);
+    tu_assert_no_children();
+}
+
+/* An impostor server that welcomes anyone but cannot answer the client's
+ * challenge: the client must refuse it with EACCES. */
+static int impostor(void *arg)
+{
+    int lfd = *(int *)arg;
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0) return 1;
+    uint8_t chal[11 + 32] = "#CHALLENGE#", buf[256], zero[32] = {0};
+    uint32_t n = sizeof chal;
+    uint8_t hdr[4] = {0, 0, 0, (uint8_t)n};
+    if (send(fd, hdr, 4, MSG_NOSIGNAL) != 4 || send(fd, chal, n, MSG_NOSIGNAL) != (ssize_t)n) return 2;
+    if (recv_frame(fd, buf, sizeof buf) != 32) return 3;
+    uint8_t welcome[4 + 9] = {0, 0, 0, 9, '#', 'W', 'E', 'L', 'C', 'O', 'M', 'E', '#'};
+    if (send(fd, welcome, sizeof welcome, MSG_NOSIGNAL) != (ssize_t)sizeof welcome) return 4;
+    if (recv_frame(fd, buf, sizeof buf) <= 11) return 5;
+    uint8_t dhdr[4] = {0, 0, 0, 32};
+    if (send(fd, dhdr, 4, MSG_NOSIGNAL) != 4 || send(fd, zero, 32, MSG_NOSIGNAL) != 32) return 6;
+    ssize_t r = recv_frame(fd, buf, sizeof buf);
+    close(fd);
+    return r == 9 && memcmp(buf, "#FAILURE#", 9) == 0 ? 0 : 7;
+}
+
+Test(manager, client_refuses_an_impostor, .timeout = 30)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(lfd, 4), 0);
+    cr_assert_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+    mp_process *p = mp_process_new(impostor, &lfd);
+    cr_assert_eq(mp_process_start(p), 0);
+    errno = 0;
+    mp_manager *m = mp_manager_connect("127.0.0.1", ntohs(a.sin_port), KEY);
+    int err = errno;
+    cr_assert_null(m);
+    cr_assert_eq(err, EACCES, "errno %d", err);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0, "impostor saw %d", mp_process_exitcode(p));
+    mp_process_free(p);
+    close(lfd);
     tu_assert_no_children();
 }
