@@ -55,6 +55,11 @@ void mp__lock_destroy(struct mp_lock *l);
 
 /* ---- the queue's mutex, for tests that kill a holder (queue.c) */
 pthread_mutex_t *mp__queue_mutex(mp_queue *q);
+/* Fault injection for tests: runs the first `steps` steps of a put (1:
+ * bytes copied; 2: also published by the tail, not yet counted) and
+ * returns with the queue's mutex held, as a put killed there leaves it.
+ * The caller is expected to _exit at once. 0 | -ENOSPC | -EINVAL. */
+int mp__queue_put_torn(mp_queue *q, const void *item, size_t len, int steps);
 
 /* ---- object ids unique across a run: (pid << 32) | serial */
 uint64_t mp__obj_id(void);

@@ -260,8 +260,10 @@ fail:
     return NULL;
 }
 
-/* Appends one record; the caller holds the mutex and checked the room. */
-static void put_record(mp_queue *q, const void *item, uint32_t len)
+/* The steps of a put, in the order a crash must see them (the caller
+ * holds the mutex and checked the room): copy the bytes and move the
+ * cached position, publish with the tail, then count. */
+static void write_record(mp_queue *q, const void *item, uint32_t len)
 {
     uint64_t pos = q->tail_pos, end = pos + REC_HDR + len;
     if (end <= q->size) { /* the common case: no wrap */
@@ -273,9 +275,24 @@ static void put_record(mp_queue *q, const void *item, uint32_t len)
         end -= q->size;
     }
     q->tail_pos = end == q->size ? 0 : end;
-    store_u64(&q->tail, q->tail + REC_HDR + len); /* publishes the record */
+}
+
+static void publish_record(mp_queue *q, uint32_t len)
+{
+    store_u64(&q->tail, q->tail + REC_HDR + len);
+}
+
+static void count_record(mp_queue *q)
+{
     store_u64(&q->count, q->count + 1);
     if (q->getters_waiting) pthread_cond_signal(&q->not_empty);
+}
+
+static void put_record(mp_queue *q, const void *item, uint32_t len)
+{
+    write_record(q, item, len);
+    publish_record(q, len);
+    count_record(q);
 }
 
 int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
@@ -412,6 +429,21 @@ ssize_t mp_queue_next_len(mp_queue *q)
     ssize_t len = q->tail != q->head ? (ssize_t)head_len(q) : -EAGAIN;
     queue_unlock(q);
     return len;
+}
+
+int mp__queue_put_torn(mp_queue *q, const void *item, size_t len, int steps)
+{
+    if (!q || (!item && len) || len > q->capacity) return -EINVAL;
+    struct lazy_deadline ld = {.timeout = MP_FOREVER};
+    int r = queue_lock(q, &ld);
+    if (r) return r;
+    if (q->size - (q->tail - q->head) < REC_HDR + len) {
+        queue_unlock(q);
+        return -ENOSPC;
+    }
+    write_record(q, item, (uint32_t)len);
+    if (steps >= 2) publish_record(q, (uint32_t)len);
+    return 0; /* mutex still held: the caller dies now */
 }
 
 pthread_mutex_t *mp__queue_mutex(mp_queue *q)

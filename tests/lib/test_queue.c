@@ -378,6 +378,69 @@ Test(queue, holder_dies_queue_stays_usable, .timeout = 20)
     tu_assert_no_children();
 }
 
+/* A put killed after copying its bytes, before publishing them: the item
+ * must not appear and the room must be reused cleanly. */
+static int die_in_put_step1(void *arg)
+{
+    (void)arg;
+    int torn = 666;
+    if (mp__queue_put_torn(xq, &torn, sizeof torn, 1) != 0) _exit(3);
+    _exit(0);
+}
+
+/* A put killed after publishing, before counting: the item is in and
+ * qsize must say so. */
+static int die_in_put_step2(void *arg)
+{
+    (void)arg;
+    int late = 2;
+    if (mp__queue_put_torn(xq, &late, sizeof late, 2) != 0) _exit(3);
+    _exit(0);
+}
+
+static void run_to_death(mp_target f)
+{
+    mp_process *p = mp_process_new(f, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0);
+    mp_process_free(p);
+}
+
+Test(queue, put_killed_before_publishing_leaves_nothing, .timeout = 20)
+{
+    xq = mp_queue_new(256);
+    cr_assert_not_null(xq);
+    run_to_death(die_in_put_step1);
+    cr_assert_eq(mp_queue_qsize(xq), 0);
+    int b = 7, x = 0;
+    cr_assert_eq(mp_queue_put(xq, &b, sizeof b, 1), 0);
+    cr_assert_eq(mp_queue_qsize(xq), 1);
+    cr_assert_eq(mp_queue_get(xq, &x, sizeof x, 1), (ssize_t)sizeof x);
+    cr_assert_eq(x, 7, "got %d: the torn put's bytes came out", x);
+    cr_assert(mp_queue_empty(xq));
+    mp_queue_free(xq);
+    tu_assert_no_children();
+}
+
+Test(queue, put_killed_before_counting_is_counted, .timeout = 20)
+{
+    xq = mp_queue_new(256);
+    cr_assert_not_null(xq);
+    int a = 1, x = 0;
+    cr_assert_eq(mp_queue_put(xq, &a, sizeof a, 0), 0);
+    run_to_death(die_in_put_step2);
+    cr_assert_eq(mp_queue_qsize(xq), 2, "qsize must count the published item");
+    cr_assert_eq(mp_queue_get(xq, &x, sizeof x, 1), (ssize_t)sizeof x);
+    cr_assert_eq(x, 1);
+    cr_assert_eq(mp_queue_get(xq, &x, sizeof x, 1), (ssize_t)sizeof x);
+    cr_assert_eq(x, 2);
+    cr_assert_eq(mp_queue_qsize(xq), 0);
+    cr_assert_eq(mp_queue_get(xq, &x, sizeof x, 0), -ETIMEDOUT);
+    mp_queue_free(xq);
+    tu_assert_no_children();
+}
+
 /* Records of 1..40 bytes whose bytes all equal their sequence number. */
 static int put_forever(void *arg)
 {
