@@ -11,6 +11,7 @@
 #   --out DIR    where results go (default BUILD/grade)
 #   --quiet      no table (the result files only)
 #   --strict     exit 1 unless every graded exercise passed
+#   --asan       build with ASan+UBSan (against BUILD/asan/libmp.a)
 #   EX           "06", "6", "06-queue-workers" or "queue-workers"; default all
 #
 # A build error in one exercise does not stop the others. Each suite runs
@@ -21,7 +22,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
 cc=${CC:-cc}
-mode=exercises src_dir=exercises out="" quiet=0 strict=0
+mode=exercises src_dir=exercises out="" quiet=0 strict=0 asan=0
 want=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --quiet) quiet=1 ;;
     --strict) strict=1 ;;
+    --asan) asan=1 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) want+=("$1") ;;
   esac
@@ -45,9 +47,16 @@ suite_limit=${GRADE_SUITE_LIMIT:-180}
 points_per=10
 
 cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer -Itests/lib -Itests/exercises)
-libs=("$build/libmp.a" -lcriterion -lcrypto -lpthread -lm)
+libmp=$build/libmp.a
 model_obj=$build/viewer/model.o
-for need in "$build/libmp.a" "$model_obj"; do
+if [ $asan -eq 1 ]; then
+  cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  libmp=$build/asan/libmp.a
+  model_obj=$out/bin/model-asan.o
+  [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/model.c -o "$model_obj"
+fi
+libs=("$libmp" -lcriterion -lcrypto -lpthread -lm)
+for need in "$libmp" "$model_obj"; do
   if [ ! -f "$need" ]; then echo "grade: $need is missing: run make first" >&2; exit 2; fi
 done
 

@@ -2,7 +2,8 @@
 # test-grade.sh — the `make test` step proving the graders can fail.
 #
 #  1. every solution scores full marks (and its suite's counts go to
-#     BUILD/test-logs/counts through tests/run-suite.sh);
+#     BUILD/test-logs/counts through tests/run-suite.sh, plain and with
+#     ASan+UBSan);
 #  2. every untouched stub (as committed) scores zero on every test;
 #  3. solutions that fake their output without doing the work
 #     (tests/exercises/wrong/) do not pass;
@@ -42,6 +43,17 @@ for id in "${ids[@]}"; do
   [ -x "$b" ] || continue
   BUILD=$build bash tests/run-suite.sh "grade-solution-$id" 180 "$b" --jobs 2 >/dev/null || bad "suite of solution $id (see $build/test-logs/grade-solution-$id.log)"
 done
+
+# The same suites built with ASan+UBSan: run-suite.sh fails on any report.
+"${grade[@]}" --solutions --asan --out "$base/solutions-asan"
+for id in "${ids[@]}"; do
+  b=$base/solutions-asan/bin/test_$id
+  [ -x "$b" ] || { bad "ASan build of solution $id (see $base/solutions-asan/logs/$id.log)"; continue; }
+  ASAN_OPTIONS=handle_segv=0:detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    BUILD=$build bash tests/run-suite.sh "grade-asan-solution-$id" 180 "$b" --jobs 2 >/dev/null ||
+    bad "ASan suite of solution $id (see $build/test-logs/grade-asan-solution-$id.log)"
+done
+echo "test-grade: solutions' suites run plain and with ASan+UBSan (counted in the summary)"
 
 # ---- 2. untouched stubs: zero on every test (as committed, when git knows them)
 stubs=$base/stub-src

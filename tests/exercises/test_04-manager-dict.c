@@ -10,7 +10,7 @@ struct ctx {
     size_t n;
     int nprocs, rc, len;
     pid_t server;
-    char keys[MAXN][16];
+    char keys[MAXN][48];
     double vals[MAXN], got[MAXN];
     int got_rc[MAXN];
 };
