@@ -6,7 +6,7 @@
  *   2. a pool of worker processes (libmp: mp_pool_map), as Python's Pool;
  *   3. POSIX threads, one per CPU, sharing the chunk list;
  *   4. OpenMP (gcc -fopenmp), a parallel for with a reduction.
- * In Python only 1 and 2 use several CPUs for such work (the GIL lets one
+ * In Python only 2 uses several CPUs for such work (the GIL lets one
  * thread run Python code at a time); in C, 3 and 4 do too, with less
  * overhead than processes. All four must find the same count.
  *
