@@ -376,6 +376,30 @@ Test(lint, exit_status_on_broken_and_good_lessons, .timeout = 20.)
     cr_expect_eq(rc, 1, "%s", out);
     cr_expect(strstr(out, ":16:12: run.program:") != NULL, "%s", out);
 
+    /* A missing C source and a missing exercise (exercises/ has some). */
+    f = fopen(path, "w");
+    cr_assert(f);
+    fputs(with_line(14, "c: lessons/nope.c\n"), f);
+    fclose(f);
+    rc = run_lint(path, out, sizeof out);
+    cr_expect_eq(rc, 1, "%s", out);
+    cr_expect(strstr(out, ":14:4: c: no such file lessons/nope.c") != NULL, "%s", out);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fputs(with_line(21, "exercise: 99-nope\n"), f);
+    fclose(f);
+    rc = run_lint(path, out, sizeof out);
+    cr_expect_eq(rc, 1, "%s", out);
+    cr_expect(strstr(out, ":21:11: exercise: no exercise exercises/99-nope.c") != NULL, "%s", out);
+
+    /* The good lesson, in a file named after its id, passes. */
+    f = fopen(path, "w");
+    cr_assert(f);
+    fputs(GOOD, f);
+    fclose(f);
+    rc = run_lint(path, out, sizeof out);
+    cr_expect_eq(rc, 0, "%s", out);
+
     /* The shipped lesson itself passes. */
     char shipped[PATH_MAX];
     snprintf(shipped, sizeof shipped, "%s/lessons/02-spawn.yaml", repo_dir());
