@@ -1010,3 +1010,34 @@ Test(manager, client_refuses_an_impostor, .timeout = 30)
     close(lfd);
     tu_assert_no_children();
 }
+
+/* Values in many socket buffers' worth go through whole; one that cannot
+ * fit a 16 MiB frame is refused before sending and the proxy stays usable. */
+Test(manager, big_values, .timeout = 30)
+{
+    unsigned seed = tu_seed();
+    srand(seed);
+    size_t n = 3u << 20;
+    uint8_t *big = malloc(n), *back = malloc(n);
+    cr_assert(big && back);
+    for (size_t k = 0; k < n; k++) big[k] = (uint8_t)rand();
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    mp_dict *d = mp_manager_dict(m, "big");
+    cr_assert_eq(mp_dict_set_bytes(d, "blob", big, n), 0);
+    cr_assert_eq(mp_dict_get_bytes(d, "blob", back, n), (ssize_t)n);
+    cr_assert_eq(memcmp(big, back, n), 0, "seed %u", seed);
+    cr_assert_eq(mp_dict_get_bytes(d, "blob", back, n - 1), -EMSGSIZE);
+    free(back);
+    uint8_t *huge = calloc(16u << 20, 1);
+    cr_assert_not_null(huge);
+    cr_assert_eq(mp_dict_set_bytes(d, "huge", huge, 16u << 20), -EMSGSIZE);
+    cr_assert_eq(mp_dict_set_bytes(d, "huge", huge, (16u << 20) + 1), -EMSGSIZE);
+    free(huge);
+    cr_assert_eq(mp_dict_contains(d, "huge"), 0);
+    cr_assert_eq(mp_dict_len(d), 1);
+    free(big);
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
