@@ -231,6 +231,13 @@ static int on_proc_exit(struct model *m, const struct mp_trace_event *ev)
     if (name[0] && !strcmp(p->name, "?")) copy_str(p->name, sizeof p->name, name);
     p->state = MPROC_EXITED;
     p->wait_obj = 0;
+    /* A process killed while it waited waits no more. */
+    int pid = p->pid;
+    for (size_t i = 0; i < m->nlocks; i++) pid_list_remove(m->locks[i].waiters, &m->locks[i].nwaiters, pid);
+    for (size_t i = 0; i < m->nqueues; i++) {
+        pid_list_remove(m->queues[i].blocked_get, &m->queues[i].nblocked_get, pid);
+        pid_list_remove(m->queues[i].blocked_put, &m->queues[i].nblocked_put, pid);
+    }
     p->exit_code = (int)ev->b;
     p->t_exit = ev->t_ns;
     return 0;

@@ -45,11 +45,23 @@ static uint64_t now_ns(void)
  * before the handler can see them; the handler only calls killpg. */
 #define MAX_GROUPS 16
 static volatile sig_atomic_t live_groups[MAX_GROUPS];
+static const int fatal_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+#define NFATAL (sizeof fatal_sigs / sizeof fatal_sigs[0])
+static struct sigaction old_actions[NFATAL]; /* chained: the UI restores the terminal */
 
 static void on_fatal_signal(int sig)
 {
     for (int i = 0; i < MAX_GROUPS; i++)
         if (live_groups[i] > 0) killpg((pid_t)live_groups[i], SIGKILL);
+    for (size_t i = 0; i < NFATAL; i++) {
+        if (fatal_sigs[i] != sig) continue;
+        void (*prev)(int) = old_actions[i].sa_handler;
+        bool siginfo = old_actions[i].sa_flags & SA_SIGINFO;
+        if (!siginfo && prev != SIG_DFL && prev != SIG_IGN && prev) {
+            prev(sig); /* whoever was there first still gets its signal */
+            return;
+        }
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -65,14 +77,12 @@ static void groups_add(pid_t pg)
     }
     if (handlers) return;
     handlers = true;
-    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction old;
-        sigaction(sigs[i], NULL, &old);
-        if (old.sa_handler == SIG_IGN) continue; /* respect nohup */
+    for (size_t i = 0; i < NFATAL; i++) {
+        sigaction(fatal_sigs[i], NULL, &old_actions[i]);
+        if (old_actions[i].sa_handler == SIG_IGN) continue; /* respect nohup, ignored SIGPIPE */
         struct sigaction sa = {.sa_handler = on_fatal_signal};
         sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
+        sigaction(fatal_sigs[i], &sa, NULL);
     }
 }
 
@@ -157,9 +167,12 @@ void runner_init(struct runner *r, struct model *model)
 }
 
 /* In the child: never returns. Reports an exec failure on errfd. */
-static void child_exec(const char *path, char *const argv[], int out, int err, int ringfd, int errfd)
+static void child_exec(const char *path, char *const argv[], int out, int err, int ringfd, int errfd, pid_t parent)
 {
     setpgid(0, 0);
+    /* Should forklab die without cleaning up (a crash), the example goes too. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -200,12 +213,13 @@ int runner_start(struct runner *r, const char *path, char *const argv[])
     /* Orphaned grandchildren come back to us, so we can reap them. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     fflush(NULL);
+    pid_t me = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         rc = -errno;
         goto fail;
     }
-    if (pid == 0) child_exec(path, argv, out[1], err[1], mp_trace_ring_fd(r->ring), ex[1]);
+    if (pid == 0) child_exec(path, argv, out[1], err[1], mp_trace_ring_fd(r->ring), ex[1], me);
     setpgid(pid, pid); /* also here: no race with an early killpg */
     groups_add(pid);
     r->pid = pid;

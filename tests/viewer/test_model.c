@@ -201,6 +201,15 @@ Test(model, exits_and_signals, .timeout = 5.)
     cr_assert_eq(pr->state, MPROC_EXITED);
     cr_assert_eq(pr->exit_code, 3);
     cr_assert_gt(pr->t_exit, pr->t_start);
+    /* A process killed while waiting leaves the waiters. */
+    apply(&m, MP_EV_PROC_START, 404, 0, 400, 0, "P4");
+    apply(&m, MP_EV_LOCK_WAIT, 404, 55, 0, 0, NULL);
+    apply(&m, MP_EV_QUEUE_GET_WAIT, 400, 56, 0, 0, NULL);
+    cr_assert_eq(model_lock(&m, 55)->nwaiters, 1);
+    apply(&m, MP_EV_PROC_EXIT, 400, 0, 404, -SIGTERM, "P4");
+    cr_assert_eq(model_lock(&m, 55)->nwaiters, 0);
+    cr_assert_eq(model_queue(&m, 56)->nblocked_get, 1, "others keep waiting");
+    state_is(&m, 404, "killed by SIGTERM");
     /* An exit reported from outside the run (the runner) adds no process. */
     size_t before = m.nprocs;
     apply(&m, MP_EV_PROC_EXIT, 999, 0, 400, 0, "root");
