@@ -21,6 +21,8 @@
  *  - The server stops on SIGTERM (shutdown), on SIGINT/SIGHUP, and when its
  *    parent dies (PR_SET_PDEATHSIG, plus a getppid() check each second),
  *    removing its socket file and directory: nothing is left behind.
+ *    PDEATHSIG follows the thread that forked: start the manager from a
+ *    thread that lives as long as the manager is used (e.g. main).
  */
 #include "frame.h"
 #include "mp_private.h"
@@ -595,7 +597,7 @@ static int auth_step(struct server *s, struct conn *c, const uint8_t *p, size_t 
 static void conn_process(struct server *s, struct conn *c)
 {
     size_t off = 0;
-    while (c->fd >= 0 && !c->closing && c->out.len < OUT_HIGH) {
+    while (c->fd >= 0 && !c->closing && c->out.len < OUT_HIGH && c->in.len - off >= MP__FRAME_HDR) {
         bool ready = c->st == C_READY;
         uint32_t n;
         int r = mp__frame_peek(c->in.data + off, c->in.len - off,
