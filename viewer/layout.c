@@ -88,9 +88,12 @@ static int panel_weight(const char *name)
     return 1;
 }
 
-/* Stack the named panels in one column: equal heights, the remainder to the
- * first ones; panels beyond what fits at 3 rows each are hidden. */
-static void stack_column(struct layout_run *out, const char *const *names, size_t n, struct rect col)
+/* Stack the named panels in one column. Every panel gets 3 rows (a border
+ * and one line); spare rows go first to what panels want (their content),
+ * in proportion when they want more than there is, and what is left goes
+ * by weight. Panels beyond what fits at 3 rows each are hidden. */
+static void stack_column(struct layout_run *out, const char *const *names, const int *wants, size_t n,
+                         struct rect col)
 {
     size_t fit = (size_t)(col.h / 3);
     if (n > fit) {
@@ -98,15 +101,22 @@ static void stack_column(struct layout_run *out, const char *const *names, size_
         n = fit;
     }
     if (n == 0) return;
-    /* Every panel gets 3 rows; the spare rows go by weight, what rounding
-     * leaves to the first panel. */
-    int spare = col.h - 3 * (int)n, wsum = 0, extra[LAYOUT_MAX_PANELS], given = 0, y = col.y;
-    for (size_t i = 0; i < n; i++) wsum += panel_weight(names[i]);
+    int spare = col.h - 3 * (int)n, need[LAYOUT_MAX_PANELS], extra[LAYOUT_MAX_PANELS];
+    int total_need = 0, given = 0, wsum = 0, neediest = 0, y = col.y;
     for (size_t i = 0; i < n; i++) {
-        extra[i] = spare * panel_weight(names[i]) / wsum;
-        given += extra[i];
+        need[i] = wants && wants[i] > 3 ? wants[i] - 3 : 0;
+        total_need += need[i];
+        wsum += panel_weight(names[i]);
+        if (need[i] > need[neediest]) neediest = (int)i;
     }
-    extra[0] += spare - given;
+    if (total_need >= spare && total_need > 0) {
+        for (size_t i = 0; i < n; i++) given += extra[i] = (int)((long)spare * need[i] / total_need);
+        extra[neediest] += spare - given;
+    } else {
+        int rest = spare - total_need;
+        for (size_t i = 0; i < n; i++) given += extra[i] = need[i] + rest * panel_weight(names[i]) / wsum;
+        extra[0] += spare - given;
+    }
     for (size_t i = 0; i < n && out->npanels < LAYOUT_MAX_PANELS; i++) {
         int h = 3 + extra[i];
         struct layout_panel *p = &out->panels[out->npanels++];
@@ -123,44 +133,53 @@ static bool name_listed(const char *const *names, size_t n, const char *name)
     return false;
 }
 
-int layout_run(int cols, int lines, const char *const *panels, size_t npanels, bool watch_for,
-               struct layout_run *out)
+int layout_run(int cols, int lines, const char *const *panels, size_t npanels, int watch_rows,
+               const int *wants, struct layout_run *out)
 {
     if (!out || cols <= 0 || lines <= 0 || (npanels && !panels)) return -22;
     memset(out, 0, sizeof *out);
     out->header = rect_make(0, 0, cols, 1);
     out->footer = rect_make(0, lines - 1, cols, 1);
-    int watch_h = watch_for ? 2 : 0;
+    int watch_h = watch_rows < 0 ? 0 : watch_rows > 3 ? 3 : watch_rows;
     out->watch = rect_make(0, lines - 1 - watch_h, cols, watch_h);
     int body_y = 1, body_h = lines - 2 - watch_h;
 
     const char *left[LAYOUT_MAX_PANELS], *right[LAYOUT_MAX_PANELS];
+    int lw[LAYOUT_MAX_PANELS], rw[LAYOUT_MAX_PANELS];
     size_t nl = 0, nr = 0;
+    bool output_wanted = false;
+    int output_want = 0;
     for (size_t i = 0; i < npanels; i++) {
         const char *name = panels[i];
         if (!name || !panel_known(name)) continue;
-        const char **side = panel_goes_right(name) ? right : left;
-        size_t *ns = panel_goes_right(name) ? &nr : &nl;
+        bool r = panel_goes_right(name);
+        const char **side = r ? right : left;
+        int *sw = r ? rw : lw;
+        size_t *ns = r ? &nr : &nl;
         if (name_listed(side, *ns, name)) continue;
+        if (!strcmp(name, "output")) output_wanted = true, output_want = wants ? wants[i] : 0;
         if (*ns >= LAYOUT_MAX_PANELS / 2) {
             out->nhidden++;
             continue;
         }
+        sw[*ns] = wants ? wants[i] : 0;
         side[(*ns)++] = name;
     }
     /* The example's output is always worth seeing. */
-    if (!name_listed(right, nr, "output") && nr < LAYOUT_MAX_PANELS / 2) {
+    if (!output_wanted && nr < LAYOUT_MAX_PANELS / 2) {
         memmove(right + 1, right, nr * sizeof right[0]);
+        memmove(rw + 1, rw, nr * sizeof rw[0]);
         right[0] = "output";
+        rw[0] = output_want;
         nr++;
     }
     if (nl == 0) {
-        stack_column(out, right, nr, rect_make(0, body_y, cols, body_h));
+        stack_column(out, right, rw, nr, rect_make(0, body_y, cols, body_h));
         return 0;
     }
     int left_w = cols * 11 / 20; /* state panels hold the wider rows */
-    stack_column(out, left, nl, rect_make(0, body_y, left_w, body_h));
-    stack_column(out, right, nr, rect_make(left_w, body_y, cols - left_w, body_h));
+    stack_column(out, left, lw, nl, rect_make(0, body_y, left_w, body_h));
+    stack_column(out, right, rw, nr, rect_make(left_w, body_y, cols - left_w, body_h));
     return 0;
 }
 
@@ -478,7 +497,7 @@ static const char *task_state_name(enum model_task_state s)
 void fmt_task_row(char *buf, size_t cap, const struct model_task *t, int width)
 {
     if (t->worker)
-        FIT_PRINTF(buf, cap, width, "task %" PRId64 " -> worker %d %s", t->id, t->worker,
+        FIT_PRINTF(buf, cap, width, "task %" PRId64 " -> %d %s", t->id, t->worker,
                    task_state_name(t->state));
     else
         FIT_PRINTF(buf, cap, width, "task %" PRId64 " %s", t->id, task_state_name(t->state));
@@ -487,9 +506,10 @@ void fmt_task_row(char *buf, size_t cap, const struct model_task *t, int width)
 void fmt_pool_row(char *buf, size_t cap, const struct model_pool *p, int index, int width)
 {
     char line[512];
-    snprintf(line, sizeof line, "pool %d: %d workers; %" PRIu64 "/%zu done%s; pids", index, p->nworkers,
-             p->done, p->ntasks, p->failed ? ", some FAILED" : "");
+    snprintf(line, sizeof line, "pool %d: %d workers", index, p->nworkers);
     append_pids(line, sizeof line, p->workers, p->nworker_pids);
+    snprintf(line + strlen(line), sizeof line - strlen(line), "; %" PRIu64 "/%zu done%s", p->done, p->ntasks,
+             p->failed ? ", some FAILED" : "");
     fmt_fit(buf, cap, line, width);
 }
 

@@ -48,7 +48,10 @@ int layout_lesson(int cols, int lines, struct layout_lesson *out);
  * "timeline", "notes", "output"). State panels go in the left column, the
  * output, notes and timeline in the right one; "output" is always shown.
  * Unknown names are ignored; panels that do not fit (each needs 3 rows) are
- * left out and counted in nhidden. watch_for: reserve 2 rows for it. */
+ * left out and counted in nhidden. watch_rows (0-3): rows kept above the
+ * footer for the lesson's watch_for text. wants (NULL, or one per entry of
+ * panels): the rows a panel would like with its borders, from its content;
+ * spare rows go to those first, then by a fixed weight per kind. */
 #define LAYOUT_MAX_PANELS 12
 struct layout_panel {
     char name[16];
@@ -60,8 +63,8 @@ struct layout_run {
     size_t npanels;
     size_t nhidden;
 };
-int layout_run(int cols, int lines, const char *const *panels, size_t npanels, bool watch_for,
-               struct layout_run *out);
+int layout_run(int cols, int lines, const char *const *panels, size_t npanels, int watch_rows,
+               const int *wants, struct layout_run *out);
 /* The rectangle of a panel by name, NULL when not shown. */
 const struct rect *layout_run_find(const struct layout_run *l, const char *name);
 /* A rectangle of w x h centred in cols x lines (clamped to the screen). */
@@ -101,9 +104,9 @@ void fmt_queue_row(char *buf, size_t cap, const struct model_queue *q, int index
 void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, int width);
 /* "array 1 (i): [0, 1, 4, 9]" or "value 1 (d): 3.5" */
 void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index, int width);
-/* "task 3 -> 1234 done" */
+/* "task 3 -> 1234 done" (the worker pid that ran it) */
 void fmt_task_row(char *buf, size_t cap, const struct model_task *t, int width);
-/* "pool 1: 4 workers, 2 distinct used: 1234 1235; 8/10 done" */
+/* "pool 1: 2 workers 1234 1235; 8/10 done" (worker pids in start order) */
 void fmt_pool_row(char *buf, size_t cap, const struct model_pool *p, int index, int width);
 /* "map_async (10 tasks): ready after 12 polls" / "not ready, 5 polls" */
 void fmt_async_row(char *buf, size_t cap, const struct model_async *a, int width);

@@ -157,15 +157,15 @@ e2e_panel_pids() {
   e2e_visible | grep -Eo '^│ +[0-9]+ +[0-9]+ ' | awk '{ print $2 }' | sort -u | wc -l
 }
 
-# "events N shown" from the run view's header.
+# "events N (+M)" from the run view's header: N applied, M pending.
 e2e_events_shown() {
-  e2e_visible | sed -n '1s/.*events \([0-9]*\) shown.*/\1/p'
+  e2e_visible | sed -n '1s/.*events \([0-9]*\) (+.*/\1/p'
 }
 
 # Checks usable with e2e_ok / e2e_wait_cmd (functions, not sh -c strings).
 e2e_none_of() { [ -z "$(e2e_pids_of "$1")" ]; }
 e2e_panel_pids_ge() { [ "$(e2e_panel_pids)" -ge "$1" ]; }
-e2e_workers_ge() { [ "$(e2e_visible | grep -Eo 'worker [0-9]+' | sort -u | wc -l)" -ge "$1" ]; }
+e2e_workers_ge() { [ "$(e2e_visible | grep -Eo 'task [0-9]+ -> [0-9]+' | awk '{print $4}' | sort -u | wc -l)" -ge "$1" ]; }
 e2e_events_is() { [ "$(e2e_events_shown)" = "$1" ]; }
 e2e_absent() { ! e2e_visible | grep -Eq -- "$1"; }
 # At least N visible lines match REGEX.

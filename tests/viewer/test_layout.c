@@ -70,7 +70,7 @@ Test(layout, too_small_detection, .timeout = 5.)
 Test(layout, run_80x24_two_columns_fill_the_screen, .timeout = 5.)
 {
     struct layout_run l;
-    cr_assert_eq(layout_run(80, 24, queue_panels, 4, true, &l), 0);
+    cr_assert_eq(layout_run(80, 24, queue_panels, 4, 2, NULL, &l), 0);
     /* processes + queues left; output (added), notes, timeline right. */
     cr_assert_eq(l.npanels, 5);
     cr_assert_eq(l.nhidden, 0);
@@ -91,7 +91,7 @@ Test(layout, run_100x30_and_200x50, .timeout = 5.)
     for (size_t i = 0; i < 2; i++) {
         struct layout_run l;
         int c = sizes[i][0], r = sizes[i][1];
-        cr_assert_eq(layout_run(c, r, queue_panels, 4, false, &l), 0);
+        cr_assert_eq(layout_run(c, r, queue_panels, 4, 0, NULL, &l), 0);
         cr_assert_eq(l.watch.h, 0);
         cr_assert_eq(check_run_layout(&l, c, r), (long)c * r, "%dx%d fully used", c, r);
         const struct rect *p = layout_run_find(&l, "processes");
@@ -103,7 +103,7 @@ Test(layout, run_only_right_panels_takes_full_width, .timeout = 5.)
 {
     const char *names[] = {"output", "notes", "bogus"};
     struct layout_run l;
-    cr_assert_eq(layout_run(80, 24, names, 3, false, &l), 0);
+    cr_assert_eq(layout_run(80, 24, names, 3, 0, NULL, &l), 0);
     cr_assert_eq(l.npanels, 2, "unknown panel names are ignored");
     cr_assert_eq(l.panels[0].r.w, 80);
     cr_assert_str_eq(l.panels[0].name, "output");
@@ -113,11 +113,38 @@ Test(layout, run_hides_what_does_not_fit, .timeout = 5.)
 {
     const char *names[] = {"processes", "locks", "queues", "pipes", "arrays", "pool", "async"};
     struct layout_run l;
-    cr_assert_eq(layout_run(80, 24, names, 7, true, &l), 0);
+    cr_assert_eq(layout_run(80, 24, names, 7, 2, NULL, &l), 0);
     /* 20 body rows hold 6 panels of 3 rows in the left column. */
     cr_assert_eq(l.nhidden, 1);
     check_run_layout(&l, 80, 24);
-    cr_assert_eq(layout_run(80, 24, NULL, 2, false, &l), -22, "bad input is an error");
+    cr_assert_eq(layout_run(80, 24, NULL, 2, 0, NULL, &l), -22, "bad input is an error");
+}
+
+Test(layout, run_wants_give_rows_to_content, .timeout = 5.)
+{
+    const char *names[] = {"processes", "pool", "async", "notes", "output"};
+    struct layout_run l;
+    /* 19 body rows: processes wants 11, pool 5, async 3 (one line). */
+    int wants[] = {11, 5, 3, 0, 0};
+    cr_assert_eq(layout_run(80, 24, names, 5, 3, wants, &l), 0);
+    cr_assert_eq(l.watch.h, 3);
+    cr_assert_eq(check_run_layout(&l, 80, 24), 80L * 24);
+    const struct rect *p = layout_run_find(&l, "processes"), *pool = layout_run_find(&l, "pool"),
+                      *as = layout_run_find(&l, "async");
+    cr_assert(p && pool && as);
+    cr_assert_eq(p->h, 11, "processes gets what it wants: %d", p->h);
+    cr_assert_eq(pool->h, 5);
+    cr_assert_eq(as->h, 3);
+    cr_assert_eq(p->h + pool->h + as->h, 24 - 2 - 3, "the column is filled");
+    /* Wanting more than there is: shared in proportion, all still >= 3. */
+    int greedy[] = {100, 100, 3, 0, 0};
+    cr_assert_eq(layout_run(80, 24, names, 5, 0, greedy, &l), 0);
+    check_run_layout(&l, 80, 24);
+    p = layout_run_find(&l, "processes");
+    pool = layout_run_find(&l, "pool");
+    as = layout_run_find(&l, "async");
+    cr_assert_eq(as->h, 3);
+    cr_assert_leq(abs(p->h - pool->h), 1, "equal wants, equal shares: %d vs %d", p->h, pool->h);
 }
 
 Test(layout, lesson_rectangles_by_width, .timeout = 5.)
@@ -303,7 +330,7 @@ Test(rows, pool_and_async_rows, .timeout = 5.)
     cr_assert(strstr(buf, "ready after 12 polls"), "%s", buf);
     struct model_task t = {.id = 3, .worker = 901, .state = MTASK_DONE};
     fmt_task_row(buf, sizeof buf, &t, 100);
-    cr_assert_str_eq(buf, "task 3 -> worker 901 done");
+    cr_assert_str_eq(buf, "task 3 -> 901 done");
 }
 
 Test(rows, array_row_contents, .timeout = 5.)

@@ -301,7 +301,7 @@ static void panel_pool(const struct model *m, struct rows *rs)
         fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
         /* The latest tasks that fit, two to a row when there is room. */
         int room = rs->in.h - rs->row;
-        int per_row = rs->in.w >= 60 ? 2 : 1, colw = rs->in.w / per_row;
+        int per_row = rs->in.w >= 80 ? 3 : rs->in.w >= 40 ? 2 : 1, colw = rs->in.w / per_row;
         size_t fit = room > 0 ? (size_t)room * (size_t)per_row : 0;
         size_t first = p->ntasks > fit ? p->ntasks - fit : 0;
         for (size_t t = first; t < p->ntasks && !rows_full(rs);) {
@@ -387,6 +387,38 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
 }
 
+/* Rows a panel would like, borders included, for its current content. */
+static int panel_want(const struct run_view *rv, const char *name, int width)
+{
+    const struct model *m = &rv->m;
+    int rows = 1;
+    if (!strcmp(name, "processes")) {
+        rows = (int)m->nprocs + 1;
+    } else if (!strcmp(name, "pool")) {
+        rows = 0;
+        for (size_t i = 0; i < m->npools; i++) rows += 2 + ((int)m->pools[i].ntasks + 1) / (width >= 40 ? 2 : 1);
+    } else if (!strcmp(name, "queues")) {
+        rows = 0;
+        for (size_t i = 0; i < m->nqueues; i++) rows += 2 + (int)m->queues[i].nitems * 8 / (width > 8 ? width : 8);
+    } else if (!strcmp(name, "locks")) {
+        rows = 2 * (int)m->nlocks;
+    } else if (!strcmp(name, "pipes")) {
+        rows = 2 * (int)m->npipes;
+    } else if (!strcmp(name, "arrays")) {
+        rows = 2 * (int)m->narrays;
+    } else if (!strcmp(name, "async")) {
+        rows = (int)m->nasyncs;
+    } else if (!strcmp(name, "notes")) {
+        rows = (int)m->nnotes;
+    } else if (!strcmp(name, "timeline")) {
+        rows = (int)m->nprocs;
+    } else if (!strcmp(name, "output")) {
+        rows = (int)rv->nout;
+    }
+    if (rows < 1) rows = 1;
+    return rows > 500 ? 502 : rows + 2;
+}
+
 /* No lesson to name the panels: show the processes and whatever kind of
  * object the run has made so far. */
 static size_t default_panels(const struct model *m, const char **out)
@@ -436,18 +468,33 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         names = defaults;
     }
     bool watch = rv->l && rv->l->watch_for && rv->l->watch_for[0];
+    char watch_text[1024] = "";
+    int watch_rows = 0;
+    if (watch) {
+        snprintf(watch_text, sizeof watch_text, "Watch for: %s", rv->l->watch_for);
+        for (char *s = watch_text; *s; s++)
+            if (*s == '\n') *s = ' ';
+        watch_rows = fmt_wrap(watch_text, cols, 2, NULL, NULL);
+        if (watch_rows > 3) watch_rows = 3;
+    }
+    /* Content decides the heights, so the busy panels get the rows. */
+    int wants[LAYOUT_MAX_PANELS * 2] = {0};
+    int half = cols * 11 / 20 - 3;
+    for (size_t i = 0; i < npanels && i < LAYOUT_MAX_PANELS * 2; i++)
+        wants[i] = panel_want(rv, names[i], half > 10 ? half : 10);
     struct layout_run lay;
-    layout_run(cols, lines, names, npanels, watch, &lay);
+    layout_run(cols, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
+               watch_rows, wants, &lay);
 
     char status[128], speed[32], head[512];
     status_text(rv, status, sizeof status);
     if (speeds[rv->speed])
-        snprintf(speed, sizeof speed, "%d ev/tick", speeds[rv->speed]);
+        snprintf(speed, sizeof speed, "%d/tick", speeds[rv->speed]);
     else
         snprintf(speed, sizeof speed, "all");
-    snprintf(head, sizeof head, "forklab: run %s  [%s]  replay %s  events %" PRIu64 " shown, %zu pending%s",
-             rv->l ? rv->l->id : rv->target, status, speed, rv->m.applied, rv->npend,
-             rv->m.dropped ? ", some dropped" : "");
+    snprintf(head, sizeof head, "forklab: run %s [%s] events %" PRIu64 " (+%zu) speed %s%s",
+             rv->l ? rv->l->id : rv->target, status, rv->m.applied, rv->npend, speed,
+             rv->m.dropped ? " (events dropped)" : "");
     ui_put(0, 0, cols, rv->paused ? R_WARN : R_TITLE, head);
 
     for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
@@ -457,11 +504,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     }
     if (watch) {
         struct rows rs = {lay.watch, 0};
-        char text[1024];
-        snprintf(text, sizeof text, "Watch for: %s", rv->l->watch_for);
-        for (char *s = text; *s; s++)
-            if (*s == '\n') *s = ' ';
-        fmt_wrap(text, lay.watch.w, 2, wrap_emit, &rs);
+        fmt_wrap(watch_text, lay.watch.w, 2, wrap_emit, &rs);
     }
     ui_put(lines - 1, 0, cols, R_DIM,
            rv->paused ? " space: resume  s: step one event  +/-: faster/slower  R: restart  x: kill  ?: help  q: back"
