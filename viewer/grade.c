@@ -225,6 +225,9 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
     if (pid < 0) return -errno;
     if (pid == 0) {
         setenv("BUILD", build, 1);
+        /* Run from inside a Criterion test (the viewer's suite), the
+         * graders would take this for their own parent's sandbox map. */
+        unsetenv("BXFI_MAP");
         signal(SIGINT, SIG_DFL);
         if (quiet) {
             int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

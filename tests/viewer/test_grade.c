@@ -1,0 +1,112 @@
+/*
+ * test_grade.c — viewer/grade.c: exercise names, cached results, and one
+ * real grading through the driver (the solution of 03 must PASS, the
+ * committed stub must FAIL with a hint).
+ */
+#include "grade.h"
+#include "testutil.h"
+
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Results go to a private build dir; the driver needs libmp.a and
+ * model.o, which live in the real one: link them in. */
+static char build[PATH_MAX];
+
+static void private_build(void)
+{
+    const char *real = getenv("BUILD");
+    char real_abs[PATH_MAX];
+    cr_assert(realpath(real ? real : "build", real_abs), "no build dir");
+    snprintf(build, sizeof build, "/tmp/forklab-test-grade-%d", (int)getpid());
+    char path[PATH_MAX + 64], target[PATH_MAX + 64];
+    mkdir(build, 0755);
+    snprintf(path, sizeof path, "%s/viewer", build);
+    mkdir(path, 0755);
+    snprintf(target, sizeof target, "%s/libmp.a", real_abs);
+    snprintf(path, sizeof path, "%s/libmp.a", build);
+    cr_assert(symlink(target, path) == 0);
+    snprintf(target, sizeof target, "%s/viewer/model.o", real_abs);
+    snprintf(path, sizeof path, "%s/viewer/model.o", build);
+    cr_assert(symlink(target, path) == 0);
+    setenv("FORKLAB_BUILD", build, 1);
+    setenv("FORKLAB_ROOT", ".", 1);
+}
+
+static void remove_build(void)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", build);
+    cr_assert(system(cmd) == 0);
+}
+
+Test(grade, exercise_names, .timeout = 120.)
+{
+    cr_assert_eq(grade_exercise_count(), 10);
+    cr_assert_str_eq(grade_exercise_id(0), "01-spawn");
+    cr_assert_str_eq(grade_exercise_id(9), "10-capstone");
+    cr_assert_null(grade_exercise_id(10));
+    cr_assert_str_eq(grade_find_exercise("06"), "06-queue-workers");
+    cr_assert_str_eq(grade_find_exercise("6"), "06-queue-workers");
+    cr_assert_str_eq(grade_find_exercise("queue-workers"), "06-queue-workers");
+    cr_assert_str_eq(grade_find_exercise("exercises/08-pool-sum.c"), "08-pool-sum");
+    cr_assert_null(grade_find_exercise("11"));
+    cr_assert_null(grade_find_exercise("queue"));
+    cr_assert_null(grade_find_exercise(""));
+    cr_assert_null(grade_find_exercise(NULL));
+    cr_assert_str_eq(grade_status_name(GRADE_BUILD_ERROR), "BUILD ERROR");
+    cr_assert_str_eq(grade_status_name(GRADE_NOT_RUN), "-");
+    setenv("FORKLAB_ROOT", ".", 1);
+    cr_assert(strstr(grade_hint("02-lock-counter"), "lock") != NULL, "hint: '%s'", grade_hint("02-lock-counter"));
+    cr_assert_str_eq(grade_hint("nope"), "");
+}
+
+Test(grade, cached_result, .timeout = 120.)
+{
+    private_build();
+    cr_assert_eq(grade_last_status("05"), GRADE_NOT_RUN);
+    struct grade_result r;
+    cr_assert_eq(grade_last_result("05", &r), -ENOENT);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/grade", build);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/grade/05-pipe-pingpong.result", build);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "id=05-pipe-pingpong\nstatus=TIMEOUT\npoints=3\nmax_points=10\ntested=3\npassed=1\n"
+               "check=did not finish\nhint=close your end\n");
+    fclose(f);
+    cr_assert_eq(grade_last_status("05-pipe-pingpong"), GRADE_TIMEOUT);
+    cr_assert_eq(grade_last_result("5", &r), 0);
+    cr_assert_eq(r.points, 3);
+    cr_assert_eq(r.passed, 1);
+    cr_assert_str_eq(r.check, "did not finish");
+    cr_assert_str_eq(r.hint, "close your end");
+    cr_assert_eq(grade_last_result("nope", &r), -EINVAL);
+    remove_build();
+}
+
+Test(grade, grade_solution_and_stub, .timeout = 120.)
+{
+    private_build();
+    struct grade_result r;
+    int rc = grade_exercise("03", true, &r);
+    cr_assert_eq(rc, GRADE_PASS, "solution 03: %s: %s", grade_status_name(r.status), r.check);
+    cr_assert_eq(r.points, r.max_points);
+    cr_assert(r.tested > 0 && r.passed == r.tested);
+    /* the learner's cache is untouched by a solutions run */
+    cr_assert_eq(grade_last_status("03"), GRADE_NOT_RUN);
+
+    rc = grade_exercise("03-shared-array", false, &r);
+    if (rc == GRADE_FAIL && strstr(r.check, "ENOSYS")) { /* the untouched stub */
+        cr_assert_eq(r.points, 0);
+        cr_assert(r.hint[0], "a failure comes with a hint");
+    }
+    cr_assert(rc > GRADE_NOT_RUN, "grading 03 gave %d", rc);
+    cr_assert_eq(grade_last_status("03"), (enum grade_status)rc);
+    cr_assert_eq(grade_exercise("nope", false, &r), -EINVAL);
+    remove_build();
+    tu_assert_no_children();
+}
