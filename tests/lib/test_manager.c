@@ -1041,3 +1041,35 @@ Test(manager, big_values, .timeout = 30)
     mp_manager_shutdown(m);
     tu_assert_no_children();
 }
+
+/* Random streams (mostly small frames of random bytes) on the Unix socket,
+ * each on its own connection: the server serves the real client after every one. */
+Test(manager, random_streams_unix, .timeout = 60)
+{
+    unsigned seed = tu_seed();
+    srand(seed);
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    char path[128];
+    snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
+    mp_dict *d = mp_manager_dict(m, "d");
+    cr_assert_eq(mp_dict_set_int(d, "alive", 1), 0);
+    uint8_t buf[2048];
+    for (int round = 0; round < 40; round++) {
+        size_t n = 1 + (size_t)rand() % sizeof buf;
+        for (size_t k = 0; k < n; k++) buf[k] = (uint8_t)rand();
+        for (size_t at = 0; at + 4 < n; at += 4 + (size_t)rand() % 40) { /* plausible frame headers */
+            uint32_t len = (uint32_t)rand() % 48;
+            buf[at] = 0, buf[at + 1] = 0, buf[at + 2] = (uint8_t)(len >> 8), buf[at + 3] = (uint8_t)len;
+        }
+        int fd = unix_connect_raw(path);
+        (void)!send(fd, buf, n, MSG_NOSIGNAL); /* the server may hang up midway */
+        close(fd);
+        int64_t v = 0;
+        cr_assert_eq(mp_dict_get_int(d, "alive", &v), 0, "round %d (seed %u)", round, seed);
+        cr_assert_eq(v, 1);
+    }
+    mp_dict_free(d);
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
