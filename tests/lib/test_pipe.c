@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <mp.h>
+#include <mp_trace.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -284,4 +285,49 @@ Test(pipe, duplex_round_trips_with_a_child, .timeout = 20)
     cr_assert_eq(mp_process_exitcode(p), 0, "the child saw the close as -EPIPE");
     mp_process_free(p);
     tu_assert_no_children();
+}
+
+/* ------------------------------------------------------------ trace */
+
+Test(pipe, trace_events, .timeout = 10)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(256);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    make_pipe(false);
+    char buf[16];
+    mp_conn_send(R, "hello", 5);
+    mp_conn_recv(L, buf, sizeof buf, 1);
+    close_pipe();
+    mp_trace_detach();
+
+    struct mp_trace_event ev[256];
+    size_t n = mp_trace_ring_read(ring, ev, 256);
+    int seen_new = 0, seen_send = 0, seen_recv = 0, seen_close = 0;
+    uint64_t id = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (ev[i].kind) {
+        case MP_EV_PIPE_NEW:
+            seen_new++;
+            id = ev[i].obj;
+            cr_assert_eq(ev[i].a, 0, "one-way");
+            break;
+        case MP_EV_PIPE_SEND:
+        case MP_EV_PIPE_RECV:
+            ev[i].kind == MP_EV_PIPE_SEND ? seen_send++ : seen_recv++;
+            cr_assert_eq(ev[i].obj, id, "both ends carry the pipe's id");
+            cr_assert_eq(ev[i].a, 5);
+            cr_assert(strstr(ev[i].text, "hello") != NULL, "preview \"%s\"", ev[i].text);
+            break;
+        case MP_EV_PIPE_CLOSE:
+            seen_close++;
+            cr_assert_eq(ev[i].obj, id);
+            break;
+        }
+    }
+    cr_assert_eq(seen_new, 1);
+    cr_assert_eq(seen_send, 1);
+    cr_assert_eq(seen_recv, 1);
+    cr_assert_eq(seen_close, 2);
+    mp_trace_ring_free(ring);
 }

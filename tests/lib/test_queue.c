@@ -4,6 +4,7 @@
 
 #include <mp.h>
 #include <mp_private.h>
+#include <mp_trace.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -505,4 +506,56 @@ Test(queue, killed_users_leave_whole_records, .timeout = 40)
         mp_queue_free(xq);
     }
     tu_assert_no_children();
+}
+
+/* ------------------------------------------------------------ trace */
+
+/* The events the viewer's queue panel is built from. */
+Test(queue, trace_events, .timeout = 10)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(256);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    mp_queue *q = mp_queue_new(64);
+    int x = 41, y = 0;
+    mp_queue_put(q, &x, sizeof x, 0);
+    mp_queue_get(q, &y, sizeof y, 0);
+    mp_queue_get(q, &y, sizeof y, 0); /* empty: times out at once */
+    mp_queue_free(q);
+    mp_trace_detach();
+
+    struct mp_trace_event ev[256];
+    size_t n = mp_trace_ring_read(ring, ev, 256);
+    int seen_new = 0, seen_put = 0, seen_get = 0, seen_timeout = 0;
+    uint64_t id = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (ev[i].kind) {
+        case MP_EV_QUEUE_NEW:
+            seen_new++;
+            id = ev[i].obj;
+            cr_assert_eq(ev[i].a, 64, "capacity");
+            break;
+        case MP_EV_QUEUE_PUT:
+            seen_put++;
+            cr_assert_eq(ev[i].obj, id);
+            cr_assert_eq(ev[i].a, (int64_t)sizeof x, "length");
+            cr_assert_eq(ev[i].b, 1, "qsize after the put");
+            cr_assert(strstr(ev[i].text, "41") != NULL, "preview \"%s\"", ev[i].text);
+            break;
+        case MP_EV_QUEUE_GET:
+            seen_get++;
+            cr_assert_eq(ev[i].obj, id);
+            cr_assert_eq(ev[i].b, 0, "qsize after the get");
+            break;
+        case MP_EV_QUEUE_TIMEOUT:
+            seen_timeout++;
+            cr_assert_eq(ev[i].a, 0, "a get timed out, not a put");
+            break;
+        }
+    }
+    cr_assert_eq(seen_new, 1);
+    cr_assert_eq(seen_put, 1);
+    cr_assert_eq(seen_get, 1);
+    cr_assert_eq(seen_timeout, 1);
+    mp_trace_ring_free(ring);
 }
