@@ -889,11 +889,19 @@ static int make_blocking(int fd)
 /* A new connection to the server at m->addr (handshake included). fd | -errno */
 static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
 {
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    /* TCP connects without blocking, to bound the wait; a Unix connect is
+     * local and, when blocking, simply waits for room in a full backlog
+     * (non-blocking it would fail with EAGAIN). */
+    bool unix_socket = sa->sa_family == AF_UNIX;
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | (unix_socket ? 0 : SOCK_NONBLOCK), 0);
     if (fd < 0) return -errno;
     int r = 0;
-    if (connect(fd, sa, salen) < 0) {
-        if (errno == EINPROGRESS || errno == EAGAIN) {
+    int c;
+    do c = connect(fd, sa, salen);
+    while (c < 0 && errno == EINTR && unix_socket);
+    if (c < 0 && errno == EISCONN) c = 0; /* an interrupted connect that went through */
+    if (c < 0) {
+        if (errno == EINPROGRESS || (errno == EINTR && !unix_socket)) {
             mp__deadline dl = mp__deadline_in(HANDSHAKE_TIMEOUT);
             int err = 0;
             socklen_t len = sizeof err;
@@ -904,7 +912,7 @@ static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *
             r = -errno;
         }
     }
-    if (r == 0 && sa->sa_family != AF_UNIX) {
+    if (r == 0 && !unix_socket) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
