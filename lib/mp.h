@@ -202,8 +202,8 @@ int mp_conn_send(mp_conn *c, const void *buf, size_t len);
  * first) | -EMSGSIZE (cap too small: the message is kept and the next call
  * with a big enough buffer gets it; mp_conn_pending tells its length) |
  * -EBADF (wrong direction) | -EBADMSG (the sender died in mid-message).
- * The timeout bounds the wait for a message to begin; once it has begun,
- * the rest is read to its end. */
+ * A timeout in the middle of a long message keeps what arrived: the next
+ * call continues the same message. */
 ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout);
 /* 1 when a message (or the peer's close) is ready, 0 when not after
  * timeout; never consumes. */

@@ -14,9 +14,10 @@
  * Receiving in two steps keeps a message that does not fit: the 8-byte
  * header is read into the connection first; when the caller's buffer is too
  * small we return -EMSGSIZE and keep the header, so the next call (with a
- * bigger buffer, see mp_conn_pending) reads the payload. The timeout covers
- * waiting for a message to begin; once its header is in, the rest (which the
- * sender is writing at that moment) is read to the end.
+ * bigger buffer, see mp_conn_pending) reads the payload. The timeout holds
+ * for the whole message: when it passes in the middle of a payload (a slow
+ * or stopped sender), the bytes read so far move into the connection and
+ * the next call goes on from there, so nothing is lost and nothing hangs.
  *
  * SIGPIPE: sockets are written with MSG_NOSIGNAL. A pipe has no such flag,
  * so a one-way send blocks SIGPIPE in the calling thread around the write and
@@ -45,6 +46,8 @@ struct mp_conn {
     uint64_t id;          /* the pipe's trace id, shared by both ends */
     unsigned char hdr[FRAME_HDR];
     size_t hdr_got;       /* header bytes of the next message read so far */
+    unsigned char *part;  /* its payload bytes read before a timeout, or NULL */
+    size_t part_got;
     bool eof;             /* the peer closed: nothing more will come */
 };
 
@@ -212,23 +215,45 @@ static uint64_t header_len(const mp_conn *c)
     return len;
 }
 
-/* Reads exactly len payload bytes (the sender is writing them now). */
-static int read_payload(mp_conn *c, unsigned char *buf, size_t len)
+/* Reads payload bytes into buf[*got..len) until complete or the deadline.
+ * 0 complete | -ETIMEDOUT | -EBADMSG (the sender died in mid-message) | -errno */
+static int read_payload(mp_conn *c, unsigned char *buf, size_t len, size_t *got, const mp__deadline *d)
 {
-    mp__deadline forever = mp__deadline_in(MP_FOREVER);
-    size_t got = 0;
-    while (got < len) {
-        int w = wait_readable(c->fd, &forever);
+    while (*got < len) {
+        int w = wait_readable(c->fd, d);
         if (w < 0) return w;
-        ssize_t n = read_some(c, buf + got, len - got);
+        if (w == 0) return -ETIMEDOUT;
+        ssize_t n = read_some(c, buf + *got, len - *got);
         if (n < 0) return (int)n;
         if (n == 0) {
             c->eof = true;
-            return -EBADMSG; /* the sender died in the middle of a message */
+            return -EBADMSG;
         }
-        got += (size_t)n;
+        *got += (size_t)n;
     }
     return 0;
+}
+
+/* The next message is over (received or broken): forget its state. */
+static void message_done(mp_conn *c)
+{
+    c->hdr_got = 0;
+    free(c->part);
+    c->part = NULL;
+    c->part_got = 0;
+}
+
+/* A timeout in mid-payload: keep the bytes so far for the next call. */
+static int keep_partial(mp_conn *c, const unsigned char *buf, size_t got)
+{
+    if (got > c->part_got) {
+        unsigned char *p = realloc(c->part, got);
+        if (!p) return -ENOMEM; /* the message is lost: say so */
+        memcpy(p + c->part_got, buf + c->part_got, got - c->part_got);
+        c->part = p;
+        c->part_got = got;
+    }
+    return -ETIMEDOUT;
 }
 
 ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
@@ -241,8 +266,14 @@ ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
     uint64_t len = header_len(c);
     if (len > (uint64_t)SSIZE_MAX) return -EBADMSG; /* not a frame we sent */
     if (len > cap) return -EMSGSIZE; /* header kept: the message stays next */
-    c->hdr_got = 0;
-    r = read_payload(c, buf, (size_t)len);
+    size_t got = c->part_got;
+    if (got) memcpy(buf, c->part, got);
+    r = read_payload(c, buf, (size_t)len, &got, &d);
+    if (r == -ETIMEDOUT) {
+        r = keep_partial(c, buf, got);
+        if (r == -ETIMEDOUT) return r;
+    }
+    message_done(c);
     if (r < 0) return r;
     MP__TRACE_DATA(MP_EV_PIPE_RECV, c->id, (int64_t)len, 0, buf, (size_t)len);
     return (ssize_t)len;
@@ -275,5 +306,6 @@ void mp_conn_close(mp_conn *c)
     if (!c) return;
     close(c->fd);
     MP__TRACE(MP_EV_PIPE_CLOSE, c->id, 0, 0, NULL);
+    free(c->part);
     free(c);
 }

@@ -117,6 +117,52 @@ Test(pipe, small_buffer_keeps_message, .timeout = 10)
     }
 }
 
+/* Writes raw frame bytes as a sender stopped in mid-message would. */
+static void raw_write(const void *p, size_t n)
+{
+    cr_assert_eq(write(mp_conn_fileno(R), p, n), (ssize_t)n);
+}
+
+Test(pipe, timeout_in_mid_message_keeps_it, .timeout = 10)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        uint64_t len = 10;
+        raw_write(&len, sizeof len);
+        raw_write("abcd", 4);
+        char buf[32] = {0};
+        double t0 = tu_now();
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 0.1), -ETIMEDOUT, "duplex %d", duplex);
+        double dt = tu_now() - t0;
+        cr_assert(dt >= 0.05 && dt < 2.0, "waited %.3f s", dt);
+        cr_assert_eq(mp_conn_pending(L), 10);
+        raw_write("ef", 2);
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 0), -ETIMEDOUT, "still 4 bytes short");
+        cr_assert_eq(mp_conn_recv(L, buf, 4, 0), -EMSGSIZE, "and still kept");
+        raw_write("ghij", 4);
+        cr_assert_eq(mp_conn_send(R, "next", 4), 0);
+        memset(buf, 0, sizeof buf);
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 10);
+        cr_assert_str_eq(buf, "abcdefghij");
+        cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 4);
+        cr_assert_eq(memcmp(buf, "next", 4), 0);
+        close_pipe();
+    }
+}
+
+Test(pipe, sender_gone_in_mid_message, .timeout = 10)
+{
+    make_pipe(true);
+    uint64_t len = 10;
+    raw_write(&len, sizeof len);
+    raw_write("abcd", 4);
+    mp_conn_close(R);
+    char buf[32];
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), -EBADMSG);
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), -EPIPE);
+    mp_conn_close(L);
+}
+
 Test(pipe, close_on_exec, .timeout = 10)
 {
     for (int duplex = 0; duplex < 2; duplex++) {
