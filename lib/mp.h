@@ -414,7 +414,10 @@ int mp_dict_keys(mp_dict *d, char *buf, size_t cap);
 int mp_dict_format(mp_dict *d, char *buf, size_t cap);
 void mp_dict_free(mp_dict *d);                       /* the proxy only */
 
-/* manager.list(): values are int64, double or string. */
+/* manager.list(): a proxy to the list called name (created when absent).
+ * Values are int64, double or string. Indexes follow Python: negative ones
+ * count from the end; outside the list -ERANGE. Getters return -EINVAL for
+ * another type (an int reads as a double); pop removes nothing then. */
 mp_list *mp_manager_list(mp_manager *m, const char *name);
 int mp_list_append_int(mp_list *l, int64_t v);
 int mp_list_append_double(mp_list *l, double v);
