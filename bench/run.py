@@ -197,7 +197,7 @@ def main():
           f"{info['cpus']} CPUs ({info['cpu']}), load {info['loadavg_start']:.1f}", flush=True)
 
     samples = {c: {} for c, _ in cols}
-    errors = []
+    errors, retried = [], []
     for r in range(a.rounds):
         for col, cmd in cols:
             vals, out = run(cmd, timeout)
@@ -205,6 +205,7 @@ def main():
                 # One retry: on a shared machine a worker can be killed from
                 # outside (seen once: SIGKILL); a second failure is real.
                 print(f"  round {r + 1} {col}: failed ({out}), retrying", file=sys.stderr, flush=True)
+                retried.append(f"round {r + 1} {col}: {out}")
                 vals, out = run(cmd, timeout)
             if vals is None:
                 errors.append(f"round {r + 1} {col}: {out}")
@@ -232,8 +233,11 @@ def main():
         })
 
     print_table(rows)
+    if retried:
+        print("\nretried after a failure:\n  " + "\n  ".join(retried))
     if errors:
         print("\nerrors:\n  " + "\n  ".join(errors))
+    info["retried"] = retried
     write_files(a, rows, info, started, mode, errors)
     return 1 if errors else 0
 
