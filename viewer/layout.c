@@ -31,7 +31,7 @@ static struct rect rect_make(int x, int y, int w, int h)
     return r;
 }
 
-int layout_lesson(int cols, int lines, struct layout_lesson *out)
+int layout_lesson(int cols, int lines, int slide_rows, struct layout_lesson *out)
 {
     if (!out || cols <= 0 || lines <= 0) return -22; /* -EINVAL */
     memset(out, 0, sizeof *out);
@@ -53,7 +53,8 @@ int layout_lesson(int cols, int lines, struct layout_lesson *out)
     } else {
         /* Narrow: the slide above, the code below at full width so that
          * 70-column C lines are not cut. */
-        int slide_h = body_h * 2 / 5;
+        int slide_h = body_h * 2 / 5, most = body_h * 3 / 5;
+        if (slide_rows > slide_h) slide_h = slide_rows < most ? slide_rows : most;
         out->slide = rect_make(0, body_y, cols, slide_h);
         out->code = rect_make(0, body_y + slide_h, cols, body_h - slide_h);
     }

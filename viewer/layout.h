@@ -35,13 +35,15 @@ void layout_too_small_msg(char *buf, size_t cap, int cols, int lines);
 
 /* The lesson screen: a header row, the slide, the code (C, and Python beside
  * it when side_by_side), a footer row. python.w == 0 when not side by side.
- * Side by side is chosen when cols >= LAYOUT_SIDE_BY_SIDE_COLS. */
+ * Side by side is chosen when cols >= LAYOUT_SIDE_BY_SIDE_COLS. Below 120
+ * columns the slide sits above the code: slide_rows (borders included, 0 =
+ * no wish) grows it from 2/5 up to 3/5 of the body so a long slide shows. */
 #define LAYOUT_SIDE_BY_SIDE_COLS 160
 struct layout_lesson {
     struct rect header, slide, code, python, footer;
     bool side_by_side;
 };
-int layout_lesson(int cols, int lines, struct layout_lesson *out);
+int layout_lesson(int cols, int lines, int slide_rows, struct layout_lesson *out);
 
 /* The live run screen. Panels are named as in a lesson's `panels:` list
  * ("processes", "locks", "queues", "pipes", "arrays", "pool", "async",

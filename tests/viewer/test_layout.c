@@ -150,24 +150,37 @@ Test(layout, run_wants_give_rows_to_content, .timeout = 5.)
 Test(layout, lesson_rectangles_by_width, .timeout = 5.)
 {
     struct layout_lesson l;
-    cr_assert_eq(layout_lesson(80, 24, &l), 0);
+    cr_assert_eq(layout_lesson(80, 24, 0, &l), 0);
     cr_assert(!l.side_by_side);
     cr_assert_eq(l.code.w, 80, "narrow: code below the slide at full width");
     cr_assert_eq(l.slide.y + l.slide.h, l.code.y);
     cr_assert_eq(l.code.y + l.code.h, 23);
     cr_assert_eq(l.python.w, 0);
 
-    cr_assert_eq(layout_lesson(100, 30, &l), 0);
+    cr_assert_eq(layout_lesson(100, 30, 0, &l), 0);
     cr_assert(!l.side_by_side);
     cr_assert_eq(l.code.y + l.code.h, 29);
 
-    cr_assert_eq(layout_lesson(200, 50, &l), 0);
+    cr_assert_eq(layout_lesson(200, 50, 0, &l), 0);
     cr_assert(l.side_by_side, "200 columns: C and Python side by side");
     cr_assert_gt(l.python.w, 40);
     cr_assert_eq(l.slide.w + l.code.w + l.python.w, 200);
     cr_assert(!rects_overlap(l.code, l.python) && !rects_overlap(l.slide, l.code));
-    cr_assert_eq(layout_lesson(159, 50, &l), 0);
+    cr_assert_eq(layout_lesson(159, 50, 0, &l), 0);
     cr_assert(!l.side_by_side);
+}
+
+Test(layout, lesson_slide_grows_for_long_slides, .timeout = 5.)
+{
+    struct layout_lesson a, b, c;
+    cr_assert_eq(layout_lesson(80, 24, 0, &a), 0);
+    cr_assert_eq(layout_lesson(80, 24, 11, &b), 0);
+    cr_assert_eq(layout_lesson(80, 24, 100, &c), 0);
+    cr_assert_eq(a.slide.h, 8, "22 body rows: 2/5 by default");
+    cr_assert_eq(b.slide.h, 11, "a longer slide gets its rows");
+    cr_assert_eq(c.slide.h, 13, "at most 3/5: the code keeps room");
+    cr_assert_eq(c.code.y, c.slide.y + c.slide.h);
+    cr_assert_eq(c.code.y + c.code.h, 23);
 }
 
 Test(layout, centered, .timeout = 5.)

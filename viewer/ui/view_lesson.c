@@ -72,6 +72,23 @@ static void emit_row(void *ctx, const char *line)
     w->row++;
 }
 
+/* How many rows the current slide takes wrapped into width columns. */
+static int slide_rows(const struct lesson_view *lv, int width)
+{
+    const struct lesson *l = lv->l;
+    if (l->nslides == 0 || width <= 0) return 0;
+    const struct lesson_slide *s = &l->slides[lv->slide];
+    int rows = 0;
+    for (size_t i = 0; i < s->nbullets; i++) {
+        char text[2048];
+        int level = s->bullets[i].level < 0 ? 0 : s->bullets[i].level > 4 ? 4 : s->bullets[i].level;
+        snprintf(text, sizeof text, "%*s* %s", level * 2, "", s->bullets[i].text);
+        rows += fmt_wrap(text, width, level * 2 + 2, NULL, NULL);
+    }
+    if (s->notes) rows += 1 + fmt_wrap(s->notes, width, 0, NULL, NULL);
+    return rows;
+}
+
 static void draw_slide(const struct lesson_view *lv, struct rect r)
 {
     const struct lesson *l = lv->l;
@@ -126,7 +143,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     const struct lesson *l = lv->l;
     struct layout_lesson lay;
     char buf[512];
-    layout_lesson(cols, lines, &lay);
+    layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
              progress_done(&ui_app.progress, l->id) ? "  [done]" : "");
     ui_put(0, 0, cols, R_TITLE, buf);
@@ -145,7 +162,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
     else
         ui_put(lines - 1, 0, cols, R_DIM,
-               " <-/->: slides  j/k: scroll  p: python  r: run  z: quiz  g: grade  ?: help  q: back");
+               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
 }
 
 static void set_status(struct lesson_view *lv, enum ui_role role, const char *fmt, const char *a, const char *b)
