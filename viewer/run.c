@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OUTPUT_MAX (1u << 20) /* keep at most 1 MiB of the example's output */
 
@@ -49,6 +50,13 @@ static void on_line(void *ctx, enum runner_stream s, const char *line)
         o->cap = ncap;
     }
     o->len += (size_t)snprintf(o->text + o->len, o->cap - o->len, "%s%s\n", tag, line);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void usage(void)
@@ -100,18 +108,21 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     }
     if (frames) {
         unsigned frame = 0;
-        double deadline = timeout;
+        double until = timeout < 0 ? -1 : now_s() + timeout;
+        rc = 0;
         while (!runner_done(&r)) {
+            if (until >= 0 && now_s() >= until) {
+                rc = -ETIMEDOUT;
+                break;
+            }
             struct pollfd fds[RUNNER_MAX_FDS];
             int n = runner_pollfds(&r, fds, RUNNER_MAX_FDS);
             poll(fds, (nfds_t)n, RUNNER_TICK_MS);
             if (runner_pump(&r) > 0) dump_frame(stdout, &m, ++frame);
-            if (deadline >= 0 && (deadline -= RUNNER_TICK_MS / 1000.0) < 0) break; /* a coarse limit is enough */
         }
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
-        rc = 0;
     } else {
         rc = runner_run(&r, timeout);
     }

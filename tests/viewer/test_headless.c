@@ -46,6 +46,10 @@ __attribute__((constructor)) static void helper_mode(void)
         exit(atoi(mode + 5));
     }
     if (!strcmp(mode, "kill")) raise(SIGKILL);
+    if (!strcmp(mode, "sleep")) {
+        sleep(60);
+        exit(0);
+    }
     if (!strcmp(mode, "orphan")) { /* leave a child behind, holding our stdout */
         mp_process *p = mp_process_new(sleep_forever, NULL);
         if (!p || mp_process_start(p) < 0) exit(3);
@@ -262,6 +266,24 @@ Test(headless, exit_status_and_signal_come_through, .timeout = 60.)
     status = run_forklab(bad, NULL, out, sizeof out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     cr_assert(strstr(out, "no-such-example-xyz"), "the message names what was not found: %s", out);
+    tu_assert_no_children();
+}
+
+Test(headless, timeout_kills_the_run, .timeout = 60.)
+{
+    static char out[1 << 16];
+    char *args[] = {"run", (char *)self(), "--headless", "--timeout", "0.5", NULL};
+    double t0 = tu_now();
+    int status = run_forklab(args, MODE_ENV "=sleep", out, sizeof out);
+    double took = tu_now() - t0;
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 124, "status %d:\n%s", status, out);
+    cr_assert_geq(took, 0.4, "%.2f s", took);
+    cr_assert_lt(took, 20.0, "%.2f s", took);
+    cr_assert(strstr(out, "still running after"), "%s", out);
+    cr_assert(strstr(out, "killed by SIGKILL"), "the model shows the kill: %s", out);
+    char *frames[] = {"run", (char *)self(), "--frames", "--timeout", "0.5", NULL};
+    status = run_forklab(frames, MODE_ENV "=sleep", out, sizeof out);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 124, "status %d:\n%s", status, out);
     tu_assert_no_children();
 }
 
