@@ -172,3 +172,12 @@ e2e_absent() { ! e2e_visible | grep -Eq -- "$1"; }
 e2e_count_ge() { [ "$(e2e_visible | grep -Ec -- "$2")" -ge "$1" ]; }
 # Screen row N (1-based) matches REGEX.
 e2e_row_has() { e2e_visible | sed -n "${1}p" | grep -Eq -- "$2"; }
+# The visible screen with its attributes and colours (escape sequences).
+e2e_visible_esc() { tmux -S "$E2E_SOCK" capture-pane -p -e 2>/dev/null; }
+# A foreground/background colour is set somewhere on the screen (not the
+# "default colour" resets 39/49).
+e2e_has_colour() { e2e_visible_esc | grep -Eq $'\e\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5;[0-9]+|9[0-7])(;[0-9;]*)?m'; }
+e2e_no_colour() { ! e2e_has_colour && [ -n "$(e2e_visible_esc)" ]; }
+# Some text is drawn in reverse video / bold.
+e2e_has_reverse() { e2e_visible_esc | grep -q $'\e\\[7m'; }
+e2e_has_bold() { e2e_visible_esc | grep -q $'\e\\[1m'; }

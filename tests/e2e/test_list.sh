@@ -9,6 +9,8 @@ e2e_ok "lessons are listed in order with their titles" \
   e2e_wait '^│ +2  02-spawn +Spawning a process' 2
 e2e_ok "the list has at least 5 lessons, none done" \
   e2e_count_ge 5 '\[    \]'
+e2e_ok "colours are used on a colour terminal" e2e_has_colour
+e2e_ok "the selected lesson is in reverse video" e2e_has_reverse
 e2e_keys '?'
 e2e_expect "? shows the help overlay" 'keys \(any key closes\)'
 e2e_ok "the help lists the live run keys" e2e_wait 'space +pause / resume' 2
@@ -27,11 +29,21 @@ e2e_ok "no forklab or example process is left" e2e_wait_cmd 3 e2e_no_procs
 e2e_launch 80 24 "NO_COLOR=1 $FORKLAB 2"
 e2e_expect "NO_COLOR: a lesson opens by order number" '^forklab: 2\. Spawning a process'
 e2e_ok "NO_COLOR: the code pane shows numbered lines" e2e_wait '│ +1 /\*' 2
+e2e_ok "NO_COLOR: no colour escape is drawn" e2e_no_colour
+e2e_ok "NO_COLOR: titles and keywords still stand out (bold)" e2e_has_bold
 e2e_keys p
 e2e_expect "NO_COLOR: p shows the Python version" 'Python \(the lecture\)'
 e2e_ok "NO_COLOR: the Python source is there" e2e_wait 'from multiprocessing import' 2
 e2e_keys q q
 e2e_expect "NO_COLOR: quits with status 0" '^APP_EXIT=0$'
+
+# A monochrome terminal (vt100 has no colours): attributes only.
+e2e_launch 80 24 "TERM=vt100 $FORKLAB"
+e2e_expect "vt100: the lesson list shows" 'forklab: lessons'
+e2e_ok "vt100: no colour escape is drawn" e2e_no_colour
+e2e_ok "vt100: the selected lesson is in reverse video" e2e_has_reverse
+e2e_keys q
+e2e_expect "vt100: quits with status 0" 'APP_EXIT=0$'
 
 # An unknown terminal type: a clear message and status 1, no garbage.
 e2e_launch 80 24 "TERM=no-such-term $FORKLAB"
