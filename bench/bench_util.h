@@ -192,7 +192,10 @@ static inline int b_parse(int argc, char **argv, b_opts *o, const b_metric *m, s
         else if (!strcmp(a, "--reps") && i + 1 < argc) o->reps = atoi(argv[++i]);
         else if (!strcmp(a, "--scale") && i + 1 < argc) o->scale = atof(argv[++i]);
         else if (!strcmp(a, "--only") && i + 1 < argc) o->only = argv[++i];
-        else if (!strcmp(a, "--list")) {
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            b_usage(argv[0]);
+            exit(0);
+        } else if (!strcmp(a, "--list")) {
             for (size_t k = 0; k < nm; k++) printf("%s %s\n", m[k].name, m[k].unit);
             exit(0);
         } else {
