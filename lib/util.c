@@ -81,9 +81,16 @@ pid_t mp__fork(void)
     /* Buffered output would otherwise be written twice: once by the parent
      * and once by the child when it flushes its copy. */
     fflush(NULL);
+    /* Signals wait until the child has its own pid cached: a handler that
+     * ran first would act (and trace) as the parent. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t pid = fork();
-    if (pid < 0) return -errno;
+    int err = errno;
     if (pid == 0) cached_pid = getpid();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0) return -err;
     return pid;
 }
 

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <mp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,34 @@ Test(process, stdio_and_atexit_not_repeated_by_child, .timeout = 10)
     close(fd);
     cr_assert_gt(n, 0);
     cr_assert_str_eq(buf, "parent\nchild\n", "file holds \"%s\"", buf);
+    tu_assert_no_children();
+}
+
+/* The child gets the parent's signal mask (mp__fork blocks every signal
+ * only while it forks), and the parent's mask is unchanged after. */
+static int check_mask(void *arg)
+{
+    (void)arg;
+    sigset_t now;
+    pthread_sigmask(SIG_SETMASK, NULL, &now);
+    return sigismember(&now, SIGUSR1) == 1 && sigismember(&now, SIGUSR2) == 0 ? 0 : 1;
+}
+
+Test(process, signal_mask_inherited_as_is, .timeout = 10)
+{
+    sigset_t usr1, before, after;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, &before);
+    mp_process *p = mp_process_new(check_mask, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    pthread_sigmask(SIG_SETMASK, NULL, &after);
+    cr_assert_eq(sigismember(&after, SIGUSR1), 1);
+    cr_assert_eq(sigismember(&after, SIGUSR2), 0, "the parent's mask must be restored");
+    cr_assert_eq(mp_process_join(p, 5), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0, "the child's mask differs from the parent's");
+    mp_process_free(p);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
     tu_assert_no_children();
 }
 
