@@ -181,3 +181,5 @@ e2e_no_colour() { ! e2e_has_colour && [ -n "$(e2e_visible_esc)" ]; }
 # Some text is drawn in reverse video / bold.
 e2e_has_reverse() { e2e_visible_esc | grep -q $'\e\\[7m'; }
 e2e_has_bold() { e2e_visible_esc | grep -q $'\e\\[1m'; }
+# CPU time (1/100 s ticks) a process has used.
+e2e_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }

@@ -45,6 +45,17 @@ e2e_ok "vt100: the selected lesson is in reverse video" e2e_has_reverse
 e2e_keys q
 e2e_expect "vt100: quits with status 0" 'APP_EXIT=0'
 
+# SIGINT (what Ctrl-C sends; sent to forklab alone, since the wrapping sh
+# would die of a terminal ^C too): the loop ends, the terminal is restored.
+e2e_launch 80 24 "$FORKLAB 8"
+e2e_expect "SIGINT: the lesson opens" '^forklab: 8\. '
+fl=$(e2e_pids_of forklab)
+e2e_ok "SIGINT: forklab is running" [ -n "$fl" ]
+[ -n "$fl" ] && kill -INT $fl
+e2e_expect "SIGINT ends forklab with 128+2" '^APP_EXIT=130$'
+e2e_ok "SIGINT: the screen is given back (no viewer left on it)" e2e_absent 'h/l: slide'
+e2e_ok "SIGINT: no process is left" e2e_wait_cmd 3 e2e_no_procs
+
 # An unknown terminal type: a clear message and status 1, no garbage.
 e2e_launch 80 24 "TERM=no-such-term $FORKLAB"
 e2e_expect "unknown TERM gives a clean error" "cannot use terminal type 'no-such-term'"

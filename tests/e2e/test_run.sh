@@ -36,6 +36,14 @@ e2e_ok "pool: at least 2 distinct worker PIDs ran tasks (task N -> PID)" \
   e2e_wait_cmd 5 e2e_workers_ge 2
 e2e_ok "pool: the pool panel counts the done tasks" e2e_wait 'pool 1: [0-9]+ workers [0-9 ]+; 10/10 done' 5
 e2e_visible >"$E2E_BUILD/test-logs/e2e-pool-screen.txt"
+# The run is over: nothing to tick, the loop sleeps in poll() until a key.
+e2e_expect "pool: the example has ended" '\[exited 0\]' 10
+fl=$(e2e_pids_of forklab)
+t0=$(e2e_cpu_ticks $fl)
+sleep 2
+t1=$(e2e_cpu_ticks $fl)
+e2e_ok "pool: idle after the run, forklab used $((t1 - t0))/100 s of CPU in 2 s (no busy loop)" \
+  [ -n "$t0" ] && [ -n "$t1" ] && [ $((t1 - t0)) -le 20 ]
 
 # ---- pause and step (the same example runs about a second)
 e2e_keys - - - - - - - - - R
