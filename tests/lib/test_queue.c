@@ -442,6 +442,39 @@ Test(queue, put_killed_before_counting_is_counted, .timeout = 20)
     tu_assert_no_children();
 }
 
+static int get_one_any(void *arg)
+{
+    (void)arg;
+    int x;
+    return mp_queue_get(xq, &x, sizeof x, MP_FOREVER) == sizeof x ? 0 : 1;
+}
+
+/* A getter killed while asleep in the condvar must not swallow the
+ * wake-up meant for the next one. */
+Test(queue, killed_sleeper_does_not_block_others, .timeout = 30)
+{
+    xq = mp_queue_new(64);
+    cr_assert_not_null(xq);
+    mp_process *dead = mp_process_new(get_one_any, NULL);
+    cr_assert_eq(mp_process_start(dead), 0);
+    usleep(100 * 1000); /* asleep in get by now */
+    cr_assert_eq(mp_process_kill(dead), 0);
+    cr_assert_eq(mp_process_join(dead, 5), 0);
+    mp_process *live = mp_process_new(get_one_any, NULL);
+    cr_assert_eq(mp_process_start(live), 0);
+    usleep(100 * 1000);
+    int x = 3;
+    cr_assert_eq(mp_queue_put(xq, &x, sizeof x, 1), 0);
+    cr_assert_eq(mp_process_join(live, 10), 0, "the live getter never woke up");
+    cr_assert_eq(mp_process_exitcode(live), 0);
+    cr_assert_eq(mp_queue_put(xq, &x, sizeof x, 1), 0, "the queue still works");
+    cr_assert_eq(mp_queue_qsize(xq), 1);
+    mp_process_free(dead);
+    mp_process_free(live);
+    mp_queue_free(xq);
+    tu_assert_no_children();
+}
+
 /* Records of 1..40 bytes whose bytes all equal their sequence number. */
 static int put_forever(void *arg)
 {
