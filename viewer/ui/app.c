@@ -11,6 +11,7 @@
 #include "ui.h"
 
 #include "../commands.h"
+#include "../runner.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -234,7 +235,19 @@ static int run_ui(const char *lesson_name, const char *run_name)
         unload_lessons();
         return 1;
     }
-    if (run_name) l = ui_find_lesson(run_name);
+    if (run_name) {
+        l = ui_find_lesson(run_name);
+        char path[4096], **args = NULL;
+        size_t nargs = 0;
+        /* Say it before the screen is ours: nothing to run is a plain error. */
+        if (!l && runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
+            fprintf(stderr, "forklab: no lesson or example '%s' (built examples are in %s/lessons)\n", run_name,
+                    forklab_build_dir());
+            unload_lessons();
+            return 1;
+        }
+        runner_free_args(args, nargs);
+    }
     if (ui_term_start() < 0) {
         unload_lessons();
         return 1;
