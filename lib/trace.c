@@ -99,6 +99,7 @@ struct ring_shm {
     uint64_t cap, mask;
     int32_t out_fd;  /* file being recorded to, -1 when none */
     int32_t creator; /* pid that drains to out_fd at exit */
+    uint64_t out_dev, out_ino; /* which file out_fd is, for exec'd joiners */
     alignas(64) _Atomic uint64_t head; /* next position to reserve */
     alignas(64) _Atomic uint64_t tail; /* next position to read */
     _Atomic uint64_t dropped;
@@ -265,6 +266,7 @@ static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t m
 /* ------------------------------------------------------------ writer side */
 
 static struct ring_shm *cur;       /* the ring this process writes into */
+static bool may_write_file;        /* out_fd here is the recording (see trace_init) */
 static struct ring_shm *saved_cur; /* what attach replaced */
 static bool saved_on;
 
@@ -289,7 +291,7 @@ static void ring_put(struct ring_shm *s, const struct mp_trace_event *ev)
             break;
         }
     }
-    if (s->out_fd >= 0) {
+    if (s->out_fd >= 0 && may_write_file) {
         uint64_t used = atomic_load_explicit(&s->head, memory_order_relaxed) -
                         atomic_load_explicit(&s->tail, memory_order_relaxed);
         if (used >= s->cap / 2) drain_to_file(s, false);
@@ -445,7 +447,7 @@ static void write_all(int fd, const void *buf, size_t len)
 
 static void drain_to_file(struct ring_shm *s, bool final)
 {
-    if (!drain_trylock(s, final)) return;
+    if (!may_write_file || !drain_trylock(s, final)) return;
     struct mp_trace_event buf[64];
     size_t n;
     int saved_errno = errno;
@@ -490,8 +492,14 @@ static void start_recording(const char *path)
     char num[16];
     snprintf(num, sizeof num, "%d", r->fd);
     setenv("MP_TRACE_FD", num, 1);
+    struct stat st;
+    if (fstat(out, &st) == 0) {
+        r->shm->out_dev = (uint64_t)st.st_dev;
+        r->shm->out_ino = (uint64_t)st.st_ino;
+    }
     r->shm->out_fd = out;
     r->shm->creator = (int32_t)getpid();
+    may_write_file = true;
     cur = r->shm;
     free(r); /* the mapping and fd live as long as the process */
     atexit(final_drain);
@@ -511,6 +519,11 @@ __attribute__((constructor(101))) static void trace_init(void)
         struct ring_shm *s = ring_map_fd((int)fd, &size);
         if (!s) return;
         cur = s;
+        /* A recording's file fd is only ours if it is still that file
+         * (an exec in between may have closed or reused the number). */
+        struct stat st;
+        may_write_file = s->out_fd >= 0 && fstat(s->out_fd, &st) == 0 && (uint64_t)st.st_dev == s->out_dev &&
+                         (uint64_t)st.st_ino == s->out_ino;
     } else if (path && *path) {
         start_recording(path);
     }

@@ -25,15 +25,26 @@ static int emit_notes(void *arg)
     return 0;
 }
 
+/* With FORKLAB_TEST_EXEC set, the child execs this program again (which
+ * then joins the recording through the MP_TRACE_FD it inherits). */
+static int exec_self(void *arg)
+{
+    (void)arg;
+    execl("/proc/self/exe", "trace-helper-exec", (char *)NULL);
+    return 5;
+}
+
 __attribute__((constructor)) static void helper_mode(void)
 {
     const char *s = getenv(EMIT_ENV);
     if (!s) return;
     long n = strtol(s, NULL, 10);
-    mp_process *p = mp_process_new(emit_notes, &n);
+    bool exec_child = getenv("FORKLAB_TEST_EXEC") != NULL;
+    unsetenv("FORKLAB_TEST_EXEC");
+    mp_process *p = mp_process_new(exec_child ? exec_self : emit_notes, &n);
     if (!p || mp_process_start(p) < 0) exit(3);
     emit_notes(&n);
-    if (mp_process_join(p, 30) < 0) exit(4);
+    if (mp_process_join(p, 30) < 0 || mp_process_exitcode(p) != 0) exit(4);
     mp_process_free(p);
     exit(0);
 }
@@ -383,5 +394,51 @@ Test(trace, record_to_file_with_mp_trace, .timeout = 60.)
     cr_assert_eq(notes, 2 * n, "every note reached the file (%ld of %ld)", notes, 2 * n);
     cr_assert_eq(per[0], n);
     cr_assert_eq(per[1], n);
+    tu_assert_no_children();
+}
+
+Test(trace, exec_joins_the_recording, .timeout = 60.)
+{
+    char path[] = "/tmp/forklab-test-trace-exec-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    const long n = 3000;
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%ld", n);
+        setenv(EMIT_ENV, num, 1);
+        setenv("FORKLAB_TEST_EXEC", "1", 1);
+        setenv("MP_TRACE", path, 1);
+        unsetenv("MP_TRACE_FD");
+        execl("/proc/self/exe", "trace-helper", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "helper status %d", status);
+    /* The creator and the exec'd program each emit n, so do the exec'd
+     * program's own child: 3 pids with n notes each, in one file. */
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 16, SEEK_SET), 0);
+    struct mp_trace_event ev;
+    int pids[8] = {0};
+    long per[8] = {0};
+    int npids = 0;
+    while (fread(&ev, sizeof ev, 1, f) == 1) {
+        if (ev.kind != MP_EV_NOTE) continue;
+        int k = 0;
+        while (k < npids && pids[k] != ev.pid) k++;
+        if (k == npids && npids < 8) pids[npids++] = ev.pid;
+        if (k < 8) per[k]++;
+    }
+    fclose(f);
+    unlink(path);
+    cr_assert_eq(npids, 3, "notes from %d processes", npids);
+    for (int k = 0; k < 3; k++) cr_assert_eq(per[k], n, "pid %d: %ld notes", pids[k], per[k]);
     tu_assert_no_children();
 }
