@@ -43,7 +43,7 @@ struct run_view {
     bool started;
     char error[4400];           /* why the run could not start */
     struct mp_trace_event *pending;
-    size_t head, npend, cap;    /* pending[head .. head+npend) */
+    size_t head, npend, cap;    /* a ring: npend events from pending[head] */
     struct out_line *out;
     size_t nout, out_first;     /* ring of OUT_LINES */
     uint64_t out_total;
@@ -55,37 +55,44 @@ struct run_view {
 
 /* ------------------------------------------------------------ buffering */
 
+/* pending is a ring: npend events from head, wrapping at cap. */
 static void apply_one(struct run_view *rv)
 {
     if (rv->npend == 0) return;
     model_apply(&rv->m, &rv->pending[rv->head]);
-    rv->head++;
+    rv->head = (rv->head + 1) % rv->cap;
     rv->npend--;
-    if (rv->npend == 0) rv->head = 0;
+}
+
+/* Double the ring, keeping the pending events in order. */
+static bool pending_grow(struct run_view *rv)
+{
+    size_t cap = rv->cap ? rv->cap * 2 : 1024;
+    if (cap > PENDING_MAX) return false;
+    struct mp_trace_event *p = malloc(cap * sizeof *p);
+    if (!p) return false;
+    for (size_t i = 0; i < rv->npend; i++) p[i] = rv->pending[(rv->head + i) % rv->cap];
+    free(rv->pending);
+    rv->pending = p;
+    rv->cap = cap;
+    rv->head = 0;
+    return true;
 }
 
 static void on_event(void *ctx, const struct mp_trace_event *ev)
 {
     struct run_view *rv = ctx;
-    if (rv->head + rv->npend == rv->cap) {
-        if (rv->head > 0) { /* reuse the room of applied events */
-            memmove(rv->pending, rv->pending + rv->head, rv->npend * sizeof *rv->pending);
-            rv->head = 0;
-        } else if (rv->cap < PENDING_MAX) {
-            size_t cap = rv->cap ? rv->cap * 2 : 1024;
-            struct mp_trace_event *p = realloc(rv->pending, cap * sizeof *p);
-            if (p) {
-                rv->pending = p;
-                rv->cap = cap;
-            }
+    if (rv->npend == rv->cap && !pending_grow(rv)) {
+        if (rv->cap == 0) { /* no memory at all: show it at once */
+            model_apply(&rv->m, ev);
+            return;
         }
+        /* Full: the replay catches up by one, the oldest, so the order
+         * stays; its slot takes the new event. */
+        apply_one(rv);
     }
-    if (rv->head + rv->npend == rv->cap) {
-        /* Full: apply the oldest now rather than lose an event. */
-        model_apply(&rv->m, ev);
-        return;
-    }
-    rv->pending[rv->head + rv->npend++] = *ev;
+    rv->pending[(rv->head + rv->npend) % rv->cap] = *ev;
+    rv->npend++;
 }
 
 static void on_line(void *ctx, enum runner_stream stream, const char *line)
