@@ -27,6 +27,7 @@
 #include "frame.h"
 #include "mp_private.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
@@ -1031,10 +1032,51 @@ static const char *tmp_dir(void)
     return t && t[0] == '/' && strlen(t) < 60 ? t : "/tmp";
 }
 
+/* True when nobody listens on the socket at path (or it is gone). */
+static bool socket_is_dead(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) return errno == ENOENT;
+    if (!S_ISSOCK(st.st_mode)) return false; /* not ours to judge */
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return false;
+    bool dead = connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0 && errno == ECONNREFUSED;
+    close(fd);
+    return dead;
+}
+
+/* A manager whose owner and server were killed together with SIGKILL (a
+ * process group killed by the viewer, say) could not remove its directory.
+ * Each start sweeps such leftovers: a forklab-mgr-* directory of this user,
+ * untouched for 10 s (so never one being set up right now), whose socket
+ * nobody listens on. */
+static void sweep_stale(const char *tmp)
+{
+    DIR *dir = opendir(tmp);
+    if (!dir) return;
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        char d[96], sock[108];
+        struct stat st;
+        if (strncmp(e->d_name, "forklab-mgr-", 12) != 0) continue;
+        if (snprintf(d, sizeof d, "%s/%s", tmp, e->d_name) >= (int)sizeof d) continue;
+        if (lstat(d, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || now - st.st_mtime < 10) continue;
+        snprintf(sock, sizeof sock, "%s/sock", d);
+        if (!socket_is_dead(sock)) continue;
+        unlink(sock);
+        rmdir(d);
+    }
+    closedir(dir);
+}
+
 mp_manager *mp_manager_start(void)
 {
     mp_manager *m = manager_alloc();
     if (!m) return NULL;
+    sweep_stale(tmp_dir());
     int err = 0, lfd = -1;
     snprintf(m->dir, sizeof m->dir, "%s/forklab-mgr-XXXXXX", tmp_dir());
     if (!mkdtemp(m->dir)) { /* mode 0700 */

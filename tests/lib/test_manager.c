@@ -1073,3 +1073,49 @@ Test(manager, random_streams_unix, .timeout = 60)
     mp_manager_shutdown(m);
     tu_assert_no_children();
 }
+
+/* Make path look untouched for a minute. */
+static void age(const char *path)
+{
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec -= 60;
+    t[1] = t[0];
+    cr_assert_eq(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* What a manager killed together with its owner (SIGKILL to the group)
+ * leaves: a directory with a socket nobody listens on. The next start
+ * removes it, and leaves a live manager's directory alone. */
+Test(manager, start_sweeps_dead_leftovers, .timeout = 20)
+{
+    const char *t = getenv("TMPDIR");
+    char dead[90], sock[100];
+    snprintf(dead, sizeof dead, "%s/forklab-mgr-XXXXXX", t && t[0] == '/' && strlen(t) < 60 ? t : "/tmp");
+    cr_assert_not_null(mkdtemp(dead));
+    snprintf(sock, sizeof sock, "%s/sock", dead);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", sock);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    close(fd); /* bound, never listening: connect is refused, as after a SIGKILL */
+    age(dead);
+
+    mp_manager *live = mp_manager_start();
+    cr_assert_not_null(live);
+    char live_dir[128];
+    dirname_of(mp_manager_socket_path(live), live_dir, sizeof live_dir);
+    cr_assert(!path_exists(sock) && !path_exists(dead), "stale %s not swept", dead);
+    age(live_dir);
+
+    mp_manager *other = mp_manager_start();
+    cr_assert_not_null(other);
+    cr_assert(path_exists(mp_manager_socket_path(live)), "a live manager's socket was removed");
+    mp_dict *d = mp_manager_dict(live, "d");
+    cr_assert_eq(mp_dict_set_int(d, "k", 1), 0);
+    mp_dict_free(d);
+    mp_manager_shutdown(other);
+    mp_manager_shutdown(live);
+    cr_assert(!path_exists(live_dir));
+    tu_assert_no_children();
+}
