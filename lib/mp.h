@@ -210,6 +210,9 @@ ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout);
 int mp_conn_poll(mp_conn *c, double timeout);
 /* Length of the next message when it is known (after -EMSGSIZE), else -EAGAIN. */
 ssize_t mp_conn_pending(mp_conn *c);
+/* The end's file descriptor, e.g. for poll() among others; read it only
+ * through mp_conn_recv (messages are framed). The receiving end of a
+ * one-way pipe is O_NONBLOCK. -EINVAL on NULL. */
 int mp_conn_fileno(const mp_conn *c);
 /* Closes this end (in this process) and frees the handle. */
 void mp_conn_close(mp_conn *c);
@@ -346,7 +349,10 @@ typedef struct mp_list mp_list;
  *    (then keep failing); a server that stops answering fails a call with
  *    -ETIMEDOUT after 30 s. SIGPIPE is never raised.
  *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
- *    and when the process that started it dies: nothing is left behind. */
+ *    and when the process that started it dies: nothing is left behind.
+ *    Only SIGKILL to both owner and server at once leaves the directory;
+ *    the next mp_manager_start of the same user removes it (once it is
+ *    10 s old and nothing listens on its socket). */
 mp_manager *mp_manager_start(void);
 /* A manager shareable over TCP: serves on host:port (host NULL =
  * "127.0.0.1"; port 0 picks a free one, see mp_manager_port) and requires
