@@ -335,12 +335,26 @@ Test(trace, bad_input_and_off_by_default, .timeout = 10.)
 
 /* ------------------------------------------------------------ MP_TRACE=path */
 
-Test(trace, record_to_file_with_mp_trace, .timeout = 60.)
+/* The recording, removed by .fini even when an assertion failed. */
+static char rec_path[64];
+
+static void remove_recording(void)
 {
-    char path[] = "/tmp/forklab-test-trace-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    close(fd);
+    if (rec_path[0]) unlink(rec_path);
+}
+
+static int make_recording_path(const char *tag)
+{
+    snprintf(rec_path, sizeof rec_path, "/tmp/forklab-test-%s-XXXXXX", tag);
+    int fd = mkstemp(rec_path);
+    if (fd >= 0) close(fd);
+    return fd;
+}
+
+Test(trace, record_to_file_with_mp_trace, .timeout = 60., .fini = remove_recording)
+{
+    cr_assert_geq(make_recording_path("trace"), 0);
+    const char *path = rec_path;
     /* 40000 notes from each of 2 processes: more than the default ring
      * holds, so writers must drain it to the file as they go. */
     const long n = 40000;
@@ -397,12 +411,10 @@ Test(trace, record_to_file_with_mp_trace, .timeout = 60.)
     tu_assert_no_children();
 }
 
-Test(trace, exec_joins_the_recording, .timeout = 60.)
+Test(trace, exec_joins_the_recording, .timeout = 60., .fini = remove_recording)
 {
-    char path[] = "/tmp/forklab-test-trace-exec-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    close(fd);
+    cr_assert_geq(make_recording_path("trace-exec"), 0);
+    const char *path = rec_path;
     const long n = 3000;
     fflush(NULL);
     pid_t pid = fork();

@@ -345,12 +345,23 @@ Test(export, slices_counters_instants_and_escaping, .timeout = 5.)
 
 /* ------------------------------------------------------------ files */
 
+/* Temporary files, removed by .fini even when an assertion failed. */
+static char tmp_files[4][128];
+static int ntmp;
+
 static void tmp_path(char *buf, size_t cap, const char *tag)
 {
     snprintf(buf, cap, "/tmp/forklab-test-%s-%d", tag, (int)getpid());
+    if (ntmp < 4) snprintf(tmp_files[ntmp++], sizeof tmp_files[0], "%s", buf);
 }
 
-Test(export, trace_file_bad_input, .timeout = 5.)
+static void remove_tmp(void)
+{
+    for (int i = 0; i < ntmp; i++) unlink(tmp_files[i]);
+    ntmp = 0;
+}
+
+Test(export, trace_file_bad_input, .timeout = 5., .fini = remove_tmp)
 {
     struct model m;
     char msg[512], path[128];
@@ -412,7 +423,7 @@ static int sh(const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-Test(export, record_then_export_one_track_per_pid, .timeout = 60.)
+Test(export, record_then_export_one_track_per_pid, .timeout = 60., .fini = remove_tmp)
 {
     const char *b = build();
     char ex[PATH_MAX], tr[128], js[128], txt[128];
@@ -473,7 +484,7 @@ Test(export, record_then_export_one_track_per_pid, .timeout = 60.)
     tu_assert_no_children();
 }
 
-Test(export, mp_trace_env_file_reads_like_a_recording, .timeout = 60.)
+Test(export, mp_trace_env_file_reads_like_a_recording, .timeout = 60., .fini = remove_tmp)
 {
     const char *b = build();
     char ex[PATH_MAX], tr[128];
