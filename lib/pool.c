@@ -272,14 +272,17 @@ static bool claim_chunk(struct pool_shared *sh, int idx, uint32_t *job, size_t *
     return false;
 }
 
-/* Marks a chunk ended, under the mutex; the last one finishes the job. */
+/* Marks a chunk ended, under the mutex; the last one finishes the job.
+ * Order matters: the job is on the finished FIFO before its done flag is
+ * set, so whoever sees the flag (without the lock) finds it there. */
 static void end_chunk_locked(struct pool_shared *sh, uint32_t j)
 {
     struct job *jb = &sh->jobs[j];
+    if (atomic_load(&jb->done)) return; /* finished already: never queue it twice */
     if (++jb->chunks_done < jb->nchunks) return;
     sh->finished[atomic_load(&sh->dtail) % MAX_JOBS] = j;
-    atomic_store(&jb->done, 1);
     atomic_fetch_add(&sh->dtail, 1);
+    atomic_store_explicit(&jb->done, 1, memory_order_release);
     atomic_fetch_add(&sh->done_seq, 1);
     if (sh->parent_sleepers) futex_wake(&sh->done_seq, INT_MAX);
 }
@@ -1003,10 +1006,16 @@ int mp_async_wait(mp_async *r, double timeout)
     mp_pool *p = r->pool;
     if (!is_owner(p)) return -EINVAL;
     mp__deadline d = mp__deadline_in(timeout);
-    int e = parent_wait(p, async_job_done, r, &d);
-    if (e) return e;
-    harvest_all(p);
-    return 0;
+    for (;;) {
+        int e = parent_wait(p, async_job_done, r, &d);
+        if (e) return e;
+        harvest_all(p);
+        if (r->done) return 0;
+        /* Only "done" counts, never the flag alone: a worker killed inside
+         * its critical section may have set one without the other. */
+        sched_yield();
+        if (mp__deadline_passed(&d)) return -ETIMEDOUT;
+    }
 }
 
 int mp_async_get(mp_async *r, void *out, double timeout)

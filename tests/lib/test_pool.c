@@ -823,3 +823,100 @@ Test(pool, trace_events, .timeout = TEST_TIMEOUT)
     mp_trace_ring_free(ring);
     tu_assert_no_children();
 }
+
+/* ---- stress */
+
+/* The parent polls a result while its worker finishes it: get() must never
+ * report success before the output is there. */
+Test(pool, many_sequential_async_results, .timeout = TEST_TIMEOUT)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    for (int i = 0; i < 20000; i++) {
+        mp_async *r = mp_pool_apply_async(p, sqr, &i, sizeof i, sizeof i);
+        cr_assert_not_null(r);
+        int y = -1;
+        cr_assert_eq(mp_async_get(r, &y, 10.0), 0);
+        cr_assert_eq(y, i * i, "task %d gave %d", i, y);
+        mp_async_free(r);
+    }
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
+/* Workers killed at random moments. */
+
+struct kill_board {
+    _Atomic pid_t pids[2];
+    _Atomic int stop;
+    _Atomic int kills;
+};
+static struct kill_board *kb;
+
+static void busy_double(const void *in, void *out)
+{
+    for (volatile int i = 0; i < 20000; i++) {
+    }
+    *(int *)out = *(const int *)in * 2;
+}
+
+static int random_killer(void *arg)
+{
+    unsigned seed = *(unsigned *)arg;
+    while (!atomic_load(&kb->stop)) {
+        usleep(2000 + rand_r(&seed) % 3000);
+        pid_t v = atomic_load(&kb->pids[rand_r(&seed) % 2]);
+        if (v > 0 && kill(v, SIGKILL) == 0) atomic_fetch_add(&kb->kills, 1);
+    }
+    return 0;
+}
+
+Test(pool, results_stay_right_under_random_kills, .timeout = TEST_TIMEOUT)
+{
+    kb = mmap(NULL, sizeof *kb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert(kb != MAP_FAILED);
+    memset(kb, 0, sizeof *kb);
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    pid_t w[2];
+    mp_pool_worker_pids(p, w, 2);
+    atomic_store(&kb->pids[0], w[0]);
+    atomic_store(&kb->pids[1], w[1]);
+    unsigned seed = tu_seed();
+    mp_process *k = mp_process_new(random_killer, &seed);
+    cr_assert_eq(mp_process_start(k), 0);
+    int ok = 0, died = 0;
+    for (int round = 0; round < 600 && (round < 100 || atomic_load(&kb->kills) < 10); round++) {
+        int in[16];
+        for (int i = 0; i < 16; i++) in[i] = i + round;
+        mp_async *m = mp_pool_map_async_chunked(p, busy_double, in, 16, sizeof(int), sizeof(int), 3);
+        mp_async *a = mp_pool_apply_async(p, busy_double, &in[5], sizeof(int), sizeof(int));
+        cr_assert(m && a);
+        int out[16], one = -1;
+        int e = mp_async_get(m, out, 10.0);
+        cr_assert(e == 0 || e == -ECHILD, "map round %d: %s", round, mp_strerror(e));
+        if (e == 0)
+            for (int i = 0; i < 16; i++) cr_assert_eq(out[i], in[i] * 2, "round %d item %d", round, i);
+        ok += e == 0, died += e != 0;
+        e = mp_async_get(a, &one, 10.0);
+        cr_assert(e == 0 || e == -ECHILD, "apply round %d: %s", round, mp_strerror(e));
+        if (e == 0) cr_assert_eq(one, in[5] * 2, "apply round %d", round);
+        ok += e == 0, died += e != 0;
+        mp_async_free(m);
+        mp_async_free(a);
+        mp_pool_worker_pids(p, w, 2);
+        atomic_store(&kb->pids[0], w[0]);
+        atomic_store(&kb->pids[1], w[1]);
+    }
+    atomic_store(&kb->stop, 1);
+    cr_assert_eq(mp_process_join(k, 10.0), 0);
+    mp_process_free(k);
+    cr_assert_gt(atomic_load(&kb->kills), 0, "the killer killed");
+    cr_assert_gt(ok, 0);
+    int x = 21, y = 0;
+    cr_assert_eq(mp_pool_apply(p, busy_double, &x, sizeof x, &y, sizeof y), 0, "usable after %d deaths", died);
+    cr_assert_eq(y, 42);
+    mp_pool_free(p);
+    munmap(kb, sizeof *kb);
+    tu_assert_no_children();
+}
