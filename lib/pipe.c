@@ -73,6 +73,14 @@ int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
     int r = duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)
                    : pipe2(fds, O_CLOEXEC);
     if (r < 0) return -errno;
+    /* The read end of a one-way pipe is read without blocking (see
+     * read_some); its write end, a separate open file, still blocks. */
+    if (!duplex && fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+        r = -errno;
+        close(fds[0]);
+        close(fds[1]);
+        return r;
+    }
     uint64_t id = mp__obj_id();
     /* pipe2: fds[0] reads, fds[1] writes; Python's left end receives. */
     mp_conn *l = conn_make(fds[0], true, duplex, duplex, id);
@@ -128,21 +136,25 @@ static bool sigpipe_pending(void)
     return sigismember(&pending, SIGPIPE) == 1;
 }
 
-/* A pipe write with SIGPIPE held back (see the note at the top). */
+/* A pipe write with SIGPIPE held back (see the note at the top). When the
+ * caller did not block SIGPIPE itself, none can be pending for this thread
+ * (it would have been delivered), so only a caller that blocks it pays for
+ * the sigpending check. */
 static int write_all_nosigpipe(mp_conn *c, struct iovec *iov, int iovcnt)
 {
     sigset_t pipe_set, old;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    bool was_pending = sigpipe_pending();
+    bool was_blocked = sigismember(&old, SIGPIPE) == 1;
+    bool was_pending = was_blocked && sigpipe_pending();
     int r = write_all(c, iov, iovcnt);
     if (r == -EPIPE && !was_pending) {
         static const struct timespec zero = {0, 0};
         while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
         }
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!was_blocked) pthread_sigmask(SIG_SETMASK, &old, NULL);
     return r;
 }
 
@@ -178,16 +190,23 @@ static int wait_readable(int fd, const mp__deadline *d)
     }
 }
 
-/* One read of at most len bytes. >0 bytes | 0 end of stream | -errno */
-static ssize_t read_some(mp_conn *c, void *buf, size_t len)
+/* One read of at most len bytes, waiting for data until the deadline.
+ * The read is tried first (non-blocking: MSG_DONTWAIT, or O_NONBLOCK on a
+ * pipe's read end) and poll() only runs when nothing is there, so a busy
+ * stream costs one system call per read.
+ * >0 bytes | 0 end of stream | -ETIMEDOUT | -errno */
+static ssize_t read_some(mp_conn *c, void *buf, size_t len, const mp__deadline *d)
 {
     for (;;) {
-        ssize_t n = c->is_socket ? recv(c->fd, buf, len, 0) : read(c->fd, buf, len);
+        ssize_t n = c->is_socket ? recv(c->fd, buf, len, MSG_DONTWAIT) : read(c->fd, buf, len);
         if (n >= 0) return n;
         if (errno == EINTR) continue;
         /* A peer that closed with our data unread resets the socket. */
         if (errno == ECONNRESET) return 0;
-        return -errno;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
+        int w = wait_readable(c->fd, d);
+        if (w < 0) return w;
+        if (w == 0) return -ETIMEDOUT;
     }
 }
 
@@ -197,10 +216,7 @@ static int read_header(mp_conn *c, const mp__deadline *d)
 {
     while (c->hdr_got < FRAME_HDR) {
         if (c->eof) return c->hdr_got ? -EBADMSG : -EPIPE;
-        int w = wait_readable(c->fd, d);
-        if (w < 0) return w;
-        if (w == 0) return -ETIMEDOUT;
-        ssize_t n = read_some(c, c->hdr + c->hdr_got, FRAME_HDR - c->hdr_got);
+        ssize_t n = read_some(c, c->hdr + c->hdr_got, FRAME_HDR - c->hdr_got, d);
         if (n < 0) return (int)n;
         if (n == 0) c->eof = true;
         c->hdr_got += (size_t)n;
@@ -220,10 +236,7 @@ static uint64_t header_len(const mp_conn *c)
 static int read_payload(mp_conn *c, unsigned char *buf, size_t len, size_t *got, const mp__deadline *d)
 {
     while (*got < len) {
-        int w = wait_readable(c->fd, d);
-        if (w < 0) return w;
-        if (w == 0) return -ETIMEDOUT;
-        ssize_t n = read_some(c, buf + *got, len - *got);
+        ssize_t n = read_some(c, buf + *got, len - *got, d);
         if (n < 0) return (int)n;
         if (n == 0) {
             c->eof = true;
