@@ -52,7 +52,7 @@ struct lesson {
     char *watch_for;
     char **expect;           /* regexes the example's output must match (tests) */
     size_t nexpect;
-    char *exercise;          /* exercise id "06-queue", may be NULL */
+    char *exercise;          /* exercise id "06-queue-workers" (exercises/<id>.c), may be NULL */
     struct lesson_quiz *quiz;
     size_t nquiz;
     /* Positions of the fields lint checks against the tree, for its messages. */
