@@ -574,6 +574,17 @@ void fmt_timeline_row(char *buf, size_t cap, int pid, const struct mp_trace_even
     snprintf(buf, cap, "%s%.*s", head, used, marks + k);
 }
 
+void fmt_event_line(char *buf, size_t cap, uint64_t seq, const struct mp_trace_event *ev, int width)
+{
+    char line[512], obj[32] = "", text[MP_TRACE_TEXT + 4] = "";
+    /* Ids are (creator pid << 32) | serial: the serial is what panels show. */
+    if (ev->obj) snprintf(obj, sizeof obj, " #%u", (unsigned)(ev->obj & 0xffffffffu));
+    if (ev->text[0]) snprintf(text, sizeof text, " '%.*s'", MP_TRACE_TEXT - 1, ev->text);
+    snprintf(line, sizeof line, "#%" PRIu64 " %d %s%s a=%" PRId64 " b=%" PRId64 "%s", seq, ev->pid,
+             mp_ev_name(ev->kind), obj, ev->a, ev->b, text);
+    fmt_fit(buf, cap, line, width);
+}
+
 const char *const *layout_help_lines(size_t *n)
 {
     static const char *const lines[] = {
@@ -581,10 +592,10 @@ const char *const *layout_help_lines(size_t *n)
         "  ?          this help (any key closes it)",
         "  q, Esc     back; quit from the lesson list",
         "Lesson list",
-        "  Up/Down, j/k  move    Enter  open the lesson",
+        "  Up/Down, j/k  move    Home/End, g/G  first/last    Enter  open",
         "Lesson",
         "  Left/Right, h/l  previous / next slide",
-        "  Up/Down, j/k     scroll the code",
+        "  Up/Down, j/k, PgUp/PgDn  scroll the code",
         "  p          C or Python code (side by side at 160+ columns)",
         "  r          run the example live",
         "  z          quiz (also Right after the last slide)",

@@ -124,6 +124,10 @@ char fmt_event_mark(unsigned kind);
 void fmt_timeline_row(char *buf, size_t cap, int pid, const struct mp_trace_event *events,
                       size_t n, int width);
 
+/* One event in words, for single-stepping: "#57 9704 queue_put q3 a=2 b=1
+ * 'item 2'" (seq = its number in the run; the object by its serial). */
+void fmt_event_line(char *buf, size_t cap, uint64_t seq, const struct mp_trace_event *ev, int width);
+
 /* The help overlay: every key of every screen, one line each. */
 const char *const *layout_help_lines(size_t *n);
 

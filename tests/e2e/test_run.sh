@@ -60,6 +60,8 @@ sleep 0.3
 e2e_ok "pause: nothing is applied while paused" [ "$(e2e_events_shown)" = "$n1" ]
 e2e_keys s
 e2e_ok "s applies exactly one event" e2e_wait_cmd 3 e2e_events_is $((n1 + 1))
+e2e_ok "the footer names the stepped event (number, pid, kind)" \
+  e2e_wait "last #$((n1 + 1)) [0-9]+ [a-z_]+" 2
 e2e_keys s s
 e2e_ok "two more steps, two more events" e2e_wait_cmd 3 e2e_events_is $((n1 + 3))
 

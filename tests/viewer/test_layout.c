@@ -379,6 +379,23 @@ Test(rows, timeline_keeps_the_latest_marks, .timeout = 5.)
     cr_assert_str_eq(buf, "     42 |pnX");
 }
 
+Test(rows, event_line_for_stepping, .timeout = 5.)
+{
+    struct mp_trace_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = MP_EV_QUEUE_PUT;
+    ev.pid = 4242;
+    ev.obj = ((uint64_t)4242 << 32) | 3;
+    ev.a = 2;
+    ev.b = 1;
+    snprintf(ev.text, sizeof ev.text, "item 2");
+    char buf[256];
+    fmt_event_line(buf, sizeof buf, 57, &ev, 200);
+    cr_assert_str_eq(buf, "#57 4242 queue_put #3 a=2 b=1 'item 2'");
+    fmt_event_line(buf, sizeof buf, 57, &ev, 12);
+    cr_assert_eq(fmt_width(buf), 12);
+}
+
 Test(rows, help_lists_every_key, .timeout = 5.)
 {
     size_t n = 0;

@@ -513,9 +513,17 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         struct rows rs = {lay.watch, 0};
         fmt_wrap(watch_text, lay.watch.w, 2, wrap_emit, &rs);
     }
-    ui_put(lines - 1, 0, cols, R_DIM,
-           rv->paused ? " space: resume  s: step one event  +/-: faster/slower  R: restart  x: kill  ?: help  q: back"
-                      : " space: pause  +/-: faster/slower  R: restart  x: kill  ?: help  q: back");
+    if (rv->paused && rv->m.nevents) {
+        /* Stepping: say which event was applied last. */
+        char ev[256], foot[320];
+        fmt_event_line(ev, sizeof ev, rv->m.applied, &rv->m.events[rv->m.nevents - 1], cols - 40);
+        snprintf(foot, sizeof foot, " last %s | space: resume  s: step  q: back", ev);
+        ui_put(lines - 1, 0, cols, R_WARN, foot);
+    } else if (rv->paused) {
+        ui_put(lines - 1, 0, cols, R_WARN, " PAUSED  space: resume  s: step one event  R: restart  x: kill  q: back");
+    } else {
+        ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  R: restart  x: kill  ?: help  q: back");
+    }
 }
 
 /* ------------------------------------------------------------ view */
