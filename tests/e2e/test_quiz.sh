@@ -35,4 +35,14 @@ e2e_ok "other lessons are not done" e2e_wait '^│ +3  03-sync .*\[    \]' 2
 e2e_keys q
 e2e_expect "quits with status 0" '^APP_EXIT=0$'
 e2e_ok "no process is left" e2e_wait_cmd 3 e2e_no_procs
+# stderr is not the screen: a failure while curses runs is held back and
+# printed once the terminal is restored.
+e2e_launch 80 24 "XDG_STATE_HOME=/dev/null/nowhere $FORKLAB 02-spawn"
+e2e_expect "unwritable state: the lesson opens" '^forklab: 2\. '
+e2e_keys z 2
+e2e_expect "unwritable state: the quiz still answers" 'Right\.'
+e2e_ok "the error is not drawn over the screen" e2e_absent 'progress not saved'
+e2e_keys q q q
+e2e_expect "after quitting, the held-back stderr is printed" 'forklab: progress not saved to /dev/null/nowhere/forklab/progress'
+e2e_expect "unwritable state: still exits 0" '^APP_EXIT=0$'
 e2e_end

@@ -33,6 +33,18 @@ struct lesson_view {
     enum ui_role status_role;
 };
 
+/* Keep the learner's progress; a failure is reported on stderr, which
+ * the terminal code holds until the screen is given back. */
+static void save_progress(void)
+{
+    int rc = progress_save(&ui_app.progress);
+    if (rc < 0) {
+        char path[4096] = "";
+        progress_path(path, sizeof path);
+        fprintf(stderr, "forklab: progress not saved to %s: %s\n", path, strerror(-rc));
+    }
+}
+
 static void code_split(struct code *c, char *text)
 {
     c->text = text;
@@ -196,7 +208,7 @@ static void grade_now(struct lesson_view *lv)
     char line[800];
     if (res.status == GRADE_PASS) {
         progress_mark(&ui_app.progress, l->id, PROGRESS_EXERCISE);
-        progress_save(&ui_app.progress);
+        save_progress();
         snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
         set_status(lv, R_GOOD, "%s%s", line, NULL);
     } else {
@@ -233,7 +245,12 @@ static int lesson_key(struct ui_view *v, int ch)
     case KEY_NPAGE: lv->scroll += 10; break;
     case KEY_PPAGE: lv->scroll -= 10; break;
     case 'p': lv->python = !lv->python; lv->scroll = 0; break;
-    case 'r': ui_push(ui_run_view(l, l->program)); break;
+    case 'r':
+        if (l->program)
+            ui_push(ui_run_view(l, l->program));
+        else
+            set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
+        break;
     case 'z':
         if (l->nquiz)
             ui_push(ui_quiz_view(l));
@@ -329,7 +346,7 @@ static void quiz_answer(struct quiz_view *qv, int choice)
     /* Answering counts as doing the quiz, right or wrong: the explanation
      * is the lesson. */
     progress_mark(&ui_app.progress, qv->l->id, PROGRESS_QUIZ);
-    progress_save(&ui_app.progress);
+    save_progress();
 }
 
 static int quiz_key(struct ui_view *v, int ch)
