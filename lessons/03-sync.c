@@ -29,6 +29,9 @@ static int greet(void *arg)
     mp_trace_note("process %d holds the lock", (int)getpid());
     printf("hello world %d\n", i);
     fflush(stdout); /* inside the lock: the whole line goes out before the next holder */
+    /* Hold it a little longer than a print takes, so that the others are
+     * seen waiting in the viewer's locks panel (10 x 20 ms in all). */
+    usleep(20 * 1000);
     mp_lock_release(lock);
     return 0;
 }
