@@ -5,8 +5,14 @@
 E2E_SCRIPTS := $(sort $(wildcard tests/e2e/test_*.sh))
 E2E_TIMEOUT ?= 60
 
+# A program that crashes on purpose, for the live view's crash display.
+E2E_CRASH := $(BUILD)/e2e/crash
+$(E2E_CRASH): tests/e2e/crash.c $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \
