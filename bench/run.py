@@ -177,20 +177,22 @@ def main():
     ap.add_argument("--build", default=os.environ.get("FORKLAB_BUILD", "build"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one repetition per run (< 30 s)")
+    ap.add_argument("--tiny", action="store_true", help="tiny sizes: checks the plumbing, the numbers mean nothing")
     ap.add_argument("--pin", action="store_true", help="pin every process to CPU 0")
     ap.add_argument("--no-python", action="store_true")
     a = ap.parse_args()
     if a.rounds < 1:
         ap.error("--rounds must be at least 1")
 
-    flags = (["--quick"] if a.quick else []) + (["--pin"] if a.pin else [])
+    flags = (["--tiny"] if a.tiny else ["--quick"] if a.quick else []) + (["--pin"] if a.pin else [])
     python_ok = not a.no_python
     cols = columns(a.build, flags, python_ok)
     for _, cmd in cols:
         if not os.path.exists(cmd[0]):
             sys.exit(f"run.py: {cmd[0]} is missing: run `make BUILD={a.build} bench-bins` first")
-    timeout = 120 if a.quick else 900
-    mode = ("quick" if a.quick else "full") + (", pinned to CPU 0" if a.pin else ", unpinned")
+    timeout = 60 if a.tiny else 120 if a.quick else 900
+    size = "tiny" if a.tiny else "quick" if a.quick else "full"
+    mode = size + (", pinned to CPU 0" if a.pin else ", unpinned")
     info = machine()
     started = datetime.datetime.now(datetime.timezone.utc)
     print(f"forklab bench: {mode}, {a.rounds} rounds, {started:%Y-%m-%d %H:%M} UTC, "
@@ -271,10 +273,10 @@ def print_table(rows):
 def write_files(a, rows, info, started, mode, errors):
     outdir = os.path.join(a.build, "bench")
     os.makedirs(outdir, exist_ok=True)
-    stem = "bench" + ("-quick" if a.quick else "") + ("-pinned" if a.pin else "")
+    stem = "bench" + ("-tiny" if a.tiny else "-quick" if a.quick else "") + ("-pinned" if a.pin else "")
     doc = {
         "date": started.isoformat(timespec="seconds"), "mode": mode, "rounds": a.rounds,
-        "pinned": a.pin, "quick": a.quick, "machine": info, "errors": errors, "metrics": rows,
+        "pinned": a.pin, "quick": a.quick, "tiny": a.tiny, "machine": info, "errors": errors, "metrics": rows,
     }
     jpath = os.path.join(outdir, stem + ".json")
     with open(jpath, "w") as f:

@@ -43,10 +43,26 @@ check bench_trace "$traced" "$dir/bench_trace" "$dir/bench_mp" --tiny \
   --only lock_uncontended_ns,lock_contended_ops_s,queue_msgs_s,queue_msgs_s_2p2c
 if command -v python3 >/dev/null 2>&1; then
   check bench_mp.py "$metrics" python3 "$here/bench_mp.py" --tiny
-  # the runner itself: one quick round of tiny runs is not what it does, so
-  # only check it starts and knows its options
+  # the runner: one round at tiny sizes must fill every cell of the JSON
+  # (traced: the lock and queue metrics) and write a CSV row per metric
   tested=$((tested + 1))
-  if python3 "$here/run.py" --help >>"$log" 2>&1; then passed=$((passed + 1)); else echo "bench-smoke: run.py --help failed"; fi
+  if timeout -s KILL 60 python3 "$here/run.py" --tiny --rounds 1 --build "$build" >>"$log" 2>&1 &&
+     python3 - "$build/bench/bench-tiny.json" "$build/bench/bench-tiny.csv" $metrics >>"$log" 2>&1 <<'PY'
+import csv, json, math, sys
+doc = json.load(open(sys.argv[1]))
+want = [m.split(":")[0] for m in sys.argv[3:]]
+rows = {r["metric"]: r for r in doc["metrics"]}
+traced = {"lock_uncontended_ns", "lock_contended_ops_s", "queue_msgs_s", "queue_msgs_s_2p2c"}
+for name in want:
+    r = rows[name]
+    for col in ["python", "libmp", "raw"] + (["libmp_trace"] if name in traced else []):
+        v = r[col]
+        assert isinstance(v, float) and math.isfinite(v) and v > 0, (name, col, v)
+    assert r["libmp_vs_python"] > 0 and r["libmp_vs_limit"] > 0, name
+assert not doc["errors"], doc["errors"]
+assert sorted(row["metric"] for row in csv.DictReader(open(sys.argv[2]))) == sorted(want)
+PY
+  then passed=$((passed + 1)); else echo "bench-smoke: run.py --tiny: incomplete table (see $log)"; fi
 else
   echo "bench-smoke: python3 not installed: Python column skipped"
 fi
