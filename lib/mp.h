@@ -284,7 +284,8 @@ mp_async *mp_pool_apply_async(mp_pool *p, mp_task f, const void *in, size_t in_s
 /* map(f, in[0..n)): out[i] = f(in[i]), in input order, chunksize chosen like
  * Python's (ceil(n / (4 * workers))). 0 | -ECHILD | -EINVAL. A starmap is a
  * map over a struct record. After -ECHILD only the chunk whose worker died
- * is missing: the other chunks ran. Any n works (a very large map runs in
+ * is missing: the other chunks ran and their items are in out (the dead
+ * chunk's items are unspecified; map_async's get copies nothing). Any n works (a very large map runs in
  * pieces). _chunked: chunksize >= 1, else -EINVAL. The _async forms hold
  * all records in the pool's arena at once: up to 256 MiB (NULL + ENOMEM). */
 int mp_pool_map(mp_pool *p, mp_task f, const void *in, size_t n, size_t in_size, void *out, size_t out_size);

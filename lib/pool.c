@@ -509,7 +509,9 @@ static void harvest_job(mp_pool *p, uint32_t j)
     mp_async *r = p->owner[j];
     if (r) {
         size_t len = jb->n * jb->out_size;
-        if (!jb->error && len) memcpy(r->dest ? r->dest : r->buf, jb->out, len);
+        /* A blocking map that failed still hands over what the chunks that
+         * completed computed; an async result gives all or nothing. */
+        if (len && (!jb->error || r->dest)) memcpy(r->dest ? r->dest : r->buf, jb->out, len);
         finish_async(r, jb->error, jb->error ? jb->exitcode : MP_EXIT_NONE);
     }
     release_job(p, j);
