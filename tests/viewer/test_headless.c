@@ -396,3 +396,21 @@ Test(headless, resolve_and_bad_input, .timeout = 10.)
     cr_assert_eq(runner_start(NULL, "x", argv), -EINVAL);
     tu_assert_no_children();
 }
+
+Test(headless, resolve_a_lesson_id_to_its_program, .timeout = 20.)
+{
+    /* The lessons are in $FORKLAB_HOME, or in the tree `make test` runs from. */
+    const char *home = getenv("FORKLAB_HOME");
+    char yaml[PATH_MAX];
+    snprintf(yaml, sizeof yaml, "%s/lessons/05-shared-memory.yaml", home ? home : ".");
+    char want[PATH_MAX];
+    if (access(yaml, R_OK) != 0 || !example_path("05-shared-array", want, sizeof want))
+        cr_skip_test("lesson 05-shared-memory or its example is not there");
+    if (!home) setenv("FORKLAB_HOME", ".", 1);
+    char path[PATH_MAX];
+    char **args;
+    size_t nargs;
+    cr_assert_eq(runner_resolve("05-shared-memory", path, sizeof path, &args, &nargs), 0);
+    cr_assert_str_eq(path, want, "the lesson's run.program, built");
+    runner_free_args(args, nargs);
+}
