@@ -133,16 +133,21 @@ const struct model_pipe *model_pipe(const struct model *m, uint64_t id) { FIND(m
 const struct model_array *model_array(const struct model *m, uint64_t id) { FIND(m->arrays, m->narrays, id); }
 const struct model_pool *model_pool(const struct model *m, uint64_t id) { FIND(m->pools, m->npools, id); }
 
+#define INDEX_OF(arr, n, key)                                      \
+    do {                                                           \
+        for (size_t i_ = 0; i_ < (n); i_++)                        \
+            if ((arr)[i_].id == (key)) return (int)i_ + 1;         \
+    } while (0)
+
 int model_obj_number(const struct model *m, uint64_t id)
 {
-    const void *arrays[] = {model_lock(m, id), model_queue(m, id), model_pipe(m, id),
-                            model_array(m, id), model_pool(m, id), model_async(m, id)};
-    if (arrays[0]) return (int)((const struct model_lock *)arrays[0] - m->locks) + 1;
-    if (arrays[1]) return (int)((const struct model_queue *)arrays[1] - m->queues) + 1;
-    if (arrays[2]) return (int)((const struct model_pipe *)arrays[2] - m->pipes) + 1;
-    if (arrays[3]) return (int)((const struct model_array *)arrays[3] - m->arrays) + 1;
-    if (arrays[4]) return (int)((const struct model_pool *)arrays[4] - m->pools) + 1;
-    if (arrays[5]) return (int)((const struct model_async *)arrays[5] - m->asyncs) + 1;
+    if (!m || !id) return 0;
+    INDEX_OF(m->locks, m->nlocks, id);
+    INDEX_OF(m->queues, m->nqueues, id);
+    INDEX_OF(m->pipes, m->npipes, id);
+    INDEX_OF(m->arrays, m->narrays, id);
+    INDEX_OF(m->pools, m->npools, id);
+    INDEX_OF(m->asyncs, m->nasyncs, id);
     return 0;
 }
 
