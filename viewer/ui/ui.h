@@ -84,6 +84,8 @@ struct ui_view *ui_quiz_view(const struct lesson *l);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 
+/* Done: the quiz answered or the exercise passed (here or by make grade). */
+bool ui_lesson_done(const struct lesson *l);
 /* A lesson by id ("08-queues"), order number ("8") or program name. */
 const struct lesson *ui_find_lesson(const char *name);
 /* The whole text of a file under forklab_home() (NULL + errno when absent). */

@@ -157,7 +157,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
-             progress_done(&ui_app.progress, l->id) ? "  [done]" : "");
+             ui_lesson_done(l) ? "  [done]" : "");
     ui_put(0, 0, cols, R_TITLE, buf);
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");

@@ -24,7 +24,7 @@ static void list_draw(struct ui_view *v, int cols, int lines)
     char line[512];
     size_t done = 0;
     for (size_t i = 0; i < ui_app.nlessons; i++)
-        if (progress_done(&ui_app.progress, ui_app.lessons[i].id)) done++;
+        if (ui_lesson_done(&ui_app.lessons[i])) done++;
     snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)", done, ui_app.nlessons);
     ui_put(0, 0, cols, R_TITLE, line);
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "Multiprocessing: process based threading", false);
@@ -40,7 +40,7 @@ static void list_draw(struct ui_view *v, int cols, int lines)
         int i = lv->top + r;
         if (i >= (int)ui_app.nlessons) break;
         const struct lesson *l = &ui_app.lessons[i];
-        bool is_done = progress_done(&ui_app.progress, l->id);
+        bool is_done = ui_lesson_done(l);
         char title[256];
         fmt_fit(title, sizeof title, l->title ? l->title : "", titlew);
         snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s", l->order, idw, l->id, title,
