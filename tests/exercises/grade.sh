@@ -108,6 +108,48 @@ parse_report() {
   ' "$1" | sort
 }
 
+# Ctrl-C (or forklab watch stopping): take the running suite's whole group
+# down too; timeout made it a group of its own, out of the terminal's reach.
+running=""
+# The graders' private TMPDIRs live here, so that a suite killed mid-test
+# leaves nothing in /tmp.
+export FORKLAB_GRADE_TMP=$out/tmp
+mkdir -p "$FORKLAB_GRADE_TMP"
+# Kill the suite's group; remove what its killed processes could not: their
+# temp dirs and the Criterion runner's socket.
+runner_file=""
+remove_runner_socket() {
+  local r
+  r=$(cat "$runner_file" 2>/dev/null)
+  # called once the session is SIGKILLed: the runner cannot make it again
+  [[ $r =~ ^[0-9]+$ ]] && rm -f "/tmp/criterion_$r.sock"
+  return 0
+}
+# Everything the suite started is killed: Criterion's test workers call
+# setsid(), so neither the process group nor the session holds them, but
+# they (and what the learner's code forks) inherit FORKLAB_GRADE_TAG.
+tag=grade-$$-$RANDOM$RANDOM
+export FORKLAB_GRADE_TAG=$tag
+kill_session() {
+  local pass d
+  for pass in 1 2; do # twice: a fork in flight during the first scan
+    for d in /proc/[0-9]*; do
+      [ "${d#/proc/}" = $$ ] && continue
+      grep -qz "^FORKLAB_GRADE_TAG=$tag\$" "$d/environ" 2>/dev/null && kill -KILL "${d#/proc/}" 2>/dev/null
+    done
+  done
+  return 0
+}
+stop_suite() {
+  [ -n "$running" ] || return 0
+  kill_session
+  wait "$running" 2>/dev/null
+  remove_runner_socket
+  rm -rf "$FORKLAB_GRADE_TMP"/forklab-grade-* 2>/dev/null
+  running=""
+}
+trap 'stop_suite; exit 130' INT TERM
+
 results_json=()
 junit_suites=()
 total=0 total_max=0 npass=0
@@ -134,10 +176,24 @@ grade_one() {
   fi
   if [ -z "$status" ]; then
     # Own process group (timeout makes one); killed whole on expiry.
-    timeout -s KILL "$suite_limit" "$bin" --jobs 2 --json="$json" --xml="$xml" >>"$log" 2>&1 &
+    # A session of its own: Criterion's runner and each of its test workers
+    # make themselves process-group leaders, so only the session holds them
+    # all. Its id goes to RUNNER.sid, the runner's pid (for its socket,
+    # /tmp/criterion_PID.sock) to RUNNER.
+    runner_file=$out/logs/$1.runner
+    rm -f "$runner_file" "$runner_file.sid"
+    GRADE_RUNNER_FILE=$runner_file setsid -w sh -c 'echo $$ >"$GRADE_RUNNER_FILE.sid"
+      exec timeout -s KILL "$0" sh -c '"'"'echo $$ >"$GRADE_RUNNER_FILE"; exec "$@"'"'"' sh "$@"' \
+      "$suite_limit" "$bin" --jobs 2 --json="$json" --xml="$xml" >>"$log" 2>&1 &
     local pid=$! rc
-    wait $pid; rc=$?
-    pkill -KILL -g $pid 2>/dev/null
+    running=$pid
+    wait $pid 2>/dev/null; rc=$?
+    # A runner killed on expiry leaves its socket; anything left in the
+    # group is killed.
+    kill_session
+    [ "$rc" -eq 137 ] && remove_runner_socket
+    rm -rf "$FORKLAB_GRADE_TMP"/forklab-grade-* 2>/dev/null
+    running=""
     local syn
     syn=$(grep -a 'Synthesis:' "$log" | tail -1)
     tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); tested=${tested:-0}
@@ -171,6 +227,9 @@ grade_one() {
     [ "$tested" -gt 0 ] && points=$((points_per * passed / tested))
     [ "$status" = PASS ] && points=$points_per
   fi
+  # An unsolved stub gets the exercise's general hint, a real attempt the
+  # hint of the check it failed.
+  case $check in *"not solved yet"*) failing_test="" ;; esac
   [ "$status" != PASS ] && hint=$(hint_for "$id" "$failing_test")
   total=$((total + points)); total_max=$((total_max + points_per))
   [ "$status" = PASS ] && npass=$((npass + 1))
@@ -191,11 +250,17 @@ grade_one() {
   [ $quiet -eq 0 ] && print_row "$id" "$status" "$points/$points_per" "$check" "$hint"
 }
 
+# Long checks and hints wrap under the check column (width: $COLUMNS or 110).
+width=${COLUMNS:-110}
+[ "$width" -lt 70 ] && width=70
+wrap() { # TEXT INDENT: fold TEXT to the width, indenting the lines after the first
+  fold -s -w $((width - $2)) <<<"$1" | sed "2,\$ s/^/$(printf '%*s' "$2" '')/"
+}
 print_row() {
   printf '%-18s %-12s %6s' "$1" "$2" "$3"
-  [ -n "$4" ] && printf '  %s' "$4"
+  [ -n "$4" ] && printf '  %s' "$(wrap "$4" 40)"
   printf '\n'
-  [ -n "$5" ] && printf '%-38s  hint: %s\n' "" "$5"
+  [ -n "$5" ] && printf '%-40s%s\n' "" "$(wrap "hint: $5" 40)"
   return 0
 }
 

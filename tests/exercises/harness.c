@@ -212,8 +212,11 @@ void gr_run(gr_body body, void *ctx, double limit, struct gr_run *out)
     cr_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "grader: cannot become a subreaper");
     struct mp_trace_ring *ring = mp_trace_ring_create(GR_RING_EVENTS);
     cr_assert(ring, "grader: cannot make a trace ring (%s)", strerror(errno));
-    char tmpdir[] = "/tmp/forklab-grade-XXXXXX";
-    cr_assert(mkdtemp(tmpdir), "grader: mkdtemp failed");
+    /* grade.sh names a directory it cleans even after a SIGKILL */
+    const char *tmpbase = getenv("FORKLAB_GRADE_TMP");
+    char tmpdir[512];
+    snprintf(tmpdir, sizeof tmpdir, "%s/forklab-grade-XXXXXX", tmpbase && *tmpbase ? tmpbase : "/tmp");
+    cr_assert(mkdtemp(tmpdir), "grader: mkdtemp %s failed", tmpdir);
 
     fflush(NULL);
     uint64_t t0 = gr_now_ns();

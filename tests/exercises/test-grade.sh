@@ -113,9 +113,49 @@ for d in /proc/[0-9]*; do
   case "$exe" in "$abs"/*) left="$left ${d#/proc/}";; esac
 done
 [ -z "$left" ] || bad "processes left running after the broken runs:$left"
-dirs=$(find /tmp -maxdepth 1 -name 'forklab-grade-*' -newer "$marker" 2>/dev/null | tr '\n' ' ')
+dirs=$( { find /tmp -maxdepth 1 -name 'forklab-grade-*' -newer "$marker"; find "$base/broken/tmp" -mindepth 1; } 2>/dev/null | tr '\n' ' ')
 [ -z "$dirs" ] || bad "temp dirs left behind: $dirs"
 echo "test-grade: broken copies (2 s limit a call): $summary in ${secs}s; nothing left running"
 echo "test-grade: $(grep -h "^check=" "$base/broken/05-pipe-pingpong.result" | cut -c7-)"
+
+# ---- 5. forklab watch: re-grades on save, moves on after a PASS, Ctrl-C ends it
+if [ -x "$build/forklab" ]; then
+  forklab=$(cd "$build" && pwd -P)/forklab
+  wroot=$(mktemp -d "${TMPDIR:-/tmp}/forklab-watch.XXXXXX")
+  mkdir -p "$wroot/tests" "$wroot/build/viewer" "$wroot/viewer"
+  cp -r lib exercises solutions "$wroot/"
+  cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
+  cp viewer/*.h "$wroot/viewer/"
+  ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
+  ln -s "$(cd "$build" && pwd -P)/viewer/model.o" "$wroot/build/viewer/model.o"
+  wout=$(cd "$base" && pwd -P)/watch.out
+  (cd "$wroot" && FORKLAB_ROOT=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
+  wpid=$!
+  wait_for() { # TEXT SECONDS
+    local i=0
+    while ! grep -q "$1" "$wout" 2>/dev/null; do
+      kill -0 $wpid 2>/dev/null || return 1
+      i=$((i + 1)); [ $i -gt $(($2 * 10)) ] && return 1; sleep 0.1
+    done
+  }
+  step=""
+  if ! wait_for "watching exercises/01-spawn.c" 60; then step="it never graded 01"
+  else
+    sleep 1.1 # a new mtime, even on a coarse clock
+    cp solutions/01-spawn.c "$wroot/exercises/01-spawn.c"
+    if ! wait_for "on to 02-lock-counter" 60; then step="it did not move on after 01 passed"
+    elif ! wait_for "watching exercises/02-lock-counter.c" 60; then step="it did not grade 02"; fi
+  fi
+  kill -INT $wpid 2>/dev/null
+  wrc=0; wait $wpid || wrc=$?
+  [ -z "$step" ] && ! grep -q "stopped watching" "$wout" && step="it did not stop cleanly on SIGINT"
+  [ -z "$step" ] && [ $wrc -ne 0 ] && step="it exited $wrc after SIGINT"
+  [ -z "$step" ] && ! grep -q "^01-spawn *PASS" "$wout" && step="01 did not PASS after the save"
+  rm -rf "$wroot"
+  if [ -n "$step" ]; then bad "forklab watch: $step (output in $wout)"
+  else echo "test-grade: forklab watch: 01 FAIL, saved, 01 PASS, on to 02, Ctrl-C ends it (exit $wrc)"; fi
+else
+  bad "no $build/forklab to test forklab watch"
+fi
 
 [ $ok -eq 1 ] && echo "test-grade: ok" || exit 1
