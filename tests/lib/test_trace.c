@@ -16,8 +16,8 @@ bool mp__trace_test_reserve_only(void);
 
 #define EMIT_ENV "FORKLAB_TEST_EMIT"
 
-/* Re-exec'd as a helper (see record_to_file): emit N notes, with a child
- * emitting as many, then exit through exit() so the final drain runs. */
+/* Re-exec'd as a helper (see record_to_file): a child emits N notes, then
+ * this process as many, then exit() so the final drain runs. */
 static int emit_notes(void *arg)
 {
     long n = *(long *)arg;
@@ -43,8 +43,10 @@ __attribute__((constructor)) static void helper_mode(void)
     unsetenv("FORKLAB_TEST_EXEC");
     mp_process *p = mp_process_new(exec_child ? exec_self : emit_notes, &n);
     if (!p || mp_process_start(p) < 0) exit(3);
-    emit_notes(&n);
+    /* One writer at a time: it drains the ring itself whenever it is half
+     * full, so nothing can be dropped however slow the machine is. */
     if (mp_process_join(p, 30) < 0 || mp_process_exitcode(p) != 0) exit(4);
+    emit_notes(&n);
     mp_process_free(p);
     exit(0);
 }
