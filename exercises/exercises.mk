@@ -22,7 +22,7 @@ grade: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(GRADE_DEPS)
 	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/grade.sh $(if $(SOLUTIONS),--solutions) $(if $(STRICT),--strict) $(EX)
 
-test-grade: $(GRADE_DEPS) $(ASAN_LIBMP)
+test-grade: $(GRADE_DEPS) $(ASAN_LIBMP) $(FORKLAB)
 	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/test-grade.sh
 
 TEST_STEPS += test-grade
