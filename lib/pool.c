@@ -851,6 +851,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
 
     size_t nchunks = n ? (n + chunksize - 1) / chunksize : 0;
     *err = -ENOMEM;
+    if (in_len > ARENA_BYTES || out_len > ARENA_BYTES - align_up(in_len)) return NULL; /* can never fit */
     mp_async *r = async_new(p, out_len, dest, nchunks, what);
     if (!r) return NULL;
     if (n == 0) { /* map over nothing: ready at once, as in Python */

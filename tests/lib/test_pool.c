@@ -923,3 +923,81 @@ Test(pool, results_stay_right_under_random_kills, .timeout = TEST_TIMEOUT)
     munmap(kb, sizeof *kb);
     tu_assert_no_children();
 }
+
+/* ---- more lifecycle and sizes */
+
+Test(pool, ready_alone_notices_a_dead_worker, .timeout = TEST_TIMEOUT)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    int x = 0, y;
+    mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
+    cr_assert_not_null(r);
+    wait_for_victim();
+    cr_assert_eq(kill(atomic_load(&board->victim), SIGKILL), 0);
+    double t0 = tu_now();
+    while (!mp_async_ready(r) && tu_now() - t0 < 5) usleep(2000); /* only polling, never waiting */
+    cr_assert(mp_async_ready(r), "ready() alone saw the death");
+    cr_assert_lt(tu_now() - t0, 1.0);
+    cr_assert_eq(mp_async_error(r), -ECHILD);
+    cr_assert_eq(mp_async_exitcode(r), -SIGKILL);
+    mp_async_free(r);
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+Test(pool, results_outlive_the_pool, .timeout = TEST_TIMEOUT)
+{
+    board_new();
+    mp_pool *p = mp_pool_new(1);
+    cr_assert_not_null(p);
+    int x = 9, y = 0;
+    mp_async *done = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
+    cr_assert_not_null(done);
+    cr_assert_eq(mp_async_wait(done, 5.0), 0);
+    mp_async *stuck = mp_pool_apply_async(p, spin_forever, &x, sizeof x, sizeof y);
+    mp_async *queued = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
+    cr_assert(stuck && queued);
+    double t0 = tu_now();
+    while (!atomic_load(&board->started) && tu_now() - t0 < 5) usleep(1000);
+    mp_pool_free(p); /* busy: terminates */
+    tu_assert_no_children();
+    cr_assert_eq(mp_async_get(done, &y, 0), 0, "a finished result keeps its value");
+    cr_assert_eq(y, 81);
+    cr_assert_eq(mp_async_get(stuck, &y, 0), -ESHUTDOWN);
+    cr_assert_eq(mp_async_get(queued, &y, MP_FOREVER), -ESHUTDOWN, "never started: fails, never hangs");
+    cr_assert_eq(mp_async_exitcode(queued), MP_EXIT_NONE);
+    mp_async_free(done);
+    mp_async_free(stuck);
+    mp_async_free(queued);
+    board_free();
+}
+
+Test(pool, map_bigger_than_the_arena, .timeout = TEST_TIMEOUT)
+{
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    /* 1 Mi + 1 Ki records of 128 bytes: with 128-byte outputs an async map
+     * needs more than the 256 MiB arena; the blocking map (8-byte outputs,
+     * 136 MiB) goes through in pieces of at most half the arena. */
+    enum { N = (1 << 20) + 1024 };
+    struct rec {
+        long v[16];
+    };
+    struct rec *in = malloc((size_t)N * sizeof *in);
+    long *out = malloc((size_t)N * sizeof *out);
+    cr_assert(in && out);
+    for (long i = 0; i < N; i++) in[i].v[0] = i;
+    errno = 0;
+    cr_assert_null(mp_pool_map_async(p, times3_plus1, in, N, sizeof *in, sizeof(struct rec)),
+                   "an async map that cannot fit the arena");
+    cr_assert_eq(errno, ENOMEM);
+    cr_assert_eq(mp_pool_map(p, times3_plus1, in, N, sizeof *in, out, sizeof *out), 0);
+    for (long i = 0; i < N; i++) cr_assert_eq(out[i], i * 3 + 1, "item %ld", i);
+    free(in);
+    free(out);
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
