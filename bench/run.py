@@ -86,6 +86,16 @@ def run(cmd, timeout):
     return parse(p.stdout), p.stdout
 
 
+def trace_counts(text, total):
+    """Adds bench_trace's "# trace events=N dropped=M" line to total."""
+    for line in text.splitlines():
+        if line.startswith("# trace "):
+            for field in line.split()[2:]:
+                key, _, num = field.partition("=")
+                if key in total and num.isdigit():
+                    total[key] += int(num)
+
+
 def columns(build, flags, python_ok):
     bindir = os.path.join(build, "bench")
     mp_bin = os.path.join(bindir, "bench_mp")
@@ -200,6 +210,7 @@ def main():
 
     samples = {c: {} for c, _ in cols}
     errors, retried = [], []
+    trace = {"events": 0, "dropped": 0}  # what bench_trace drained, over all rounds
     for r in range(a.rounds):
         for col, cmd in cols:
             vals, out = run(cmd, timeout)
@@ -215,6 +226,7 @@ def main():
                 continue
             for k, v in vals.items():
                 samples[col].setdefault(k, []).append(v)
+            trace_counts(out, trace)
             print(f"  round {r + 1}/{a.rounds} {col}: {len(vals)} metrics", file=sys.stderr, flush=True)
     info["loadavg_end"] = os.getloadavg()[0]
 
@@ -240,6 +252,11 @@ def main():
     if errors:
         print("\nerrors:\n  " + "\n  ".join(errors))
     info["retried"] = retried
+    info["trace"] = trace
+    if trace["events"] or trace["dropped"]:
+        share = trace["dropped"] / (trace["events"] + trace["dropped"])
+        print(f"\ntraced runs: {trace['events']} events drained, {trace['dropped']} dropped "
+              f"({share:.1%}; a dropped event skips the copy, so a high share flatters the traced column)")
     write_files(a, rows, info, started, mode, errors)
     return 1 if errors else 0
 
