@@ -1,7 +1,8 @@
 # bench/bench.mk — side-by-side benchmarks: Python multiprocessing, libmp
 # and the raw system calls, run interleaved; see bench/README.md.
 #
-#   make bench           full run (unpinned); PIN=1 pins every process to CPU 0
+#   make bench           full run (unpinned); PIN=1 pins every process to CPU 0,
+#                        PIN=both runs unpinned then pinned
 #   make bench-quick     the same in under 30 s
 #   make test-bench      smoke check (tiny sizes, no timing assertion)
 #
@@ -13,7 +14,9 @@ BENCH_BINS := $(BENCH_DIR)/bench_mp $(BENCH_DIR)/bench_raw $(BENCH_DIR)/bench_tr
 BENCH_PY   := bench/bench_mp.py
 BENCH_ROUNDS ?= 3
 PIN ?= 0
-BENCH_ARGS = --build $(BUILD) --rounds $(BENCH_ROUNDS) $(if $(filter 1,$(PIN)),--pin)
+BENCH_ARGS = --build $(BUILD) --rounds $(BENCH_ROUNDS)
+# PIN=1: pinned only; PIN=both: unpinned, then pinned
+BENCH_RUN = $(if $(filter both,$(PIN)),python3 bench/run.py $(BENCH_ARGS) $(1) && python3 bench/run.py $(BENCH_ARGS) --pin $(1),python3 bench/run.py $(BENCH_ARGS) $(if $(filter 1,$(PIN)),--pin) $(1))
 
 # libmp is linked whole so that the weak references bench_mp.c makes (to
 # parts of the library that may not be built yet) resolve when they exist.
@@ -37,10 +40,10 @@ bench-python:
 	@command -v python3 >/dev/null 2>&1 || bash tests/deps.sh python3
 
 bench: bench-bins bench-python
-	@python3 bench/run.py $(BENCH_ARGS)
+	@$(call BENCH_RUN,)
 
 bench-quick: bench-bins bench-python
-	@python3 bench/run.py --quick $(BENCH_ARGS)
+	@$(call BENCH_RUN,--quick)
 
 # Smoke check: every program runs at tiny sizes and prints every metric
 # with a number; the Python part only when python3 is there.
