@@ -111,7 +111,14 @@ e2e_our_procs() {
   done
   echo "$out"
 }
-e2e_no_procs() { [ -z "$(e2e_our_procs)" ]; }
+# Nothing of ours runs: neither by /proc/PID/exe nor in `ps` (which also
+# shows a process whose binary was replaced while it ran).
+e2e_no_procs() {
+  [ -z "$(e2e_our_procs)" ] || return 1
+  # (the tmux servers' own command lines name forklab: not a process of ours)
+  ! ps -eo args= | grep -v -e '^tmux ' -e '^grep ' |
+    grep -qF -e "$E2E_BUILD/forklab" -e "$E2E_BUILD/lessons/" -e "$E2E_BUILD/e2e/"
+}
 
 # Distinct numbers of 3+ digits in column 1 of the processes panel rows.
 e2e_count_pids() {
