@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <mp.h>
+#include <mp_trace.h>
+#include <string.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -197,4 +199,46 @@ Test(lock, bad_input, .timeout = 10)
     cr_assert_eq(mp_lock_acquire(NULL, 0), -EINVAL);
     cr_assert_eq(mp_lock_release(NULL), -EINVAL);
     mp_lock_free(NULL);
+}
+
+/* ------------------------------------------------------------ trace */
+
+/* What the viewer's locks panel is built from, including "owner died". */
+Test(lock, trace_events, .timeout = 20)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(256);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    lk = mp_lock_new();
+    cr_assert_eq(mp_lock_acquire(lk, 0), 0);
+    cr_assert_eq(mp_lock_release(lk), 0);
+    mp_process *p = mp_process_new(acquire_and_die, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_lock_acquire(lk, 1), -EOWNERDEAD);
+    cr_assert_eq(mp_lock_release(lk), 0);
+    mp_trace_detach();
+    mp_process_free(p);
+    mp_lock_free(lk);
+
+    struct mp_trace_event ev[256];
+    size_t n = mp_trace_ring_read(ring, ev, 256);
+    int news = 0, acquires = 0, died = 0, releases = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == MP_EV_LOCK_NEW) {
+            news++;
+            cr_assert_str_eq(ev[i].text, "lock");
+        }
+        if (ev[i].kind == MP_EV_LOCK_ACQUIRE) {
+            acquires++;
+            died += ev[i].b == 1;
+        }
+        releases += ev[i].kind == MP_EV_LOCK_RELEASE;
+    }
+    cr_assert_eq(news, 1);
+    cr_assert_eq(acquires, 3, "ours twice and the child's once");
+    cr_assert_eq(died, 1, "one acquire found its holder dead");
+    cr_assert_eq(releases, 2);
+    mp_trace_ring_free(ring);
+    tu_assert_no_children();
 }

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <mp.h>
+#include <mp_trace.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -253,4 +254,48 @@ Test(shared, value_lock_guards_increments, .timeout = 60)
     cr_assert_eq(mp_value_get_i64(num), 80000);
     mp_value_free(num);
     tu_assert_no_children();
+}
+
+/* ------------------------------------------------------------ trace */
+
+/* Writes through the setters are traced with index and printed value. */
+Test(shared, trace_writes, .timeout = 10)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(256);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    mp_value *v = mp_value_new('d');
+    mp_array *a = mp_array_new('i', 4);
+    mp_value_set_f64(v, 3.1415927);
+    mp_array_set_i64(a, 2, -9);
+    ((int *)mp_array_data(a))[3] = 5; /* through the pointer: not traced */
+    mp_trace_detach();
+    mp_value_free(v);
+    mp_array_free(a);
+
+    struct mp_trace_event ev[256];
+    size_t n = mp_trace_ring_read(ring, ev, 256);
+    int writes = 0, arrays = 0, values = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == MP_EV_ARRAY_NEW) {
+            arrays++;
+            cr_assert_eq(ev[i].a, 'i');
+            cr_assert_eq(ev[i].b, 4);
+        }
+        values += ev[i].kind == MP_EV_VALUE_NEW;
+        if (ev[i].kind != MP_EV_MEM_WRITE) continue;
+        writes++;
+        if (writes == 1) {
+            cr_assert_eq(ev[i].a, 0);
+            cr_assert_str_eq(ev[i].text, "3.1415927");
+        } else {
+            cr_assert_eq(ev[i].a, 2);
+            cr_assert_eq(ev[i].b, -9);
+            cr_assert_str_eq(ev[i].text, "-9");
+        }
+    }
+    cr_assert_eq(values, 1);
+    cr_assert_eq(arrays, 1);
+    cr_assert_eq(writes, 2);
+    mp_trace_ring_free(ring);
 }
