@@ -8,6 +8,7 @@
 #   make grade EX=06         grade one
 #   make grade SOLUTIONS=1   grade the reference solutions
 #   make grade STRICT=1      exit 1 unless everything passed
+#   make watch [EX=06]       re-grade the current exercise on every save (forklab watch)
 #
 # test-grade (a `make test` step) proves the graders can fail: every solution
 # scores full marks, every untouched stub scores zero on every test, a
@@ -17,10 +18,14 @@
 EX_SRCS := $(wildcard exercises/[0-9]*.c)
 GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/model.o
 
-.PHONY: grade test-grade
+.PHONY: grade watch test-grade
 grade: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(GRADE_DEPS)
 	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/grade.sh $(if $(SOLUTIONS),--solutions) $(if $(STRICT),--strict) $(EX)
+
+watch: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory $(GRADE_DEPS) $(FORKLAB)
+	@FORKLAB_BUILD=$(BUILD) $(FORKLAB) watch $(EX)
 
 test-grade: $(GRADE_DEPS) $(ASAN_LIBMP) $(FORKLAB)
 	@BUILD=$(BUILD) CC="$(CC)" bash tests/exercises/test-grade.sh
