@@ -313,14 +313,17 @@ size_t gr_distinct_pids(const struct gr_run *r, unsigned kind, pid_t not_pid)
 
 uint64_t gr_busiest(const struct gr_run *r, unsigned kind)
 {
-    uint64_t best = 0;
-    size_t best_n = 0;
+    uint64_t best = 0, seen[64];
+    size_t best_n = 0, nseen = 0;
     for (size_t i = 0; i < r->nev; i++) {
         if (r->ev[i].kind != kind || !r->ev[i].obj) continue;
         uint64_t id = r->ev[i].obj;
+        size_t j = 0;
+        while (j < nseen && seen[j] != id) j++;
+        if (j < nseen) continue; /* counted already */
+        if (nseen < 64) seen[nseen++] = id;
         size_t n = gr_count(r, kind, 0, id);
         if (n > best_n) best = id, best_n = n;
-        if (best_n * 2 > r->nev) break; /* a majority: nobody beats it */
     }
     return best;
 }
