@@ -557,21 +557,23 @@ void fmt_timeline_row(char *buf, size_t cap, int pid, const struct mp_trace_even
     int hl = snprintf(head, sizeof head, "%7d |", pid);
     int room = width - hl;
     if (!buf || cap == 0) return;
-    if (room <= 0) {
+    if (room <= 0 || !events) {
         fmt_fit(buf, cap, head, width);
         return;
     }
     if ((size_t)room + (size_t)hl + 1 > cap) room = (int)cap - hl - 1;
     if (room < 0) room = 0;
-    /* Walk back from the latest event so the row shows the most recent
-     * marks; fill right to left, then move the marks to the front. */
+    /* The window is the latest `room` events of the whole run, one column
+     * each, so that the rows of all processes line up in time. */
     char marks[512];
     if (room > (int)sizeof marks) room = (int)sizeof marks;
-    int k = room;
-    for (size_t i = n; i > 0 && k > 0; i--)
-        if (events[i - 1].pid == pid) marks[--k] = fmt_event_mark(events[i - 1].kind);
-    int used = room - k;
-    snprintf(buf, cap, "%s%.*s", head, used, marks + k);
+    size_t first = n > (size_t)room ? n - (size_t)room : 0;
+    int used = 0;
+    for (size_t i = first; i < n; i++) {
+        marks[i - first] = events[i].pid == pid ? fmt_event_mark(events[i].kind) : ' ';
+        if (events[i].pid == pid) used = (int)(i - first) + 1; /* trailing blanks are cut */
+    }
+    snprintf(buf, cap, "%s%.*s", head, used, marks);
 }
 
 void fmt_event_line(char *buf, size_t cap, uint64_t seq, const struct mp_trace_event *ev, int width)

@@ -118,9 +118,10 @@ void fmt_async_row(char *buf, size_t cap, const struct model_async *a, int width
  * task start, 'd' task done, '?' poll, '!' ready, 'm' memory write, 'n' note,
  * '.' other). */
 char fmt_event_mark(unsigned kind);
-/* One timeline row for pid: "  1234 |SppppX" — the marks of that pid's
- * events among events[0..n), in order, keeping the latest ones when they do
- * not fit (scrolled to the latest). */
+/* One timeline row for pid: "   1234 |Sp p  X". The columns are the latest
+ * events of the run (as many as fit, so scrolled to the latest), one each,
+ * in order; the row marks those of pid, so rows of all processes line up
+ * and show how their events interleave. */
 void fmt_timeline_row(char *buf, size_t cap, int pid, const struct mp_trace_event *events,
                       size_t n, int width);
 

@@ -371,12 +371,16 @@ Test(rows, timeline_keeps_the_latest_marks, .timeout = 5.)
     }
     char buf[128];
     fmt_timeline_row(buf, sizeof buf, 42, ev, 6, 40);
-    cr_assert_str_eq(buf, "     42 |SppnX");
+    cr_assert_str_eq(buf, "     42 |Spp nX", "one column per event of the run");
     fmt_timeline_row(buf, sizeof buf, 77, ev, 6, 40);
-    cr_assert_str_eq(buf, "     77 |g");
-    /* 9 columns of header leave 3 marks: the latest three. */
+    cr_assert_str_eq(buf, "     77 |   g", "lined up with the other rows");
+    /* 9 columns of header leave 3: the latest three events of the run. */
     fmt_timeline_row(buf, sizeof buf, 42, ev, 6, 12);
-    cr_assert_str_eq(buf, "     42 |pnX");
+    cr_assert_str_eq(buf, "     42 | nX");
+    fmt_timeline_row(buf, sizeof buf, 77, ev, 6, 12);
+    cr_assert_str_eq(buf, "     77 |g");
+    fmt_timeline_row(buf, sizeof buf, 99, ev, 6, 40);
+    cr_assert_str_eq(buf, "     99 |", "a pid without events has an empty row");
 }
 
 Test(rows, event_line_for_stepping, .timeout = 5.)
