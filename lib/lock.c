@@ -116,7 +116,7 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     if (r != EBUSY) return -r;
 
     for (int i = 0; i < SPIN_TRIES; i++) {
-        __builtin_ia32_pause();
+        mp__cpu_relax();
         if (i % 16 == 15) sched_yield();
         r = pthread_mutex_trylock(&l->mutex);
         if (r == 0) return took(l, 0, 0);

@@ -91,6 +91,16 @@ pid_t mp__fork(void);
 /* The cached pid of this process (refreshed by mp__fork in the child). */
 pid_t mp__pid(void);
 
+/* ---- a spin-wait hint to the CPU (pause / yield), nothing elsewhere */
+static inline void mp__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* ---- misc */
 #define MP__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MP__UNUSED(x) ((void)(x))

@@ -33,7 +33,6 @@
  */
 #include "mp_private.h"
 
-#include <sched.h>
 #include <string.h>
 
 #define REC_HDR sizeof(uint32_t)
@@ -184,7 +183,7 @@ static int queue_lock(mp_queue *q, struct lazy_deadline *ld)
         }
         if (r != EBUSY) return -r;
         if (i == LOCK_SPINS || !spinning_helps()) break;
-        __builtin_ia32_pause();
+        mp__cpu_relax();
     }
     /* The mutex is held only for a copy: with timeout 0 ("do not wait for
      * space or items") still wait for the mutex itself. */
@@ -211,7 +210,7 @@ static void spin_for(const mp_queue *q, uint64_t need)
     for (unsigned i = 1;; i++) {
         uint64_t used = used_bytes(q);
         if (need ? q->size - used >= need : used > 0) return;
-        __builtin_ia32_pause();
+        mp__cpu_relax();
         if (i % 32 == 0 && mp__now_ns() - start > SPIN_NS) return;
     }
 }
