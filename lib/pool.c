@@ -54,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -64,6 +65,7 @@
 #define INLINE_BYTES 192             /* in + out records kept in the job slot */
 #define ARENA_BYTES (256u << 20)     /* virtual size; backed only when touched */
 #define ARENA_ALIGN 64
+#define RELEASE_BYTES (16u << 20)    /* freed arena blocks this big return their pages */
 #define WORKER_SPIN_NS 50000ull      /* an idle worker spins this long before sleeping */
 #define PARENT_SPIN_NS 100000ull     /* a waiting parent spins this long before sleeping */
 #define WAIT_SLICE_MS 50             /* the parent checks its workers at least this often */
@@ -484,9 +486,23 @@ static void free_arena_list(mp_pool *p)
 
 /* ------------------------------------------------------------ harvesting (parent) */
 
+/* Pages of a big block go back to the system when it is freed (shared
+ * anonymous pages stay resident until then); small blocks keep theirs,
+ * so repeated maps do not pay page faults every time. */
+static void arena_give_back(mp_pool *p, size_t off, size_t len)
+{
+    if (len < RELEASE_BYTES) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t start = (off + page - 1) & ~(page - 1), end = (off + len) & ~(page - 1);
+    if (end > start) madvise(p->arena + start, end - start, MADV_REMOVE);
+}
+
 static void release_job(mp_pool *p, uint32_t j)
 {
-    if (p->arena_block[j][1]) arena_release(p, p->arena_block[j][0], p->arena_block[j][1]);
+    if (p->arena_block[j][1]) {
+        arena_give_back(p, p->arena_block[j][0], p->arena_block[j][1]);
+        arena_release(p, p->arena_block[j][0], p->arena_block[j][1]);
+    }
     p->arena_block[j][1] = 0;
     p->owner[j] = NULL;
     p->free_jobs[p->nfree_jobs++] = j;
@@ -740,7 +756,7 @@ static void stop_idle_workers(mp_pool *p)
     bool wake = sh->work_sleepers > 0;
     unlock_sh(sh);
     if (wake) futex_wake(&sh->work_seq, INT_MAX);
-    mp__deadline d = mp__deadline_in(0.5);
+    mp__deadline d = mp__deadline_in(1.0);
     parent_wait(p, all_workers_gone, p, &d);
 }
 

@@ -326,7 +326,7 @@ Test(pool, tasks_spread_over_workers, .timeout = TEST_TIMEOUT)
     cr_assert_not_null(p);
     pid_t workers[2];
     cr_assert_eq(mp_pool_worker_pids(p, workers, 2), 2);
-    enum { N = 40 };
+    enum { N = 100 };
     pid_t out[N] = {0};
     cr_assert_eq(mp_pool_map_chunked(p, record_pid, NULL, N, 0, out, sizeof out[0], 1), 0);
     cr_assert_geq(distinct_pids(out, N), 2, "tasks ran in at least 2 workers");
@@ -621,9 +621,13 @@ Test(pool, maxtasksperchild_replaces_workers, .timeout = TEST_TIMEOUT)
     pid_t ran[N];
     for (int i = 0; i < N; i++) cr_assert_eq(mp_pool_apply(p, own_pid, NULL, 0, &ran[i], sizeof ran[i]), 0);
     cr_assert_eq(distinct_pids(ran, N), N, "each task ran in a fresh worker");
+    cr_assert(ran[0] == first[0] || ran[0] == first[1], "the first task ran in a first worker");
     pid_t now[2];
     cr_assert_eq(mp_pool_worker_pids(p, now, 2), 2);
-    cr_assert(now[0] != first[0] && now[1] != first[1], "the first workers were replaced");
+    /* The last one may still be on its way out; the others are gone. */
+    for (int i = 0; i < N - 1; i++)
+        cr_assert(ran[i] != now[0] && ran[i] != now[1], "worker %d left after its task", (int)ran[i]);
+    cr_assert(now[0] > 0 && now[1] > 0, "both slots have a worker");
     mp_pool_free(p);
     tu_assert_no_children();
 }
@@ -889,7 +893,8 @@ Test(pool, results_stay_right_under_random_kills, .timeout = TEST_TIMEOUT)
     mp_process *k = mp_process_new(random_killer, &seed);
     cr_assert_eq(mp_process_start(k), 0);
     int ok = 0, died = 0;
-    for (int round = 0; round < 600 && (round < 100 || atomic_load(&kb->kills) < 10); round++) {
+    double t0 = tu_now();
+    for (int round = 0; (round < 100 || atomic_load(&kb->kills) < 5) && tu_now() - t0 < 10; round++) {
         int in[16];
         for (int i = 0; i < 16; i++) in[i] = i + round;
         mp_async *m = mp_pool_map_async_chunked(p, busy_double, in, 16, sizeof(int), sizeof(int), 3);
