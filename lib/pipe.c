@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #define FRAME_HDR sizeof(uint64_t)
+#define PIPE_BUF_WANT (1 << 20) /* bytes; the default pipe-max-size */
 
 struct mp_conn {
     int fd;
@@ -73,6 +74,11 @@ int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
     int r = duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)
                    : pipe2(fds, O_CLOEXEC);
     if (r < 0) return -errno;
+    /* A 64 KiB pipe never holds a 64 KiB message with its header, so big
+     * messages cost several context switches each: ask for PIPE_BUF_WANT
+     * (the kernel allocates pages only as they fill; a refusal, e.g. over
+     * the per-user pipe quota, just keeps the default). */
+    if (!duplex) (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_BUF_WANT);
     /* The read end of a one-way pipe is read without blocking (see
      * read_some); its write end, a separate open file, still blocks. */
     if (!duplex && fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
