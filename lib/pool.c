@@ -229,12 +229,19 @@ static bool work_or_stop(void *arg)
            atomic_load(&sh->closing);
 }
 
-/* Takes the next chunk, sleeping while there is none. False when the worker
- * must leave (terminate, or close with an empty queue). */
-static bool claim_chunk(struct pool_shared *sh, int idx, uint32_t *job, size_t *chunk)
+static void end_chunk_locked(struct pool_shared *sh, uint32_t j);
+
+/* Ends the chunk of job `ended` (when >= 0) and takes the next chunk in the
+ * same critical section, sleeping while there is none. False when the
+ * worker must leave (terminate, or close with an empty queue). */
+static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t *job, size_t *chunk)
 {
     struct worker_slot *me = &sh->w[idx];
     lock_sh(sh);
+    if (ended >= 0) {
+        end_chunk_locked(sh, (uint32_t)ended);
+        me->job = -1;
+    }
     for (;;) {
         if (atomic_load(&sh->shutdown)) break;
         if (sh->qhead != sh->qtail) {
@@ -324,19 +331,22 @@ static void worker_main(mp_pool *p, int idx, const char *name)
     mp__trace_child_started(name);
     if (p->opts.initializer) p->opts.initializer(p->opts.initarg);
     int ran = 0;
+    int64_t ended = -1; /* job whose chunk this worker has just run */
     uint32_t j;
     size_t chunk;
-    while (claim_chunk(sh, idx, &j, &chunk)) {
+    while (claim_chunk(sh, idx, ended, &j, &chunk)) {
         struct job *jb = &sh->jobs[j];
-        /* Read before the end: once the job ends its slot may be reused. */
-        int64_t task = (int64_t)(jb->task_id + chunk);
         run_chunk(p, jb, chunk);
-        lock_sh(sh);
-        end_chunk_locked(sh, j);
-        sh->w[idx].job = -1;
-        unlock_sh(sh);
-        MP__TRACE(MP_EV_TASK_DONE, p->id, task, 0, NULL);
-        if (p->opts.maxtasksperchild > 0 && ++ran >= p->opts.maxtasksperchild) break;
+        /* Traced before the end: once the job ends its slot may be reused. */
+        MP__TRACE(MP_EV_TASK_DONE, p->id, (int64_t)(jb->task_id + chunk), 0, NULL);
+        ended = j;
+        if (p->opts.maxtasksperchild > 0 && ++ran >= p->opts.maxtasksperchild) {
+            lock_sh(sh);
+            end_chunk_locked(sh, j);
+            sh->w[idx].job = -1;
+            unlock_sh(sh);
+            break;
+        }
     }
     leave(p, idx);
 }
