@@ -273,7 +273,9 @@ typedef struct mp_pool_opts {
  * When a worker exits, crashes or is killed while running a task, that
  * task fails with -ECHILD (its exit code or -signal in mp_async_exitcode),
  * the worker is replaced and every other task still completes: the pool
- * never hangs. A caller blocked in get() learns of it within 0.1 s. */
+ * never hangs. A caller blocked in get() learns of it within 0.1 s.
+ * Workers die with the thread that forked them (PR_SET_PDEATHSIG), so no
+ * worker outlives a crashed parent: drive a pool from one long-lived thread. */
 mp_pool *mp_pool_new(int nworkers);
 mp_pool *mp_pool_new_ex(const mp_pool_opts *opts);
 /* apply(f, (x,)): runs f(in, out) in a worker and waits. 0 | -ECHILD (the
