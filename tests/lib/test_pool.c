@@ -1006,3 +1006,23 @@ Test(pool, map_bigger_than_the_arena, .timeout = TEST_TIMEOUT)
     mp_pool_free(p);
     tu_assert_no_children();
 }
+
+Test(pool, replacement_runs_the_initializer, .timeout = TEST_TIMEOUT)
+{
+    board_new();
+    int magic = 77;
+    mp_pool_opts o = {.nworkers = 2, .initializer = init_worker, .initarg = &magic};
+    mp_pool *p = mp_pool_new_ex(&o);
+    cr_assert_not_null(p);
+    int x = 0, y;
+    cr_assert_eq(mp_pool_apply(p, segfault, &x, sizeof x, &y, sizeof y), -ECHILD);
+    int out[10];
+    cr_assert_eq(mp_pool_map_chunked(p, read_init_value, NULL, 10, 0, out, sizeof out[0], 1), 0);
+    for (int i = 0; i < 10; i++) cr_assert_eq(out[i], magic, "task %d after the replacement", i);
+    cr_assert_eq(mp_pool_close(p), 0);
+    cr_assert_eq(mp_pool_join(p), 0);
+    cr_assert_eq(atomic_load(&board->inits), 3, "2 workers + 1 replacement, got %d", atomic_load(&board->inits));
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
