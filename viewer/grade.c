@@ -246,7 +246,13 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
         /* Run from inside a Criterion test (the viewer's suite), the
          * graders would take this for their own parent's sandbox map. */
         unsetenv("BXFI_MAP");
-        signal(SIGINT, SIG_DFL);
+        /* The viewer may block or catch signals; the driver must see them
+         * as a fresh shell would (its wait and its Ctrl-C clean-up). */
+        const int sigs[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGPIPE, SIGWINCH};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         if (quiet) {
             int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
