@@ -259,6 +259,10 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
             if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
             if (null >= 0) dup2(null, 0);
         }
+        /* Nothing of the viewer's (the terminal, trace rings, an example's
+         * pipes) stays open in the driver and the suites it starts. */
+        if (close_range(3, ~0U, 0) != 0)
+            for (int fd = 3; fd < 1024; fd++) close(fd);
         execvp("bash", argv);
         _exit(127);
     }
