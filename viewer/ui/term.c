@@ -21,7 +21,7 @@ static SCREEN *screen;
 static int saved_stderr = -1;
 static FILE *captured;
 static volatile sig_atomic_t stop_requested;
-static struct sigaction old_int, old_term, old_hup;
+static struct sigaction old_int, old_term, old_hup, old_quit;
 static attr_t roles[R__COUNT];
 
 static void on_stop_signal(int sig)
@@ -49,6 +49,7 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
+    sigaction(SIGQUIT, &sa, &old_quit);
 }
 
 void ui_term_signals(void)
@@ -60,6 +61,7 @@ void ui_term_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
 }
 
 static void restore_signals(void)
@@ -67,6 +69,7 @@ static void restore_signals(void)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
 }
 
 static void capture_stderr(void)

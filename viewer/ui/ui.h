@@ -62,7 +62,7 @@ enum ui_role {
 };
 int ui_term_start(void);   /* 0 | -1 with a message printed on stderr */
 void ui_term_stop(void);   /* endwin, restore stderr and print what it got */
-bool ui_term_stop_requested(void); /* SIGINT/SIGTERM/SIGHUP arrived */
+bool ui_term_stop_requested(void); /* SIGINT/SIGTERM/SIGHUP/SIGQUIT arrived */
 int ui_term_stop_signal(void);     /* which one (0 = none) */
 /* Put our stop handlers back (after the runner installed its own). */
 void ui_term_signals(void);
