@@ -497,7 +497,11 @@ static const char *task_state_name(enum model_task_state s)
 
 void fmt_task_row(char *buf, size_t cap, const struct model_task *t, int width)
 {
-    if (t->worker)
+    char line[128];
+    snprintf(line, sizeof line, "task %" PRId64 " -> %d %s", t->id, t->worker, task_state_name(t->state));
+    if (t->worker && fmt_width(line) > width) /* narrow: drop the word, keep the facts */
+        FIT_PRINTF(buf, cap, width, "%" PRId64 " -> %d %s", t->id, t->worker, task_state_name(t->state));
+    else if (t->worker)
         FIT_PRINTF(buf, cap, width, "task %" PRId64 " -> %d %s", t->id, t->worker,
                    task_state_name(t->state));
     else
@@ -607,6 +611,7 @@ const char *const *layout_help_lines(size_t *n)
         "  s          step one event while paused",
         "  + / -      replay faster / slower (events per tick)",
         "  R          restart    x  kill the run",
+        "  PgUp/PgDn  scroll the output back / forward    End  latest",
         "  q, Esc     stop the run, back to the lesson",
         "Quiz",
         "  1-4 or Up/Down + Enter  answer   n  next question",

@@ -106,7 +106,8 @@ void fmt_queue_row(char *buf, size_t cap, const struct model_queue *q, int index
 void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, int width);
 /* "array 1 (i): [0, 1, 4, 9]" or "value 1 (d): 3.5" */
 void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index, int width);
-/* "task 3 -> 1234 done" (the worker pid that ran it) */
+/* "task 3 -> 1234 done" (the worker pid that ran it); "3 -> 1234 done"
+ * when that does not fit. */
 void fmt_task_row(char *buf, size_t cap, const struct model_task *t, int width);
 /* "pool 1: 2 workers 1234 1235; 8/10 done" (worker pids in start order) */
 void fmt_pool_row(char *buf, size_t cap, const struct model_pool *p, int index, int width);

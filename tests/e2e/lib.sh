@@ -172,7 +172,7 @@ e2e_events_shown() {
 # Checks usable with e2e_ok / e2e_wait_cmd (functions, not sh -c strings).
 e2e_none_of() { [ -z "$(e2e_pids_of "$1")" ]; }
 e2e_panel_pids_ge() { [ "$(e2e_panel_pids)" -ge "$1" ]; }
-e2e_workers_ge() { [ "$(e2e_visible | grep -Eo 'task [0-9]+ -> [0-9]+' | awk '{print $4}' | sort -u | wc -l)" -ge "$1" ]; }
+e2e_workers_ge() { [ "$(e2e_visible | grep -Eo '[0-9]+ -> [0-9]+ (done|running|FAILED)' | awk '{print $3}' | sort -u | wc -l)" -ge "$1" ]; }
 e2e_events_is() { [ "$(e2e_events_shown)" = "$1" ]; }
 e2e_absent() { ! e2e_visible | grep -Eq -- "$1"; }
 # At least N visible lines match REGEX.

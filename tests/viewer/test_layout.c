@@ -344,6 +344,8 @@ Test(rows, pool_and_async_rows, .timeout = 5.)
     struct model_task t = {.id = 3, .worker = 901, .state = MTASK_DONE};
     fmt_task_row(buf, sizeof buf, &t, 100);
     cr_assert_str_eq(buf, "task 3 -> 901 done");
+    fmt_task_row(buf, sizeof buf, &t, 16);
+    cr_assert_str_eq(buf, "3 -> 901 done", "narrow cells keep the pid whole");
 }
 
 Test(rows, array_row_contents, .timeout = 5.)

@@ -47,6 +47,7 @@ struct run_view {
     struct out_line *out;
     size_t nout, out_first;     /* ring of OUT_LINES */
     uint64_t out_total;
+    size_t out_back;            /* output lines scrolled back from the latest */
     int speed;                  /* index into speeds */
     bool paused;                /* the replay (and the group, while it runs) */
     bool killed;                /* x */
@@ -307,6 +308,7 @@ static void panel_pool(const struct model *m, struct rows *rs)
         fmt_pool_row(buf, sizeof buf, p, (int)i + 1, 1000);
         fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
         /* The latest tasks that fit, two to a row when there is room. */
+        if (p->ntasks) rows_put(rs, R_DIM, "task -> worker pid, state:");
         int room = rs->in.h - rs->row;
         int per_row = rs->in.w >= 80 ? 3 : rs->in.w >= 40 ? 2 : 1, colw = rs->in.w / per_row;
         size_t fit = room > 0 ? (size_t)room * (size_t)per_row : 0;
@@ -359,8 +361,11 @@ static void panel_notes(const struct model *m, struct rows *rs)
 
 static void panel_output(const struct run_view *rv, struct rows *rs)
 {
-    size_t room = (size_t)rs->in.h, first = rv->nout > room ? rv->nout - room : 0;
-    for (size_t i = first; i < rv->nout; i++) {
+    /* Scrolling back stops when the oldest line kept is at the top. */
+    size_t room = (size_t)rs->in.h, max_back = rv->nout > room ? rv->nout - room : 0;
+    size_t back = rv->out_back < max_back ? rv->out_back : max_back;
+    size_t end = rv->nout - back, first = end > room ? end - room : 0;
+    for (size_t i = first; i < end; i++) {
         const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
         rows_put(rs, o->err ? R_BAD : R_NORMAL, o->text);
     }
@@ -372,7 +377,9 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
     const struct model *m = &rv->m;
     char title[64];
     snprintf(title, sizeof title, "%s", p->name);
-    if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
+    if (!strcmp(p->name, "output") && rv->out_back && p->r.h > 2 && rv->nout > (size_t)(p->r.h - 2))
+        snprintf(title, sizeof title, "output (scrolled back; End: latest)");
+    else if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
     struct rows rs = {ui_box(p->r, title, false), 0};
     rs.in.x += 1;
@@ -403,7 +410,7 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
         rows = (int)m->nprocs + 1;
     } else if (!strcmp(name, "pool")) {
         rows = 0;
-        for (size_t i = 0; i < m->npools; i++) rows += 2 + ((int)m->pools[i].ntasks + 1) / (width >= 40 ? 2 : 1);
+        for (size_t i = 0; i < m->npools; i++) rows += 3 + ((int)m->pools[i].ntasks + 1) / (width >= 40 ? 2 : 1);
     } else if (!strcmp(name, "queues")) {
         rows = 0;
         for (size_t i = 0; i < m->nqueues; i++) rows += 2 + (int)m->queues[i].nitems * 8 / (width > 8 ? width : 8);
@@ -556,7 +563,16 @@ static int run_key(struct ui_view *v, int ch)
     case '_':
         if (rv->speed > 0) rv->speed--;
         break;
-    case 'R': run_reset(rv); break;
+    case KEY_PPAGE:
+        rv->out_back += 5;
+        if (rv->out_back > rv->nout) rv->out_back = rv->nout;
+        break;
+    case KEY_NPAGE: rv->out_back = rv->out_back > 5 ? rv->out_back - 5 : 0; break;
+    case KEY_END: rv->out_back = 0; break;
+    case 'R':
+        rv->out_back = 0;
+        run_reset(rv);
+        break;
     case 'x':
         if (live) {
             runner_kill(&rv->r);
