@@ -21,6 +21,12 @@ e2e_expect "the task queue is empty at the end: 10 put, 10 got" 'queue 1: 0 insi
 e2e_ok "10 distinct worker PIDs plus the parent are shown" \
   e2e_wait_cmd 5 e2e_panel_pids_ge 11
 e2e_ok "the output pane shows the example's output" e2e_wait 'squared [0-9] = [0-9]+' 3
+e2e_ok "the output pane ends with the sorted results" e2e_wait '│ \[0, 1, 4, 9' 3
+e2e_keys PPage
+e2e_expect "PgUp scrolls the output back" 'output \(scrolled back' 3
+e2e_ok "scrolled back, the latest line is out of view" e2e_wait_cmd 3 e2e_absent '│ \[0, 1, 4, 9'
+e2e_keys End
+e2e_ok "End returns to the latest output" e2e_wait '│ \[0, 1, 4, 9' 3
 e2e_keys q
 e2e_expect "q leaves the run, back to the lesson" '^forklab: 8\. '
 e2e_ok "no example process is left after leaving the run" e2e_wait_cmd 3 e2e_none_of lessons/08-queues
