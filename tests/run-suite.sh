@@ -13,15 +13,25 @@ build=${BUILD:-build}
 logdir=$build/test-logs
 mkdir -p "$logdir"
 log=$logdir/$name.log
-timeout -s KILL "$secs" "$@" >"$log" 2>&1 &
+# Every process of the suite inherits this tag in its environment, even
+# those that leave the process group (Criterion's workers call setsid).
+tag="$name.$$.$RANDOM"
+FORKLAB_SUITE_TAG=$tag timeout -s KILL "$secs" "$@" >"$log" 2>&1 &
 pid=$!
 wait "$pid"; rc=$?
-# timeout made itself a process group leader: anything left in it leaked.
-left=$(pgrep -g "$pid" 2>/dev/null | tr '\n' ' ')
+tagged() {
+  grep -lzas "^FORKLAB_SUITE_TAG=$tag\$" /proc/[0-9]*/environ 2>/dev/null |
+    sed 's|/proc/\([0-9]*\)/environ|\1|' | tr '\n' ' '
+}
+left=$(tagged)
+if [ -n "$left" ]; then
+  sleep 0.5 # a process that is just exiting is not a leak
+  left=$(tagged)
+fi
 if [ -n "$left" ]; then
   echo "$name: processes left behind: $left" >>"$log"
-  ps -o pid,ppid,stat,cmd -g "$pid" >>"$log" 2>/dev/null
-  pkill -KILL -g "$pid" 2>/dev/null
+  for p in $left; do ps -o pid=,ppid=,stat=,args= -p "$p"; done >>"$log" 2>/dev/null
+  kill -KILL $left 2>/dev/null
 fi
 syn=$(grep -a 'Synthesis:' "$log" | tail -1)
 t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); t=${t:-0}

@@ -20,7 +20,7 @@
  * report would fail every ASan suite (run-suite.sh fails on "Sanitizer").
  * LeakSanitizer asks this hook at exit: skip the check in the runner only.
  * Test workers are exec'd with BXFI_MAP set and keep their leak checks. */
-int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void) __attribute__((weak));
 int __lsan_is_turned_off(void)
 {
     return getenv("BXFI_MAP") == NULL;
