@@ -599,6 +599,7 @@ const char *const *layout_help_lines(size_t *n)
         "  q, Esc     back; quit from the lesson list",
         "Lesson list",
         "  Up/Down, j/k  move    Home/End, g/G  first/last    Enter  open",
+        "  /          search in ids and titles    n  next match",
         "Lesson",
         "  Left/Right, h/l  previous / next slide",
         "  Up/Down, j/k, PgUp/PgDn  scroll the code",

@@ -21,6 +21,11 @@ e2e_keys j j Enter
 e2e_expect "Enter opens the selected lesson (the third)" '^forklab: 3\. '
 e2e_keys q
 e2e_expect "q goes back to the list" 'forklab: lessons'
+e2e_keys / p o o l
+e2e_expect "/ shows the search query" '^/pool$'
+e2e_keys Enter n Enter
+e2e_expect "/pool then n selects the second match (10-pool-map)" '^forklab: 10\. '
+e2e_keys q
 e2e_keys q
 e2e_expect "q on the list quits with status 0" '^APP_EXIT=0$'
 e2e_ok "no forklab or example process is left" e2e_wait_cmd 3 e2e_no_procs

@@ -3,11 +3,46 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct list_view {
     struct ui_view v;
     int sel, top, rows;
+    bool searching;   /* typing after '/' */
+    char query[64];
 };
+
+/* The first lesson from `from` on (wrapping) whose id or title contains
+ * the query, ignoring case; -1 when none. */
+static int find_match(const struct list_view *lv, int from)
+{
+    int n = (int)ui_app.nlessons;
+    if (!lv->query[0] || n == 0) return -1;
+    for (int k = 0; k < n; k++) {
+        const struct lesson *l = &ui_app.lessons[(from + k) % n];
+        if ((l->id && strcasestr(l->id, lv->query)) || (l->title && strcasestr(l->title, lv->query)))
+            return (from + k) % n;
+    }
+    return -1;
+}
+
+static int search_key(struct list_view *lv, int ch)
+{
+    size_t len = strlen(lv->query);
+    if (ch == 27 || ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+        lv->searching = false;
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (len) lv->query[len - 1] = '\0';
+    } else if (ch >= 32 && ch < 127 && len + 1 < sizeof lv->query) {
+        lv->query[len] = (char)ch;
+        lv->query[len + 1] = '\0';
+    } else {
+        return UI_HANDLED;
+    }
+    int m = find_match(lv, 0);
+    if (m >= 0) lv->sel = m;
+    return UI_HANDLED | UI_REDRAW;
+}
 
 static void list_resize(struct ui_view *v, int cols, int lines)
 {
@@ -47,14 +82,34 @@ static void list_draw(struct ui_view *v, int cols, int lines)
                  titlew - fmt_width(title), "", is_done ? "[done]" : "[    ]");
         ui_put(in.y + r, in.x, in.w, i == lv->sel ? R_SELECTED : (is_done ? R_GOOD : R_NORMAL), line);
     }
-    ui_put(lines - 1, 0, cols, R_DIM, " Up/Down j/k: move   Enter: open   ?: help   q: quit");
+    if (lv->searching) {
+        snprintf(line, sizeof line, "/%s", lv->query);
+        ui_put(lines - 1, 0, cols, find_match(lv, 0) >= 0 || !lv->query[0] ? R_KEY : R_BAD, line);
+    } else {
+        ui_put(lines - 1, 0, cols, R_DIM, " Up/Down j/k: move   Enter: open   /: search  n: next   ?: help   q: quit");
+    }
 }
 
 static int list_key(struct ui_view *v, int ch)
 {
     struct list_view *lv = (struct list_view *)v;
     int n = (int)ui_app.nlessons;
+    if (lv->searching) {
+        int f = search_key(lv, ch);
+        if (lv->sel < lv->top) lv->top = lv->sel;
+        if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
+        return f;
+    }
     switch (ch) {
+    case '/':
+        lv->searching = true;
+        lv->query[0] = '\0';
+        break;
+    case 'n': {
+        int m = find_match(lv, lv->sel + 1);
+        if (m >= 0) lv->sel = m;
+        break;
+    }
     case KEY_UP:
     case 'k':
         if (lv->sel > 0) lv->sel--;
