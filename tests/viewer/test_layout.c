@@ -308,6 +308,28 @@ Test(rows, lock_row_holder_waiters_contention, .timeout = 5.)
     cr_assert(strstr(buf, "1.20ms"), "%s", buf);
 }
 
+Test(rows, free_lock_and_pipe_rows, .timeout = 5.)
+{
+    struct model_lock l = {.id = 2, .acquisitions = 0};
+    char buf[256];
+    fmt_lock_row(buf, sizeof buf, &l, 2, 120);
+    cr_assert(strstr(buf, "lock 2: free;"), "an unnamed free lock: %s", buf);
+    cr_assert(strstr(buf, "0% contended"), "no acquisition, no contention: %s", buf);
+    cr_assert_null(strstr(buf, "waiting"), "nobody waits: %s", buf);
+
+    struct model_item inflight[2] = {{.len = 3}, {.len = 5}};
+    snprintf(inflight[0].preview, sizeof inflight[0].preview, "abc");
+    snprintf(inflight[1].preview, sizeof inflight[1].preview, "hello");
+    struct model_pipe p = {.id = 1, .duplex = true, .inflight = inflight, .ninflight = 2, .sends = 5, .recvs = 3};
+    fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
+    cr_assert_str_eq(buf, "pipe 1 (duplex): 5 sent, 3 recv, 2 in flight 'abc' 'hello'");
+    p.closed_by[1] = 77;
+    p.duplex = false;
+    p.ninflight = 0;
+    fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
+    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; closed");
+}
+
 Test(rows, queue_row_items_in_order_and_truncated, .timeout = 5.)
 {
     struct model_item items[3] = {{.len = 1}, {.len = 1}, {.len = 1}};
