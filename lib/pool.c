@@ -37,7 +37,11 @@
  * waking a process on the other CPU costs ~30 us here.
  *
  * Worker death: each worker records, under the mutex and in the same step
- * as it claims a chunk, which job and chunk it runs. The parent reaps its
+ * as it claims a chunk, which job and chunk it runs. A worker can be killed
+ * even inside a critical section: each one first writes an undo record of
+ * what it is about to change (struct undo), and whoever next gets the mutex
+ * with EOWNERDEAD puts those fields back, so a half-made claim or end never
+ * happened (test_pool kills workers at each step through a test hook). The parent reaps its
  * workers with waitpid(pid, WNOHANG) whenever it waits (its sleeps are cut
  * in slices of WAIT_SLICE_MS) and from ready() at most every TICK_NS; a
  * worker that ended while running a chunk fails that job with -ECHILD and
@@ -75,6 +79,7 @@
 
 struct job {
     _Atomic uint32_t done; /* 1 once every chunk ended (set under the mutex) */
+    uint32_t gen;          /* bumped each time the slot takes a new job */
     mp_task fn;
     uint64_t task_id; /* trace id of chunk 0; chunk i is task_id + i */
     size_t n, in_size, out_size, chunksize, nchunks;
@@ -86,12 +91,32 @@ struct job {
     unsigned char inline_buf[INLINE_BYTES] __attribute__((aligned(16)));
 };
 
+/* What a worker's critical section changed, written before it changes it.
+ * Workers can be SIGKILLed at any instant, also while they hold the pool
+ * mutex; the next process to take the mutex (EOWNERDEAD) puts those
+ * fields back as they were (repair_locked), so the dead worker's half-done
+ * claim or end never happened: its chunk is then failed like any other. */
+struct undo {
+    _Atomic int valid;    /* 1 while the critical section runs */
+    uint32_t qhead, dtail;
+    int32_t job;          /* the slot's claim before */
+    uint32_t gen;
+    uint64_t chunk;
+    int32_t end_job;      /* job whose chunk ended, -1: none */
+    size_t chunks_done;
+    uint32_t done;
+    int32_t claim_job;    /* job a chunk was taken from, -1: none */
+    size_t next_chunk;
+};
+
 struct worker_slot {
     pid_t pid;      /* 0 when the slot has no process */
     int32_t job;    /* job running, -1 when idle */
+    uint32_t gen;   /* that job's generation (a slot is reused by later jobs) */
     uint64_t chunk; /* chunk running */
     bool sleeping;  /* counted in work_sleepers */
     _Atomic int exiting; /* the worker is leaving on its own: waitpid may block */
+    struct undo undo;
 };
 
 struct pool_shared {
@@ -100,10 +125,10 @@ struct pool_shared {
     _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
     uint32_t work_sleepers;     /* workers asleep on work_seq */
     uint32_t parent_sleepers;   /* the parent asleep on done_seq */
-    _Atomic uint32_t queued;    /* jobs in the queue: read without the lock */
     _Atomic uint32_t exits;     /* workers that left on their own */
     _Atomic int closing, shutdown;
-    uint32_t qhead, qtail;      /* queue[qhead..qtail) mod MAX_JOBS */
+    int nworkers;
+    _Atomic uint32_t qhead, qtail; /* queue[qhead..qtail) mod MAX_JOBS; read without the lock to spin */
     uint32_t dhead;
     _Atomic uint32_t dtail;     /* finished[dhead..dtail) */
     uint32_t queue[MAX_JOBS];
@@ -171,21 +196,92 @@ static void futex_sleep(_Atomic uint32_t *word, uint32_t seen, int ms)
     futex(word, FUTEX_WAIT, seen, ms < 0 ? NULL : &rel);
 }
 
+/* For test_pool only: called at points inside the workers' critical
+ * sections, so a test can kill a worker exactly there. */
+void (*mp__pool_test_hook)(int point);
+#define TEST_POINT(n)                                                           \
+    do {                                                                        \
+        if (__builtin_expect(mp__pool_test_hook != NULL, 0)) mp__pool_test_hook(n); \
+    } while (0)
+
+#define STEP() atomic_signal_fence(memory_order_seq_cst) /* keep the stores in this order */
+
+/* The holder of the mutex died: undo its unfinished critical section. */
+static void repair_locked(struct pool_shared *sh)
+{
+    for (int i = 0; i < sh->nworkers; i++) {
+        struct worker_slot *w = &sh->w[i];
+        struct undo *u = &w->undo;
+        if (!atomic_load(&u->valid)) continue;
+        if (u->end_job >= 0) {
+            sh->jobs[u->end_job].chunks_done = u->chunks_done;
+            atomic_store(&sh->jobs[u->end_job].done, u->done);
+        }
+        if (u->claim_job >= 0) sh->jobs[u->claim_job].next_chunk = u->next_chunk;
+        atomic_store(&sh->qhead, u->qhead);
+        atomic_store(&sh->dtail, u->dtail);
+        w->job = u->job;
+        w->gen = u->gen;
+        w->chunk = u->chunk;
+        STEP();
+        atomic_store(&u->valid, 0); /* last: a repairer killed here is repaired again */
+    }
+}
+
 /* The pool mutex: a short try-spin first (critical sections are tiny),
- * then sleep. A dead holder is made consistent by mp__mutex_lock. */
+ * then sleep. */
 static void lock_sh(struct pool_shared *sh)
 {
     for (int i = 0; i < 64; i++) {
         int r = pthread_mutex_trylock(&sh->mu);
         if (r == 0) return;
         if (r == EOWNERDEAD) {
+            repair_locked(sh);
             pthread_mutex_consistent(&sh->mu);
             return;
         }
         __builtin_ia32_pause();
     }
     mp__deadline forever = mp__deadline_in(MP_FOREVER);
-    mp__mutex_lock(&sh->mu, &forever);
+    if (mp__mutex_lock(&sh->mu, &forever) == -EOWNERDEAD) repair_locked(sh);
+}
+
+static void undo_open(struct pool_shared *sh, struct worker_slot *me)
+{
+    struct undo *u = &me->undo;
+    u->qhead = atomic_load(&sh->qhead);
+    u->dtail = atomic_load(&sh->dtail);
+    u->job = me->job;
+    u->gen = me->gen;
+    u->chunk = me->chunk;
+    u->end_job = -1;
+    u->claim_job = -1;
+    STEP();
+    atomic_store(&u->valid, 1);
+    STEP();
+}
+
+static void undo_close(struct worker_slot *me)
+{
+    STEP();
+    atomic_store(&me->undo.valid, 0);
+}
+
+static void undo_note_end(struct pool_shared *sh, struct worker_slot *me, uint32_t j)
+{
+    me->undo.chunks_done = sh->jobs[j].chunks_done;
+    me->undo.done = atomic_load(&sh->jobs[j].done);
+    STEP();
+    me->undo.end_job = (int32_t)j;
+    STEP();
+}
+
+static void undo_note_claim(struct worker_slot *me, uint32_t j, size_t next_chunk)
+{
+    me->undo.next_chunk = next_chunk;
+    STEP();
+    me->undo.claim_job = (int32_t)j;
+    STEP();
 }
 
 static void unlock_sh(struct pool_shared *sh)
@@ -225,60 +321,9 @@ static int status_to_exitcode(int status)
 static bool work_or_stop(void *arg)
 {
     struct pool_shared *sh = arg;
-    return atomic_load_explicit(&sh->queued, memory_order_acquire) || atomic_load(&sh->shutdown) ||
+    return atomic_load_explicit(&sh->qtail, memory_order_acquire) != atomic_load(&sh->qhead) ||
+           atomic_load(&sh->shutdown) ||
            atomic_load(&sh->closing);
-}
-
-static void end_chunk_locked(struct pool_shared *sh, uint32_t j);
-
-/* Ends the chunk of job `ended` (when >= 0) and takes the next chunk in the
- * same critical section, sleeping while there is none. False when the
- * worker must leave (terminate, or close with an empty queue). */
-static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t *job, size_t *chunk)
-{
-    struct worker_slot *me = &sh->w[idx];
-    lock_sh(sh);
-    if (ended >= 0) {
-        end_chunk_locked(sh, (uint32_t)ended);
-        me->job = -1;
-    }
-    for (;;) {
-        if (atomic_load(&sh->shutdown)) break;
-        if (sh->qhead != sh->qtail) {
-            uint32_t j = sh->queue[sh->qhead % MAX_JOBS];
-            struct job *jb = &sh->jobs[j];
-            /* Record the claim before anything else: if this worker dies
-             * from here on, the parent knows which chunk to fail. */
-            me->job = (int32_t)j;
-            me->chunk = jb->next_chunk;
-            *job = j;
-            *chunk = jb->next_chunk++;
-            if (jb->next_chunk >= jb->nchunks) {
-                sh->qhead++;
-                atomic_fetch_sub(&sh->queued, 1);
-            }
-            unlock_sh(sh);
-            return true;
-        }
-        if (atomic_load(&sh->closing)) break;
-        unlock_sh(sh);
-        bool got = spin_until(work_or_stop, sh, WORKER_SPIN_NS);
-        lock_sh(sh);
-        if (got || sh->qhead != sh->qtail || atomic_load(&sh->shutdown) || atomic_load(&sh->closing))
-            continue;
-        uint32_t seen = atomic_load(&sh->work_seq);
-        sh->work_sleepers++;
-        me->sleeping = true;
-        unlock_sh(sh);
-        futex_sleep(&sh->work_seq, seen, -1);
-        lock_sh(sh);
-        if (me->sleeping) {
-            me->sleeping = false;
-            sh->work_sleepers--;
-        }
-    }
-    unlock_sh(sh);
-    return false;
 }
 
 /* Marks a chunk ended, under the mutex; the last one finishes the job.
@@ -289,11 +334,84 @@ static void end_chunk_locked(struct pool_shared *sh, uint32_t j)
     struct job *jb = &sh->jobs[j];
     if (atomic_load(&jb->done)) return; /* finished already: never queue it twice */
     if (++jb->chunks_done < jb->nchunks) return;
+    TEST_POINT(2);
     sh->finished[atomic_load(&sh->dtail) % MAX_JOBS] = j;
+    STEP();
     atomic_fetch_add(&sh->dtail, 1);
+    TEST_POINT(3);
     atomic_store_explicit(&jb->done, 1, memory_order_release);
     atomic_fetch_add(&sh->done_seq, 1);
     if (sh->parent_sleepers) futex_wake(&sh->done_seq, INT_MAX);
+}
+
+/* A worker's end of a chunk, logged so that its death half-way is undone. */
+static void worker_end_locked(struct pool_shared *sh, struct worker_slot *me, uint32_t j)
+{
+    undo_note_end(sh, me, j);
+    end_chunk_locked(sh, j);
+    TEST_POINT(4);
+    STEP();
+    me->job = -1;
+}
+
+/* Ends the chunk of job `ended` (when >= 0) and takes the next chunk in the
+ * same critical section, sleeping while there is none. False when the
+ * worker must leave (terminate, or close with an empty queue). Every
+ * stretch that holds the mutex and changes shared state runs between
+ * undo_open and undo_close. */
+static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t *job, size_t *chunk)
+{
+    struct worker_slot *me = &sh->w[idx];
+    lock_sh(sh);
+    undo_open(sh, me);
+    if (ended >= 0) worker_end_locked(sh, me, (uint32_t)ended);
+    for (;;) {
+        if (atomic_load(&sh->shutdown)) break;
+        if (sh->qhead != sh->qtail) {
+            uint32_t j = sh->queue[sh->qhead % MAX_JOBS];
+            struct job *jb = &sh->jobs[j];
+            if (jb->next_chunk >= jb->nchunks) { /* every chunk taken: not queued any more */
+                atomic_fetch_add(&sh->qhead, 1);
+                continue;
+            }
+            undo_note_claim(me, j, jb->next_chunk);
+            me->chunk = jb->next_chunk;
+            me->gen = jb->gen;
+            STEP();
+            me->job = (int32_t)j;
+            TEST_POINT(5);
+            *job = j;
+            *chunk = jb->next_chunk++;
+            TEST_POINT(1);
+            if (jb->next_chunk >= jb->nchunks) atomic_fetch_add(&sh->qhead, 1);
+            undo_close(me);
+            unlock_sh(sh);
+            return true;
+        }
+        if (atomic_load(&sh->closing)) break;
+        undo_close(me);
+        unlock_sh(sh);
+        bool got = spin_until(work_or_stop, sh, WORKER_SPIN_NS);
+        lock_sh(sh);
+        undo_open(sh, me);
+        if (got || sh->qhead != sh->qtail || atomic_load(&sh->shutdown) || atomic_load(&sh->closing))
+            continue;
+        uint32_t seen = atomic_load(&sh->work_seq);
+        sh->work_sleepers++;
+        me->sleeping = true;
+        undo_close(me);
+        unlock_sh(sh);
+        futex_sleep(&sh->work_seq, seen, -1);
+        lock_sh(sh);
+        undo_open(sh, me);
+        if (me->sleeping) {
+            me->sleeping = false;
+            sh->work_sleepers--;
+        }
+    }
+    undo_close(me);
+    unlock_sh(sh);
+    return false;
 }
 
 static void run_chunk(mp_pool *p, struct job *jb, size_t chunk)
@@ -342,8 +460,9 @@ static void worker_main(mp_pool *p, int idx, const char *name)
         ended = j;
         if (p->opts.maxtasksperchild > 0 && ++ran >= p->opts.maxtasksperchild) {
             lock_sh(sh);
-            end_chunk_locked(sh, j);
-            sh->w[idx].job = -1;
+            undo_open(sh, &sh->w[idx]);
+            worker_end_locked(sh, &sh->w[idx], j);
+            undo_close(&sh->w[idx]);
             unlock_sh(sh);
             break;
         }
@@ -369,6 +488,17 @@ static int spawn_worker(mp_pool *p, int idx)
     return 0;
 }
 
+/* Whether a dead worker's recorded claim is real and unfinished. It may
+ * have died between the steps of a claim or of an end (claim_chunk,
+ * end_chunk_locked): recorded but never made, or ended but not cleared
+ * (the job finished, maybe its slot already runs a newer job). */
+static bool dead_worker_held_chunk(struct pool_shared *sh, const struct worker_slot *w)
+{
+    const struct job *jb = &sh->jobs[w->job];
+    if (jb->gen != w->gen || atomic_load(&jb->done)) return false;
+    return w->chunk < jb->next_chunk;
+}
+
 /* A worker ended (status from waitpid): fail the chunk it was running. */
 static void worker_ended(mp_pool *p, int idx, int status, int fail_with)
 {
@@ -381,7 +511,7 @@ static void worker_ended(mp_pool *p, int idx, int status, int fail_with)
         w->sleeping = false;
         sh->work_sleepers--;
     }
-    if (w->job >= 0) {
+    if (w->job >= 0 && dead_worker_held_chunk(sh, w)) {
         struct job *jb = &sh->jobs[w->job];
         if (!jb->error) {
             jb->error = fail_with;
@@ -397,7 +527,7 @@ static void worker_ended(mp_pool *p, int idx, int status, int fail_with)
 
 static bool work_left(mp_pool *p)
 {
-    return atomic_load(&p->sh->queued) > 0;
+    return atomic_load(&p->sh->qtail) != atomic_load(&p->sh->qhead);
 }
 
 /* Reap workers that ended and replace them while work may still come. */
@@ -640,6 +770,7 @@ mp_pool *mp_pool_new_ex(const mp_pool_opts *opts)
     p->free_list = malloc(sizeof *p->free_list);
     if (!p->free_list) goto fail;
     *p->free_list = (struct free_block){.off = 0, .len = ARENA_BYTES, .next = NULL};
+    p->sh->nworkers = p->nworkers;
     int r = mp__mutex_init(&p->sh->mu);
     if (r) {
         errno = -r;
@@ -897,6 +1028,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     struct job *jb = &p->sh->jobs[j];
     if (in_len) memcpy(jb->in, in, in_len);
     atomic_store(&jb->done, 0);
+    jb->gen++;
     jb->fn = fn;
     jb->task_id = p->next_task_id;
     p->next_task_id += nchunks;
@@ -917,8 +1049,8 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
 
     struct pool_shared *sh = p->sh;
     lock_sh(sh);
-    sh->queue[sh->qtail++ % MAX_JOBS] = j;
-    atomic_fetch_add_explicit(&sh->queued, 1, memory_order_release);
+    sh->queue[atomic_load(&sh->qtail) % MAX_JOBS] = j;
+    atomic_fetch_add_explicit(&sh->qtail, 1, memory_order_release);
     atomic_fetch_add(&sh->work_seq, 1);
     uint32_t sleepers = sh->work_sleepers;
     unlock_sh(sh);

@@ -1026,3 +1026,99 @@ Test(pool, replacement_runs_the_initializer, .timeout = TEST_TIMEOUT)
     board_free();
     tu_assert_no_children();
 }
+
+/* ---- a worker killed inside the pool's critical sections */
+
+/* pool.c calls this at numbered points while a worker holds the pool mutex
+ * (1: chunk taken, queue not popped; 2: last chunk counted, job not yet on
+ * the finished FIFO; 3: on the FIFO, done flag not set; 4: chunk ended,
+ * claim not cleared; 5: claim recorded, chunk not taken). */
+extern void (*mp__pool_test_hook)(int point);
+
+struct cs_board {
+    _Atomic int point;
+    _Atomic int fired;
+    pid_t parent;
+};
+static struct cs_board *csb;
+
+static void die_at_point(int point)
+{
+    if (getpid() == csb->parent || point != atomic_load(&csb->point)) return;
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&csb->fired, &expected, 1)) raise(SIGKILL);
+}
+
+static void check_death_in_critical_section(int point, int expect_failed)
+{
+    csb = mmap(NULL, sizeof *csb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert(csb != MAP_FAILED);
+    csb->point = point;
+    csb->fired = 0;
+    csb->parent = getpid();
+    mp__pool_test_hook = die_at_point; /* inherited by the workers */
+    mp_pool *p = mp_pool_new(2);
+    cr_assert_not_null(p);
+    enum { A = 10, M = 30 };
+    mp_async *ra[A];
+    int in[M], out[M];
+    for (int i = 0; i < M; i++) in[i] = i + 1;
+    for (int i = 0; i < A; i++) {
+        ra[i] = mp_pool_apply_async(p, sqr, &in[i], sizeof(int), sizeof(int));
+        cr_assert_not_null(ra[i]);
+    }
+    mp_async *rm = mp_pool_map_async_chunked(p, sqr, in, M, sizeof(int), sizeof(int), 4);
+    cr_assert_not_null(rm);
+    int failed = 0;
+    for (int i = 0; i < A; i++) {
+        int y = -1, e = mp_async_get(ra[i], &y, 10.0);
+        cr_assert(e == 0 || e == -ECHILD, "point %d: apply %d gave %s", point, i, mp_strerror(e));
+        if (e == 0) cr_assert_eq(y, in[i] * in[i], "point %d: apply %d", point, i);
+        else cr_assert_eq(mp_async_exitcode(ra[i]), -SIGKILL);
+        failed += e != 0;
+        mp_async_free(ra[i]);
+    }
+    int e = mp_async_get(rm, out, 10.0);
+    cr_assert(e == 0 || e == -ECHILD, "point %d: map gave %s", point, mp_strerror(e));
+    if (e == 0)
+        for (int i = 0; i < M; i++) cr_assert_eq(out[i], in[i] * in[i], "point %d: map item %d", point, i);
+    failed += e != 0;
+    mp_async_free(rm);
+    cr_assert_eq(atomic_load(&csb->fired), 1, "point %d: a worker died there", point);
+    cr_assert_eq(failed, expect_failed, "point %d: %d results failed", point, failed);
+    /* Consistent afterwards: everything works and nothing is counted twice. */
+    for (int i = 0; i < M; i++) out[i] = -1;
+    cr_assert_eq(mp_pool_map_chunked(p, sqr, in, M, sizeof(int), out, sizeof(int), 1), 0);
+    for (int i = 0; i < M; i++) cr_assert_eq(out[i], in[i] * in[i]);
+    mp_pool_free(p);
+    mp__pool_test_hook = NULL;
+    munmap(csb, sizeof *csb);
+    tu_assert_no_children();
+}
+
+/* Killed while taking a chunk: the claim is undone, the chunk runs elsewhere. */
+Test(pool, death_while_claiming_loses_nothing, .timeout = TEST_TIMEOUT)
+{
+    check_death_in_critical_section(5, 0);
+}
+
+Test(pool, death_before_queue_pop_loses_nothing, .timeout = TEST_TIMEOUT)
+{
+    check_death_in_critical_section(1, 0);
+}
+
+/* Killed while ending a chunk: undone, so that one task fails, once. */
+Test(pool, death_while_finishing_a_job, .timeout = TEST_TIMEOUT)
+{
+    check_death_in_critical_section(2, 1);
+}
+
+Test(pool, death_after_the_finished_fifo, .timeout = TEST_TIMEOUT)
+{
+    check_death_in_critical_section(3, 1);
+}
+
+Test(pool, death_before_clearing_the_claim, .timeout = TEST_TIMEOUT)
+{
+    check_death_in_critical_section(4, 1);
+}
