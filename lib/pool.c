@@ -41,9 +41,10 @@
  * even inside a critical section: each one first writes an undo record of
  * what it is about to change (struct undo), and whoever next gets the mutex
  * with EOWNERDEAD puts those fields back, so a half-made claim or end never
- * happened (test_pool kills workers at each step through a test hook). The parent reaps its
- * workers with waitpid(pid, WNOHANG) whenever it waits (its sleeps are cut
- * in slices of WAIT_SLICE_MS) and from ready() at most every TICK_NS; a
+ * happened (test_pool kills workers at each step through a test hook).
+ * The parent reaps its workers with waitpid(pid, WNOHANG) whenever it
+ * waits (its sleeps are cut in slices of WAIT_SLICE_MS) and from ready()
+ * at most every TICK_NS; a
  * worker that ended while running a chunk fails that job with -ECHILD and
  * its exit status, and is replaced by a fresh fork. No thread runs in the
  * parent: all of this happens inside the caller's own calls.
