@@ -388,7 +388,7 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
 /* The name column shrinks first so that the state stays readable. */
 static int proc_name_width(int width)
 {
-    int w = width - 14 - 15; /* two pid columns, the state */
+    int w = width - 14 - 14; /* two pid columns, the state ("killed SIGSEGV") */
     return w < 8 ? 8 : w > 20 ? 20 : w;
 }
 
@@ -402,7 +402,8 @@ void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
     char state[64], name[64];
     int depth = p->depth < 0 ? 0 : p->depth > 6 ? 6 : p->depth;
     char full[80];
-    snprintf(full, sizeof full, "%*s%s%s", depth * 2, "", depth ? "`-" : "", p->name);
+    /* One column per tree level: "└" marks a child, nested ones are indented. */
+    snprintf(full, sizeof full, "%*s%s%s", depth > 1 ? (depth - 1) * 2 : 0, "", depth ? "\xe2\x94\x94" : "", p->name);
     fmt_fit(name, sizeof name, full, proc_name_width(width));
     proc_state(state, sizeof state, p);
     /* Pad by columns, not bytes: the name may end in a multi-byte ellipsis. */

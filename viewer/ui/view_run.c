@@ -238,10 +238,13 @@ static void panel_processes(const struct model *m, struct rows *rs)
         fmt_proc_header(buf, sizeof buf, rs->in.w);
         rows_put(rs, R_TITLE, buf);
     }
-    /* Keep the tree's top and the newest rows when it is too long. */
+    /* Too long: keep the tree's root (the example itself) and the newest
+     * rows under it, which is where things happen. */
     size_t room = (size_t)(rs->in.h - rs->row), first = 0;
-    if (n > room && room > 0) first = n - room;
-    for (size_t i = first; i < n && !rows_full(rs); i++) {
+    if (n > room && room > 1) first = n - (room - 1);
+    for (size_t k = 0; k < n && !rows_full(rs); k++) {
+        size_t i = k == 0 || first == 0 ? k : first + k - 1;
+        if (i >= n) break;
         const struct model_proc *p = &m->procs[order[i]];
         fmt_proc_row(buf, sizeof buf, p, rs->in.w);
         enum ui_role role = p->state == MPROC_EXITED ? (p->exit_code == 0 ? R_DIM : R_BAD)
