@@ -388,13 +388,15 @@ static void proc_state(char *buf, size_t cap, const struct model_proc *p)
 /* The name column shrinks first so that the state stays readable. */
 static int proc_name_width(int width)
 {
-    int w = width - 14 - 14; /* two pid columns, the state ("killed SIGSEGV") */
+    /* Two 5-digit pid columns (a longer pid only pushes its row), then a
+     * space and the state ("killed SIGSEGV"). */
+    int w = width - 12 - 15;
     return w < 8 ? 8 : w > 20 ? 20 : w;
 }
 
 void fmt_proc_header(char *buf, size_t cap, int width)
 {
-    FIT_PRINTF(buf, cap, width, "%6s %6s %-*s %s", "PID", "PPID", proc_name_width(width), "NAME", "STATE");
+    FIT_PRINTF(buf, cap, width, "%5s %5s %-*s %s", "PID", "PPID", proc_name_width(width), "NAME", "STATE");
 }
 
 void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
@@ -407,7 +409,7 @@ void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width)
     fmt_fit(name, sizeof name, full, proc_name_width(width));
     proc_state(state, sizeof state, p);
     /* Pad by columns, not bytes: the name may end in a multi-byte ellipsis. */
-    FIT_PRINTF(buf, cap, width, "%6d %6d %s%*s %s", p->pid, p->ppid, name,
+    FIT_PRINTF(buf, cap, width, "%5d %5d %s%*s %s", p->pid, p->ppid, name,
                proc_name_width(width) - fmt_width(name), "", state);
 }
 
