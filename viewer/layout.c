@@ -134,6 +134,31 @@ static bool name_listed(const char *const *names, size_t n, const char *name)
     return false;
 }
 
+static int sum_wants(const int *w, size_t n)
+{
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) sum += w[i] > 3 ? w[i] : 3;
+    return sum;
+}
+
+/* When the state panels want more rows than the left column has and the
+ * right one has room, the last state panels move to the top of the right
+ * column (only by what panels want: with no wants nothing moves). */
+static void balance_columns(const char **left, int *lw, size_t *nl, const char **right, int *rw, size_t *nr,
+                            int body_h)
+{
+    while (*nl > 1 && *nr < LAYOUT_MAX_PANELS / 2 && sum_wants(lw, *nl) > body_h) {
+        int moving = lw[*nl - 1] > 3 ? lw[*nl - 1] : 3;
+        if (lw[*nl - 1] == 0 || sum_wants(rw, *nr) + moving > body_h) break;
+        memmove(right + 1, right, *nr * sizeof right[0]);
+        memmove(rw + 1, rw, *nr * sizeof rw[0]);
+        right[0] = left[*nl - 1];
+        rw[0] = lw[*nl - 1];
+        (*nr)++;
+        (*nl)--;
+    }
+}
+
 int layout_run(int cols, int lines, const char *const *panels, size_t npanels, int watch_rows,
                const int *wants, struct layout_run *out)
 {
@@ -178,6 +203,7 @@ int layout_run(int cols, int lines, const char *const *panels, size_t npanels, i
         stack_column(out, right, rw, nr, rect_make(0, body_y, cols, body_h));
         return 0;
     }
+    balance_columns(left, lw, &nl, right, rw, &nr, body_h);
     int left_w = cols * 11 / 20; /* state panels hold the wider rows */
     stack_column(out, left, lw, nl, rect_make(0, body_y, left_w, body_h));
     stack_column(out, right, rw, nr, rect_make(left_w, body_y, cols - left_w, body_h));

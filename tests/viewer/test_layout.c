@@ -143,8 +143,28 @@ Test(layout, run_wants_give_rows_to_content, .timeout = 5.)
     p = layout_run_find(&l, "processes");
     pool = layout_run_find(&l, "pool");
     as = layout_run_find(&l, "async");
-    cr_assert_eq(as->h, 3);
+    cr_assert_eq(as->x, layout_run_find(&l, "output")->x, "async made room: it moved right");
+    cr_assert_eq(p->h + pool->h, 22, "processes and pool share the left column");
     cr_assert_leq(abs(p->h - pool->h), 1, "equal wants, equal shares: %d vs %d", p->h, pool->h);
+}
+
+Test(layout, run_busy_state_panels_spill_to_the_right, .timeout = 5.)
+{
+    const char *names[] = {"processes", "pool", "queues", "locks", "arrays", "notes", "output"};
+    int wants[] = {7, 9, 4, 3, 3, 4, 5};
+    struct layout_run l;
+    cr_assert_eq(layout_run(80, 24, names, 7, 2, wants, &l), 0);
+    check_run_layout(&l, 80, 24);
+    const struct rect *p = layout_run_find(&l, "processes"), *o = layout_run_find(&l, "output"),
+                      *a = layout_run_find(&l, "arrays"), *k = layout_run_find(&l, "locks");
+    cr_assert(p && o && a && k);
+    cr_assert_eq(a->x, o->x, "arrays moved to the right column");
+    cr_assert_eq(k->x, o->x, "locks moved to the right column");
+    cr_assert_lt(a->y, o->y, "state panels go above the output");
+    cr_assert_geq(p->h, 7, "processes now gets what it wants: %d", p->h);
+    /* Without wants, the columns stay as named. */
+    cr_assert_eq(layout_run(80, 24, names, 7, 2, NULL, &l), 0);
+    cr_assert_eq(layout_run_find(&l, "arrays")->x, 0);
 }
 
 Test(layout, lesson_rectangles_by_width, .timeout = 5.)
