@@ -713,6 +713,21 @@ static int hl_token(enum hl_lang lang, const char *s, int i, int *state, enum hl
             return n - i;
         }
     }
+    /* Python's triple-quoted strings may span lines: state 2 for """,
+     * 3 for '''. */
+    if (lang == HL_PYTHON &&
+        (*state >= 2 || ((s[i] == '"' || s[i] == '\'') && s[i + 1] == s[i] && s[i + 2] == s[i]))) {
+        char q = *state == 2 ? '"' : *state == 3 ? '\'' : s[i];
+        if (*state < 2) j += 3;
+        *state = q == '"' ? 2 : 3;
+        while (j < n && !(s[j] == q && s[j + 1] == q && s[j + 2] == q)) j++;
+        if (j < n) {
+            j += 3;
+            *state = 0;
+        }
+        *cls = HL_STRING;
+        return j - i;
+    }
     if (s[i] == '"' || s[i] == '\'') {
         char q = s[i];
         j++;

@@ -142,7 +142,8 @@ struct hl_span {
     enum hl_class cls;
 };
 /* Split one line of code into spans covering it all, in order. *state
- * carries an open C block comment from line to line (start with 0).
+ * carries an open C block comment or Python triple-quoted string from
+ * line to line (start with 0).
  * Returns the number of spans (at most max; the rest of a longer line is
  * one HL_TEXT span). */
 size_t hl_line(enum hl_lang lang, const char *line, int *state, struct hl_span *out, size_t max);

@@ -529,6 +529,31 @@ Test(highlight, python_classes, .timeout = 5.)
     cr_assert_eq(class_at("def f(x):", "def", HL_C), HL_TEXT, "def is not a C keyword");
 }
 
+Test(highlight, python_triple_quotes_span_lines, .timeout = 5.)
+{
+    struct hl_span s[16];
+    int st = 0;
+    size_t n = hl_line(HL_PYTHON, "x = \"\"\"doc", &st, s, 16);
+    cr_assert_eq(st, 2, "an open triple-quoted string carries over");
+    cr_assert_eq(s[n - 1].cls, HL_STRING);
+    n = hl_line(HL_PYTHON, "def not a keyword here", &st, s, 16);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(s[0].cls, HL_STRING, "inside the string, def is string text");
+    n = hl_line(HL_PYTHON, "end\"\"\" if x", &st, s, 16);
+    cr_assert_eq(st, 0);
+    cr_assert_eq(s[0].cls, HL_STRING);
+    cr_assert_eq(s[0].len, 6);
+    bool if_is_keyword = false;
+    for (size_t k = 0; k < n; k++)
+        if (s[k].start <= 7 && 7 < s[k].start + s[k].len) if_is_keyword = s[k].cls == HL_KEYWORD;
+    cr_assert(if_is_keyword, "after the closing quotes, code is highlighted again");
+    st = 0;
+    hl_line(HL_PYTHON, "'''one line'''", &st, s, 16);
+    cr_assert_eq(st, 0, "closed on the same line");
+    cr_assert_eq(s[0].cls, HL_STRING);
+    cr_assert_eq(s[0].len, 14);
+}
+
 Test(highlight, max_spans_respected, .timeout = 5.)
 {
     struct hl_span s[3];
