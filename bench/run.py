@@ -151,6 +151,8 @@ def fmt_value(v):
         return f"{v / 1e6:.3g}M"
     if v >= 1e4:
         return f"{v / 1e3:.3g}k"
+    if v >= 100:
+        return f"{v:.0f}"
     return f"{v:.3g}"
 
 
