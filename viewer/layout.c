@@ -257,9 +257,16 @@ int fmt_fit(char *dst, size_t cap, const char *src, int width)
         return fmt_width(dst);
     }
     size_t ell = strlen(LAYOUT_ELLIPSIS), i = 0;
-    if (cap < ell + 2) { /* no room for an ellipsis: plain cut */
-        size_t n = cap - 1;
-        while (n > 0 && utf8_cont((unsigned char)src[n])) n--;
+    if (cap < ell + 2) { /* no room for an ellipsis: a plain cut, in bytes and columns */
+        size_t n = 0;
+        int w = 0;
+        while (src[n] && n + 1 < cap) {
+            size_t len = 1;
+            while (src[n + len] && utf8_cont((unsigned char)src[n + len])) len++;
+            if (n + len + 1 > cap || w == width) break;
+            n += len;
+            w++;
+        }
         memcpy(dst, src, n);
         dst[n] = '\0';
         return fmt_width(dst);
@@ -273,19 +280,15 @@ int fmt_fit(char *dst, size_t cap, const char *src, int width)
         }
         i++;
     }
-    while (i > 0 && i + ell + 1 > cap) { /* buffer smaller than the text */
+    /* A buffer smaller than the text: back off to a code point start. */
+    while (i > 0 && i + ell + 1 > cap) {
         do i--;
         while (i > 0 && utf8_cont((unsigned char)src[i]));
-        cols--;
     }
     memcpy(dst, src, i);
-    if (i + ell + 1 <= cap) {
-        memcpy(dst + i, LAYOUT_ELLIPSIS, ell + 1);
-        cols++;
-    } else {
-        dst[i] = '\0';
-    }
-    return cols;
+    memcpy(dst + i, LAYOUT_ELLIPSIS, ell + 1);
+    /* Counted again: stray continuation bytes take no column. */
+    return fmt_width(dst);
 }
 
 void fmt_expand_tabs(char *dst, size_t cap, const char *src, int tab)

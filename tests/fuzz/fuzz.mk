@@ -16,6 +16,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_EXTRA_fuzz_frame :=
 FUZZ_EXTRA_fuzz_lesson := viewer/lesson.c
 FUZZ_EXTRA_fuzz_model := viewer/model.c viewer/dump.c viewer/export.c
+FUZZ_EXTRA_fuzz_layout := viewer/layout.c
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) | $(DEPS_STAMP)

@@ -1,0 +1,51 @@
+/* fuzz_layout.c — the viewer's pure text functions on arbitrary bytes:
+ * fitting, wrapping, tab expansion and highlighting must never read or
+ * write out of bounds, and must keep their promises (widths, coverage). */
+#include "layout.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void ignore_line(void *ctx, const char *line)
+{
+    size_t *n = ctx;
+    *n += strlen(line);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2) return 0;
+    /* First byte: a width; second: a buffer size; the rest is the text. */
+    int width = data[0] % 120;
+    size_t cap = (size_t)data[1] % 200 + 1;
+    char *text = malloc(size - 1);
+    if (!text) return 0;
+    memcpy(text, data + 2, size - 2);
+    text[size - 2] = '\0';
+
+    char *out = malloc(cap);
+    if (out) {
+        int used = fmt_fit(out, cap, text, width);
+        if (used > width || strlen(out) >= cap || fmt_width(out) != used) abort();
+        fmt_expand_tabs(out, cap, text, 4);
+        if (strlen(out) >= cap) abort();
+        free(out);
+    }
+    size_t total = 0;
+    fmt_wrap(text, width, data[0] % 7, ignore_line, &total);
+
+    struct hl_span spans[32];
+    for (int lang = 0; lang < 2; lang++) {
+        int state = data[1] % 4;
+        size_t n = hl_line((enum hl_lang)lang, text, &state, spans, 32);
+        int pos = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (spans[i].start != pos || spans[i].len <= 0) abort(); /* spans tile the line */
+            pos += spans[i].len;
+        }
+        if (pos != (int)strlen(text)) abort();
+    }
+    free(text);
+    return 0;
+}
