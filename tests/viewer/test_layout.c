@@ -233,6 +233,20 @@ Test(text, fit_truncates_with_an_ellipsis, .timeout = 5.)
     cr_assert_eq(strncmp(small, "abc", strlen(small)), 0);
 }
 
+Test(text, fit_keeps_width_with_tiny_buffers_and_stray_bytes, .timeout = 5.)
+{
+    char buf[3], big[16];
+    /* Found by fuzz_layout: a 3-byte buffer and width 1 gave 2 columns. */
+    cr_assert_eq(fmt_fit(buf, sizeof buf, "e_put(q)", 1), 1);
+    cr_assert_str_eq(buf, "e");
+    /* Stray continuation bytes take no column and do not break the count. */
+    const char stray[] = "\xa8\xb0\xb0if (m\x99h\x91i, x";
+    int used = fmt_fit(big, 6, stray, 16);
+    cr_assert_eq(used, fmt_width(big));
+    cr_assert_leq(used, 16);
+    cr_assert_lt(strlen(big), 6u);
+}
+
 Test(text, fit_counts_code_points, .timeout = 5.)
 {
     char buf[64];
