@@ -29,6 +29,25 @@ e2e_expect "shrinking to 70x24 shows the message again" 'this terminal is 70x24'
 e2e_keys q
 e2e_expect "q quits from the too-small screen with status 0" '^APP_EXIT=0$'
 
+# The live run view follows a resize too (panels recomputed).
+row_width() {
+  local n
+  n=$(e2e_visible | sed -n "${1}p" | LC_ALL=C.UTF-8 wc -m)
+  echo $((n - 1))
+}
+row_width_is() { [ "$(row_width "$1")" = "$2" ]; }
+e2e_launch 80 24 "$FORKLAB run 08-queues"
+e2e_expect "run view at 80x24" '^forklab: run 08-queues .*\[exited 0\]' 15
+e2e_ok "run view: panel borders span 80 columns" e2e_wait_cmd 3 row_width_is 2 80
+tmux -S "$E2E_SOCK" resize-window -x 100 -y 30
+e2e_ok "run view at 100x30: panel borders span 100 columns" e2e_wait_cmd 5 row_width_is 2 100
+e2e_ok "run view at 100x30: the key line is on row 30" e2e_wait_cmd 3 e2e_row_has 30 'space: pause'
+tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
+e2e_ok "run view back at 80x24" e2e_wait_cmd 5 row_width_is 2 80
+e2e_ok "run view back at 80x24: the key line is on row 24" e2e_wait_cmd 3 e2e_row_has 24 'space: pause'
+e2e_keys q
+e2e_expect "run view: q quits" '^APP_EXIT=0$'
+
 # The lesson view side by side at 160+ columns.
 e2e_launch 200 50 "$FORKLAB 02-spawn"
 e2e_expect "200x50: the lesson opens" '^forklab: 2\. '
