@@ -31,6 +31,7 @@ static const int speeds[] = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 0};
 
 struct out_line {
     bool err;
+    uint64_t after;   /* events received before it: it shows once the replay got there */
     char text[200];
 };
 
@@ -44,6 +45,7 @@ struct run_view {
     char error[4400];           /* why the run could not start */
     struct mp_trace_event *pending;
     size_t head, npend, cap;    /* a ring: npend events from pending[head] */
+    uint64_t received;          /* events the runner handed over this run */
     struct out_line *out;
     size_t nout, out_first;     /* ring of OUT_LINES */
     uint64_t out_total;
@@ -83,6 +85,7 @@ static bool pending_grow(struct run_view *rv)
 static void on_event(void *ctx, const struct mp_trace_event *ev)
 {
     struct run_view *rv = ctx;
+    rv->received++;
     if (rv->npend == rv->cap && !pending_grow(rv)) {
         if (rv->cap == 0) { /* no memory at all: show it at once */
             model_apply(&rv->m, ev);
@@ -105,6 +108,7 @@ static void on_line(void *ctx, enum runner_stream stream, const char *line)
     else
         rv->nout++;
     rv->out[slot].err = stream == RUNNER_STDERR;
+    rv->out[slot].after = rv->received;
     fmt_expand_tabs(rv->out[slot].text, sizeof rv->out[slot].text, line, 8);
     rv->out_total++;
 }
@@ -186,6 +190,7 @@ static void run_reset(struct run_view *rv)
     model_init(&rv->m);
     rv->head = rv->npend = 0;
     rv->nout = rv->out_first = 0;
+    rv->received = 0;
     rv->out_total = 0;
     run_start(rv);
 }
@@ -196,12 +201,24 @@ static bool run_idle(const struct run_view *rv)
     return (!rv->started || rv->r.finished) && rv->npend == 0;
 }
 
+/* The runner reads a pump's output before its events, so the events that
+ * led to a line may come in the same pump: lines are tied to the count at
+ * the end of the pump (shown a little late, never ahead of the panels). */
+static void tag_new_lines(struct run_view *rv, uint64_t total_before)
+{
+    uint64_t added = rv->out_total - total_before;
+    size_t n = added < rv->nout ? (size_t)added : rv->nout;
+    for (size_t i = rv->nout - n; i < rv->nout; i++) rv->out[(rv->out_first + i) % OUT_LINES].after = rv->received;
+}
+
 /* Read output and events; when the example is over, finish the run. */
 static void run_pump(struct run_view *rv)
 {
     if (!rv->started || rv->r.finished) return;
+    uint64_t before = rv->out_total;
     runner_pump(&rv->r);
     if (runner_done(&rv->r)) runner_finish(&rv->r);
+    tag_new_lines(rv, before);
 }
 
 /* ------------------------------------------------------------ panels */
@@ -362,17 +379,28 @@ static void panel_notes(const struct model *m, struct rows *rs)
     if (m->nnotes == 0) rows_put(rs, R_DIM, "(no note yet)");
 }
 
+/* Output lines the replay has reached: a line shows once every event
+ * that came before it is on screen, so a slowed or paused replay keeps the
+ * output in step with the panels. Lines are in arrival order. */
+static size_t out_visible(const struct run_view *rv)
+{
+    size_t n = rv->nout;
+    while (n > 0 && rv->out[(rv->out_first + n - 1) % OUT_LINES].after > rv->m.applied) n--;
+    return n;
+}
+
 static void panel_output(const struct run_view *rv, struct rows *rs)
 {
+    size_t nout = out_visible(rv);
     /* Scrolling back stops when the oldest line kept is at the top. */
-    size_t room = (size_t)rs->in.h, max_back = rv->nout > room ? rv->nout - room : 0;
+    size_t room = (size_t)rs->in.h, max_back = nout > room ? nout - room : 0;
     size_t back = rv->out_back < max_back ? rv->out_back : max_back;
-    size_t end = rv->nout - back, first = end > room ? end - room : 0;
+    size_t end = nout - back, first = end > room ? end - room : 0;
     for (size_t i = first; i < end; i++) {
         const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
         rows_put(rs, o->err ? R_BAD : R_NORMAL, o->text);
     }
-    if (rv->nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
+    if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
 }
 
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
@@ -380,7 +408,7 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
     const struct model *m = &rv->m;
     char title[64];
     snprintf(title, sizeof title, "%s", p->name);
-    if (!strcmp(p->name, "output") && rv->out_back && p->r.h > 2 && rv->nout > (size_t)(p->r.h - 2))
+    if (!strcmp(p->name, "output") && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
         snprintf(title, sizeof title, "output (scrolled back; End: latest)");
     else if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
@@ -430,7 +458,7 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
     } else if (!strcmp(name, "timeline")) {
         rows = (int)m->nprocs;
     } else if (!strcmp(name, "output")) {
-        rows = (int)rv->nout;
+        rows = (int)out_visible(rv);
     }
     if (rows < 1) rows = 1;
     return rows > 500 ? 502 : rows + 2;
@@ -578,7 +606,9 @@ static int run_key(struct ui_view *v, int ch)
         break;
     case 'x':
         if (live) {
+            uint64_t before = rv->out_total;
             runner_kill(&rv->r);
+            tag_new_lines(rv, before);
             rv->killed = true;
         }
         break;
