@@ -125,6 +125,9 @@ static int loop(void)
         }
         int rc = poll(fds, (nfds_t)nfds, timeout);
         if (rc < 0 && errno != EINTR) break;
+        /* The terminal went away: no key will ever come (and poll would
+         * return at once forever). */
+        if (rc > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) break;
         /* Keys (also after EINTR: SIGWINCH turns into KEY_RESIZE). */
         int flags = 0;
         for (int ch; depth > 0 && (ch = getch()) != ERR;) {
