@@ -3,7 +3,7 @@
 # appends "e2e-NAME TESTED PASSED FAILED" to $(BUILD)/test-logs/counts.
 
 E2E_SCRIPTS := $(sort $(wildcard tests/e2e/test_*.sh))
-E2E_TIMEOUT ?= 60
+E2E_TIMEOUT ?= 120
 
 # A program that crashes on purpose, for the live view's crash display.
 E2E_CRASH := $(BUILD)/e2e/crash

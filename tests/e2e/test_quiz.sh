@@ -35,6 +35,17 @@ e2e_ok "other lessons are not done" e2e_wait '^│ +3  03-sync .*\[    \]' 2
 e2e_keys q
 e2e_expect "quits with status 0" '^APP_EXIT=0$'
 e2e_ok "no process is left" e2e_wait_cmd 3 e2e_no_procs
+# g grades the lesson's exercise: the untouched stub scores zero, and a
+# failing grade does not mark the lesson done.
+e2e_launch 80 24 "$FORKLAB 8"
+e2e_expect "grade: the queues lesson opens" '^forklab: 8\. Queues$'
+e2e_keys g
+e2e_expect "g grades the exercise: the stub fails with 0 points" '06-queue-workers: (FAIL|TIMEOUT|CRASH|BUILD ERROR) 0/[0-9]+' 40
+e2e_ok "a failed grade does not mark the lesson done" e2e_absent '^forklab: 8\. Queues  \[done\]'
+e2e_keys q q
+e2e_expect "grade: quits with status 0" '^APP_EXIT=0$'
+e2e_ok "grade: no process is left" e2e_wait_cmd 5 e2e_no_procs
+
 # stderr is not the screen: a failure while curses runs is held back and
 # printed once the terminal is restored.
 e2e_launch 80 24 "XDG_STATE_HOME=/dev/null/nowhere $FORKLAB 02-spawn"
