@@ -42,6 +42,9 @@ e2e_expect "grade: the queues lesson opens" '^forklab: 8\. Queues$'
 e2e_keys g
 e2e_expect "g grades the exercise: the stub fails with 0 points" '06-queue-workers: (FAIL|TIMEOUT|CRASH|BUILD ERROR) 0/[0-9]+' 40
 e2e_ok "a failed grade does not mark the lesson done" e2e_absent '^forklab: 8\. Queues  \[done\]'
+e2e_ok "the grading details show the failed check and the hint" e2e_wait 'Hint: ' 2
+e2e_keys x
+e2e_ok "any key closes the grading details" e2e_wait_cmd 3 e2e_absent 'Hint: '
 e2e_keys q q
 e2e_expect "grade: quits with status 0" '^APP_EXIT=0$'
 e2e_ok "grade: no process is left" e2e_wait_cmd 5 e2e_no_procs

@@ -31,6 +31,8 @@ struct lesson_view {
     struct code c, py;
     char status[1024];
     enum ui_role status_role;
+    bool show_grade;           /* the last grading's details, until a key */
+    struct grade_result grade;
 };
 
 /* Keep the learner's progress; a failure is reported on stderr, which
@@ -149,6 +151,8 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
         ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
 }
 
+static void draw_grade(const struct lesson_view *lv, int cols, int lines);
+
 static void lesson_draw(struct ui_view *v, int cols, int lines)
 {
     struct lesson_view *lv = (struct lesson_view *)v;
@@ -175,6 +179,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     else
         ui_put(lines - 1, 0, cols, R_DIM,
                " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
+    if (lv->show_grade) draw_grade(lv, cols, lines);
 }
 
 static void set_status(struct lesson_view *lv, enum ui_role role, const char *fmt, const char *a, const char *b)
@@ -215,7 +220,30 @@ static void grade_now(struct lesson_view *lv)
         snprintf(line, sizeof line, " %s: %s %d/%d: %s -- hint: %s", res.id, grade_status_name(res.status),
                  res.points, res.max_points, res.check, res.hint);
         set_status(lv, R_BAD, "%s%s", line, NULL);
+        /* The check and the hint rarely fit a status line: show them whole. */
+        lv->grade = res;
+        lv->show_grade = true;
     }
+}
+
+static void draw_grade(const struct lesson_view *lv, int cols, int lines)
+{
+    const struct grade_result *g = &lv->grade;
+    char title[128], text[1024];
+    snprintf(title, sizeof title, "%s: %s %d/%d (any key closes)", g->id, grade_status_name(g->status), g->points,
+             g->max_points);
+    struct rect r = layout_centered(cols, lines, cols - 8, 12);
+    ui_clear(r);
+    struct rect in = ui_box(r, title, false);
+    in.x += 1;
+    in.w -= 2;
+    struct wrap_ctx w = {in, 0, R_BAD};
+    snprintf(text, sizeof text, "Failed check: %s", g->check[0] ? g->check : "-");
+    fmt_wrap(text, in.w, 2, emit_row, &w);
+    w.row++;
+    w.role = R_NORMAL;
+    snprintf(text, sizeof text, "Hint: %s", g->hint[0] ? g->hint : "-");
+    fmt_wrap(text, in.w, 2, emit_row, &w);
 }
 
 static int lesson_key(struct ui_view *v, int ch)
@@ -224,6 +252,10 @@ static int lesson_key(struct ui_view *v, int ch)
     const struct lesson *l = lv->l;
     int max_scroll = (lv->python ? lv->py.n : lv->c.n) - 1;
     if (lv->c.n - 1 > max_scroll && COLS >= LAYOUT_SIDE_BY_SIDE_COLS) max_scroll = lv->c.n - 1;
+    if (lv->show_grade) { /* any key closes the grading details */
+        lv->show_grade = false;
+        return UI_HANDLED | UI_REDRAW;
+    }
     lv->status[0] = '\0';
     switch (ch) {
     case KEY_RIGHT:
