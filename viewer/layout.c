@@ -488,6 +488,21 @@ void fmt_queue_row(char *buf, size_t cap, const struct model_queue *q, int index
     fmt_fit(buf, cap, line, width);
 }
 
+void fmt_queue_blocked(char *buf, size_t cap, const struct model_queue *q, int width)
+{
+    char line[512] = "";
+    if (q->nblocked_get) {
+        snprintf(line, sizeof line, "blocked in get:");
+        append_pids(line, sizeof line, q->blocked_get, q->nblocked_get);
+    }
+    if (q->nblocked_put) {
+        size_t len = strlen(line);
+        snprintf(line + len, sizeof line - len, "%sblocked in put:", len ? "; " : "");
+        append_pids(line, sizeof line, q->blocked_put, q->nblocked_put);
+    }
+    fmt_fit(buf, cap, line, width);
+}
+
 void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, int width)
 {
     char line[512];

@@ -102,6 +102,9 @@ void fmt_proc_header(char *buf, size_t cap, int width);
 void fmt_lock_row(char *buf, size_t cap, const struct model_lock *l, int index, int width);
 /* "queue 1 [3]: 'item 1' 'item 2' ..." — the items inside, oldest first. */
 void fmt_queue_row(char *buf, size_t cap, const struct model_queue *q, int index, int width);
+/* "blocked in get: 1234 1235; blocked in put: 1236" (arrival order), "" when
+ * nobody waits. */
+void fmt_queue_blocked(char *buf, size_t cap, const struct model_queue *q, int width);
 /* "pipe 1: 2 in flight 'a' 'b'; 5 sent, 3 received" */
 void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, int width);
 /* "array 1 (i): [0, 1, 4, 9]" or "value 1 (d): 3.5" */

@@ -382,6 +382,23 @@ Test(rows, queue_row_items_in_order_and_truncated, .timeout = 5.)
     cr_assert_str_eq(buf, "queue 1 [0]: (empty)");
 }
 
+Test(rows, queue_blocked_pids_in_order, .timeout = 5.)
+{
+    int getters[] = {301, 302}, putters[] = {303};
+    struct model_queue q = {.id = 1};
+    char buf[256];
+    fmt_queue_blocked(buf, sizeof buf, &q, 100);
+    cr_assert_str_eq(buf, "", "nobody waits");
+    q.blocked_get = getters;
+    q.nblocked_get = 2;
+    fmt_queue_blocked(buf, sizeof buf, &q, 100);
+    cr_assert_str_eq(buf, "blocked in get: 301 302");
+    q.blocked_put = putters;
+    q.nblocked_put = 1;
+    fmt_queue_blocked(buf, sizeof buf, &q, 100);
+    cr_assert_str_eq(buf, "blocked in get: 301 302; blocked in put: 303");
+}
+
 Test(rows, pool_and_async_rows, .timeout = 5.)
 {
     int workers[] = {900, 901};

@@ -290,8 +290,8 @@ static void panel_queues(const struct model *m, struct rows *rs)
                  q->nitems, q->puts, q->gets, q->max_size);
         rows_put(rs, R_TITLE, buf);
         if (q->nblocked_get || q->nblocked_put) {
-            snprintf(buf, sizeof buf, "  blocked: %zu in get, %zu in put", q->nblocked_get, q->nblocked_put);
-            rows_put(rs, R_WARN, buf);
+            fmt_queue_blocked(buf, sizeof buf, q, 2000);
+            fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
         }
         fmt_queue_row(buf, sizeof buf, q, (int)i + 1, 2000);
         const char *items = strchr(buf, ':');
