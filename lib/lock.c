@@ -11,6 +11,7 @@
  */
 #include "mp_private.h"
 
+#include <linux/futex.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -107,6 +108,16 @@ static int took(mp_lock *l, int r, uint64_t waited_ns)
     return r;
 }
 
+/* trylock cannot tell "busy" from "busy with me". The futex word of a
+ * robust mutex holds the owner's thread id (glibc and the kernel agree on
+ * it), so compare it with ours; only on the busy path, where the gettid()
+ * system call does not matter. */
+static bool held_by_caller(mp_lock *l)
+{
+    unsigned owner = (unsigned)__atomic_load_n(&l->mutex.__data.__lock, __ATOMIC_RELAXED);
+    return (owner & FUTEX_TID_MASK) == (unsigned)gettid();
+}
+
 int mp_lock_acquire(mp_lock *l, double timeout)
 {
     if (!l) return -EINVAL;
@@ -114,6 +125,7 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     if (r == 0) return took(l, 0, 0);
     if (r == EOWNERDEAD) return took(l, owner_died(&l->mutex), 0);
     if (r != EBUSY) return -r;
+    if (held_by_caller(l)) return -EDEADLK; /* also for a try */
 
     for (int i = 0; i < SPIN_TRIES; i++) {
         mp__cpu_relax();

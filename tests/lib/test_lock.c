@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <mp.h>
+#include <pthread.h>
 #include <mp_trace.h>
 #include <string.h>
 #include <signal.h>
@@ -189,6 +190,7 @@ Test(lock, release_unheld_and_relock, .timeout = 10)
     cr_assert_eq(mp_lock_release(lk), -EPERM);
     cr_assert_eq(mp_lock_acquire(lk, 1), 0);
     cr_assert_eq(mp_lock_acquire(lk, 0.05), -EDEADLK, "the caller already holds it");
+    cr_assert_eq(mp_lock_acquire(lk, 0), -EDEADLK, "a try on a lock the caller holds");
     cr_assert_eq(mp_lock_release(lk), 0);
     cr_assert_eq(mp_lock_release(lk), -EPERM, "released twice");
     mp_lock_free(lk);
@@ -241,4 +243,24 @@ Test(lock, trace_events, .timeout = 20)
     cr_assert_eq(releases, 2);
     mp_trace_ring_free(ring);
     tu_assert_no_children();
+}
+
+/* A try by another thread of the holder's process is busy, not a self-deadlock. */
+static void *try_from_thread(void *arg)
+{
+    return (void *)(long)mp_lock_acquire(arg, 0);
+}
+
+Test(lock, try_from_other_thread_is_busy, .timeout = 10)
+{
+    lk = mp_lock_new();
+    cr_assert_not_null(lk);
+    cr_assert_eq(mp_lock_acquire(lk, 1), 0);
+    pthread_t t;
+    void *r;
+    cr_assert_eq(pthread_create(&t, NULL, try_from_thread, lk), 0);
+    pthread_join(t, &r);
+    cr_assert_eq((int)(long)r, -ETIMEDOUT, "another thread's try got %d", (int)(long)r);
+    cr_assert_eq(mp_lock_release(lk), 0);
+    mp_lock_free(lk);
 }
