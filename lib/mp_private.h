@@ -68,6 +68,9 @@ uint64_t mp__obj_id(void);
  * inherited across fork; when false a trace point is one branch. */
 extern bool mp__trace_on;
 void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
+/* Same, stamped t_ns: a mp__now_ns() reading the caller also needs (lock.c
+ * derives "ns waited" / "ns held" from it), so the clock is read once. */
+void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
 /* Same, with a preview of a data item in text (ints as numbers, text as
  * text, else hex). */
 void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, const void *data, size_t len);

@@ -311,10 +311,11 @@ static void set_text(struct mp_trace_event *ev, const char *text)
     ev->text[n] = '\0';
 }
 
-static void event_init(struct mp_trace_event *ev, unsigned kind, uint64_t obj, int64_t a, int64_t b)
+static void event_init(struct mp_trace_event *ev, uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a,
+                       int64_t b)
 {
     memset(ev, 0, sizeof *ev);
-    ev->t_ns = mp__now_ns();
+    ev->t_ns = t_ns;
     ev->pid = (int32_t)mp__pid();
     ev->kind = (uint16_t)kind;
     ev->obj = obj;
@@ -322,14 +323,20 @@ static void event_init(struct mp_trace_event *ev, unsigned kind, uint64_t obj, i
     ev->b = b;
 }
 
-void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
+void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
     struct mp_trace_event ev;
-    event_init(&ev, kind, obj, a, b);
+    event_init(&ev, t_ns, kind, obj, a, b);
     set_text(&ev, text);
     ring_put(s, &ev);
+}
+
+void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
+{
+    if (!mp__trace_on || !cur) return;
+    mp__trace_emit_at(mp__now_ns(), kind, obj, a, b, text);
 }
 
 static bool is_text(const unsigned char *p, size_t len)
@@ -383,7 +390,7 @@ void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, cons
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
     struct mp_trace_event ev;
-    event_init(&ev, kind, obj, a, b);
+    event_init(&ev, mp__now_ns(), kind, obj, a, b);
     preview(&ev, data, len);
     ring_put(s, &ev);
 }
@@ -404,7 +411,7 @@ void mp_trace_note(const char *fmt, ...)
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s || !fmt) return;
     struct mp_trace_event ev;
-    event_init(&ev, MP_EV_NOTE, 0, 0, 0);
+    event_init(&ev, mp__now_ns(), MP_EV_NOTE, 0, 0, 0);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
