@@ -87,7 +87,10 @@ void model_free(struct model *m)
         free(m->queues[i].blocked_get);
         free(m->queues[i].blocked_put);
     }
-    for (size_t i = 0; i < m->npipes; i++) free(m->pipes[i].inflight);
+    for (size_t i = 0; i < m->npipes; i++) {
+        free(m->pipes[i].inflight);
+        free(m->pipes[i].early_recv);
+    }
     for (size_t i = 0; i < m->narrays; i++) free(m->arrays[i].cells);
     for (size_t i = 0; i < m->npools; i++) {
         free(m->pools[i].workers);
@@ -376,16 +379,35 @@ static int on_pipe(struct model *m, const struct mp_trace_event *ev)
     case MP_EV_PIPE_NEW:
         p->duplex = ev->a != 0;
         break;
-    case MP_EV_PIPE_SEND:
+    case MP_EV_PIPE_SEND: {
         p->sends++;
+        /* Its receive came first: the message is already out of the pipe.
+         * Prefer a receiver in another process (duplex: each side gets
+         * what the other sent). */
+        size_t pick = 0;
+        while (pick < p->nearly_recv && p->early_recv[pick] == ev->pid) pick++;
+        if (pick == p->nearly_recv) pick = 0;
+        if (p->nearly_recv) {
+            memmove(p->early_recv + pick, p->early_recv + pick + 1,
+                    (p->nearly_recv - pick - 1) * sizeof *p->early_recv);
+            p->nearly_recv--;
+            return 0;
+        }
         return items_push(&p->inflight, &p->ninflight, &p->cap_inflight, ev);
+    }
     case MP_EV_PIPE_RECV: {
         p->recvs++;
+        if (!p->ninflight) {
+            if (grow(&p->early_recv, &p->cap_early_recv, p->nearly_recv + 1, sizeof *p->early_recv))
+                return -ENOMEM;
+            p->early_recv[p->nearly_recv++] = ev->pid;
+            break;
+        }
         /* On a duplex pipe the receiver gets what the other side sent. */
         size_t pick = 0;
         while (pick < p->ninflight && p->inflight[pick].producer == ev->pid) pick++;
         if (pick == p->ninflight) pick = 0;
-        if (p->ninflight) items_remove(p->inflight, &p->ninflight, pick);
+        items_remove(p->inflight, &p->ninflight, pick);
         break;
     }
     case MP_EV_PIPE_CLOSE:

@@ -71,6 +71,11 @@ struct model_pipe {
     size_t ninflight, cap_inflight;
     uint64_t sends, recvs;
     int closed_by[2];     /* pids that closed an end, 0 = open */
+    /* Receives whose send event had not arrived yet: a sender reports its
+     * send after the write returns, so the peer's receive can reach the ring
+     * first. Receiver pids, oldest first; the next send matches one. */
+    int *early_recv;
+    size_t nearly_recv, cap_early_recv;
 };
 
 struct model_array {

@@ -304,6 +304,26 @@ Test(model, async_polls_before_ready, .timeout = 5.)
     model_free(&m);
 }
 
+/* A sender reports its send after write() returns, so the receiver's event
+ * can reach the ring first: the message must not stay "in flight". */
+Test(model, pipe_receive_before_its_send_event, .timeout = 5.)
+{
+    struct model m;
+    model_init(&m);
+    const uint64_t PI = 0x2BC00000009ull;
+    apply(&m, MP_EV_PIPE_NEW, 700, PI, 1, 0, NULL);
+    apply(&m, MP_EV_PIPE_RECV, 700, PI, 5, 0, "fruit");
+    cr_assert_eq(model_pipe(&m, PI)->ninflight, 0);
+    apply(&m, MP_EV_PIPE_SEND, 701, PI, 5, 0, "fruit");
+    cr_assert_eq(model_pipe(&m, PI)->ninflight, 0, "the early receive took the message");
+    cr_assert_eq(model_pipe(&m, PI)->sends, 1);
+    cr_assert_eq(model_pipe(&m, PI)->recvs, 1);
+    apply(&m, MP_EV_PIPE_SEND, 701, PI, 3, 0, "two");
+    cr_assert_eq(model_pipe(&m, PI)->ninflight, 1, "a later send is in flight again");
+    cr_assert_str_eq(model_pipe(&m, PI)->inflight[0].preview, "two");
+    model_free(&m);
+}
+
 Test(model, arrays_pipes_notes_manager, .timeout = 5.)
 {
     struct model m;
