@@ -187,15 +187,15 @@ typedef struct mp_conn mp_conn;
 /* left, right = Pipe(duplex). Messages keep their boundaries (an empty
  * message is a message) and may be of any size (16 MiB arrive whole). With
  * duplex false, as in Python, left only receives and right only sends.
- * Duplex is a Unix socketpair, one-way a pipe; both ends are close-on-exec.
+ * Both are a Unix socketpair (one-way: the same pair used one way, the
+ * unused direction of each end shut down); both ends are close-on-exec.
  * Made before fork, each end is shared with the child: close the end a
  * process does not use, or the peer never sees -EPIPE. 0 | -EINVAL | -errno. */
 int mp_pipe(mp_conn **left, mp_conn **right, bool duplex);
 /* Sends one message of len bytes (blocks while the peer's buffer is full).
- * buf may be NULL when len is 0. Never raises SIGPIPE: a closed peer gives
- * -EPIPE (a one-way send blocks SIGPIPE in the calling thread for the write
- * and consumes the one it caused). 0 | -EPIPE (peer closed) | -EBADF (wrong
- * direction) | -EINVAL. */
+ * buf may be NULL when len is 0. Never raises SIGPIPE (sent with
+ * MSG_NOSIGNAL): a closed peer gives -EPIPE. 0 | -EPIPE (peer closed) |
+ * -EBADF (wrong direction) | -EINVAL. */
 int mp_conn_send(mp_conn *c, const void *buf, size_t len);
 /* Receives one message into buf. Its length | -ETIMEDOUT | -EPIPE (peer
  * closed and nothing pending: messages sent before the close still come
@@ -210,9 +210,9 @@ ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout);
 int mp_conn_poll(mp_conn *c, double timeout);
 /* Length of the next message when it is known (after -EMSGSIZE), else -EAGAIN. */
 ssize_t mp_conn_pending(mp_conn *c);
-/* The end's file descriptor, e.g. for poll() among others; read it only
- * through mp_conn_recv (messages are framed). The receiving end of a
- * one-way pipe is O_NONBLOCK. -EINVAL on NULL. */
+/* The end's file descriptor (a blocking socket), e.g. for poll() among
+ * others; read it only through mp_conn_recv (messages are framed).
+ * -EINVAL on NULL. */
 int mp_conn_fileno(const mp_conn *c);
 /* Closes this end (in this process) and frees the handle. */
 void mp_conn_close(mp_conn *c);

@@ -2,9 +2,12 @@
  * pipe.c — left, right = Pipe(duplex): message connections between
  * processes, as multiprocessing.Pipe.
  *
- * Transport: a duplex pipe is an AF_UNIX SOCK_STREAM socketpair, a one-way
- * pipe is pipe2() (left = read end, right = write end, as Python's
- * os.pipe()-based Pipe(False)). SEQPACKET would keep boundaries by itself
+ * Transport: both kinds are an AF_UNIX SOCK_STREAM socketpair. A one-way
+ * pipe (left receives, right sends, as Python's Pipe(False)) is the same
+ * pair used one way: shutdown() closes the unused direction of each end.
+ * A socket, unlike pipe2(), can be written with MSG_NOSIGNAL and read with
+ * MSG_DONTWAIT, which saves the signal-mask and O_NONBLOCK system calls
+ * (measured: about half the calls per message). SEQPACKET would keep boundaries by itself
  * but caps a message at the socket buffer size; a stream with a frame
  *
  *     [uint64 length, native order][length bytes]
@@ -19,17 +22,17 @@
  * or stopped sender), the bytes read so far move into the connection and
  * the next call goes on from there, so nothing is lost and nothing hangs.
  *
- * SIGPIPE: sockets are written with MSG_NOSIGNAL. A pipe has no such flag,
- * so a one-way send blocks SIGPIPE in the calling thread around the write and
- * consumes the SIGPIPE its own failed write raised (unless one was already
- * pending), then restores the mask: the caller sees -EPIPE, never the signal.
+ * SIGPIPE: every send uses MSG_NOSIGNAL, so a closed peer is -EPIPE, never
+ * the signal.
+ *
+ * Blocking: the descriptors stay blocking. Without a timeout a receive is a
+ * plain blocking recv() (one system call); with one it tries recv() with
+ * MSG_DONTWAIT and polls only when nothing is there.
  */
 #include "mp_private.h"
 
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,13 +40,11 @@
 #include <unistd.h>
 
 #define FRAME_HDR sizeof(uint64_t)
-#define PIPE_BUF_WANT (1 << 20) /* bytes; the default pipe-max-size */
 
 struct mp_conn {
     int fd;
     bool can_recv;
     bool can_send;
-    bool is_socket;       /* send with MSG_NOSIGNAL; else mask SIGPIPE */
     uint64_t id;          /* the pipe's trace id, shared by both ends */
     unsigned char hdr[FRAME_HDR];
     size_t hdr_got;       /* header bytes of the next message read so far */
@@ -54,14 +55,13 @@ struct mp_conn {
 
 /* ------------------------------------------------------------ creation */
 
-static mp_conn *conn_make(int fd, bool can_recv, bool can_send, bool is_socket, uint64_t id)
+static mp_conn *conn_make(int fd, bool can_recv, bool can_send, uint64_t id)
 {
     mp_conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->fd = fd;
     c->can_recv = can_recv;
     c->can_send = can_send;
-    c->is_socket = is_socket;
     c->id = id;
     return c;
 }
@@ -71,26 +71,19 @@ int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
     if (!left || !right) return -EINVAL;
     *left = *right = NULL;
     int fds[2];
-    int r = duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)
-                   : pipe2(fds, O_CLOEXEC);
-    if (r < 0) return -errno;
-    /* A 64 KiB pipe never holds a 64 KiB message with its header, so big
-     * messages cost several context switches each: ask for PIPE_BUF_WANT
-     * (the kernel allocates pages only as they fill; a refusal, e.g. over
-     * the per-user pipe quota, just keeps the default). */
-    if (!duplex) (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_BUF_WANT);
-    /* The read end of a one-way pipe is read without blocking (see
-     * read_some); its write end, a separate open file, still blocks. */
-    if (!duplex && fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
-        r = -errno;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
+    /* One way: the left end only receives, the right end only sends. The
+     * shutdowns make a stray write() on the left fd fail instead of filling
+     * a buffer nobody reads; the connection still checks the direction. */
+    if (!duplex && (shutdown(fds[0], SHUT_WR) < 0 || shutdown(fds[1], SHUT_RD) < 0)) {
+        int r = -errno;
         close(fds[0]);
         close(fds[1]);
         return r;
     }
     uint64_t id = mp__obj_id();
-    /* pipe2: fds[0] reads, fds[1] writes; Python's left end receives. */
-    mp_conn *l = conn_make(fds[0], true, duplex, duplex, id);
-    mp_conn *rt = conn_make(fds[1], duplex, true, duplex, id);
+    mp_conn *l = conn_make(fds[0], true, duplex, id);
+    mp_conn *rt = conn_make(fds[1], duplex, true, id);
     if (!l || !rt) goto fail;
     *left = l;
     *right = rt;
@@ -110,13 +103,8 @@ fail:
 static int write_all(mp_conn *c, struct iovec *iov, int iovcnt)
 {
     while (iovcnt > 0) {
-        ssize_t n;
-        if (c->is_socket) {
-            struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
-            n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-        } else {
-            n = writev(c->fd, iov, iovcnt);
-        }
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
+        ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             return errno == ECONNRESET ? -EPIPE : -errno;
@@ -135,35 +123,6 @@ static int write_all(mp_conn *c, struct iovec *iov, int iovcnt)
     return 0;
 }
 
-static bool sigpipe_pending(void)
-{
-    sigset_t pending;
-    sigpending(&pending);
-    return sigismember(&pending, SIGPIPE) == 1;
-}
-
-/* A pipe write with SIGPIPE held back (see the note at the top). When the
- * caller did not block SIGPIPE itself, none can be pending for this thread
- * (it would have been delivered), so only a caller that blocks it pays for
- * the sigpending check. */
-static int write_all_nosigpipe(mp_conn *c, struct iovec *iov, int iovcnt)
-{
-    sigset_t pipe_set, old;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    bool was_blocked = sigismember(&old, SIGPIPE) == 1;
-    bool was_pending = was_blocked && sigpipe_pending();
-    int r = write_all(c, iov, iovcnt);
-    if (r == -EPIPE && !was_pending) {
-        static const struct timespec zero = {0, 0};
-        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
-        }
-    }
-    if (!was_blocked) pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return r;
-}
-
 int mp_conn_send(mp_conn *c, const void *buf, size_t len)
 {
     if (!c || (!buf && len)) return -EINVAL;
@@ -174,7 +133,7 @@ int mp_conn_send(mp_conn *c, const void *buf, size_t len)
         {.iov_base = &hdr, .iov_len = sizeof hdr},
         {.iov_base = (void *)buf, .iov_len = len},
     };
-    int r = c->is_socket ? write_all(c, iov, len ? 2 : 1) : write_all_nosigpipe(c, iov, len ? 2 : 1);
+    int r = write_all(c, iov, len ? 2 : 1);
     if (r == 0) MP__TRACE_DATA(MP_EV_PIPE_SEND, c->id, (int64_t)len, 0, buf, len);
     return r;
 }
@@ -197,14 +156,17 @@ static int wait_readable(int fd, const mp__deadline *d)
 }
 
 /* One read of at most len bytes, waiting for data until the deadline.
- * The read is tried first (non-blocking: MSG_DONTWAIT, or O_NONBLOCK on a
- * pipe's read end) and poll() only runs when nothing is there, so a busy
- * stream costs one system call per read.
+ * Without a deadline it is one blocking recv(), which returns what has
+ * arrived as soon as anything has. With one, the read is tried first
+ * (MSG_DONTWAIT) and poll() only runs when nothing is there, so a busy
+ * stream costs one system call per read, and a frame that started arriving
+ * is still bounded by the same deadline.
  * >0 bytes | 0 end of stream | -ETIMEDOUT | -errno */
 static ssize_t read_some(mp_conn *c, void *buf, size_t len, const mp__deadline *d)
 {
+    int flags = d->forever ? 0 : MSG_DONTWAIT;
     for (;;) {
-        ssize_t n = c->is_socket ? recv(c->fd, buf, len, MSG_DONTWAIT) : read(c->fd, buf, len);
+        ssize_t n = recv(c->fd, buf, len, flags);
         if (n >= 0) return n;
         if (errno == EINTR) continue;
         /* A peer that closed with our data unread resets the socket. */
