@@ -2,12 +2,15 @@
  * process.c — Process(target=f, args=...): fork, join with a timeout,
  * exit codes as Python gives them, and no zombie left behind.
  *
- * join waits on a pidfd (poll with the remaining time), so a timeout costs
- * no busy loop; waitpid only ever runs on a child that has ended, or with
- * WNOHANG.
+ * join without a timeout is one blocking waitpid(). join with a timeout
+ * waits on a pidfd (poll with the remaining time), so it costs no busy loop;
+ * the pidfd is opened then, on first need, since a spawn+join without a
+ * timeout (the common case) has no use for it (measured: a visible share of
+ * the spawn cost). Either way, waitpid only reaps this process's own child.
  */
 #include "mp_private.h"
 
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,7 +26,8 @@ struct mp_process {
     void *arg;
     char name[32];
     pid_t pid;     /* 0 before start */
-    int pidfd;     /* -1 when the kernel has none */
+    int pidfd;     /* -1 until a timed join opens it, or when the kernel has none */
+    bool pidfd_tried;
     int exitcode;  /* MP_EXIT_NONE until reaped */
     bool reaped;
 };
@@ -70,7 +74,6 @@ int mp_process_start(mp_process *p)
         _exit(rc & 0xff);
     }
     p->pid = pid;
-    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     return 0;
 }
 
@@ -106,16 +109,43 @@ static bool try_reap(mp_process *p)
     return false;
 }
 
+/* Blocks until the child ends and reaps it. */
+static int join_forever(mp_process *p)
+{
+    if (p->reaped) return 0;
+    int status;
+    pid_t r;
+    do r = waitpid(p->pid, &status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r == p->pid) record_status(p, status);
+    else if (r < 0 && errno == ECHILD) p->reaped = true; /* reaped by someone else */
+    else return r < 0 ? -errno : -ECHILD;
+    return 0;
+}
+
+/* The pidfd for a timed wait, opened once. The child is not reaped yet (the
+ * caller checked), so its pid cannot have been reused. */
+static int pidfd_get(mp_process *p)
+{
+    if (!p->pidfd_tried) {
+        p->pidfd_tried = true;
+        p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    }
+    return p->pidfd;
+}
+
 int mp_process_join(mp_process *p, double timeout)
 {
     if (!p || !p->pid) return -EINVAL;
+    if (timeout < 0 || isnan(timeout)) return join_forever(p);
     mp__deadline d = mp__deadline_in(timeout);
     useconds_t nap = 200;
     for (;;) {
         if (try_reap(p)) return 0;
         if (mp__deadline_passed(&d)) return -ETIMEDOUT;
-        if (p->pidfd >= 0) {
-            struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
+        int pidfd = pidfd_get(p);
+        if (pidfd >= 0) {
+            struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
             int r = poll(&pfd, 1, mp__deadline_poll_ms(&d));
             if (r < 0 && errno != EINTR) return -errno;
         } else {
