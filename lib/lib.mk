@@ -24,15 +24,18 @@ $(LIBMP_A): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(LIBMP_SO): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libmp.so.0 -o $@ $^ $(LIB_LDLIBS) -pthread
+	$(CC) -shared -Wl,-soname,libmp.so.0 -o $@ $^ -Wl,--as-needed $(LIB_LDLIBS) -pthread
 
 $(ASAN_LIBMP): $(ASAN_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 # Programs linked against libmp: $(call link_mp,flags)
-LINK_MP = $(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBMP_A) $(LIB_LDLIBS)
-LINK_MP_ASAN = $(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(ASAN_LIBMP) $(LIB_LDLIBS)
+# --as-needed: libcrypto is used only by the manager; a program that does not
+# pull manager.o out of libmp.a then does not load it (mapping it at start-up
+# and copying its page tables at each fork measured +10-18 % per spawn).
+LINK_MP = $(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBMP_A) -Wl,--as-needed $(LIB_LDLIBS)
+LINK_MP_ASAN = $(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(ASAN_LIBMP) -Wl,--as-needed $(LIB_LDLIBS)
 
 install: $(LIBMP_A) $(LIBMP_SO)
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
