@@ -531,12 +531,23 @@ static bool work_left(mp_pool *p)
     return atomic_load(&p->sh->qtail) != atomic_load(&p->sh->qhead);
 }
 
+/* The clock of the worker-check tick, read on every submit and get: the
+ * coarse clock (a few ms resolution, no counter read) is enough for a 5 ms
+ * tick. Both stamps of the comparison come from it: it may lag the precise
+ * clock, so mixing the two could make the difference wrap. */
+static uint64_t tick_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* Reap workers that ended and replace them while work may still come. */
 static void check_workers(mp_pool *p)
 {
     struct pool_shared *sh = p->sh;
     p->seen_exits = atomic_load(&sh->exits);
-    p->last_check_ns = mp__now_ns();
+    p->last_check_ns = tick_now_ns();
     for (int i = 0; i < p->nworkers; i++) {
         struct worker_slot *w = &sh->w[i];
         if (w->pid > 0) {
@@ -556,7 +567,7 @@ static void check_workers(mp_pool *p)
  * left on its own, or when the last check is older than TICK_NS. */
 static void maybe_check_workers(mp_pool *p)
 {
-    if (atomic_load(&p->sh->exits) != p->seen_exits || mp__now_ns() - p->last_check_ns >= TICK_NS)
+    if (atomic_load(&p->sh->exits) != p->seen_exits || tick_now_ns() - p->last_check_ns >= TICK_NS)
         check_workers(p);
 }
 
@@ -780,7 +791,7 @@ mp_pool *mp_pool_new_ex(const mp_pool_opts *opts)
     for (uint32_t j = 0; j < MAX_JOBS; j++) p->free_jobs[j] = MAX_JOBS - 1 - j;
     p->nfree_jobs = MAX_JOBS;
     MP__TRACE(MP_EV_POOL_NEW, p->id, p->nworkers, 0, NULL);
-    p->last_check_ns = mp__now_ns();
+    p->last_check_ns = tick_now_ns();
     for (int i = 0; i < p->nworkers; i++) {
         r = spawn_worker(p, i);
         if (r) {

@@ -21,8 +21,10 @@ uint64_t mp__now_ns(void)
 mp__deadline mp__deadline_in(double timeout)
 {
     mp__deadline d = {.forever = timeout < 0 || isnan(timeout)};
-    clock_gettime(CLOCK_MONOTONIC, &d.at);
+    /* Forever needs no clock read (d.at stays zero and is never used): it
+     * is the common case of every blocking call. */
     if (d.forever) return d;
+    clock_gettime(CLOCK_MONOTONIC, &d.at);
     if (timeout > 1e9) timeout = 1e9; /* ~31 years: keeps tv_sec in range */
     double whole = floor(timeout);
     d.at.tv_sec += (time_t)whole;
