@@ -6,10 +6,10 @@
  * per-slot sequence numbers, and the 128-byte events. Writers (any process
  * of the run) never block and make no syscall per event:
  *
- *   1. build the event on the stack (time, pid, preview);
+ *   1. read the clock;
  *   2. reserve position p with a CAS on head while head - tail < capacity,
  *      else count a drop;
- *   3. copy the event into slot p % capacity;
+ *   3. write the event (pid, preview) straight into slot p % capacity;
  *   4. publish: CAS the slot's sequence from "free for p" (p + 1 - cap) to
  *      "holds p" (p + 1), with release order.
  *
@@ -272,30 +272,43 @@ static bool saved_on;
 
 static void drain_to_file(struct ring_shm *s, bool final);
 
-static void ring_put(struct ring_shm *s, const struct mp_trace_event *ev)
+/* Recording: whoever finds the ring half full drains it to the file. */
+static void maybe_drain(struct ring_shm *s)
+{
+    if (s->out_fd < 0 || !may_write_file) return;
+    uint64_t used = atomic_load_explicit(&s->head, memory_order_relaxed) -
+                    atomic_load_explicit(&s->tail, memory_order_relaxed);
+    if (used >= s->cap / 2) drain_to_file(s, false);
+}
+
+/* Reserve the next position (*pos) and return its slot, which the caller
+ * fills in place (no event on the stack, no 128-byte copy) and then
+ * publishes; NULL when the ring is full (the event is counted as dropped). */
+static struct mp_trace_event *ring_reserve(struct ring_shm *s, uint64_t *pos)
 {
     uint64_t h = atomic_load_explicit(&s->head, memory_order_relaxed);
     for (;;) {
         uint64_t t = atomic_load_explicit(&s->tail, memory_order_acquire);
         if (h - t >= s->cap) {
             atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
-            break;
+            maybe_drain(s);
+            return NULL;
         }
         if (atomic_compare_exchange_weak_explicit(&s->head, &h, h + 1, memory_order_acq_rel,
                                                   memory_order_relaxed)) {
-            ring_events(s)[h & s->mask] = *ev;
-            uint64_t expect = h + 1 - s->cap;
-            /* Fails only when the reader gave up on this slot meanwhile. */
-            atomic_compare_exchange_strong_explicit(&ring_seq(s)[h & s->mask], &expect, h + 1,
-                                                    memory_order_release, memory_order_relaxed);
-            break;
+            *pos = h;
+            return &ring_events(s)[h & s->mask];
         }
     }
-    if (s->out_fd >= 0 && may_write_file) {
-        uint64_t used = atomic_load_explicit(&s->head, memory_order_relaxed) -
-                        atomic_load_explicit(&s->tail, memory_order_relaxed);
-        if (used >= s->cap / 2) drain_to_file(s, false);
-    }
+}
+
+static void ring_publish(struct ring_shm *s, uint64_t pos)
+{
+    uint64_t expect = pos + 1 - s->cap;
+    /* Fails only when the reader gave up on this slot meanwhile. */
+    atomic_compare_exchange_strong_explicit(&ring_seq(s)[pos & s->mask], &expect, pos + 1, memory_order_release,
+                                            memory_order_relaxed);
+    maybe_drain(s);
 }
 
 /* Copy text into the event, marking a cut. */
@@ -311,26 +324,34 @@ static void set_text(struct mp_trace_event *ev, const char *text)
     ev->text[n] = '\0';
 }
 
+/* Every field is written, but of text only what the event needs: readers
+ * take text up to its NUL (and cut it at MP_TRACE_TEXT - 1 themselves), so
+ * the bytes after it may be an older event's; clearing all 128 bytes each
+ * time cost more than the rest of the event. */
 static void event_init(struct mp_trace_event *ev, uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a,
                        int64_t b)
 {
-    memset(ev, 0, sizeof *ev);
     ev->t_ns = t_ns;
     ev->pid = (int32_t)mp__pid();
     ev->kind = (uint16_t)kind;
     ev->obj = obj;
     ev->a = a;
     ev->b = b;
+    ev->flags = 0;
+    ev->reserved = 0;
+    ev->text[0] = '\0';
 }
 
 void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
-    struct mp_trace_event ev;
-    event_init(&ev, t_ns, kind, obj, a, b);
-    set_text(&ev, text);
-    ring_put(s, &ev);
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    if (!ev) return;
+    event_init(ev, t_ns, kind, obj, a, b);
+    set_text(ev, text);
+    ring_publish(s, pos);
 }
 
 void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
@@ -389,10 +410,13 @@ void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, cons
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
-    struct mp_trace_event ev;
-    event_init(&ev, mp__now_ns(), kind, obj, a, b);
-    preview(&ev, data, len);
-    ring_put(s, &ev);
+    uint64_t t_ns = mp__now_ns(); /* before reserving: positions follow time */
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    if (!ev) return;
+    event_init(ev, t_ns, kind, obj, a, b);
+    preview(ev, data, len);
+    ring_publish(s, pos);
 }
 
 void mp__trace_child_started(const char *name)
@@ -410,14 +434,17 @@ void mp_trace_note(const char *fmt, ...)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s || !fmt) return;
-    struct mp_trace_event ev;
-    event_init(&ev, mp__now_ns(), MP_EV_NOTE, 0, 0, 0);
+    uint64_t t_ns = mp__now_ns();
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    if (!ev) return;
+    event_init(ev, t_ns, MP_EV_NOTE, 0, 0, 0);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+    int n = vsnprintf(ev->text, sizeof ev->text, fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof ev.text) ev.flags |= MP_EVF_TRUNCATED;
-    ring_put(s, &ev);
+    if (n >= (int)sizeof ev->text) ev->flags |= MP_EVF_TRUNCATED;
+    ring_publish(s, pos);
 }
 
 static void emit_self_started(void)
