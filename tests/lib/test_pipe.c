@@ -6,7 +6,9 @@
 #include <mp.h>
 #include <mp_trace.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static mp_conn *L, *R;
@@ -331,6 +333,69 @@ Test(pipe, duplex_round_trips_with_a_child, .timeout = 20)
     cr_assert_eq(mp_process_exitcode(p), 0, "the child saw the close as -EPIPE");
     mp_process_free(p);
     tu_assert_no_children();
+}
+
+/* A late sender: a forever receive blocks until each part arrives, a
+ * message bigger than the socket buffer comes whole, and the close ends it. */
+#define LATE_BIG (1u << 20)
+static int send_late(void *arg)
+{
+    (void)arg;
+    mp_conn_close(L);
+    usleep(100 * 1000);
+    if (mp_conn_send(R, "first", 5) != 0) return 2;
+    unsigned char *big = malloc(LATE_BIG);
+    if (!big) return 3;
+    for (size_t i = 0; i < LATE_BIG; i++) big[i] = (unsigned char)(i * 7 + 1);
+    int r = mp_conn_send(R, big, LATE_BIG);
+    free(big);
+    return r == 0 ? 0 : 4;
+}
+
+Test(pipe, forever_recv_waits_for_a_late_sender, .timeout = 20)
+{
+    for (int duplex = 0; duplex < 2; duplex++) {
+        make_pipe(duplex);
+        mp_process *p = mp_process_new(send_late, NULL);
+        cr_assert_eq(mp_process_start(p), 0);
+        mp_conn_close(R);
+        char small[8];
+        double t0 = tu_now();
+        cr_assert_eq(mp_conn_recv(L, small, sizeof small, MP_FOREVER), 5);
+        cr_assert(tu_now() - t0 >= 0.05, "the receive waited for the sender");
+        cr_assert_eq(memcmp(small, "first", 5), 0);
+        unsigned char *big = malloc(LATE_BIG);
+        cr_assert_not_null(big);
+        cr_assert_eq(mp_conn_recv(L, big, LATE_BIG, MP_FOREVER), (ssize_t)LATE_BIG);
+        size_t bad = 0;
+        for (size_t i = 0; i < LATE_BIG; i++) bad += big[i] != (unsigned char)(i * 7 + 1);
+        free(big);
+        cr_assert_eq(bad, 0, "%zu bytes differ", bad);
+        cr_assert_eq(mp_conn_recv(L, small, sizeof small, MP_FOREVER), -EPIPE);
+        cr_assert_eq(mp_process_join(p, 10), 0);
+        cr_assert_eq(mp_process_exitcode(p), 0);
+        mp_conn_close(L);
+        mp_process_free(p);
+    }
+    tu_assert_no_children();
+}
+
+/* One way: both fds block, and the unused direction of each end is shut,
+ * so a stray raw write on the receiving end fails instead of queueing. */
+Test(pipe, one_way_unused_directions_are_shut, .timeout = 10)
+{
+    make_pipe(false);
+    cr_assert_eq(fcntl(mp_conn_fileno(L), F_GETFL) & O_NONBLOCK, 0);
+    cr_assert_eq(fcntl(mp_conn_fileno(R), F_GETFL) & O_NONBLOCK, 0);
+    errno = 0;
+    cr_assert_eq(send(mp_conn_fileno(L), "x", 1, MSG_NOSIGNAL), -1);
+    cr_assert_eq(errno, EPIPE);
+    char buf[4];
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 0), -ETIMEDOUT, "nothing was queued");
+    cr_assert_eq(mp_conn_send(R, "ok", 2), 0, "the used direction still works");
+    cr_assert_eq(mp_conn_recv(L, buf, sizeof buf, 1), 2);
+    cr_assert_eq(memcmp(buf, "ok", 2), 0);
+    close_pipe();
 }
 
 /* ------------------------------------------------------------ trace */

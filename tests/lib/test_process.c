@@ -98,6 +98,52 @@ Test(process, join_timeout, .timeout = 10)
     tu_assert_no_children();
 }
 
+static int nap_then_seven(void *arg)
+{
+    (void)arg;
+    usleep(300 * 1000);
+    return 7;
+}
+
+/* A timed join that times out, then a forever join (one blocking waitpid),
+ * then joins of the joined process: all agree, no zombie is left. */
+Test(process, timed_then_forever_join, .timeout = 10)
+{
+    mp_process *p = mp_process_new(nap_then_seven, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert(mp_process_is_alive(p));
+    cr_assert_eq(mp_process_join(p, 0.01), -ETIMEDOUT);
+    cr_assert_eq(mp_process_exitcode(p), MP_EXIT_NONE);
+    double t0 = tu_now();
+    cr_assert_eq(mp_process_join(p, MP_FOREVER), 0);
+    cr_assert(tu_now() - t0 >= 0.1, "the forever join waited for the end");
+    cr_assert_eq(mp_process_exitcode(p), 7);
+    cr_assert_eq(mp_process_join(p, MP_FOREVER), 0);
+    cr_assert_eq(mp_process_join(p, 0.5), 0);
+    cr_assert_not(mp_process_is_alive(p));
+    cr_assert_eq(mp_process_terminate(p), -ESRCH);
+    mp_process_free(p);
+    tu_assert_no_children();
+}
+
+/* A forever join straight after start, and one of a child that a signal
+ * ended, keep Python's exit codes. */
+Test(process, forever_join_exit_codes, .timeout = 10)
+{
+    mp_process *p = mp_process_new(ret_arg, (void *)42L);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_join(p, MP_FOREVER), 0);
+    cr_assert_eq(mp_process_exitcode(p), 42);
+    mp_process_free(p);
+    p = mp_process_new(sleep_long, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_kill(p), 0);
+    cr_assert_eq(mp_process_join(p, MP_FOREVER), 0);
+    cr_assert_eq(mp_process_exitcode(p), -SIGKILL);
+    mp_process_free(p);
+    tu_assert_no_children();
+}
+
 static int check_parent(void *arg)
 {
     return getppid() == *(pid_t *)arg ? 0 : 1;
