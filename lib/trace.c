@@ -369,6 +369,42 @@ static bool is_text(const unsigned char *p, size_t len)
     return true;
 }
 
+/* v in decimal at out, NUL-terminated (at most 21 bytes); returns the
+ * length without the NUL. snprintf("%lld") cost more than the rest of a
+ * queue event put together (vfprintf's set-up dominates for short output). */
+static size_t fmt_i64(char *out, int64_t v)
+{
+    char rev[20]; /* digits, least significant first */
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+    size_t n = 0, o = 0;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) out[o++] = '-';
+    while (n) out[o++] = rev[--n];
+    out[o] = '\0';
+    return o;
+}
+
+/* "de ad be ef ...": 3 chars a byte, room for the ellipsis. */
+static void fmt_hex(struct mp_trace_event *ev, const unsigned char *p, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t max = (MP_TRACE_TEXT - 5) / 3, n = len < max ? len : max, o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i) ev->text[o++] = ' ';
+        ev->text[o++] = digits[p[i] >> 4];
+        ev->text[o++] = digits[p[i] & 15];
+    }
+    if (n < len) {
+        memcpy(ev->text + o, " ...", 4);
+        o += 4;
+        ev->flags |= MP_EVF_TRUNCATED;
+    }
+    ev->text[o] = '\0';
+}
+
 /* The preview of a data item: text, an int, two ints, or hex. */
 static void preview(struct mp_trace_event *ev, const void *data, size_t len)
 {
@@ -386,23 +422,19 @@ static void preview(struct mp_trace_event *ev, const void *data, size_t len)
     } else if (len == 4) {
         int32_t v;
         memcpy(&v, p, 4);
-        snprintf(out, MP_TRACE_TEXT, "%d", v);
+        fmt_i64(out, v);
     } else if (len == 8) {
         int64_t v;
         memcpy(&v, p, 8);
-        snprintf(out, MP_TRACE_TEXT, "%lld", (long long)v);
+        fmt_i64(out, v);
     } else if (len == 16) {
         int64_t v[2];
         memcpy(v, p, 16);
-        snprintf(out, MP_TRACE_TEXT, "%lld, %lld", (long long)v[0], (long long)v[1]);
+        size_t o = fmt_i64(out, v[0]);
+        memcpy(out + o, ", ", 2);
+        fmt_i64(out + o + 2, v[1]);
     } else {
-        /* "de ad be ef ..." : 3 chars a byte, room for the ellipsis */
-        size_t max = (MP_TRACE_TEXT - 5) / 3, n = len < max ? len : max, o = 0;
-        for (size_t i = 0; i < n; i++) o += (size_t)snprintf(out + o, MP_TRACE_TEXT - o, i ? " %02x" : "%02x", p[i]);
-        if (n < len) {
-            snprintf(out + o, MP_TRACE_TEXT - o, " ...");
-            ev->flags |= MP_EVF_TRUNCATED;
-        }
+        fmt_hex(ev, p, len);
     }
 }
 

@@ -314,6 +314,87 @@ Test(trace, previews_and_fields, .timeout = 10.)
     cr_assert(ev.flags & MP_EVF_TRUNCATED);
 }
 
+/* The hand-written integer and hex previews print what printf would. */
+static struct mp_trace_event data_event(const void *data, size_t len)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(16);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp__trace_emit_data(MP_EV_QUEUE_PUT, 7, (int64_t)len, 0, data, len);
+    mp_trace_detach();
+    struct mp_trace_event ev[4];
+    cr_assert_eq(mp_trace_ring_read(r, ev, 4), 2);
+    mp_trace_ring_free(r);
+    return ev[1];
+}
+
+Test(trace, integer_and_hex_previews_match_printf, .timeout = 10.)
+{
+    const int64_t i64s[] = {0, 1, -1, 9, 10, -10, 1000000, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    const int32_t i32s[] = {0, 7, -7, INT32_MAX, INT32_MIN};
+    char want[MP_TRACE_TEXT];
+    for (size_t i = 0; i < sizeof i64s / sizeof i64s[0]; i++) {
+        snprintf(want, sizeof want, "%lld", (long long)i64s[i]);
+        cr_assert_str_eq(data_event(&i64s[i], 8).text, want);
+    }
+    for (size_t i = 0; i < sizeof i32s / sizeof i32s[0]; i++) {
+        snprintf(want, sizeof want, "%d", i32s[i]);
+        cr_assert_str_eq(data_event(&i32s[i], 4).text, want);
+    }
+    int64_t pair[2] = {INT64_MIN, INT64_MAX};
+    snprintf(want, sizeof want, "%lld, %lld", (long long)pair[0], (long long)pair[1]);
+    cr_assert_str_eq(data_event(pair, 16).text, want);
+
+    /* 27 bytes fit whole, 28 get the ellipsis */
+    unsigned char b[28];
+    for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(i * 37 + 0x80);
+    for (size_t len = 27; len <= 28; len++) {
+        size_t o = 0;
+        for (size_t i = 0; i < 27; i++) o += (size_t)snprintf(want + o, sizeof want - o, i ? " %02x" : "%02x", b[i]);
+        if (len == 28) snprintf(want + o, sizeof want - o, " ...");
+        struct mp_trace_event ev = data_event(b, len);
+        cr_assert_str_eq(ev.text, want, "len %zu", len);
+        cr_assert_eq(!!(ev.flags & MP_EVF_TRUNCATED), len == 28);
+    }
+}
+
+/* Events are written over the slot's previous event without clearing it:
+ * what a reader sees must still be only the new event. */
+Test(trace, reused_slot_shows_only_the_new_event, .timeout = 10.)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(16);
+    cr_assert_eq(mp_trace_ring_capacity(r), 16);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    struct mp_trace_event ev[16];
+    char longtext[MP_TRACE_TEXT + 10];
+    memset(longtext, 'y', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    /* fill every slot with a long, truncated text event */
+    for (int i = 0; i < 15; i++) mp__trace_emit(MP_EV_NOTE, 1, 11, 12, longtext);
+    size_t n = mp_trace_ring_read(r, ev, 16);
+    cr_assert_eq(n, 16, "PROC_START + 15, got %zu", n);
+    cr_assert(ev[15].flags & MP_EVF_TRUNCATED);
+    /* the same 16 slots again, with short and empty texts */
+    int64_t v = -5;
+    for (int i = 0; i < 16; i++) {
+        if (i % 3 == 0) mp__trace_emit(MP_EV_LOCK_ACQUIRE, 2, i, 0, NULL);
+        else if (i % 3 == 1) mp__trace_emit(MP_EV_NOTE, 2, i, 0, "ab");
+        else mp__trace_emit_data(MP_EV_QUEUE_PUT, 2, i, 0, &v, sizeof v);
+    }
+    mp_trace_detach();
+    n = mp_trace_ring_read(r, ev, 16);
+    cr_assert_eq(n, 16);
+    for (int i = 0; i < 16; i++) {
+        const char *want = i % 3 == 0 ? "" : i % 3 == 1 ? "ab" : "-5";
+        cr_assert_str_eq(ev[i].text, want, "event %d", i);
+        cr_assert_eq(ev[i].flags, 0, "event %d: no flag left from the old event", i);
+        cr_assert_eq(ev[i].reserved, 0);
+        cr_assert_eq(ev[i].a, i);
+        cr_assert_eq(ev[i].b, 0);
+        cr_assert_eq(ev[i].obj, 2);
+    }
+    mp_trace_ring_free(r);
+}
+
 Test(trace, bad_input_and_off_by_default, .timeout = 10.)
 {
     struct mp_trace_event ev;
