@@ -245,6 +245,62 @@ Test(lock, trace_events, .timeout = 20)
     tu_assert_no_children();
 }
 
+static const struct mp_trace_event *find_ev(const struct mp_trace_event *ev, size_t n, size_t from, unsigned kind)
+{
+    for (size_t i = from; i < n; i++)
+        if (ev[i].kind == kind && ev[i].pid == getpid()) return &ev[i];
+    return NULL;
+}
+
+/* "ns held" and "ns waited" are the distance between the events' own
+ * stamps (each is one clock reading), and at least the time slept. */
+Test(lock, trace_durations_match_event_times, .timeout = 20)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(256);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    make_pipes();
+    lk = mp_lock_new();
+    cr_assert_not_null(lk);
+    cr_assert_eq(mp_lock_acquire(lk, 0), 0);
+    usleep(20000);
+    cr_assert_eq(mp_lock_release(lk), 0);
+
+    mp_process *p = mp_process_new(hold_until_told, NULL);
+    cr_assert_eq(mp_process_start(p), 0);
+    char c;
+    cr_assert_eq(read(to_parent[0], &c, 1), 1);
+    cr_assert_eq(mp_lock_acquire(lk, 0.05), -ETIMEDOUT);
+    cr_assert_eq(write(to_child[1], "r", 1), 1);
+    cr_assert_eq(mp_process_join(p, 10), 0);
+    cr_assert_eq(mp_process_exitcode(p), 0);
+    mp_trace_detach();
+    mp_process_free(p);
+    mp_lock_free(lk);
+    close_pipes();
+
+    struct mp_trace_event ev[256];
+    size_t n = mp_trace_ring_read(ring, ev, 256);
+    const struct mp_trace_event *acq = find_ev(ev, n, 0, MP_EV_LOCK_ACQUIRE);
+    cr_assert_not_null(acq);
+    const struct mp_trace_event *rel = find_ev(ev, n, (size_t)(acq - ev), MP_EV_LOCK_RELEASE);
+    cr_assert_not_null(rel);
+    cr_assert_eq(acq->a, 0, "no wait");
+    cr_assert_eq((uint64_t)rel->a, rel->t_ns - acq->t_ns, "held %lld", (long long)rel->a);
+    cr_assert_geq(rel->a, 20000000, "held at least the 20 ms slept");
+    cr_assert_lt(rel->a, 2000000000);
+
+    const struct mp_trace_event *wait = find_ev(ev, n, 0, MP_EV_LOCK_WAIT);
+    cr_assert_not_null(wait, "the child held the lock: we waited");
+    const struct mp_trace_event *gave_up = find_ev(ev, n, (size_t)(wait - ev), MP_EV_LOCK_TIMEOUT);
+    cr_assert_not_null(gave_up);
+    cr_assert_eq((uint64_t)gave_up->a, gave_up->t_ns - wait->t_ns, "waited %lld", (long long)gave_up->a);
+    cr_assert_geq(gave_up->a, 40000000, "waited about the 50 ms timeout");
+    cr_assert_lt(gave_up->a, 2000000000);
+    mp_trace_ring_free(ring);
+    tu_assert_no_children();
+}
+
 /* A try by another thread of the holder's process is busy, not a self-deadlock. */
 static void *try_from_thread(void *arg)
 {
