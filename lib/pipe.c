@@ -25,9 +25,9 @@
  * SIGPIPE: every send uses MSG_NOSIGNAL, so a closed peer is -EPIPE, never
  * the signal.
  *
- * Blocking: the descriptors stay blocking. Without a timeout a receive is a
- * plain blocking recv() (one system call); with one it tries recv() with
- * MSG_DONTWAIT and polls only when nothing is there.
+ * Blocking: the descriptors stay blocking. A receive tries recv() with
+ * MSG_DONTWAIT and polls only when nothing is there; without a timeout, a
+ * one-way receiving end just blocks in recv() (see read_some).
  */
 #include "mp_private.h"
 
@@ -156,15 +156,21 @@ static int wait_readable(int fd, const mp__deadline *d)
 }
 
 /* One read of at most len bytes, waiting for data until the deadline.
- * Without a deadline it is one blocking recv(), which returns what has
- * arrived as soon as anything has. With one, the read is tried first
- * (MSG_DONTWAIT) and poll() only runs when nothing is there, so a busy
- * stream costs one system call per read, and a frame that started arriving
- * is still bounded by the same deadline.
+ * The read is tried first (MSG_DONTWAIT) and poll() only runs when nothing
+ * is there, so a busy stream costs one system call per read, and a frame
+ * that started arriving is still bounded by the same deadline.
+ * Without a deadline, the receiving end of a one-way pipe instead sleeps in
+ * one blocking recv(), which returns what has arrived as soon as anything
+ * has. A duplex end does not: a reader blocked in recv() shares the
+ * socket's wait queue with its own writes, and each time the peer drains
+ * them the write-space wake-up wakes the reader for nothing (poll filters
+ * those out). Measured (bench_mp --pin): a blocking recv made the duplex
+ * round trip 9.5 us instead of 8.4 (3.4 context switches per round trip
+ * instead of 2), while it lifts one-way throughput by a few per cent.
  * >0 bytes | 0 end of stream | -ETIMEDOUT | -errno */
 static ssize_t read_some(mp_conn *c, void *buf, size_t len, const mp__deadline *d)
 {
-    int flags = d->forever ? 0 : MSG_DONTWAIT;
+    int flags = d->forever && !c->can_send ? 0 : MSG_DONTWAIT;
     for (;;) {
         ssize_t n = recv(c->fd, buf, len, flags);
         if (n >= 0) return n;
