@@ -71,6 +71,10 @@ void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const cha
 /* Same, stamped t_ns: a mp__now_ns() reading the caller also needs (lock.c
  * derives "ns waited" / "ns held" from it), so the clock is read once. */
 void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
+/* Decimal text of an integer without snprintf (which costs more than the
+ * rest of an event): NUL-terminated, at most 21 bytes; returns the length. */
+size_t mp__trace_fmt_i64(char *out, int64_t v);
+size_t mp__trace_fmt_u64(char *out, uint64_t v);
 /* Same, with a preview of a data item in text (ints as numbers, text as
  * text, else hex). */
 void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, const void *data, size_t len);

@@ -158,9 +158,9 @@ static void trace_write(mp_array *a, size_t i)
     } else {
         bits = load_i64(a, i);
         if (a->typecode == 'Q' || a->typecode == 'L')
-            snprintf(text, sizeof text, "%" PRIu64, (uint64_t)bits);
+            mp__trace_fmt_u64(text, (uint64_t)bits);
         else
-            snprintf(text, sizeof text, "%" PRId64, bits);
+            mp__trace_fmt_i64(text, bits);
     }
     mp__trace_emit(MP_EV_MEM_WRITE, a->id, (int64_t)i, bits, text);
 }

@@ -369,22 +369,28 @@ static bool is_text(const unsigned char *p, size_t len)
     return true;
 }
 
-/* v in decimal at out, NUL-terminated (at most 21 bytes); returns the
- * length without the NUL. snprintf("%lld") cost more than the rest of a
- * queue event put together (vfprintf's set-up dominates for short output). */
-static size_t fmt_i64(char *out, int64_t v)
+/* Decimal integers for previews (and MEM_WRITE values, shared.c): at
+ * most 21 bytes with the NUL; the length without it is returned.
+ * snprintf("%lld") cost more than the rest of a queue event put together
+ * (vfprintf's set-up dominates for short output). */
+size_t mp__trace_fmt_u64(char *out, uint64_t u)
 {
     char rev[20]; /* digits, least significant first */
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
     size_t n = 0, o = 0;
     do {
         rev[n++] = (char)('0' + u % 10);
         u /= 10;
     } while (u);
-    if (v < 0) out[o++] = '-';
     while (n) out[o++] = rev[--n];
     out[o] = '\0';
     return o;
+}
+
+size_t mp__trace_fmt_i64(char *out, int64_t v)
+{
+    if (v >= 0) return mp__trace_fmt_u64(out, (uint64_t)v);
+    out[0] = '-';
+    return 1 + mp__trace_fmt_u64(out + 1, 0 - (uint64_t)v); /* INT64_MIN too */
 }
 
 /* "de ad be ef ...": 3 chars a byte, room for the ellipsis. */
@@ -422,17 +428,17 @@ static void preview(struct mp_trace_event *ev, const void *data, size_t len)
     } else if (len == 4) {
         int32_t v;
         memcpy(&v, p, 4);
-        fmt_i64(out, v);
+        mp__trace_fmt_i64(out, v);
     } else if (len == 8) {
         int64_t v;
         memcpy(&v, p, 8);
-        fmt_i64(out, v);
+        mp__trace_fmt_i64(out, v);
     } else if (len == 16) {
         int64_t v[2];
         memcpy(v, p, 16);
-        size_t o = fmt_i64(out, v[0]);
+        size_t o = mp__trace_fmt_i64(out, v[0]);
         memcpy(out + o, ", ", 2);
-        fmt_i64(out + o + 2, v[1]);
+        mp__trace_fmt_i64(out + o + 2, v[1]);
     } else {
         fmt_hex(ev, p, len);
     }

@@ -357,6 +357,40 @@ Test(trace, integer_and_hex_previews_match_printf, .timeout = 10.)
     }
 }
 
+/* MEM_WRITE text is the stored value printed as printf would, signed or
+ * unsigned by typecode. */
+Test(trace, mem_write_values_match_printf, .timeout = 10.)
+{
+    const int64_t vals[] = {0, 5, -5, 1234567, INT64_MAX, INT64_MIN};
+    const size_t nvals = sizeof vals / sizeof vals[0];
+    const char codes[] = {'q', 'Q', 'i', 'b'};
+    for (size_t c = 0; c < sizeof codes; c++) {
+        struct mp_trace_ring *r = mp_trace_ring_create(64);
+        mp_array *arr = mp_array_new(codes[c], nvals + 1);
+        cr_assert_not_null(arr);
+        cr_assert_eq(mp_trace_attach(r), 0);
+        for (size_t i = 0; i < nvals; i++) mp_array_set_i64(arr, i, vals[i]);
+        mp_array_set_f64(arr, nvals, 1.8e19); /* above INT64_MAX: only 'Q' holds it */
+        mp_trace_detach();
+        struct mp_trace_event ev[64];
+        size_t n = mp_trace_ring_read(r, ev, 64), writes = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (ev[k].kind != MP_EV_MEM_WRITE) continue;
+            writes++;
+            char want[32];
+            if (codes[c] == 'Q') snprintf(want, sizeof want, "%llu", (unsigned long long)(uint64_t)ev[k].b);
+            else snprintf(want, sizeof want, "%lld", (long long)ev[k].b);
+            cr_assert_str_eq(ev[k].text, want, "typecode %c, index %lld", codes[c], (long long)ev[k].a);
+            int64_t stored;
+            cr_assert_eq(mp_array_get_i64(arr, (size_t)ev[k].a, &stored), 0);
+            cr_assert_eq(stored, ev[k].b, "b is the value stored");
+        }
+        cr_assert_eq(writes, nvals + 1, "typecode %c", codes[c]);
+        mp_array_free(arr);
+        mp_trace_ring_free(r);
+    }
+}
+
 /* Events are written over the slot's previous event without clearing it:
  * what a reader sees must still be only the new event. */
 Test(trace, reused_slot_shows_only_the_new_event, .timeout = 10.)
