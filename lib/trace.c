@@ -272,10 +272,17 @@ static bool saved_on;
 
 static void drain_to_file(struct ring_shm *s, bool final);
 
-/* Recording: whoever finds the ring half full drains it to the file. */
-static void maybe_drain(struct ring_shm *s)
+static void drain_if_half_full(struct ring_shm *s);
+
+/* Recording: whoever finds the ring half full drains it to the file. Only
+ * the test is inline: without a recording an event pays one branch here. */
+static inline void maybe_drain(struct ring_shm *s)
 {
-    if (s->out_fd < 0 || !may_write_file) return;
+    if (__builtin_expect(s->out_fd >= 0 && may_write_file, 0)) drain_if_half_full(s);
+}
+
+static void drain_if_half_full(struct ring_shm *s)
+{
     uint64_t used = atomic_load_explicit(&s->head, memory_order_relaxed) -
                     atomic_load_explicit(&s->tail, memory_order_relaxed);
     if (used >= s->cap / 2) drain_to_file(s, false);
