@@ -167,7 +167,7 @@ int mp_lock_release(mp_lock *l)
      * Clear it before unlocking (after, a new holder may have set it). */
     pid_t me = mp__pid();
     bool mine = l->holder == me;
-    uint64_t since = l->acquired_ns;
+    uint64_t since = mp__trace_on ? l->acquired_ns : 0;
     if (mine) l->holder = 0;
     int r = pthread_mutex_unlock(&l->mutex);
     if (r) {
