@@ -40,6 +40,23 @@ static void board_free(void)
     munmap(board, sizeof *board);
 }
 
+/* ---- pool lifecycle shared by most tests */
+
+/* mp_pool_new(n) that must succeed. */
+static mp_pool *pool_open(int n)
+{
+    mp_pool *p = mp_pool_new(n);
+    cr_assert_not_null(p, "mp_pool_new(%d)", n);
+    return p;
+}
+
+/* Frees the pool, then checks that no worker process is left. */
+static void pool_close(mp_pool *p)
+{
+    mp_pool_free(p);
+    tu_assert_no_children();
+}
+
 /* ---- tasks */
 
 static void sqr(const void *in, void *out)
@@ -149,8 +166,7 @@ static void wait_for_victim(void)
 
 Test(pool, apply_squares, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int x = 5, y = 0;
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
     cr_assert_eq(y, 25);
@@ -166,14 +182,12 @@ Test(pool, apply_squares, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_async_get(r, &y, 0), 0, "a result can be fetched twice");
     cr_assert_eq(y, 144);
     mp_async_free(r);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, workers_are_visible, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(3);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(3);
     pid_t pids[8] = {0};
     cr_assert_eq(mp_pool_worker_pids(p, pids, 8), 3);
     cr_assert_eq(distinct_pids(pids, 3), 3);
@@ -183,37 +197,31 @@ Test(pool, workers_are_visible, .timeout = TEST_TIMEOUT)
     for (int i = 0; i < 3; i++) cr_assert_eq(kill(pids[i], 0), -1, "worker reaped after free");
     tu_assert_no_children();
 
-    p = mp_pool_new(0);
-    cr_assert_not_null(p);
+    p = pool_open(0);
     cr_assert_eq(mp_pool_worker_pids(p, NULL, 0), mp_cpu_count());
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, map_in_order, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int in[10], out[10];
     for (int i = 0; i < 10; i++) in[i] = i, out[i] = -1;
     cr_assert_eq(mp_pool_map(p, sqr, in, 10, sizeof(int), out, sizeof(int)), 0);
     for (int i = 0; i < 10; i++) cr_assert_eq(out[i], i * i, "out[%d] = %d", i, out[i]);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, map_of_nothing, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     cr_assert_eq(mp_pool_map(p, sqr, NULL, 0, sizeof(int), NULL, sizeof(int)), 0);
     mp_async *r = mp_pool_map_async(p, sqr, NULL, 0, sizeof(int), sizeof(int));
     cr_assert_not_null(r);
     cr_assert(mp_async_ready(r));
     cr_assert_eq(mp_async_get(r, NULL, 0), 0);
     mp_async_free(r);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 static void check_big_map(mp_pool *p, size_t chunksize)
@@ -235,20 +243,17 @@ static void check_big_map(mp_pool *p, size_t chunksize)
 
 Test(pool, map_100000_items, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     check_big_map(p, 0);
     check_big_map(p, 1);
     check_big_map(p, 7);
     check_big_map(p, 100000);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, map_async_in_order, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int in[50], out[50];
     for (int i = 0; i < 50; i++) in[i] = 50 - i;
     mp_async *r = mp_pool_map_async_chunked(p, sqr, in, 50, sizeof(int), sizeof(int), 3);
@@ -256,29 +261,25 @@ Test(pool, map_async_in_order, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_async_get(r, out, 5.0), 0);
     for (int i = 0; i < 50; i++) cr_assert_eq(out[i], (50 - i) * (50 - i));
     mp_async_free(r);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, starmap_over_struct_records, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     struct pair in[20];
     long out[20];
     for (int i = 0; i < 20; i++) in[i] = (struct pair){.a = i, .b = 100 - i};
     cr_assert_eq(mp_pool_map(p, pair_pow_sum, in, 20, sizeof in[0], out, sizeof out[0]), 0);
     for (int i = 0; i < 20; i++) cr_assert_eq(out[i], (long)i * i + 100 - i, "starmap item %d", i);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 /* ---- async results */
 
 Test(pool, get_timeout_then_success, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int x = 7, y = 0;
     mp_async *r = mp_pool_apply_async(p, sleep_2s_then_sqr, &x, sizeof x, sizeof y);
     cr_assert_not_null(r);
@@ -294,14 +295,12 @@ Test(pool, get_timeout_then_success, .timeout = TEST_TIMEOUT)
     cr_assert_eq(y, 49);
     cr_assert(mp_async_successful(r));
     mp_async_free(r);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, ready_polling_ends_true, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int in[6] = {1, 2, 3, 4, 5, 6}, out[6];
     mp_async *r = mp_pool_map_async_chunked(p, slow_sqr, in, 6, sizeof(int), sizeof(int), 1);
     cr_assert_not_null(r);
@@ -316,14 +315,12 @@ Test(pool, ready_polling_ends_true, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_async_get(r, out, 0), 0, "a ready result needs no wait");
     for (int i = 0; i < 6; i++) cr_assert_eq(out[i], in[i] * in[i]);
     mp_async_free(r);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, tasks_spread_over_workers, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     pid_t workers[2];
     cr_assert_eq(mp_pool_worker_pids(p, workers, 2), 2);
     enum { N = 100 };
@@ -333,14 +330,12 @@ Test(pool, tasks_spread_over_workers, .timeout = TEST_TIMEOUT)
     for (int i = 0; i < N; i++)
         cr_assert(out[i] == workers[0] || out[i] == workers[1], "task %d ran in pid %d, not a worker", i,
                   (int)out[i]);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, free_result_while_task_runs, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(1);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(1);
     int x = 3, y = 0;
     mp_async *r = mp_pool_apply_async(p, slow_sqr, &x, sizeof x, sizeof y);
     cr_assert_not_null(r);
@@ -357,14 +352,12 @@ Test(pool, free_result_while_task_runs, .timeout = TEST_TIMEOUT)
     x = 11;
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
     cr_assert_eq(y, 121);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, many_outstanding_results, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     enum { N = 5000 }; /* more than the pool has job slots */
     mp_async **rs = calloc(N, sizeof *rs);
     cr_assert_not_null(rs);
@@ -379,8 +372,7 @@ Test(pool, many_outstanding_results, .timeout = TEST_TIMEOUT)
         mp_async_free(rs[i]);
     }
     free(rs);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 /* ---- workers that die */
@@ -388,8 +380,7 @@ Test(pool, many_outstanding_results, .timeout = TEST_TIMEOUT)
 static void check_task_death(mp_task f, int expect_code)
 {
     board_new();
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     pid_t before[2];
     cr_assert_eq(mp_pool_worker_pids(p, before, 2), 2);
     int x = 1, y;
@@ -460,8 +451,7 @@ static int killer(void *arg)
 Test(pool, kill_wakes_a_blocked_get, .timeout = TEST_TIMEOUT)
 {
     board_new();
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int x = 0, y;
     mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
     cr_assert_not_null(r);
@@ -483,8 +473,7 @@ Test(pool, kill_wakes_a_blocked_get, .timeout = TEST_TIMEOUT)
 Test(pool, map_with_a_dying_chunk, .timeout = TEST_TIMEOUT)
 {
     board_new();
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int in[8], out[8];
     for (int i = 0; i < 8; i++) in[i] = i;
     mp_async *r = mp_pool_map_async_chunked(p, segv_on_3, in, 8, sizeof(int), sizeof(int), 1);
@@ -510,8 +499,7 @@ Test(pool, map_with_a_dying_chunk, .timeout = TEST_TIMEOUT)
 Test(pool, terminate_stops_an_endless_task, .timeout = TEST_TIMEOUT)
 {
     board_new();
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int x = 0, y;
     mp_async *r = mp_pool_apply_async(p, spin_forever, &x, sizeof x, sizeof y);
     cr_assert_not_null(r);
@@ -537,8 +525,7 @@ Test(pool, terminate_stops_an_endless_task, .timeout = TEST_TIMEOUT)
 
 Test(pool, close_and_join, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     cr_assert_eq(mp_pool_join(p), -EINVAL, "join before close");
     int x = 4, y = 0;
     mp_async *r[5];
@@ -564,8 +551,7 @@ Test(pool, close_and_join, .timeout = TEST_TIMEOUT)
         cr_assert_eq(y, i * i);
         mp_async_free(r[i]);
     }
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 static int init_value; /* set in each worker by the initializer */
@@ -628,8 +614,7 @@ Test(pool, maxtasksperchild_replaces_workers, .timeout = TEST_TIMEOUT)
     for (int i = 0; i < N - 1; i++)
         cr_assert(ran[i] != now[0] && ran[i] != now[1], "worker %d left after its task", (int)ran[i]);
     cr_assert(now[0] > 0 && now[1] > 0, "both slots have a worker");
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 /* ---- bad input */
@@ -663,8 +648,7 @@ Test(pool, bad_arguments, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_async_exitcode(NULL), MP_EXIT_NONE);
     mp_async_free(NULL);
 
-    mp_pool *p = mp_pool_new(1);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(1);
     cr_assert_eq(mp_pool_apply(p, NULL, &x, sizeof x, &y, sizeof y), -EINVAL, "NULL task");
     cr_assert_eq(mp_pool_apply(p, sqr, NULL, sizeof x, &y, sizeof y), -EINVAL, "NULL input");
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, NULL, sizeof y), -EINVAL, "NULL output");
@@ -679,8 +663,7 @@ Test(pool, bad_arguments, .timeout = TEST_TIMEOUT)
     cr_assert_eq(y, 4);
     mp_async_free(r);
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0, "the pool still works");
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 static void exit_3(const void *in, void *out)
@@ -708,8 +691,7 @@ static int free_inherited_pool(void *arg)
 
 Test(pool, child_cannot_drive_the_parents_pool, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     pid_t before[2];
     cr_assert_eq(mp_pool_worker_pids(p, before, 2), 2);
     mp_process *c = mp_process_new(free_inherited_pool, p);
@@ -723,8 +705,7 @@ Test(pool, child_cannot_drive_the_parents_pool, .timeout = TEST_TIMEOUT)
     int x = 8, y = 0;
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
     cr_assert_eq(y, 64);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 /* ---- trace events */
@@ -741,8 +722,7 @@ Test(pool, trace_events, .timeout = TEST_TIMEOUT)
     struct mp_trace_ring *ring = mp_trace_ring_create(8192);
     cr_assert_not_null(ring);
     cr_assert_eq(mp_trace_attach(ring), 0);
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     pid_t w[2];
     cr_assert_eq(mp_pool_worker_pids(p, w, 2), 2);
     int in[8] = {0, 1, 2, 3, 4, 5, 6, 7}, out[8];
@@ -837,8 +817,7 @@ Test(pool, trace_events, .timeout = TEST_TIMEOUT)
  * report success before the output is there. */
 Test(pool, many_sequential_async_results, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     for (int i = 0; i < 20000; i++) {
         mp_async *r = mp_pool_apply_async(p, sqr, &i, sizeof i, sizeof i);
         cr_assert_not_null(r);
@@ -847,8 +826,7 @@ Test(pool, many_sequential_async_results, .timeout = TEST_TIMEOUT)
         cr_assert_eq(y, i * i, "task %d gave %d", i, y);
         mp_async_free(r);
     }
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 /* Workers killed at random moments. */
@@ -883,8 +861,7 @@ Test(pool, results_stay_right_under_random_kills, .timeout = TEST_TIMEOUT)
     kb = mmap(NULL, sizeof *kb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert(kb != MAP_FAILED);
     memset(kb, 0, sizeof *kb);
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     pid_t w[2];
     mp_pool_worker_pids(p, w, 2);
     atomic_store(&kb->pids[0], w[0]);
@@ -934,8 +911,7 @@ Test(pool, results_stay_right_under_random_kills, .timeout = TEST_TIMEOUT)
 Test(pool, ready_alone_notices_a_dead_worker, .timeout = TEST_TIMEOUT)
 {
     board_new();
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     int x = 0, y;
     mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
     cr_assert_not_null(r);
@@ -956,8 +932,7 @@ Test(pool, ready_alone_notices_a_dead_worker, .timeout = TEST_TIMEOUT)
 Test(pool, results_outlive_the_pool, .timeout = TEST_TIMEOUT)
 {
     board_new();
-    mp_pool *p = mp_pool_new(1);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(1);
     int x = 9, y = 0;
     mp_async *done = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
     cr_assert_not_null(done);
@@ -982,8 +957,7 @@ Test(pool, results_outlive_the_pool, .timeout = TEST_TIMEOUT)
 
 Test(pool, map_bigger_than_the_arena, .timeout = TEST_TIMEOUT)
 {
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     /* 1 Mi + 1 Ki records of 128 bytes: with 128-byte outputs an async map
      * needs more than the 256 MiB arena; the blocking map (8-byte outputs,
      * 136 MiB) goes through in pieces of at most half the arena. */
@@ -1003,8 +977,7 @@ Test(pool, map_bigger_than_the_arena, .timeout = TEST_TIMEOUT)
     for (long i = 0; i < N; i++) cr_assert_eq(out[i], i * 3 + 1, "item %ld", i);
     free(in);
     free(out);
-    mp_pool_free(p);
-    tu_assert_no_children();
+    pool_close(p);
 }
 
 Test(pool, replacement_runs_the_initializer, .timeout = TEST_TIMEOUT)
@@ -1057,8 +1030,7 @@ static void check_death_in_critical_section(int point, int expect_failed)
     csb->fired = 0;
     csb->parent = getpid();
     mp__pool_test_hook = die_at_point; /* inherited by the workers */
-    mp_pool *p = mp_pool_new(2);
-    cr_assert_not_null(p);
+    mp_pool *p = pool_open(2);
     enum { A = 10, M = 30 };
     mp_async *ra[A];
     int in[M], out[M];
