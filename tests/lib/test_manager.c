@@ -49,6 +49,21 @@ static int run_child(mp_target f, void *arg)
     return code;
 }
 
+/* mp_manager_start() that must succeed. */
+static mp_manager *manager_open(void)
+{
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m, "start: %s", strerror(errno));
+    return m;
+}
+
+/* Shuts the manager down, then checks that its server process is gone. */
+static void manager_close(mp_manager *m)
+{
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
 /* ----------------------------------------------------------------- fruits */
 
 static int set_fruits(void *arg)
@@ -61,8 +76,7 @@ static int set_fruits(void *arg)
 
 Test(manager, fruits_from_a_child, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m, "start: %s", strerror(errno));
+    mp_manager *m = manager_open();
     cr_assert_gt(mp_manager_pid(m), 0);
     mp_dict *d = mp_manager_dict(m, "fruits");
     cr_assert_not_null(d);
@@ -77,8 +91,7 @@ Test(manager, fruits_from_a_child, .timeout = 20)
     cr_assert_eq(v, 1.20);
     cr_assert_eq(mp_dict_len(d), 2);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* The parent's connection is open before the fork; the child must make
@@ -95,8 +108,7 @@ static int child_reads_and_writes(void *arg)
 
 Test(manager, parent_connection_survives_child, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "d");
     cr_assert_eq(mp_dict_set_int(d, "parent", 7), 0);
     cr_assert_eq(run_child(child_reads_and_writes, d), 0);
@@ -107,8 +119,7 @@ Test(manager, parent_connection_survives_child, .timeout = 20)
     cr_assert_eq(mp_dict_get_int(d, "parent", &v), 0);
     cr_assert_eq(v, 8);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* ----------------------------------------------------------------- format */
@@ -124,8 +135,7 @@ static void expect_format(mp_dict *d, const char *want)
 
 Test(manager, format_like_python, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "f");
     expect_format(d, "{}");
     cr_assert_eq(mp_dict_set_int(d, "n", -42), 0);
@@ -173,8 +183,7 @@ Test(manager, format_like_python, .timeout = 20)
     char small[8];
     cr_assert_eq(mp_dict_format(d, small, sizeof small), -EMSGSIZE);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* Random doubles read back through the repr: strtod(repr(x)) == x. */
@@ -182,8 +191,7 @@ Test(manager, float_repr_round_trips, .timeout = 20)
 {
     unsigned seed = tu_seed();
     srand(seed);
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "r");
     for (int k = 0; k < 300; k++) {
         uint64_t bits = (uint64_t)rand() << 42 ^ (uint64_t)rand() << 21 ^ (uint64_t)rand();
@@ -199,8 +207,7 @@ Test(manager, float_repr_round_trips, .timeout = 20)
         cr_assert(strchr(start, '.') || strchr(start, 'e'), "%s lacks '.0' or exponent", start);
     }
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* ------------------------------------------------------- atomic add, list */
@@ -215,8 +222,7 @@ static int add_1000(void *arg)
 
 Test(manager, eight_processes_increment, .timeout = 60)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "counter");
     mp_process *p[8];
     for (int k = 0; k < 8; k++) {
@@ -243,8 +249,7 @@ Test(manager, eight_processes_increment, .timeout = 60)
     cr_assert_eq(mp_dict_set_int(d, "max", INT64_MAX), 0);
     cr_assert_eq(mp_dict_add_int(d, "max", 1, NULL), -ERANGE);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 struct appender {
@@ -262,8 +267,7 @@ static int append_50(void *arg)
 
 Test(manager, list_append_from_four_processes, .timeout = 30)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_list *l = mp_manager_list(m, "items");
     cr_assert_not_null(l);
     struct appender a[4];
@@ -291,14 +295,12 @@ Test(manager, list_append_from_four_processes, .timeout = 30)
     }
     for (int id = 1; id <= 4; id++) cr_assert_eq(next[id], 50);
     mp_list_free(l);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 Test(manager, list_operations, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_list *l = mp_manager_list(m, "l");
     char buf[128];
     cr_assert_eq(mp_list_format(l, buf, sizeof buf), 2);
@@ -338,8 +340,7 @@ Test(manager, list_operations, .timeout = 20)
     cr_assert_eq(mp_list_len(same), 1);
     mp_list_free(same);
     mp_list_free(l);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 static int set_value(void *arg)
@@ -350,8 +351,7 @@ static int set_value(void *arg)
 
 Test(manager, namespace_value, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_mvalue *v = mp_manager_value(m, "x");
     cr_assert_not_null(v);
     int64_t i;
@@ -376,16 +376,14 @@ Test(manager, namespace_value, .timeout = 20)
     cr_assert_str_eq(buf, "\"it's\"");
     cr_assert_eq(mp_mvalue_add_int(v, 1, &i), -EINVAL);
     mp_mvalue_free(v);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* ------------------------------------------------------- dict operations */
 
 Test(manager, absent_keys_and_types, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "d");
     int64_t i;
     double f;
@@ -424,8 +422,7 @@ Test(manager, absent_keys_and_types, .timeout = 20)
     cr_assert_eq(mp_dict_len(d), 0);
     mp_dict_free(other);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 Test(manager, bad_arguments, .timeout = 20)
@@ -458,8 +455,7 @@ Test(manager, bad_arguments, .timeout = 20)
     mp_mvalue_free(NULL);
     mp_manager_shutdown(NULL);
 
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     errno = 0;
     cr_assert_null(mp_manager_dict(m, NULL));
     cr_assert_eq(errno, EINVAL);
@@ -472,16 +468,14 @@ Test(manager, bad_arguments, .timeout = 20)
     cr_assert_eq(mp_dict_get_str(d, "k", NULL, 5), -EINVAL);
     cr_assert_eq(mp_dict_len(d), 0, "nothing was stored by the bad calls");
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* -------------------------------------------------------- shutdown, death */
 
 Test(manager, shutdown_removes_socket_and_fails_proxies, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     const char *p = mp_manager_socket_path(m);
     cr_assert_not_null(p);
     char path[128], dir[128];
@@ -511,8 +505,7 @@ Test(manager, shutdown_removes_socket_and_fails_proxies, .timeout = 20)
 
 Test(manager, server_killed_fails_fast, .timeout = 20)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     char path[128];
     snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
     mp_dict *d = mp_manager_dict(m, "d");
@@ -725,8 +718,7 @@ Test(manager, hostile_bytes_tcp, .timeout = 30)
 
 Test(manager, hostile_bytes_unix, .timeout = 30)
 {
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     char path[128];
     snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
     mp_dict *d = mp_manager_dict(m, "d");
@@ -768,8 +760,7 @@ Test(manager, random_ops_match_a_model, .timeout = 60)
     int64_t val[NKEYS];
     bool present[NKEYS] = {false};
     int order[NKEYS], norder = 0; /* insertion order of present keys */
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "big");
     char key[16];
     for (int op = 0; op < NOPS; op++) {
@@ -807,8 +798,7 @@ Test(manager, random_ops_match_a_model, .timeout = 60)
         p += strlen(p) + 1;
     }
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* Tracing: the server announces itself as SyncManager, and each client
@@ -818,8 +808,7 @@ Test(manager, trace_events, .timeout = 20)
     struct mp_trace_ring *r = mp_trace_ring_create(4096);
     cr_assert_not_null(r);
     cr_assert_eq(mp_trace_attach(r), 0);
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     pid_t server = mp_manager_pid(m);
     mp_dict *d = mp_manager_dict(m, "fruits");
     mp_process *p = mp_process_new(set_fruits, d);
@@ -1021,8 +1010,7 @@ Test(manager, big_values, .timeout = 30)
     uint8_t *big = malloc(n), *back = malloc(n);
     cr_assert(big && back);
     for (size_t k = 0; k < n; k++) big[k] = (uint8_t)rand();
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     mp_dict *d = mp_manager_dict(m, "big");
     cr_assert_eq(mp_dict_set_bytes(d, "blob", big, n), 0);
     cr_assert_eq(mp_dict_get_bytes(d, "blob", back, n), (ssize_t)n);
@@ -1038,8 +1026,7 @@ Test(manager, big_values, .timeout = 30)
     cr_assert_eq(mp_dict_len(d), 1);
     free(big);
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* Random streams (mostly small frames of random bytes) on the Unix socket,
@@ -1048,8 +1035,7 @@ Test(manager, random_streams_unix, .timeout = 60)
 {
     unsigned seed = tu_seed();
     srand(seed);
-    mp_manager *m = mp_manager_start();
-    cr_assert_not_null(m);
+    mp_manager *m = manager_open();
     char path[128];
     snprintf(path, sizeof path, "%s", mp_manager_socket_path(m));
     mp_dict *d = mp_manager_dict(m, "d");
@@ -1070,8 +1056,7 @@ Test(manager, random_streams_unix, .timeout = 60)
         cr_assert_eq(v, 1);
     }
     mp_dict_free(d);
-    mp_manager_shutdown(m);
-    tu_assert_no_children();
+    manager_close(m);
 }
 
 /* Make path look untouched for a minute. */
@@ -1101,15 +1086,13 @@ Test(manager, start_sweeps_dead_leftovers, .timeout = 20)
     close(fd); /* bound, never listening: connect is refused, as after a SIGKILL */
     age(dead);
 
-    mp_manager *live = mp_manager_start();
-    cr_assert_not_null(live);
+    mp_manager *live = manager_open();
     char live_dir[128];
     dirname_of(mp_manager_socket_path(live), live_dir, sizeof live_dir);
     cr_assert(!path_exists(sock) && !path_exists(dead), "stale %s not swept", dead);
     age(live_dir);
 
-    mp_manager *other = mp_manager_start();
-    cr_assert_not_null(other);
+    mp_manager *other = manager_open();
     cr_assert(path_exists(mp_manager_socket_path(live)), "a live manager's socket was removed");
     mp_dict *d = mp_manager_dict(live, "d");
     cr_assert_eq(mp_dict_set_int(d, "k", 1), 0);
