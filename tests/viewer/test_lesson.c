@@ -351,6 +351,16 @@ static int run_lint(const char *file, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Writes text to path (replacing it), then lints path like run_lint. */
+static int lint_text(const char *path, const char *text, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    return run_lint(path, out, cap);
+}
+
 Test(lint, exit_status_on_broken_and_good_lessons, .timeout = 20.)
 {
     if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
@@ -358,46 +368,26 @@ Test(lint, exit_status_on_broken_and_good_lessons, .timeout = 20.)
     cr_assert(mkdtemp(dir));
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/07-pipes.yaml", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert(f);
-    fputs(with_line(25, "    answer: 9\n"), f);
-    fclose(f);
     char out[4096];
-    int rc = run_lint(path, out, sizeof out);
+    int rc = lint_text(path, with_line(25, "    answer: 9\n"), out, sizeof out);
     cr_expect_eq(rc, 1, "lint of a broken lesson exits 1: %s", out);
     cr_expect(strstr(out, ":25:13: quiz[0].answer: expected an integer index into choices (0..3)") != NULL, "%s", out);
 
     /* A lesson that loads but points at an example that does not exist. */
-    f = fopen(path, "w");
-    cr_assert(f);
-    fputs(with_line(16, "  program: 99-no-such-example\n"), f);
-    fclose(f);
-    rc = run_lint(path, out, sizeof out);
+    rc = lint_text(path, with_line(16, "  program: 99-no-such-example\n"), out, sizeof out);
     cr_expect_eq(rc, 1, "%s", out);
     cr_expect(strstr(out, ":16:12: run.program:") != NULL, "%s", out);
 
     /* A missing C source and a missing exercise (exercises/ has some). */
-    f = fopen(path, "w");
-    cr_assert(f);
-    fputs(with_line(14, "c: lessons/nope.c\n"), f);
-    fclose(f);
-    rc = run_lint(path, out, sizeof out);
+    rc = lint_text(path, with_line(14, "c: lessons/nope.c\n"), out, sizeof out);
     cr_expect_eq(rc, 1, "%s", out);
     cr_expect(strstr(out, ":14:4: c: no such file lessons/nope.c") != NULL, "%s", out);
-    f = fopen(path, "w");
-    cr_assert(f);
-    fputs(with_line(21, "exercise: 99-nope\n"), f);
-    fclose(f);
-    rc = run_lint(path, out, sizeof out);
+    rc = lint_text(path, with_line(21, "exercise: 99-nope\n"), out, sizeof out);
     cr_expect_eq(rc, 1, "%s", out);
     cr_expect(strstr(out, ":21:11: exercise: no exercise exercises/99-nope.c") != NULL, "%s", out);
 
     /* The good lesson, in a file named after its id, passes. */
-    f = fopen(path, "w");
-    cr_assert(f);
-    fputs(GOOD, f);
-    fclose(f);
-    rc = run_lint(path, out, sizeof out);
+    rc = lint_text(path, GOOD, out, sizeof out);
     cr_expect_eq(rc, 0, "%s", out);
 
     /* The shipped lesson itself passes. */
