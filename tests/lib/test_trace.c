@@ -468,13 +468,11 @@ static int make_recording_path(const char *tag)
     return fd;
 }
 
-Test(trace, record_to_file_with_mp_trace, .timeout = 60., .fini = remove_recording)
+/* Runs this binary as the trace helper with MP_TRACE=path: it emits n notes
+ * from itself and a child (and, with exec_too, from an exec'd program and
+ * its child too); asserts that it exited 0. The child never calls cr_*. */
+static void run_recording_helper(const char *path, long n, bool exec_too)
 {
-    cr_assert_geq(make_recording_path("trace"), 0);
-    const char *path = rec_path;
-    /* 40000 notes from each of 2 processes: more than the default ring
-     * holds, so writers must drain it to the file as they go. */
-    const long n = 40000;
     fflush(NULL);
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
@@ -482,6 +480,7 @@ Test(trace, record_to_file_with_mp_trace, .timeout = 60., .fini = remove_recordi
         char num[32];
         snprintf(num, sizeof num, "%ld", n);
         setenv(EMIT_ENV, num, 1);
+        if (exec_too) setenv("FORKLAB_TEST_EXEC", "1", 1);
         setenv("MP_TRACE", path, 1);
         unsetenv("MP_TRACE_FD");
         execl("/proc/self/exe", "trace-helper", (char *)NULL);
@@ -490,6 +489,16 @@ Test(trace, record_to_file_with_mp_trace, .timeout = 60., .fini = remove_recordi
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "helper status %d", status);
+}
+
+Test(trace, record_to_file_with_mp_trace, .timeout = 60., .fini = remove_recording)
+{
+    cr_assert_geq(make_recording_path("trace"), 0);
+    const char *path = rec_path;
+    /* 40000 notes from each of 2 processes: more than the default ring
+     * holds, so writers must drain it to the file as they go. */
+    const long n = 40000;
+    run_recording_helper(path, n, false);
 
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f);
@@ -533,22 +542,7 @@ Test(trace, exec_joins_the_recording, .timeout = 60., .fini = remove_recording)
     cr_assert_geq(make_recording_path("trace-exec"), 0);
     const char *path = rec_path;
     const long n = 3000;
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        char num[32];
-        snprintf(num, sizeof num, "%ld", n);
-        setenv(EMIT_ENV, num, 1);
-        setenv("FORKLAB_TEST_EXEC", "1", 1);
-        setenv("MP_TRACE", path, 1);
-        unsetenv("MP_TRACE_FD");
-        execl("/proc/self/exe", "trace-helper", (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "helper status %d", status);
+    run_recording_helper(path, n, true);
     /* The creator and the exec'd program each emit n, so do the exec'd
      * program's own child: 3 pids with n notes each, in one file. */
     FILE *f = fopen(path, "rb");
