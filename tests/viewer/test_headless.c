@@ -146,6 +146,22 @@ static int run_forklab(char *const args[], const char *env_kv, char *out, size_t
     return status;
 }
 
+/* Runs forklab (env_kv: one NAME=VALUE or NULL) into out, asserting that it
+ * exited with status want; the message shows the output. */
+static void forklab_exits(char *const args[], const char *env_kv, char *out, size_t cap, int want)
+{
+    int status = run_forklab(args, env_kv, out, cap);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == want, "status %d (want exit %d):\n%s", status, want, out);
+}
+
+/* Frees a finished run and its model, then checks no process is left. */
+static void run_done(struct model *m, struct runner *r)
+{
+    runner_free(r);
+    model_free(m);
+    tu_assert_no_children();
+}
+
 /* ------------------------------------------------------------ the lecture's examples */
 
 Test(headless, queue_example_ten_pids_one_item_each, .timeout = 60.)
@@ -180,9 +196,7 @@ Test(headless, queue_example_ten_pids_one_item_each, .timeout = 60.)
     cr_assert(found, "10 distinct pids each moved one item through a queue");
     for (size_t qi = 0; qi < m.nqueues; qi++)
         cr_assert_eq(m.queues[qi].nitems, 0, "queue %zu ended empty (%zu left)", qi + 1, m.queues[qi].nitems);
-    runner_free(&r);
-    model_free(&m);
-    tu_assert_no_children();
+    run_done(&m, &r);
 }
 
 Test(headless, pool_example_workers_and_async_polls, .timeout = 60.)
@@ -204,9 +218,7 @@ Test(headless, pool_example_workers_and_async_polls, .timeout = 60.)
         cr_assert_not_null(w);
         cr_assert_eq(w->ppid, r.pid);
     }
-    runner_free(&r);
-    model_free(&m);
-    tu_assert_no_children();
+    run_done(&m, &r);
 }
 
 /* ------------------------------------------------------------ the real program */
@@ -217,8 +229,7 @@ Test(headless, forklab_run_headless_prints_the_model, .timeout = 60.)
     if (!example_path("02-spawn", path, sizeof path)) cr_skip_test("lessons/02-spawn is not built");
     static char out[1 << 16];
     char *args[] = {"run", "02-spawn", "--headless", NULL};
-    int status = run_forklab(args, NULL, out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d, output:\n%s", status, out);
+    forklab_exits(args, NULL, out, sizeof out, 0);
     cr_assert(strstr(out, "== processes\n"), "%s", out);
     cr_assert(strstr(out, "== output\n"));
     cr_assert(strstr(out, "[out] hello bob\n"), "the example's own output is shown");
@@ -244,8 +255,7 @@ Test(headless, forklab_run_frames_prints_frames, .timeout = 60.)
     if (!example_path("02-spawn", path, sizeof path)) cr_skip_test("lessons/02-spawn is not built");
     static char out[1 << 16];
     char *args[] = {"run", "02-spawn", "--frames", NULL};
-    int status = run_forklab(args, NULL, out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    forklab_exits(args, NULL, out, sizeof out, 0);
     cr_assert(strstr(out, "--- frame 1 t=+"), "%s", out);
     cr_assert(strstr(out, "exited 0"));
     tu_assert_no_children();
@@ -255,16 +265,13 @@ Test(headless, exit_status_and_signal_come_through, .timeout = 60.)
 {
     static char out[1 << 16];
     char *args[] = {"run", (char *)self(), "--headless", NULL};
-    int status = run_forklab(args, MODE_ENV "=exit:3", out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d:\n%s", status, out);
+    forklab_exits(args, MODE_ENV "=exit:3", out, sizeof out, 3);
     cr_assert(strstr(out, "[err] exiting with 3\n"), "%s", out);
     cr_assert(strstr(out, "exited 3"), "%s", out);
-    status = run_forklab(args, MODE_ENV "=kill", out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL, "status %d:\n%s", status, out);
+    forklab_exits(args, MODE_ENV "=kill", out, sizeof out, 128 + SIGKILL);
     cr_assert(strstr(out, "killed by SIGKILL"), "%s", out);
     char *bad[] = {"run", "no-such-example-xyz", "--headless", NULL};
-    status = run_forklab(bad, NULL, out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    forklab_exits(bad, NULL, out, sizeof out, 1);
     cr_assert(strstr(out, "no-such-example-xyz"), "the message names what was not found: %s", out);
     tu_assert_no_children();
 }
@@ -282,8 +289,7 @@ Test(headless, timeout_kills_the_run, .timeout = 60.)
     cr_assert(strstr(out, "still running after"), "%s", out);
     cr_assert(strstr(out, "killed by SIGKILL"), "the model shows the kill: %s", out);
     char *frames[] = {"run", (char *)self(), "--frames", "--timeout", "0.5", NULL};
-    status = run_forklab(frames, MODE_ENV "=sleep", out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 124, "status %d:\n%s", status, out);
+    forklab_exits(frames, MODE_ENV "=sleep", out, sizeof out, 124);
     tu_assert_no_children();
 }
 
@@ -308,8 +314,7 @@ Test(headless, more_events_than_the_ring_holds_drops_never_deadlocks, .timeout =
 
     static char out[1 << 22];
     char *args[] = {"run", (char *)self(), "--headless", "--ring-events", "64", NULL};
-    int status = run_forklab(args, MODE_ENV "=emit:20000", out, sizeof out);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    forklab_exits(args, MODE_ENV "=emit:20000", out, sizeof out, 0);
     unsigned long long applied, dropped;
     char *last = strstr(out, "\nevents: ");
     cr_assert_not_null(last, "the last line counts events");
@@ -339,9 +344,7 @@ Test(headless, orphans_are_killed_and_reaped, .timeout = 60.)
     cr_assert_gt(orphan, 1, "the orphan is in the model");
     errno = 0;
     cr_assert(kill(orphan, 0) < 0 && errno == ESRCH, "orphan %d was killed and reaped", orphan);
-    runner_free(&r);
-    model_free(&m);
-    tu_assert_no_children();
+    run_done(&m, &r);
 }
 
 Test(headless, pause_resume_kill, .timeout = 60.)
@@ -364,9 +367,7 @@ Test(headless, pause_resume_kill, .timeout = 60.)
     cr_assert_eq(runner_pause(&r), -ESRCH, "nothing left to pause");
     errno = 0;
     cr_assert(killpg(r.pid, 0) < 0 && errno == ESRCH, "the whole group is gone");
-    runner_free(&r);
-    model_free(&m);
-    tu_assert_no_children();
+    run_done(&m, &r);
 }
 
 Test(headless, resolve_and_bad_input, .timeout = 10.)
