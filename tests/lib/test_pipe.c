@@ -402,18 +402,14 @@ Test(pipe, one_way_unused_directions_are_shut, .timeout = 10)
 
 Test(pipe, trace_events, .timeout = 10)
 {
-    struct mp_trace_ring *ring = mp_trace_ring_create(256);
-    cr_assert_not_null(ring);
-    cr_assert_eq(mp_trace_attach(ring), 0);
+    struct mp_trace_ring *ring = tu_trace_begin(256);
     make_pipe(false);
     char buf[16];
     mp_conn_send(R, "hello", 5);
     mp_conn_recv(L, buf, sizeof buf, 1);
     close_pipe();
-    mp_trace_detach();
-
     struct mp_trace_event ev[256];
-    size_t n = mp_trace_ring_read(ring, ev, 256);
+    size_t n = tu_trace_end(ring, ev, 256);
     int seen_new = 0, seen_send = 0, seen_recv = 0, seen_close = 0;
     uint64_t id = 0;
     for (size_t i = 0; i < n; i++) {

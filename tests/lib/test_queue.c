@@ -546,19 +546,15 @@ Test(queue, killed_users_leave_whole_records, .timeout = 40)
 /* The events the viewer's queue panel is built from. */
 Test(queue, trace_events, .timeout = 10)
 {
-    struct mp_trace_ring *ring = mp_trace_ring_create(256);
-    cr_assert_not_null(ring);
-    cr_assert_eq(mp_trace_attach(ring), 0);
+    struct mp_trace_ring *ring = tu_trace_begin(256);
     mp_queue *q = mp_queue_new(64);
     int x = 41, y = 0;
     mp_queue_put(q, &x, sizeof x, 0);
     mp_queue_get(q, &y, sizeof y, 0);
     mp_queue_get(q, &y, sizeof y, 0); /* empty: times out at once */
     mp_queue_free(q);
-    mp_trace_detach();
-
     struct mp_trace_event ev[256];
-    size_t n = mp_trace_ring_read(ring, ev, 256);
+    size_t n = tu_trace_end(ring, ev, 256);
     int seen_new = 0, seen_put = 0, seen_get = 0, seen_timeout = 0;
     uint64_t id = 0;
     for (size_t i = 0; i < n; i++) {

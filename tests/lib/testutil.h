@@ -8,6 +8,7 @@
 #define TESTUTIL_H
 
 #include <criterion/criterion.h>
+#include <mp_trace.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,22 @@ static inline unsigned tu_seed(void)
     unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
     fprintf(stderr, "seed %u (FORKLAB_SEED=%u reproduces)\n", seed, seed);
     return seed;
+}
+
+/* A new trace ring of cap events, attached to this process. */
+static inline struct mp_trace_ring *tu_trace_begin(size_t cap)
+{
+    struct mp_trace_ring *ring = mp_trace_ring_create(cap);
+    cr_assert_not_null(ring);
+    cr_assert_eq(mp_trace_attach(ring), 0);
+    return ring;
+}
+
+/* Detaches the ring, then reads up to max of its events into ev: how many. */
+static inline size_t tu_trace_end(struct mp_trace_ring *ring, struct mp_trace_event *ev, size_t max)
+{
+    mp_trace_detach();
+    return mp_trace_ring_read(ring, ev, max);
 }
 
 #endif
