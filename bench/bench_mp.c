@@ -452,20 +452,7 @@ static double m_manager_dict_set(long n)
     return us;
 }
 
-static const b_metric metrics[] = {
-    {"proc_spawn_join_us", "us", 300, 5, m_spawn},
-    {"lock_uncontended_ns", "ns", 2000000, 1000, m_lock_uncontended},
-    {"lock_contended_ops_s", "ops/s", 200000, 1000, m_lock_contended},
-    {"value_rw_ns", "ns", 2000000, 1000, m_value_rw},
-    {"pipe_pingpong_us", "us", 5000, 20, m_pipe_pingpong},
-    {"pipe_throughput_MBps", "MB/s", 4000, 10, m_pipe_throughput},
-    {"queue_msgs_s", "msgs/s", 500000, 1000, m_queue_1p1c},
-    {"queue_msgs_s_2p2c", "msgs/s", 500000, 1000, m_queue_2p2c},
-    {"pool_map_tasks_s", "items/s", 200000, 400, m_pool_map},
-    {"pool_apply_async_tasks_s", "tasks/s", 20000, 50, m_pool_apply_async},
-    {"pool_apply_latency_us", "us", 2000, 10, m_pool_apply_latency},
-    {"manager_dict_set_us", "us", 5000, 10, m_manager_dict_set},
-};
+static const b_metric metrics[] = B_METRICS;
 
 int main(int argc, char **argv)
 {
