@@ -57,6 +57,22 @@ static void pool_close(mp_pool *p)
     tu_assert_no_children();
 }
 
+/* pool_close for a test that also used the board (freed after the pool). */
+static void pool_close_board(mp_pool *p)
+{
+    mp_pool_free(p);
+    board_free();
+    tu_assert_no_children();
+}
+
+/* mp_pool_apply_async that must return a result handle. */
+static mp_async *submit(mp_pool *p, mp_task f, const void *in, size_t in_size, size_t out_size)
+{
+    mp_async *r = mp_pool_apply_async(p, f, in, in_size, out_size);
+    cr_assert_not_null(r);
+    return r;
+}
+
 /* ---- tasks */
 
 static void sqr(const void *in, void *out)
@@ -171,8 +187,7 @@ Test(pool, apply_squares, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
     cr_assert_eq(y, 25);
     x = 12;
-    mp_async *r = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, sqr, &x, sizeof x, sizeof y);
     cr_assert_eq(mp_async_get(r, &y, 5.0), 0);
     cr_assert_eq(y, 144);
     cr_assert(mp_async_successful(r));
@@ -281,8 +296,7 @@ Test(pool, get_timeout_then_success, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = pool_open(2);
     int x = 7, y = 0;
-    mp_async *r = mp_pool_apply_async(p, sleep_2s_then_sqr, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, sleep_2s_then_sqr, &x, sizeof x, sizeof y);
     cr_assert_not(mp_async_successful(r), "not successful before ready");
     cr_assert_eq(mp_async_error(r), -EAGAIN);
     double t0 = tu_now();
@@ -337,8 +351,7 @@ Test(pool, free_result_while_task_runs, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = pool_open(1);
     int x = 3, y = 0;
-    mp_async *r = mp_pool_apply_async(p, slow_sqr, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, slow_sqr, &x, sizeof x, sizeof y);
     mp_async_free(r); /* the task still runs in the worker */
     x = 9;
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), 0);
@@ -416,9 +429,7 @@ static void check_task_death(mp_task f, int expect_code)
     cr_assert_eq(mp_pool_worker_pids(p, after, 2), 2);
     cr_assert(after[0] > 0 && after[1] > 0, "both worker slots are filled");
     cr_assert(after[0] != before[0] || after[1] != before[1], "the dead worker was replaced");
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 Test(pool, worker_killed_mid_task, .timeout = TEST_TIMEOUT)
@@ -453,8 +464,7 @@ Test(pool, kill_wakes_a_blocked_get, .timeout = TEST_TIMEOUT)
     board_new();
     mp_pool *p = pool_open(2);
     int x = 0, y;
-    mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, be_victim, &x, sizeof x, sizeof y);
     mp_process *k = mp_process_new(killer, NULL);
     cr_assert_eq(mp_process_start(k), 0);
     cr_assert_eq(mp_async_get(r, &y, MP_FOREVER), -ECHILD);
@@ -465,9 +475,7 @@ Test(pool, kill_wakes_a_blocked_get, .timeout = TEST_TIMEOUT)
     mp_async_free(r);
     cr_assert_eq(mp_process_join(k, 5.0), 0);
     mp_process_free(k);
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 Test(pool, map_with_a_dying_chunk, .timeout = TEST_TIMEOUT)
@@ -489,9 +497,7 @@ Test(pool, map_with_a_dying_chunk, .timeout = TEST_TIMEOUT)
         if (i != 2 && i != 3) cr_assert_eq(out[i], i * i, "item %d of a completed chunk was delivered", i);
     cr_assert_eq(mp_pool_map(p, sqr, in, 8, sizeof(int), out, sizeof(int)), 0);
     for (int i = 0; i < 8; i++) cr_assert_eq(out[i], i * i);
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 /* ---- lifecycle */
@@ -501,8 +507,7 @@ Test(pool, terminate_stops_an_endless_task, .timeout = TEST_TIMEOUT)
     board_new();
     mp_pool *p = pool_open(2);
     int x = 0, y;
-    mp_async *r = mp_pool_apply_async(p, spin_forever, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, spin_forever, &x, sizeof x, sizeof y);
     double t0 = tu_now();
     while (!atomic_load(&board->started) && tu_now() - t0 < 5) usleep(1000);
     cr_assert(atomic_load(&board->started), "the endless task started");
@@ -518,9 +523,7 @@ Test(pool, terminate_stops_an_endless_task, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_pool_apply(p, sqr, &x, sizeof x, &y, sizeof y), -EINVAL, "no work after terminate");
     cr_assert_eq(mp_pool_join(p), 0, "join after terminate");
     mp_async_free(r);
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 Test(pool, close_and_join, .timeout = TEST_TIMEOUT)
@@ -585,9 +588,7 @@ Test(pool, initializer_runs_once_per_worker, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_pool_join(p), 0);
     cr_assert_eq(atomic_load(&board->inits), 3, "initializer ran %d times", atomic_load(&board->inits));
     cr_assert_eq(distinct_pids(board->init_pids, 3), 3);
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 static void own_pid(const void *in, void *out)
@@ -656,8 +657,7 @@ Test(pool, bad_arguments, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_pool_map(p, sqr, &x, (size_t)-1, 1 << 20, &y, sizeof y), -EINVAL, "size overflow");
     cr_assert_eq(mp_pool_worker_pids(p, NULL, 2), -EINVAL);
     cr_assert_eq(mp_pool_worker_pids(p, &y, -1), -EINVAL);
-    mp_async *r = mp_pool_apply_async(p, sqr, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, sqr, &x, sizeof x, sizeof y);
     cr_assert_eq(mp_async_get(r, NULL, 5.0), -EINVAL, "NULL output buffer");
     cr_assert_eq(mp_async_get(r, &y, 5.0), 0);
     cr_assert_eq(y, 4);
@@ -819,8 +819,7 @@ Test(pool, many_sequential_async_results, .timeout = TEST_TIMEOUT)
 {
     mp_pool *p = pool_open(2);
     for (int i = 0; i < 20000; i++) {
-        mp_async *r = mp_pool_apply_async(p, sqr, &i, sizeof i, sizeof i);
-        cr_assert_not_null(r);
+        mp_async *r = submit(p, sqr, &i, sizeof i, sizeof i);
         int y = -1;
         cr_assert_eq(mp_async_get(r, &y, 10.0), 0);
         cr_assert_eq(y, i * i, "task %d gave %d", i, y);
@@ -913,8 +912,7 @@ Test(pool, ready_alone_notices_a_dead_worker, .timeout = TEST_TIMEOUT)
     board_new();
     mp_pool *p = pool_open(2);
     int x = 0, y;
-    mp_async *r = mp_pool_apply_async(p, be_victim, &x, sizeof x, sizeof y);
-    cr_assert_not_null(r);
+    mp_async *r = submit(p, be_victim, &x, sizeof x, sizeof y);
     wait_for_victim();
     cr_assert_eq(kill(atomic_load(&board->victim), SIGKILL), 0);
     double t0 = tu_now();
@@ -924,9 +922,7 @@ Test(pool, ready_alone_notices_a_dead_worker, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_async_error(r), -ECHILD);
     cr_assert_eq(mp_async_exitcode(r), -SIGKILL);
     mp_async_free(r);
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 Test(pool, results_outlive_the_pool, .timeout = TEST_TIMEOUT)
@@ -995,9 +991,7 @@ Test(pool, replacement_runs_the_initializer, .timeout = TEST_TIMEOUT)
     cr_assert_eq(mp_pool_close(p), 0);
     cr_assert_eq(mp_pool_join(p), 0);
     cr_assert_eq(atomic_load(&board->inits), 3, "2 workers + 1 replacement, got %d", atomic_load(&board->inits));
-    mp_pool_free(p);
-    board_free();
-    tu_assert_no_children();
+    pool_close_board(p);
 }
 
 /* ---- a worker killed inside the pool's critical sections */
