@@ -154,6 +154,15 @@ static void forklab_exits(char *const args[], const char *env_kv, char *out, siz
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == want, "status %d (want exit %d):\n%s", status, want, out);
 }
 
+/* run_into for this binary, with MODE_ENV=mode set for that run only. */
+static int run_self(const char *mode, struct model *m, struct runner *r, size_t ring_events, double timeout)
+{
+    setenv(MODE_ENV, mode, 1);
+    int rc = run_into(m, r, self(), ring_events, timeout);
+    unsetenv(MODE_ENV);
+    return rc;
+}
+
 /* Frees a finished run and its model, then checks no process is left. */
 static void run_done(struct model *m, struct runner *r)
 {
@@ -295,12 +304,10 @@ Test(headless, timeout_kills_the_run, .timeout = 60.)
 
 Test(headless, more_events_than_the_ring_holds_drops_never_deadlocks, .timeout = 60.)
 {
-    setenv(MODE_ENV, "emit:100000", 1);
     struct model m;
     struct runner r;
     double t0 = tu_now();
-    int rc = run_into(&m, &r, self(), 64, 40);
-    unsetenv(MODE_ENV);
+    int rc = run_self("emit:100000", &m, &r, 64, 40);
     cr_assert_eq(rc, 0, "the run ended (%.1f s)", tu_now() - t0);
     cr_assert_eq(r.exit_code, 0);
     cr_assert_gt(runner_dropped(&r), 0);
@@ -326,12 +333,10 @@ Test(headless, more_events_than_the_ring_holds_drops_never_deadlocks, .timeout =
 
 Test(headless, orphans_are_killed_and_reaped, .timeout = 60.)
 {
-    setenv(MODE_ENV, "orphan", 1);
     struct model m;
     struct runner r;
     double t0 = tu_now();
-    int rc = run_into(&m, &r, self(), 0, 30);
-    unsetenv(MODE_ENV);
+    int rc = run_self("orphan", &m, &r, 0, 30);
     double took = tu_now() - t0;
     cr_assert_eq(rc, 0);
     cr_assert_lt(took, 20.0, "an orphan holding the pipes does not hold the run (%.1f s)", took);
