@@ -12,17 +12,24 @@
 
 static const char CODES[] = "bBhHiIlLqQfdc";
 
+/* The item sizes Python's array module gives each typecode on this ABI,
+ * written as data (not the library's switch again), so a wrong mapping in
+ * lib/shared.c shows up here. */
+static const struct {
+    char code;
+    size_t size;
+} SIZES[] = {
+    {'b', sizeof(signed char)}, {'B', sizeof(unsigned char)}, {'c', sizeof(char)},
+    {'h', sizeof(short)},       {'H', sizeof(unsigned short)}, {'i', sizeof(int)},
+    {'I', sizeof(unsigned)},    {'l', sizeof(long)},           {'L', sizeof(unsigned long)},
+    {'q', sizeof(long long)},   {'Q', sizeof(unsigned long long)},
+    {'f', sizeof(float)},       {'d', sizeof(double)},
+};
+
 static size_t c_size(char t)
 {
-    switch (t) {
-    case 'b': case 'B': case 'c': return 1;
-    case 'h': case 'H': return sizeof(short);
-    case 'i': case 'I': return sizeof(int);
-    case 'l': case 'L': return sizeof(long);
-    case 'q': case 'Q': return sizeof(long long);
-    case 'f': return sizeof(float);
-    case 'd': return sizeof(double);
-    }
+    for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++)
+        if (SIZES[i].code == t) return SIZES[i].size;
     return 0;
 }
 
