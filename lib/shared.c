@@ -146,8 +146,9 @@ static double load_f64(const mp_array *a, size_t i)
     return (double)load_i64(a, i);
 }
 
-/* Trace the item as it now is, printed as Python would show it. */
-static void trace_write(mp_array *a, size_t i)
+/* Trace the item as it now is (a write, or a read: kind), printed as
+ * Python would show it. */
+static void trace_item(mp_array *a, size_t i, unsigned kind)
 {
     char text[40];
     int64_t bits;
@@ -162,8 +163,12 @@ static void trace_write(mp_array *a, size_t i)
         else
             mp__trace_fmt_i64(text, bits);
     }
-    mp__trace_emit(MP_EV_MEM_WRITE, a->id, (int64_t)i, bits, text);
+    mp__trace_emit(kind, a->id, (int64_t)i, bits, text);
 }
+
+/* Reads and writes through the API are steps of a controlled run, so a
+ * read-modify-write race can be scheduled; their events come after. */
+#define GATE_ITEM(a, i, gop) MP__GATE(gop, (a)->id, (int64_t)(i), 0)
 
 /* ------------------------------------------------------------------ Value */
 
@@ -199,12 +204,14 @@ int mp_value_set_f64(mp_value *v, double x)
 
 int64_t mp_value_get_i64(mp_value *v)
 {
-    return v ? load_i64(&v->a, 0) : 0;
+    int64_t x = 0;
+    return v && mp_array_get_i64(&v->a, 0, &x) == 0 ? x : 0;
 }
 
 double mp_value_get_f64(mp_value *v)
 {
-    return v ? load_f64(&v->a, 0) : 0.0;
+    double x = 0.0;
+    return v && mp_array_get_f64(&v->a, 0, &x) == 0 ? x : 0.0;
 }
 
 void mp_value_free(mp_value *v)
@@ -243,8 +250,9 @@ int mp_array_set_i64(mp_array *a, size_t i, int64_t x)
 {
     if (!a) return -EINVAL;
     if (i >= a->len) return -ERANGE;
+    GATE_ITEM(a, i, MP_GOP_MEM_WRITE);
     store_i64(a, i, x);
-    if (mp__trace_on) trace_write(a, i);
+    if (mp__trace_on) trace_item(a, i, MP_EV_MEM_WRITE);
     return 0;
 }
 
@@ -252,8 +260,9 @@ int mp_array_set_f64(mp_array *a, size_t i, double x)
 {
     if (!a) return -EINVAL;
     if (i >= a->len) return -ERANGE;
+    GATE_ITEM(a, i, MP_GOP_MEM_WRITE);
     store_f64(a, i, x);
-    if (mp__trace_on) trace_write(a, i);
+    if (mp__trace_on) trace_item(a, i, MP_EV_MEM_WRITE);
     return 0;
 }
 
@@ -261,7 +270,9 @@ int mp_array_get_i64(mp_array *a, size_t i, int64_t *out)
 {
     if (!a || !out) return -EINVAL;
     if (i >= a->len) return -ERANGE;
+    GATE_ITEM(a, i, MP_GOP_MEM_READ);
     *out = load_i64(a, i);
+    if (mp__trace_on) trace_item(a, i, MP_EV_MEM_READ);
     return 0;
 }
 
@@ -269,7 +280,9 @@ int mp_array_get_f64(mp_array *a, size_t i, double *out)
 {
     if (!a || !out) return -EINVAL;
     if (i >= a->len) return -ERANGE;
+    GATE_ITEM(a, i, MP_GOP_MEM_READ);
     *out = load_f64(a, i);
+    if (mp__trace_on) trace_item(a, i, MP_EV_MEM_READ);
     return 0;
 }
 

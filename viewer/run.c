@@ -7,6 +7,7 @@
  * ("[out] ..." / "[err] ..."), and forklab exits with the example's status.
  */
 #include "commands.h"
+#include "controller.h"
 #include "dump.h"
 #include "lesson.h"
 #include "runner.h"
@@ -61,7 +62,11 @@ static double now_s(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n");
+    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N]\n"
+                    "                   [--seed N | --schedule S] [-- ARGS...]\n"
+                    "  --seed N      controlled run: each step picks uniformly among the enabled processes\n"
+                    "  --schedule S  controlled run replaying S (process indexes by creation order, \"0 0 1 2\"),\n"
+                    "                then the lowest enabled index; headless ends with the line 'schedule: S'\n");
 }
 
 /* argv for the program: argv[0] = path, then the lesson's args, then ours. */
@@ -77,7 +82,27 @@ static char **build_argv(const char *path, char **largs, size_t nlargs, char **e
     return v;
 }
 
-static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra)
+/* A controlled run's own lines after the dump: who is who, then the
+ * schedule (the last line, for scripts). */
+static void print_controlled(const struct controller *c)
+{
+    printf("indexes:");
+    for (size_t i = 0; i < c->nprocs; i++) printf(" %d=%d", c->procs[i].index, c->procs[i].pid);
+    printf("\n");
+    size_t need = ctl_schedule(c, NULL, 0) + 1;
+    char *buf = malloc(need);
+    if (buf) ctl_schedule(c, buf, need);
+    printf("schedule: %s\n", buf ? buf : "");
+    free(buf);
+}
+
+struct control_opts {
+    bool on;
+    struct sched_policy policy;
+};
+
+static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra,
+                        struct control_opts *ctl)
 {
     char path[PATH_MAX];
     char **largs;
@@ -97,9 +122,17 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     r.ring_events = ring;
     r.on_line = on_line;
     r.ctx = &o;
+    struct controller c;
+    bool controlled = ctl->on && !frames;
+    if (controlled && (rc = ctl_init(&c, &r, &m, &ctl->policy)) < 0) {
+        fprintf(stderr, "forklab run: cannot make the control channel: %s\n", mp_strerror(rc));
+        return 1;
+    }
     rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
+    if (controlled && rc == 0) ctl_started(&c);
     if (rc < 0) {
         fprintf(stderr, "forklab run: cannot run %s: %s\n", path, mp_strerror(rc));
+        if (controlled) ctl_free(&c);
         free(argv);
         runner_free_args(largs, nlargs);
         runner_free(&r);
@@ -123,6 +156,8 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
+    } else if (controlled) {
+        rc = ctl_run(&c, timeout);
     } else {
         rc = runner_run(&r, timeout);
     }
@@ -130,6 +165,14 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     if (o.lost_lines) on_line(&o, RUNNER_STDERR, "(output cut: too long)");
     dump_model(stdout, &m, frames ? NULL : (o.text ? o.text : ""));
     int status = runner_shell_status(&r);
+    if (controlled) {
+        if (rc == CTL_STUCK) printf("stuck: %s\n", c.error);
+        if (rc == CTL_REFUSED) fprintf(stderr, "forklab run: %s\n", c.error);
+        print_controlled(&c);
+        if (rc == CTL_STUCK) status = 3;
+        if (rc == CTL_REFUSED) status = 2;
+        ctl_free(&c);
+    }
     fflush(stdout);
     free(o.text);
     free(argv);
@@ -145,6 +188,8 @@ int cmd_run(int argc, char **argv)
     bool headless = false, frames = false;
     double timeout = -1;
     size_t ring = 0;
+    struct control_opts ctl = {0};
+    const char *schedule = NULL;
     int i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -169,6 +214,17 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             ring = (size_t)n;
+        } else if (!strcmp(a, "--seed") && i + 1 < argc) {
+            char *end;
+            unsigned long long seed = strtoull(argv[++i], &end, 10);
+            if (*end || !*argv[i] || argv[i][0] == '-') {
+                fprintf(stderr, "forklab run: bad --seed '%s' (a number)\n", argv[i]);
+                return 2;
+            }
+            sched_policy_init(&ctl.policy, SCHED_SEEDED, seed);
+            ctl.on = true;
+        } else if (!strcmp(a, "--schedule") && i + 1 < argc) {
+            schedule = argv[++i];
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
@@ -187,6 +243,24 @@ int cmd_run(int argc, char **argv)
         usage();
         return 2;
     }
+    if (schedule) {
+        char err[256];
+        if (ctl.on) {
+            fprintf(stderr, "forklab run: --seed and --schedule do not go together\n");
+            return 2;
+        }
+        sched_policy_init(&ctl.policy, SCHED_FREE, 0);
+        if (sched_policy_replay(&ctl.policy, schedule, SCHED_FREE, err, sizeof err) < 0) {
+            fprintf(stderr, "forklab run: %s\n", err);
+            return 2;
+        }
+        ctl.on = true;
+    }
+    if (ctl.on && !headless) {
+        sched_policy_free(&ctl.policy);
+        fprintf(stderr, "forklab run: --seed and --schedule work with --headless (not yet in the live view)\n");
+        return 2;
+    }
     if (!headless && !frames) return ui_run_live(target);
-    return run_headless(target, frames, timeout, ring, argv + i, argc - i);
+    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &ctl);
 }

@@ -62,6 +62,11 @@ struct runner {
     runner_line_fn on_line;
     runner_event_fn on_event;
     void *ctx;
+    /* A controlled run (controller.h): MP_GATE_FD's value and the
+     * descriptors the example inherits; NULL / none otherwise. */
+    const char *gate_env;
+    int gate_fds[3];
+    int ngate_fds;
     char partial[2][RUNNER_LINE_MAX]; /* an unfinished line per stream */
     size_t npartial[2];
 };
