@@ -201,6 +201,9 @@ static int publish_and_park(struct mp_gate_slot *s)
 int mp__gate(unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout)
 {
     if (!G || self < 0 || atomic_load(&G->released)) return MP_GRANT_GO;
+    /* Threads other than a process's first one run uncontrolled: a slot is
+     * one process moving from one operation to the next. */
+    if (gettid() != getpid()) return MP_GRANT_GO;
     int saved_errno = errno;
     if (!own_slot()) return MP_GRANT_GO;
     struct mp_gate_slot *s = &G->slots[self];
@@ -217,6 +220,12 @@ int mp__gate(unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout)
     int g = publish_and_park(s);
     errno = saved_errno;
     return g;
+}
+
+int mp__gate_timeout(unsigned ev_kind, uint64_t obj, int64_t a)
+{
+    mp__trace_emit(ev_kind, obj, a, 0, NULL);
+    return -ETIMEDOUT;
 }
 
 int mp__gate_retry(void)

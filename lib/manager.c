@@ -965,6 +965,7 @@ static int ensure_conn(mp_manager *m)
  * the reply's values (valid until the next call on m). The reply status. */
 static int roundtrip(mp_manager *m, mp__dec *reply)
 {
+    MP__GATE(MP_GOP_MANAGER, 0, 0, 0);
     int r = mp__frame_end(&m->tx, (size_t)m->tx_at, MP__FRAME_MAX);
     if (r < 0) return r;
     if ((r = ensure_conn(m)) < 0) return r;
@@ -1017,7 +1018,7 @@ static int fork_server(mp_manager *m, int lfd)
 {
     pid_t parent = getpid();
     pid_t pid = mp__fork();
-    if (pid == 0) serve(lfd, parent, m->key, m->keylen, m->path, m->dir);
+    if (pid == 0) mp__gate_detach(), serve(lfd, parent, m->key, m->keylen, m->path, m->dir); /* answers within callers' steps */
     close(lfd);
     if (pid < 0) return (int)pid;
     m->owner = parent;

@@ -133,6 +133,15 @@ void mp__gate_init(void);
 #define MP__GATE_WAIT(kind, obj, a, b, timeout) \
     (MP__GATE_ON() ? mp__gate(kind, obj, a, b, timeout) : MP_GRANT_GO)
 
+/* A timed wait's gate in one line: when granted as its timeout, do
+ * on_timeout (typically `return mp__gate_timeout(EV, id, a)`). */
+#define MP__GATE_OR(kind, obj, a, b, timeout, on_timeout)                                        \
+    do {                                                                                         \
+        if (MP__GATE_ON() && mp__gate(kind, obj, a, b, timeout) == MP_GRANT_TIMEOUT) { on_timeout; } \
+    } while (0)
+/* Emits the timeout event (kind, obj, a) and returns -ETIMEDOUT. */
+int mp__gate_timeout(unsigned ev_kind, uint64_t obj, int64_t a);
+
 /* ---- fork with care: flush stdio, fork, and in the child reset what must
  * not be inherited (cached pid, signal mask). Returns fork()'s value or
  * -errno. */

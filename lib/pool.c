@@ -360,6 +360,8 @@ static void worker_end_locked(struct pool_shared *sh, struct worker_slot *me, ui
  * worker must leave (terminate, or close with an empty queue). Every
  * stretch that holds the mutex and changes shared state runs between
  * undo_open and undo_close. */
+static uint64_t gate_pool_id; /* a worker's pool, for its gates in a controlled run */
+
 static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t *job, size_t *chunk)
 {
     struct worker_slot *me = &sh->w[idx];
@@ -392,6 +394,7 @@ static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t
         if (atomic_load(&sh->closing)) break;
         undo_close(me);
         unlock_sh(sh);
+        if (MP__GATE_ON()) { mp__gate(MP_GOP_POOL_CLAIM, gate_pool_id, 0, 0, MP_FOREVER); lock_sh(sh); undo_open(sh, me); continue; } /* park instead of sleeping */
         bool got = spin_until(work_or_stop, sh, WORKER_SPIN_NS);
         lock_sh(sh);
         undo_open(sh, me);
@@ -431,6 +434,7 @@ static void run_chunk(mp_pool *p, struct job *jb, size_t chunk)
 static void leave(mp_pool *p, int idx)
 {
     struct pool_shared *sh = p->sh;
+    if (MP__GATE_ON()) mp__gate_exit(0);
     fflush(NULL);
     atomic_store(&sh->w[idx].exiting, 1);
     atomic_fetch_add(&sh->exits, 1);
@@ -447,6 +451,7 @@ static void worker_main(mp_pool *p, int idx, const char *name)
     /* A worker never outlives the parent that manages it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != p->parent) _exit(0);
+    gate_pool_id = p->id;
     mp__trace_child_started(name);
     if (p->opts.initializer) p->opts.initializer(p->opts.initarg);
     int ran = 0;
@@ -456,6 +461,7 @@ static void worker_main(mp_pool *p, int idx, const char *name)
     while (claim_chunk(sh, idx, ended, &j, &chunk)) {
         struct job *jb = &sh->jobs[j];
         run_chunk(p, jb, chunk);
+        MP__GATE(MP_GOP_POOL_CLAIM, p->id, 1, 0); /* the end of the chunk is one step with its event */
         /* Traced before the end: once the job ends its slot may be reused. */
         MP__TRACE(MP_EV_TASK_DONE, p->id, (int64_t)(jb->task_id + chunk), 0, NULL);
         ended = j;
@@ -830,6 +836,7 @@ int mp_pool_close(mp_pool *p)
     if (!p || !is_owner(p)) return -EINVAL;
     if (p->closed) return 0;
     p->closed = true;
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 0, 0, NULL);
     struct pool_shared *sh = p->sh;
     lock_sh(sh);
     atomic_store(&sh->closing, 1);
@@ -851,6 +858,7 @@ static bool all_workers_gone(void *arg)
 int mp_pool_join(mp_pool *p)
 {
     if (!p || (!p->closed && !p->terminated) || !is_owner(p)) return -EINVAL;
+    MP__GATE(MP_GOP_POOL_JOIN, p->id, 0, 0);
     mp__deadline forever = mp__deadline_in(MP_FOREVER);
     while (!all_workers_gone(p)) {
         harvest_all(p);
@@ -879,6 +887,7 @@ int mp_pool_terminate(mp_pool *p)
     if (p->terminated) return 0;
     p->terminated = true;
     p->closed = true;
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 1, 0, NULL);
     struct pool_shared *sh = p->sh;
     atomic_store(&sh->shutdown, 1);
     for (int i = 0; i < p->nworkers; i++)
@@ -909,6 +918,8 @@ static void stop_idle_workers(mp_pool *p)
     bool wake = sh->work_sleepers > 0;
     unlock_sh(sh);
     if (wake) futex_wake(&sh->work_seq, INT_MAX);
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 0, 0, NULL);
+    MP__GATE(MP_GOP_POOL_JOIN, p->id, 0, 0);
     mp__deadline d = mp__deadline_in(1.0);
     parent_wait(p, all_workers_gone, p, &d);
 }
@@ -1013,6 +1024,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     *err = -EINVAL;
     if (!p || !fn || p->closed || p->terminated || chunksize == 0) return NULL;
     if (!is_owner(p)) return NULL;
+    MP__GATE(MP_GOP_POOL_SUBMIT, p->id, (int64_t)n, 0);
     if (!mul_ok(n, in_size, &in_len) || !mul_ok(n, out_size, &out_len)) return NULL;
     if (in_len && !in) return NULL;
     maybe_check_workers(p);
@@ -1158,6 +1170,7 @@ int mp_pool_map(mp_pool *p, mp_task f, const void *in, size_t n, size_t in_size,
 bool mp_async_ready(mp_async *r)
 {
     if (!r) return false;
+    MP__GATE(MP_GOP_ASYNC_POLL, r->id, 0, 0);
     r->polls++;
     if (!r->done && is_owner(r->pool)) {
         mp_pool *p = r->pool;
@@ -1178,6 +1191,7 @@ int mp_async_wait(mp_async *r, double timeout)
     if (r->done) return 0;
     mp_pool *p = r->pool;
     if (!is_owner(p)) return -EINVAL;
+    MP__GATE_OR(MP_GOP_ASYNC_WAIT, r->id, 0, 0, timeout, return -ETIMEDOUT);
     mp__deadline d = mp__deadline_in(timeout);
     for (;;) {
         int e = parent_wait(p, async_job_done, r, &d);
