@@ -634,8 +634,13 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
 {
     struct field f[] = {{"program", true, NULL, NULL}, {"args", false, NULL, NULL},
                         {"panels", true, NULL, NULL},  {"watch_for", true, NULL, NULL},
-                        {"expect", true, NULL, NULL}};
-    if (collect_fields(ld, n, "run", "the run section", f, 5) < 0) return -1;
+                        {"expect", true, NULL, NULL},  {"mode", false, NULL, NULL}};
+    if (collect_fields(ld, n, "run", "the run section", f, 6) < 0) return -1;
+    if (f[5].node) {
+        if (get_str(ld, f[5].node, "run.mode", true, &l->mode) < 0) return -1;
+        if (strcmp(l->mode, "free") && strcmp(l->mode, "paced") && strcmp(l->mode, "schedule"))
+            return fail_mark(ld, f[5].node->start_mark, "run.mode", "expected one of: free, paced, schedule");
+    }
     if (get_str(ld, f[0].node, "run.program", true, &l->program) < 0) return -1;
     if (!is_program_name(l->program))
         return fail_mark(ld, f[0].node->start_mark, "run.program",
@@ -847,6 +852,7 @@ void lesson_free(struct lesson *l)
     free_strv(l->args, l->nargs);
     free_strv(l->panels, l->npanels);
     free(l->watch_for);
+    free(l->mode);
     free_strv(l->expect, l->nexpect);
     free(l->exercise);
     for (size_t i = 0; i < l->nquiz; i++) {

@@ -50,6 +50,7 @@ struct lesson {
     char **panels;           /* "processes", "locks", "queues", "pipes", "arrays", "pool", "async", "timeline", "notes", "output" */
     size_t npanels;
     char *watch_for;
+    char *mode;              /* how the viewer runs it first: "free" (NULL too), "paced", "schedule" */
     char **expect;           /* regexes the example's output must match (tests) */
     size_t nexpect;
     char *exercise;          /* exercise id "06-queue-workers" (exercises/<id>.c), may be NULL */
