@@ -163,6 +163,13 @@ stop_suite() {
 # nothing outside), the runner's socket lives and dies in its private /tmp.
 # A directory the sandbox's uid cannot enter (a build under /root) is
 # replaced by a copy of the binary in a stage directory it can.
+# Stage directories of a grade.sh that was SIGKILLed (its pid in the name)
+# go at the next start.
+for d in /tmp/forklab-stage.[0-9]*.*; do
+  [ -d "$d" ] || continue
+  p=${d#/tmp/forklab-stage.}; p=${p%%.*}
+  kill -0 "$p" 2>/dev/null || rm -rf "$d"
+done
 stage=""
 remove_stage() { [ -n "$stage" ] && rm -rf "$stage"; stage=""; return 0; }
 contained=()
@@ -170,7 +177,7 @@ contain_prepare() { # BIN JSON XML: sets contained (the command), maybe stage
   local dir
   dir=$(cd "$(dirname "$1")" && pwd -P) || return 1
   if ! sandbox_reachable "$dir"; then
-    stage=$(mktemp -d /tmp/forklab-stage.XXXXXX) || return 1
+    stage=$(mktemp -d "/tmp/forklab-stage.$$.XXXXXX") || return 1
     chmod 755 "$stage" && cp "$1" "$stage/" || return 1
     dir=$stage
   fi
@@ -309,9 +316,9 @@ print_row() {
   return 0
 }
 
-# Whether the code runs contained is said first, plainly; uncontained
-# also on stderr, so that a quiet run (the viewer's log) says it too.
-[ "$sandbox_ok" = 1 ] || echo "grade: $sandbox_desc" >&2
+# Whether the code runs contained is said first, plainly; a quiet run (the
+# viewer's log) says "uncontained" on stderr.
+[ "$sandbox_ok" = 1 ] || [ $quiet -eq 0 ] || echo "grade: $sandbox_desc" >&2
 [ $quiet -eq 0 ] && { echo "grading $src_dir/ (seed: ${FORKLAB_SEED:-random, printed in each log})"; echo "$sandbox_desc"; printf '%-18s %-12s %6s  %s\n' exercise result points "failing check"; }
 for id in "${ids[@]}"; do grade_one "$id"; done
 
