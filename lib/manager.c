@@ -54,8 +54,8 @@ static int make_blocking(int fd)
     return 0;
 }
 
-/* A new connection to the server at m->addr (handshake included). fd | -errno */
-static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
+/* One connection attempt (handshake included). fd | -errno */
+static int open_once(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
 {
     /* TCP connects without blocking, to bound the wait; a Unix connect is
      * local and, when blocking, simply waits for room in a full backlog
@@ -93,6 +93,24 @@ static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *
     return fd;
 }
 
+/* A new connection to the server at sa. A server with too many clients
+ * says so (-EBUSY); it makes room by pushing out idle strangers, so trying
+ * again soon usually gets in: retry with a growing, jittered pause for up
+ * to HANDSHAKE_TIMEOUT in all. fd | -EBUSY | -errno */
+static int open_conn(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
+{
+    mp__deadline dl = mp__deadline_in(HANDSHAKE_TIMEOUT);
+    unsigned seed = (unsigned)getpid() ^ (unsigned)mp__now_ns();
+    long pause_us = 2000;
+    for (;;) {
+        int fd = open_once(sa, salen, key, keylen);
+        if (fd != -EBUSY || mp__deadline_left(&dl) * 1e6 < (double)pause_us) return fd;
+        struct timespec ts = {0, (pause_us / 2 + rand_r(&seed) % pause_us) * 1000};
+        nanosleep(&ts, NULL);
+        if (pause_us < 100000) pause_us *= 2;
+    }
+}
+
 static void drop_conn(mp_manager *m, int err)
 {
     if (m->fd >= 0) close(m->fd);
@@ -121,7 +139,7 @@ static int ensure_conn(mp_manager *m)
     if (m->broken) return m->broken;
     int fd = open_conn((struct sockaddr *)&m->addr, m->addrlen, m->key, m->keylen);
     if (fd < 0) {
-        m->broken = fd;
+        m->broken = fd == -EBUSY ? 0 : fd; /* busy passes: the next call tries again */
         return fd;
     }
     m->fd = fd;
@@ -137,8 +155,17 @@ int mp__mgr_roundtrip(mp_manager *m, mp__dec *reply)
     m->rx_frame = 0;
     mp__deadline dl = mp__deadline_in(CALL_TIMEOUT);
     uint32_t n;
-    if ((r = mp__mgr_write_all(m->fd, m->tx.data, m->tx.len, &dl)) < 0 ||
-        (r = mp__mgr_read_frame(m->fd, &m->rx, MP__FRAME_MAX, &n, NULL)) < 0) {
+    r = mp__mgr_write_all(m->fd, m->tx.data, m->tx.len, &dl);
+    /* A local server with too many clients answers -EBUSY and closes, maybe
+     * before our request is written: its answer still waits to be read. */
+    bool cut = r == -EPIPE || r == -ECONNRESET;
+    if (cut) {
+        mp__deadline now = mp__deadline_in(0);
+        if (mp__mgr_read_frame(m->fd, &m->rx, MP__FRAME_MAX, &n, &now) == 0) r = 0;
+    } else if (r == 0) {
+        r = mp__mgr_read_frame(m->fd, &m->rx, MP__FRAME_MAX, &n, NULL);
+    }
+    if (r < 0) {
         /* A connection cut mid-exchange cannot be resynchronised. */
         if (r == -ECONNRESET || r == -EPIPE || r == -ETIMEDOUT || r == -EPROTO) drop_conn(m, r == -ETIMEDOUT ? -EPIPE : r);
         else drop_conn(m, -EPIPE);
@@ -151,6 +178,8 @@ int mp__mgr_roundtrip(mp_manager *m, mp__dec *reply)
         drop_conn(m, -EPROTO);
         return -EPROTO;
     }
+    if (status == -EBUSY) drop_conn(m, 0); /* refused, and closed: the next call tries again */
+    else if (cut) drop_conn(m, -EPIPE);
     return (int)status;
 }
 

@@ -39,6 +39,7 @@ enum mp__op {
 #define CHALLENGE "#CHALLENGE#"
 #define WELCOME "#WELCOME#"
 #define FAILURE "#FAILURE#"
+#define BUSY "#BUSY#" /* too many clients: sent instead of the next message, then closed */
 #define NONCE_LEN 32
 #define DIGEST_LEN 32
 #define CHALLENGE_LEN (sizeof CHALLENGE - 1 + NONCE_LEN)
@@ -89,7 +90,8 @@ int mp__mgr_write_all(int fd, const uint8_t *p, size_t n, const mp__deadline *dl
  * 0 | -EPROTO (over max) | -EPIPE | -ETIMEDOUT | -ENOMEM | -errno */
 int mp__mgr_read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__deadline *dl);
 /* The client half of the handshake: prove we know the key, then make the
- * server prove it. 0 | -EACCES | -EPROTO | -ETIMEDOUT | -errno */
+ * server prove it. 0 | -EACCES | -EBUSY (the server has too many clients)
+ * | -EPROTO | -ETIMEDOUT | -errno */
 int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen);
 
 /* ---- server (manager_server.c) */

@@ -116,8 +116,15 @@ static int send_msg(int fd, const void *p, size_t n, const mp__deadline *dl)
     return r;
 }
 
+/* The handshake message at the head of rx (payload n) is the text m. */
+static bool is_msg(const mp__buf *rx, uint32_t n, const char *m)
+{
+    return n == strlen(m) && memcmp(rx->data + MP__FRAME_HDR, m, n) == 0;
+}
+
 /* The client half of the handshake: prove we know the key, then make the
- * server prove it. 0 | -EACCES | -EPROTO | -ETIMEDOUT | -errno */
+ * server prove it. A server with too many clients says BUSY instead of
+ * its first or second message. */
 int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
 {
     mp__deadline dl = mp__deadline_in(HANDSHAKE_TIMEOUT);
@@ -126,7 +133,7 @@ int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
     uint32_t n;
     int r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
     if (r < 0) goto out;
-    r = -EPROTO;
+    r = is_msg(&rx, n, BUSY) ? -EBUSY : -EPROTO;
     if (n <= sizeof CHALLENGE - 1 || memcmp(rx.data + 4, CHALLENGE, sizeof CHALLENGE - 1) != 0) goto out;
     mp__mgr_hmac(key, keylen, rx.data + 4, n, digest);
     mp__buf_consume(&rx, 4 + n);
@@ -134,9 +141,9 @@ int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
     r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
     if (r == -EPIPE || r == -ECONNRESET) r = -EACCES; /* it hung up on our answer */
     if (r < 0) goto out;
-    bool welcome = n == sizeof WELCOME - 1 && memcmp(rx.data + 4, WELCOME, n) == 0;
+    bool welcome = is_msg(&rx, n, WELCOME), busy = is_msg(&rx, n, BUSY);
     mp__buf_consume(&rx, 4 + n);
-    r = -EACCES;
+    r = busy ? -EBUSY : -EACCES;
     if (!welcome) goto out;
     if ((r = mp__mgr_make_challenge(mine)) < 0 || (r = send_msg(fd, mine, CHALLENGE_LEN, &dl)) < 0) goto out;
     if ((r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl)) < 0) goto out;
@@ -148,4 +155,3 @@ out:
     mp__buf_free(&rx);
     return r;
 }
-
