@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -281,6 +282,9 @@ Test(manager_storm, strangers_from_the_same_address, .timeout = 60)
 {
     mp_manager *srv = listen_tcp();
     int port = mp_manager_port(srv), report;
+    pid_t server = mp_manager_pid(srv);
+    cr_assert_eq(good_visit(port, 0), 0); /* the server is up: its own descriptors are open */
+    int fds0 = proc_fd_count(server), fds_max = fds0;
     pid_t attacker = start_flood(NULL, port, &report);
     int visits = 0, failed = 0, first_error = 0;
     double t0 = tu_now();
@@ -288,12 +292,18 @@ Test(manager_storm, strangers_from_the_same_address, .timeout = 60)
         int rc = good_visit(port, visits);
         visits++;
         if (rc < 0 && !failed++) first_error = rc;
+        int fds = proc_fd_count(server);
+        if (fds > fds_max) fds_max = fds;
     }
     long closed = end_flood(attacker, report);
-    fprintf(stderr, "same address: %d visits, %d failed; the server closed %ld idle strangers\n", visits, failed, closed);
+    fprintf(stderr, "same address: %d visits, %d failed; the server closed %ld idle strangers and held at most %d connections\n",
+            visits, failed, closed, fds_max - fds0);
     cr_assert_eq(failed, 0, "%d of %d visits failed, first with %s", failed, visits, mp_strerror(first_error));
     cr_assert_gt(visits, 0);
     cr_assert_gt(closed, 0, "the flood never filled the server's room for strangers");
+    /* One address's strangers (128), the visiting client, and a stranger
+     * just accepted whose elder is being closed. */
+    cr_assert_leq(fds_max - fds0, 128 + 2, "the server held %d connections", fds_max - fds0);
     cr_assert_eq(good_visit(port, 1), 0, "after the flood");
     mp_manager_shutdown(srv);
     tu_assert_no_children();
@@ -572,6 +582,80 @@ Test(manager_storm, kill_storm_tcp, .timeout = 60)
 {
     mp_manager *m = listen_tcp();
     kill_storm(m, "tcp");
+    mp_manager_shutdown(m);
+    tu_assert_no_children();
+}
+
+/* ------------------------------------------------------------ full server */
+
+static int run_child_code(mp_target f, void *arg)
+{
+    mp_process *p = mp_process_new(f, arg);
+    cr_assert_not_null(p);
+    cr_assert_eq(mp_process_start(p), 0);
+    cr_assert_eq(mp_process_join(p, 30.0), 0);
+    int code = mp_process_exitcode(p);
+    mp_process_free(p);
+    return code;
+}
+
+/* Exit 0 when the call is refused with -EBUSY and a second one too (the
+ * refusal is not sticky: each call tries again). */
+static int busy_then_ok(void *arg)
+{
+    int a = mp_dict_set_int(arg, "x", 1), b = mp_dict_set_int(arg, "x", 1);
+    return a == -EBUSY && b == -EBUSY ? 0 : 1;
+}
+
+/* Exit 0 when a call succeeds within 10 s. */
+static int ok_after_busy(void *arg)
+{
+    for (double t = tu_now(); tu_now() - t < 10; usleep(20000))
+        if (mp_dict_set_int(arg, "x", 2) == 0) return 0;
+    return 1;
+}
+
+/* A local server whose every slot is taken answers a new client "too many
+ * clients" (-EBUSY, nothing else breaks), and serves it once a slot frees:
+ * the refusal is not remembered as a broken connection. */
+Test(manager_storm, full_server_says_busy, .timeout = 60)
+{
+    enum { EXTRA = 60, SLOTS = 1024 };
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < SLOTS + EXTRA + 64) {
+        rl.rlim_cur = rl.rlim_max < SLOTS + EXTRA + 64 ? rl.rlim_max : SLOTS + EXTRA + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < SLOTS + EXTRA + 64) cr_skip_test("RLIMIT_NOFILE too low for %d connections", SLOTS + EXTRA);
+    mp_manager *m = mp_manager_start();
+    cr_assert_not_null(m);
+    pid_t server = mp_manager_pid(m);
+    mp_dict *d = mp_manager_dict(m, "d"); /* this process's connection: one slot */
+    cr_assert_not_null(d);
+    int fds0 = proc_fd_count(server) - 1;
+    static int fd[SLOTS + EXTRA];
+    for (int k = 0; k < SLOTS + EXTRA; k++) {
+        fd[k] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", mp_manager_socket_path(m));
+        cr_assert_eq(connect(fd[k], (struct sockaddr *)&a, sizeof a), 0, "connection %d", k);
+    }
+    /* The server takes SLOTS of them and refuses the rest. */
+    int fds = 0;
+    for (double t = tu_now(); tu_now() - t < 20; usleep(20000))
+        if ((fds = proc_fd_count(server)) >= fds0 + SLOTS) break;
+    usleep(200000);
+    fds = proc_fd_count(server);
+    cr_assert_eq(fds - fds0, SLOTS, "the server holds %d connections", fds - fds0);
+    /* A child's first call opens its own connection: refused. */
+    cr_assert_eq(run_child_code(busy_then_ok, d), 0, "a client got in past a full server, or not with -EBUSY");
+    fprintf(stderr, "full server: %d connections held; the next client: %s\n", fds - fds0, mp_strerror(-EBUSY));
+    /* This process's connection is still served. */
+    cr_assert_eq(mp_dict_set_int(d, "ok", 1), 0);
+    for (int k = 0; k < SLOTS + EXTRA; k++) close(fd[k]);
+    cr_assert_eq(run_child_code(ok_after_busy, d), 0, "no slot after the others left");
+    mp_dict_free(d);
     mp_manager_shutdown(m);
     tu_assert_no_children();
 }
