@@ -106,6 +106,7 @@ void model_free(struct model *m)
     free(m->notes);
     free(m->mops);
     free(m->events);
+    waitfor_free(&m->wf);
     memset(m, 0, sizeof *m);
 }
 
@@ -585,6 +586,8 @@ static int log_event(struct model *m, const struct mp_trace_event *ev)
     return 0;
 }
 
+static int apply_kind(struct model *m, const struct mp_trace_event *ev);
+
 int model_apply(struct model *m, const struct mp_trace_event *ev)
 {
     if (!m || !ev) return -EINVAL;
@@ -604,7 +607,12 @@ int model_apply(struct model *m, const struct mp_trace_event *ev)
         if (!who) return -ENOMEM;
         who->nevents++;
     }
+    int r = apply_kind(m, ev);
+    return r ? r : waitfor_apply(&m->wf, m, ev);
+}
 
+static int apply_kind(struct model *m, const struct mp_trace_event *ev)
+{
     switch (ev->kind) {
     case MP_EV_PROC_START: return on_proc_start(m, ev);
     case MP_EV_PROC_EXIT: return on_proc_exit(m, ev);
