@@ -180,12 +180,17 @@ int waitfor_apply(struct waitfor *w, const struct model *m, const struct mp_trac
      * the wait of the process that exited (the event is its reaper's). */
     clear_wait(w, ev->pid);
     if (ev->kind == MP_EV_PROC_EXIT) clear_wait(w, (int)ev->a);
+    /* A wait for a lock counts as an order, as in lockdep: a deadlocked
+     * run never gets its second lock. */
+    if (ev->kind == MP_EV_LOCK_WAIT || ev->kind == MP_EV_LOCK_ACQUIRE) {
+        int r = on_acquire(w, m, ev);
+        if (r) return r;
+    }
     enum wf_kind k = wait_kind(ev->kind);
     if (k != WF_NONE) return add_wait(w, m, ev, k);
     switch (ev->kind) {
     case MP_EV_QUEUE_NEW: case MP_EV_PIPE_NEW: return note_obj(w, ev);
     case MP_EV_PIPE_CLOSE: return note_close(w, ev);
-    case MP_EV_LOCK_ACQUIRE: return on_acquire(w, m, ev);
     default: return 0;
     }
 }
@@ -639,6 +644,11 @@ int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char 
     return len;
 }
 
+int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap)
+{
+    return doing(m, w, buf, cap);
+}
+
 int waitfor_member_text(const struct model *m, const struct wf_wait *x, char *buf, size_t cap)
 {
     char part[160];
@@ -659,10 +669,12 @@ static int order_text(const struct model *m, const struct wf_order *o, char *buf
 int waitfor_inversion_text(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap)
 {
     char a[48], b[48], o1[256], o2[256];
-    obj_name(m, "lock", v->a, a, sizeof a);
-    obj_name(m, "lock", v->b, b, sizeof b);
-    order_text(m, &v->orders[0], o1, sizeof o1);
-    order_text(m, &v->orders[1], o2, sizeof o2);
+    /* The lower-numbered lock first, and its order first. */
+    bool swap = model_obj_number(m, v->a) > model_obj_number(m, v->b);
+    obj_name(m, "lock", swap ? v->b : v->a, a, sizeof a);
+    obj_name(m, "lock", swap ? v->a : v->b, b, sizeof b);
+    order_text(m, &v->orders[swap ? 1 : 0], o1, sizeof o1);
+    order_text(m, &v->orders[swap ? 0 : 1], o2, sizeof o2);
     return snprintf(buf, cap, "%s and %s were taken in both orders: %s; %s. Run at the same time, they can deadlock",
                     a, b, o1, o2);
 }

@@ -165,6 +165,8 @@ int waitfor_watch(struct wf_watch *w, struct model *m, uint64_t now_ns);
  * waits for lock 2 <- held by PID 746, which waits for lock 1 <- held by
  * PID 745". Returns the length snprintf would. */
 int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char *buf, size_t cap);
+/* What the wait does: "waits to join PID 746", "waits for lock 2". */
+int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap);
 /* One line per cycle member: "PID 745 waits for lock 2 at 15-deadlock.c:40". */
 int waitfor_member_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap);
 /* A lock-order warning in words. */
