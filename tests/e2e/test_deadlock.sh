@@ -29,6 +29,7 @@ run_headless() {
 }
 line_is() { grep -qxF -- "$2" "$1"; }
 no_section() { ! grep -q "^== $2\$" "$1"; }
+no_example_procs() { [ -z "$(e2e_pids_of lessons/15-deadlock)" ]; }
 
 # ---- two locks, opposite orders
 run_headless 15-deadlock
@@ -88,7 +89,8 @@ if [ "${DEADLOCK_E2E_LIVE:-1}" = 1 ]; then
   e2e_expect "live: the cycle in words" 'PID [0-9]+ holds lock [12] and waits for lock [12]' 5
   e2e_expect "live: who holds what" 'held by PID [0-9]+' 5
   e2e_keys x
-  e2e_expect "live: x ends the run" 'ended|APP_EXIT|killed' 5
+  e2e_expect "live: x ends the run" 'the run was ended' 5
+  e2e_ok "live: x killed the example's processes" e2e_wait_cmd 5 no_example_procs
   e2e_keys q
   e2e_wait 'APP_EXIT=' 10
   e2e_ok "live: nothing left running" e2e_wait_cmd 5 e2e_no_procs
