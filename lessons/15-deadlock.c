@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define WATCHDOG_S 3
@@ -68,6 +69,8 @@ static void watchdog(int sig)
     (void)w;
     for (int i = 0; i < 2; i++)
         if (kids[i] > 0) kill(kids[i], SIGKILL);
+    for (int i = 0; i < 2; i++) /* reaped: nothing is left behind */
+        if (kids[i] > 0) waitpid(kids[i], NULL, 0);
     _exit(0);
 }
 
