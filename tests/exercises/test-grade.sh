@@ -126,6 +126,9 @@ if [ -x "$build/forklab" ]; then
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
   cp viewer/*.h "$wroot/viewer/"
+  mkdir -p "$wroot/viewer/core" "$wroot/build/viewer/core"
+  cp viewer/core/*.h "$wroot/viewer/core/"
+  ln -s "$(cd "$build" && pwd -P)/viewer/core/waitfor.o" "$wroot/build/viewer/core/waitfor.o"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/model.o" "$wroot/build/viewer/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out
