@@ -57,14 +57,17 @@ points_per=10
 cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer/core -Itests/lib -Itests/exercises)
 libmp=$build/libmp.a
 model_obj=$build/viewer/core/model.o
+wf_obj=$build/viewer/core/waitfor.o
 if [ $asan -eq 1 ]; then
   cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   libmp=$build/asan/libmp.a
   model_obj=$out/bin/model-asan.o
   [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/model.c -o "$model_obj"
+  wf_obj=$out/bin/waitfor-asan.o
+  [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/waitfor.c -o "$wf_obj"
 fi
 libs=("$libmp" -lcriterion -lcrypto -lpthread -lm)
-for need in "$libmp" "$model_obj"; do
+for need in "$libmp" "$model_obj" "$wf_obj"; do
   if [ ! -f "$need" ]; then echo "grade: $need is missing: run make first" >&2; exit 2; fi
 done
 
@@ -220,7 +223,7 @@ grade_one() {
        ! "$cc" "${cflags[@]}" -c tests/exercises/harness.c -o "$out/bin/harness.o" >>"$log" 2>&1; then
     status="ERROR"; check="the grader itself does not build: $(grep -m1 'error:' "$log")"
   elif ! "$cc" "${cflags[@]}" -o "$bin" "$out/bin/test_$1.o" "$out/bin/harness.o" "$out/bin/$1.o" \
-         "$model_obj" "${libs[@]}" >>"$log" 2>&1; then
+         "$model_obj" "$wf_obj" "${libs[@]}" >>"$log" 2>&1; then
     status="BUILD ERROR"
     check=$(grep -m1 -E 'error:|undefined reference' "$log"); check=${check:-$(head -n1 "$log")}
   fi

@@ -208,6 +208,7 @@ if [ -x "$build/forklab" ]; then
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
   cp viewer/core/*.h "$wroot/viewer/core/"
+  ln -s "$(cd "$build" && pwd -P)/viewer/core/waitfor.o" "$wroot/build/viewer/core/waitfor.o"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out
