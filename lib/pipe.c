@@ -246,9 +246,13 @@ static int keep_partial(mp_conn *c, const unsigned char *buf, size_t got)
     return -ETIMEDOUT;
 }
 
+static int poll_ready(mp_conn *c, double timeout);
+
 static ssize_t recv_msg(mp_conn *c, void *buf, size_t cap, double timeout)
 {
     mp__deadline d = mp__deadline_in(timeout);
+    /* (poll_ready, not mp_conn_poll: that one is a step of a controlled run) */
+    if (mp__trace_on && poll_ready(c, 0) == 0) MP__TRACE_WAIT(MP_EV_PIPE_RECV_WAIT, c->id, c->end, 0, timeout);
     int r = read_header(c, &d);
     if (r < 0) return r;
     uint64_t len = header_len(c);
