@@ -206,6 +206,10 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     int status = runner_shell_status(&r);
     if (controlled) {
         if (rc == CTL_STUCK) printf("stuck: %s\n", c.error);
+        if (c.free_runs)
+            printf("note: %zu time(s) a process ran over %.0f s without a libmp operation (a busy wait on memory?) and the "
+                   "run went on without it: this schedule may not replay exactly\n",
+                   c.free_runs, CTL_FREE_RUN_NS / 1e9);
         if (rc == CTL_REFUSED) fprintf(stderr, "forklab run: %s\n", c.error);
         print_controlled(&c);
         if (rc == CTL_STUCK) status = 3;

@@ -101,11 +101,14 @@ static void drain_trace(struct controller *c)
     }
 }
 
+static uint64_t now_ns(void);
+
 bool ctl_settled(struct controller *c)
 {
     mp_gate_ack(c->gate);
     refresh_procs(c);
     bool busy = false;
+    uint64_t now = now_ns();
     for (size_t i = 0; i < c->nprocs; i++) {
         struct sched_proc *p = &c->procs[i];
         if (!p->alive) continue;
@@ -116,7 +119,16 @@ bool ctl_settled(struct controller *c)
             p->op = s->op;
             p->tried = c->tried[i] && p->op.tried;
         }
-        if (st == MP_GS_RUNNING || st == MP_GS_FORKED) busy = true;
+        if (st != MP_GS_RUNNING && st != MP_GS_FORKED) {
+            c->since_ns[i] = 0;
+            continue;
+        }
+        if (!c->since_ns[i]) c->since_ns[i] = now; /* forked: first seen now */
+        if (now - c->since_ns[i] < CTL_FREE_RUN_NS) busy = true;
+        else if (!c->free_running[i]) {
+            c->free_running[i] = true;
+            c->free_runs++;
+        }
     }
     if (busy) return false;
     drain_trace(c);
@@ -156,10 +168,22 @@ static void describe_stuck(struct controller *c)
     }
 }
 
+/* A process left running on its own that may still come back. */
+static bool free_runner_in_grace(const struct controller *c)
+{
+    uint64_t now = now_ns();
+    for (size_t i = 0; i < c->nprocs; i++)
+        if (c->procs[i].alive && !c->procs[i].parked && c->since_ns[i] &&
+            now - c->since_ns[i] < CTL_FREE_RUN_NS + CTL_FREE_GRACE_NS)
+            return true;
+    return false;
+}
+
 int ctl_step(struct controller *c, int choice)
 {
     if (!ctl_has_parked(c)) return CTL_IDLE;
     size_t n = sched_enabled(c->model, c->procs, c->nprocs, c->verdict);
+    if (n == 0 && free_runner_in_grace(c)) return CTL_IDLE; /* it may still free someone */
     char err[CTL_ERR];
     int at = sched_pick(&c->policy, c->model, c->procs, c->nprocs, c->verdict, choice, c->nsteps, err, sizeof err);
     if (at < 0) {
@@ -175,6 +199,8 @@ int ctl_step(struct controller *c, int choice)
     else memset(c->tried, 0, sizeof c->tried); /* something moved: tries may succeed now */
     if (push_step(c, c->procs[at].index) < 0) return CTL_STUCK;
     c->procs[at].parked = false;
+    c->since_ns[at] = now_ns();
+    c->free_running[at] = false;
     if (mp_gate_grant(c->gate, at, mode) < 0) c->procs[at].alive = false;
     return CTL_GRANTED;
 }
@@ -191,6 +217,7 @@ void ctl_release(struct controller *c)
 
 static uint64_t now_ns(void)
 {
+    /* (also used before its definition, by ctl_settled) */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;

@@ -26,6 +26,14 @@
 #include <stdbool.h>
 
 #define CTL_ERR 512
+/* A granted process that has not reached its next operation after this
+ * long is left to run on its own (it busy-waits on memory outside libmp,
+ * or computes): decisions go on without waiting for it, so the run cannot
+ * hang on it; such a run may not replay exactly (free_runs counts them). */
+#define CTL_FREE_RUN_NS 1000000000ull
+/* With nothing enabled, a process left running on its own may still come
+ * back to an operation: "stuck" waits this long for it first. */
+#define CTL_FREE_GRACE_NS 3000000000ull
 
 enum ctl_status {
     CTL_GRANTED = 1,   /* one process moved */
@@ -44,6 +52,9 @@ struct controller {
     enum sched_verdict verdict[MP_GATE_MAX];
     int pidfds[MP_GATE_MAX];
     bool tried[MP_GATE_MAX];
+    uint64_t since_ns[MP_GATE_MAX]; /* when it was granted (or first seen forked); 0 parked */
+    bool free_running[MP_GATE_MAX]; /* left to run on its own since its last grant */
+    size_t free_runs;        /* times a process was left running on its own */
     size_t nprocs;
     int *steps;              /* the schedule so far */
     size_t nsteps, cap_steps;
