@@ -17,6 +17,7 @@ FUZZ_EXTRA_fuzz_frame :=
 FUZZ_EXTRA_fuzz_lesson := viewer/core/lesson.c
 FUZZ_EXTRA_fuzz_model := viewer/core/model.c viewer/core/waitfor.c viewer/out/dump.c viewer/out/export.c
 FUZZ_EXTRA_fuzz_layout := viewer/core/layout.c
+FUZZ_EXTRA_fuzz_sched := viewer/core/scheduler.c viewer/core/model.c viewer/core/waitfor.c
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) | $(DEPS_STAMP)

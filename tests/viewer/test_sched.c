@@ -1,9 +1,9 @@
 /*
- * test_sched.c — the scheduler policy of controlled runs (core/sched.c),
+ * test_sched.c — the scheduler policy of controlled runs (core/scheduler.c),
  * pure: a model from synthetic events, pending operations as the gate
  * publishes them, and what is enabled and picked.
  */
-#include "sched.h"
+#include "scheduler.h"
 #include "testutil.h"
 
 #include <string.h>

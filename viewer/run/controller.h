@@ -1,7 +1,7 @@
 /*
  * controller.h — drive a controlled run: the example parks at every libmp
  * operation (lib/gate.c) and the controller grants one process at a time,
- * as a scheduler policy (core/sched.h) decides. It rides on the runner
+ * as a scheduler policy (core/scheduler.h) decides. It rides on the runner
  * (output, trace, reaping, killing the group), so the viewer's loop, the
  * headless run and exploration use it the same way:
  *
@@ -20,7 +20,7 @@
 
 #include "model.h"
 #include "runner.h"
-#include "sched.h"
+#include "scheduler.h"
 
 #include <mp_gate.h>
 #include <stdbool.h>

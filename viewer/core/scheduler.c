@@ -1,8 +1,8 @@
 /*
- * sched.c — which processes of a controlled run may move, and who moves
- * next (sched.h). Pure: reads the model and the pending operations only.
+ * scheduler.c — which processes of a controlled run may move, and who moves
+ * next (scheduler.h). Pure: reads the model and the pending operations only.
  */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * sched.h — the scheduler policy of controlled runs (pure: no I/O, no
+ * scheduler.h — the scheduler policy of controlled runs (pure: no I/O, no
  * clock, no curses). Given the model and the pending operation of each
  * process, it says which processes are enabled and picks the next one.
  * Policies differ only in how they pick, so the viewer's step, the learner
