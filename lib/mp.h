@@ -31,6 +31,11 @@
  *  - Tracing: when MP_TRACE or MP_TRACE_FD is set in the environment every
  *    primitive reports what it does (see mp_trace.h); otherwise it costs one
  *    predictable branch.
+ *  - Controlled runs: under forklab's controller (MP_GATE_FD, see
+ *    mp_gate.h) every traced operation waits for its turn, so forklab
+ *    decides the order in which processes move. A timed wait that cannot
+ *    complete may then be told to time out at once. Only a process's first
+ *    thread takes part; other threads run freely.
  */
 #ifndef MP_H
 #define MP_H
