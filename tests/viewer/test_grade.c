@@ -102,6 +102,8 @@ Test(grade, grade_solution_and_stub, .timeout = 120.)
     cr_assert_eq(rc, GRADE_PASS, "solution 03: %s: %s", grade_status_name(r.status), r.check);
     cr_assert_eq(r.points, r.max_points);
     cr_assert(r.tested > 0 && r.passed == r.tested);
+    /* the viewer grades in the same sandbox as make grade */
+    cr_assert(r.contained, "graded uncontained: %s", r.sandbox);
     /* the learner's cache is untouched by a solutions run */
     cr_assert_eq(grade_last_status("03"), GRADE_NOT_RUN);
 
