@@ -6,7 +6,7 @@
  * handshake between signallers and waiters). A process SIGKILLed inside
  * pthread_cond_wait or pthread_cond_signal leaves that state half-updated,
  * and every later signal or wait can block for good inside glibc, where no
- * timeout reaches (issue 12: a queue wedged after a few random kills). A
+ * timeout reaches (a queue built on them wedged after a few random kills). A
  * futex word holds only a number that waiters compare against: the kernel
  * removes a killed sleeper from its wait list, so a dead waiter leaves
  * nothing behind, and a waker never waits for anybody.

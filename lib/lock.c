@@ -99,12 +99,17 @@ static int took(mp_lock *l, int r, uint64_t wait_start_ns)
  * the caller owns the mutex, and glibc checks that before it waits. With a
  * deadline already past it never sleeps: it returns EDEADLK (ours),
  * ETIMEDOUT (someone else's), or takes a mutex freed meanwhile (0, or
- * EOWNERDEAD). Only on the busy path, where its cost does not matter.
- * (This used to read the owner's thread id out of glibc's private
- * __data.__lock; test_lock's self-deadlock tests catch either breaking.) */
+ * EOWNERDEAD). It is not free (glibc marks the mutex contended and makes a
+ * futex call, so the holder's unlock makes one too), so it runs only when
+ * our own holder record says this process holds the lock: took() sets it
+ * after every acquire and only the holder clears it, so when it names
+ * another pid (or none) the caller cannot be the owner. (This used to read
+ * the owner's thread id out of glibc's private __data.__lock; test_lock's
+ * self-deadlock and other-thread tests catch either breaking.) */
 static int try_or_deadlk(mp_lock *l)
 {
     static const struct timespec past = {0, 0};
+    if (__atomic_load_n(&l->holder, __ATOMIC_RELAXED) != mp__pid()) return ETIMEDOUT;
     return pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &past);
 }
 

@@ -38,8 +38,8 @@ void *mp__shm_alloc(size_t size);
 void mp__shm_free(void *p, size_t size);
 
 /* ---- a robust, process-shared mutex embedded in shared memory (lock.c;
- * used by mp_lock and by the queue, pool and trace internals). Robust: a
- * holder that dies hands it to the next locker with EOWNERDEAD. */
+ * used by mp_lock, value/array, the queue and the pool). Robust: a holder
+ * that dies hands it to the next locker with EOWNERDEAD. */
 int mp__mutex_init(pthread_mutex_t *m);
 /* Lock against a deadline: 0 | -ETIMEDOUT | -EOWNERDEAD (acquired; the last
  * holder died and the mutex is made consistent already) | -EDEADLK. */

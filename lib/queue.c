@@ -12,7 +12,7 @@
  * Locking: one robust, process-shared mutex guards everything. Sleeping
  * is on two events (futex words, futex.c), never on pthread condvars:
  * glibc's process-shared condvars do not survive a participant killed
- * inside them (issue 12), a futex word does. A put bumps `items` (getters
+ * inside them, a futex word does. A put bumps `items` (getters
  * sleep on it), a get bumps `room` (putters sleep on it); a bump wakes
  * every sleeper, and only when the event says one may sleep, so an
  * uncontended put or get makes no system call. Before sleeping, a caller
