@@ -332,7 +332,7 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
         } else {
             const mp__deadline *d = deadline_of(&ld);
             if (timeout == 0 || mp__deadline_passed(d)) return timed_out(q, 1, true);
-            if (!told_wait) MP__TRACE(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, NULL);
+            if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, timeout);
             told_wait = true;
             r = sleep_on(q, &q->room, &ld);
             if (r) return r == -ETIMEDOUT ? timed_out(q, 1, false) : r;
@@ -386,7 +386,7 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
         } else {
             const mp__deadline *d = deadline_of(&ld);
             if (timeout == 0 || mp__deadline_passed(d)) return timed_out(q, 0, true);
-            if (!told_wait) MP__TRACE(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, NULL);
+            if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, timeout);
             told_wait = true;
             r = sleep_on(q, &q->items, &ld);
             if (r) return r == -ETIMEDOUT ? timed_out(q, 0, false) : r;
