@@ -76,6 +76,15 @@ static const char *const ev_names[MP_EV__COUNT] = {
     [MP_EV_ASYNC_READY] = "async_ready",
     [MP_EV_MANAGER_OP] = "manager_op",
     [MP_EV_NOTE] = "note",
+    [MP_EV_MPI_INIT] = "mpi_init",
+    [MP_EV_MPI_FINALIZE] = "mpi_finalize",
+    [MP_EV_MPI_SEND] = "mpi_send",
+    [MP_EV_MPI_SEND_DONE] = "mpi_send_done",
+    [MP_EV_MPI_RECV_POST] = "mpi_recv_post",
+    [MP_EV_MPI_RECV] = "mpi_recv",
+    [MP_EV_MPI_WAIT] = "mpi_wait",
+    [MP_EV_MPI_COLL_ENTER] = "mpi_coll_enter",
+    [MP_EV_MPI_COLL_LEAVE] = "mpi_coll_leave",
 };
 
 const char *mp_ev_name(unsigned kind)
