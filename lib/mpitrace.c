@@ -38,6 +38,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ state */
@@ -467,4 +469,13 @@ int MPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MP
     int rc = PMPI_Allreduce(sbuf, rbuf, count, type, op, comm);
     coll_leave(n, MP_MPI_COLL_ALLREDUCE, -1, comm, rbuf, type, count);
     return rc;
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+/* mpirun puts each rank in a process group of its own, so whoever kills
+ * mpirun's group misses the ranks: they die with mpirun instead. */
+__attribute__((constructor)) static void die_with_launcher(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
 }

@@ -60,9 +60,12 @@ static int cmd_record(int argc, char **argv)
         return 2;
     }
     char path[PATH_MAX];
-    char **largs;
-    size_t nlargs;
-    int rc = runner_resolve(argv[i], path, sizeof path, &largs, &nlargs);
+    char **largs = NULL;
+    size_t nlargs = 0;
+    /* `-- mpirun ...`: the tracer and forklab's mpirun options are added. */
+    bool mpi = runner_is_mpirun(argv[i]);
+    int rc = mpi ? (snprintf(path, sizeof path, "%s", argv[i]) < (int)sizeof path ? 0 : -ENAMETOOLONG)
+                 : runner_resolve(argv[i], path, sizeof path, &largs, &nlargs);
     if (rc < 0) {
         fprintf(stderr, "forklab trace record: cannot find program '%s'\n", argv[i]);
         return 1;
@@ -85,6 +88,7 @@ static int cmd_record(int argc, char **argv)
     struct runner r;
     model_init(&m);
     runner_init(&r, &m);
+    r.mpi_wrap = mpi;
     r.on_line = pass_line; /* ignores ctx */
     r.on_event = record_event;
     r.ctx = &rec;

@@ -169,6 +169,11 @@ static void run_start(struct run_view *rv)
     rv->r.on_event = on_event;
     rv->r.on_line = on_line;
     rv->r.ctx = rv;
+    if (rv->l && rv->l->mpi) { /* an MPI lesson: its ranks under mpirun */
+        rv->r.mpi_ranks = rv->l->mpi;
+        rv->r.mpi_args = rv->l->mpi_args;
+        rv->r.nmpi_args = rv->l->nmpi_args;
+    }
     rc = runner_start(&rv->r, path, argv);
     /* The runner puts its own fatal-signal handlers in place; ours end the
      * loop cleanly (endwin, then the group is killed as the view closes). */
