@@ -23,7 +23,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: forklab trace record -o FILE -- PROGRAM [ARGS...]\n"
             "       forklab trace show FILE\n"
-            "       forklab trace export FILE -o OUT.json\n");
+            "       forklab trace export FILE -o OUT.json\n"
+            "       forklab trace merge -o OUT FILE...   (per-rank MPI traces, clocks aligned at MPI_Init)\n");
 }
 
 struct recorder {
@@ -187,6 +188,7 @@ int cmd_trace(int argc, char **argv)
     if (!strcmp(argv[0], "record")) return cmd_record(argc - 1, argv + 1);
     if (!strcmp(argv[0], "show")) return cmd_show(argc - 1, argv + 1);
     if (!strcmp(argv[0], "export")) return cmd_export(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "merge")) return cmd_trace_merge(argc - 1, argv + 1);
     if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
         usage();
         return 0;

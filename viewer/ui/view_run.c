@@ -9,6 +9,7 @@
  * example's processes are stopped for real while paused (SIGSTOP to the
  * group), so what is on screen does not run away.
  */
+#include "fmt_mpi.h"
 #include "ui.h"
 
 #include "../runner.h"
@@ -408,6 +409,11 @@ static void panel_output(const struct run_view *rv, struct rows *rs)
     if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
 }
 
+static void mpi_row(void *ctx, bool alert, const char *line)
+{
+    rows_put(ctx, alert ? R_BAD : R_NORMAL, line);
+}
+
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
     const struct model *m = &rv->m;
@@ -433,6 +439,7 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         panel_output(rv, &rs);
         return;
     }
+    if (fmt_mpi_panel(m, p->name, mpi_row, &rs)) return; /* ranks, messages, collectives */
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
         if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
 }
@@ -464,6 +471,8 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
         rows = (int)m->nprocs;
     } else if (!strcmp(name, "output")) {
         rows = (int)out_visible(rv);
+    } else if (!strcmp(name, "ranks") || !strcmp(name, "messages") || !strcmp(name, "collectives")) {
+        rows = fmt_mpi_rows(m, name);
     }
     if (rows < 1) rows = 1;
     return rows > 500 ? 502 : rows + 2;
@@ -474,6 +483,13 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
 static size_t default_panels(const struct model *m, const char **out)
 {
     size_t n = 0;
+    if (m->mpi) { /* an MPI run: its ranks instead of the process tree */
+        out[n++] = "ranks";
+        out[n++] = "messages";
+        out[n++] = "collectives";
+        out[n++] = "output";
+        return n;
+    }
     out[n++] = "processes";
     if (m->npools) out[n++] = "pool";
     if (m->nasyncs) out[n++] = "async";
