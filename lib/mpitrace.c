@@ -244,8 +244,23 @@ static void open_rank_file(int rank)
     fwrite(&hdr, sizeof hdr, 1, rank_file);
 }
 
+/* mpirun reaps the ranks, and it is not traced: each rank reports its own
+ * normal exit, with its status (on_exit passes it). A rank killed by a
+ * signal reports nothing and stays "running" in the processes panel. */
+static void report_exit(int status, void *arg)
+{
+    (void)arg;
+    if (rank_file) {
+        file_write(mp__now_ns(), MP_EV_PROC_EXIT, 0, (int64_t)getpid(), status, "rank");
+        fclose(rank_file);
+        rank_file = NULL;
+    }
+    if (mp__trace_on) mp__trace_emit(MP_EV_PROC_EXIT, 0, (int64_t)getpid(), status, "rank");
+}
+
 static void traced_init(void)
 {
+    on_exit(report_exit, NULL);
     int size = 0;
     PMPI_Comm_rank(MPI_COMM_WORLD, &me);
     PMPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -276,10 +291,7 @@ int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 int MPI_Finalize(void)
 {
     emit(MP_EV_MPI_FINALIZE, MP_MPI_OBJ(me, 0), me, 0, NULL);
-    if (rank_file) {
-        fclose(rank_file);
-        rank_file = NULL;
-    }
+    if (rank_file) fflush(rank_file); /* closed at exit, after PROC_EXIT */
     return PMPI_Finalize();
 }
 

@@ -22,7 +22,7 @@ atleast() { [ "$1" -ge "$2" ]; }
   $1 == "lesson" { if (id != "") print id "\t" prog args; id = $2; prog = $3; args = "" }
   $1 == "arg"    { args = args "\t" $2 }
   END            { if (id != "") print id "\t" prog args }' >"$OUT/lessons.tsv"
-e2e_ok "the 13 shipped lessons are listed" [ "$(wc -l <"$OUT/lessons.tsv")" -eq 13 ]
+e2e_ok "the 17 shipped lessons are listed" [ "$(wc -l <"$OUT/lessons.tsv")" -eq 17 ]
 
 while IFS=$'\t' read -r id prog args; do
   f=$OUT/$id.txt
