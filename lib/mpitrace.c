@@ -306,8 +306,11 @@ static void send_begin(uint32_t serial, const void *buf, int count, MPI_Datatype
          type_bytes(type, count), text);
 }
 
+/* MPI_PROC_NULL as a peer: the call does nothing, and nothing is traced. */
+
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
 {
+    if (dest == MPI_PROC_NULL) return PMPI_Send(buf, count, type, dest, tag, comm);
     send_begin(0, buf, count, type, dest, tag, comm);
     int rc = PMPI_Send(buf, count, type, dest, tag, comm);
     emit(MP_EV_MPI_SEND_DONE, MP_MPI_OBJ(me, 0), rc, 0, NULL);
@@ -317,6 +320,7 @@ int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, M
 int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm, MPI_Status *status)
 {
     MPI_Status own;
+    if (source == MPI_PROC_NULL) return PMPI_Recv(buf, count, type, source, tag, comm, status);
     if (status == MPI_STATUS_IGNORE) status = &own;
     emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, 0), MP_MPI_PACK(world_rank(comm, source), tag),
          type_bytes(type, count), NULL);
@@ -327,6 +331,7 @@ int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_C
 
 int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
+    if (dest == MPI_PROC_NULL) return PMPI_Isend(buf, count, type, dest, tag, comm, req);
     uint32_t serial = ++req_seq;
     send_begin(serial, buf, count, type, dest, tag, comm);
     int rc = PMPI_Isend(buf, count, type, dest, tag, comm, req);
@@ -336,6 +341,7 @@ int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, 
 
 int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm, MPI_Request *req)
 {
+    if (source == MPI_PROC_NULL) return PMPI_Irecv(buf, count, type, source, tag, comm, req);
     uint32_t serial = ++req_seq;
     emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, serial), MP_MPI_PACK(world_rank(comm, source), tag),
          type_bytes(type, count), NULL);
@@ -387,13 +393,15 @@ int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int
     MPI_Status own;
     if (status == MPI_STATUS_IGNORE) status = &own;
     uint32_t serial = ++req_seq; /* the send half completes with the call */
-    send_begin(serial, sbuf, scount, stype, dest, stag, comm);
-    emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, 0), MP_MPI_PACK(world_rank(comm, source), rtag),
-         type_bytes(rtype, rcount), NULL);
+    bool sends = dest != MPI_PROC_NULL, recvs = source != MPI_PROC_NULL;
+    if (sends) send_begin(serial, sbuf, scount, stype, dest, stag, comm);
+    if (recvs)
+        emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, 0), MP_MPI_PACK(world_rank(comm, source), rtag),
+             type_bytes(rtype, rcount), NULL);
     int rc = PMPI_Sendrecv(sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, source, rtag, comm, status);
     if (rc == MPI_SUCCESS) {
-        recv_done(0, rbuf, rtype, comm, status);
-        emit(MP_EV_MPI_SEND_DONE, MP_MPI_OBJ(me, serial), 0, 0, NULL);
+        if (recvs) recv_done(0, rbuf, rtype, comm, status);
+        if (sends) emit(MP_EV_MPI_SEND_DONE, MP_MPI_OBJ(me, serial), 0, 0, NULL);
     }
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "lesson.h"
 #include "model_mpi.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -126,6 +127,26 @@ static void add(struct argv_b *b, const char *s)
     b->v[b->n] = NULL;
 }
 
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw);
+
+/* A forklab killed outright (SIGKILL) cannot remove its directory: the
+ * next MPI run removes those whose forklab (the pid in the name) is gone. */
+static void sweep_stale_dirs(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid = 0, n = 0;
+        if (sscanf(e->d_name, "forklab-mpi.%d.%n", &pid, &n) != 1 || n == 0 || pid <= 0) continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
 int mpi_launch_argv(struct runner *r, const char *path, char *const argv[], char *mpath, size_t cap, char ***out)
 {
     *out = NULL;
@@ -137,7 +158,9 @@ int mpi_launch_argv(struct runner *r, const char *path, char *const argv[], char
         return -ENOENT;
     }
     const char *tmp = getenv("TMPDIR");
-    snprintf(r->mpi_dir, sizeof r->mpi_dir, "%s/forklab-mpi.XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+    tmp = tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp";
+    sweep_stale_dirs(tmp);
+    snprintf(r->mpi_dir, sizeof r->mpi_dir, "%s/forklab-mpi.%d.XXXXXX", tmp, (int)getpid());
     if (!mkdtemp(r->mpi_dir)) {
         int e = errno;
         r->mpi_dir[0] = '\0';
