@@ -16,9 +16,9 @@ $(BUILD)/tests/mpi/%: tests/mpi/progs/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(MPICC) $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) -o $@ $<
 
-$(MPI_MODEL_TEST): tests/mpi/test_model_mpi.c $(VIEWER_LIB_OBJS) $(LIBMP_A)
+$(MPI_MODEL_TEST): tests/mpi/test_model_mpi.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iviewer -Iviewer/core -o $@ $< $(VIEWER_LIB_OBJS) $(LIBMP_A) $(VIEWER_LDLIBS) -lcriterion
+	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS) -lcriterion
 
 .PHONY: test-mpi
 test-mpi: $(MPI_MODEL_TEST) $(MPI_TEST_PROGS) $(FORKLAB) $(LIBMPTRACE) $(MPI_LESSON_BINS)

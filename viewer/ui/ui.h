@@ -11,9 +11,9 @@
 #ifndef FORKLAB_UI_H
 #define FORKLAB_UI_H
 
-#include "../layout.h"
-#include "../lesson.h"
-#include "../progress.h"
+#include "layout.h"
+#include "lesson.h"
+#include "progress.h"
 
 #include <curses.h>
 #include <poll.h>

@@ -12,7 +12,7 @@
 #include "fmt_mpi.h"
 #include "ui.h"
 
-#include "../runner.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <inttypes.h>
