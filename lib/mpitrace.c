@@ -149,6 +149,7 @@ static void preview(char *out, size_t cap, const void *buf, MPI_Datatype type, i
         if (type == MPI_INT) snprintf(item, sizeof item, "%d", ((const int *)buf)[i]);
         else if (type == MPI_LONG) snprintf(item, sizeof item, "%ld", ((const long *)buf)[i]);
         else if (type == MPI_LONG_LONG) snprintf(item, sizeof item, "%lld", ((const long long *)buf)[i]);
+        else if (type == MPI_INT64_T) snprintf(item, sizeof item, "%lld", (long long)((const int64_t *)buf)[i]);
         else if (type == MPI_UNSIGNED) snprintf(item, sizeof item, "%u", ((const unsigned *)buf)[i]);
         else if (type == MPI_DOUBLE) snprintf(item, sizeof item, "%g", ((const double *)buf)[i]);
         else if (type == MPI_FLOAT) snprintf(item, sizeof item, "%g", (double)((const float *)buf)[i]);

@@ -27,3 +27,16 @@ test-mpi: $(MPI_MODEL_TEST) $(MPI_TEST_PROGS) $(FORKLAB) $(LIBMPTRACE) $(MPI_LES
 	if [ $$st -ge 124 ]; then echo "mpi: killed after $(MPI_TEST_TIMEOUT)s"; echo "mpi 1 0 1" >>$(BUILD)/test-logs/counts; fi; \
 	[ $$st -eq 0 ] || rc=1; exit $$rc
 TEST_STEPS += test-mpi
+
+# The MPI exercises (13, 14): whole programs, graded on 4 ranks by
+# tests/exercises/mpi/grade-mpi.sh. `make grade` runs them first (EX that
+# names another exercise skips them); test-grade-mpi proves they can fail.
+.PHONY: grade-mpi test-grade-mpi
+grade: grade-mpi
+grade-mpi: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory $(FORKLAB) $(LIBMPTRACE)
+	@BUILD=$(BUILD) bash tests/exercises/mpi/grade-mpi.sh $(if $(SOLUTIONS),--solutions) $(EX)
+
+test-grade-mpi: $(FORKLAB) $(LIBMPTRACE)
+	@BUILD=$(BUILD) timeout -k 5 $(MPI_TEST_TIMEOUT) bash tests/exercises/mpi/test-grade-mpi.sh
+TEST_STEPS += test-grade-mpi

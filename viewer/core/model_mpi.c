@@ -219,6 +219,7 @@ static int on_coll(struct model_mpi *mm, int rank, const struct mp_trace_event *
         r->root = c->root;
         r->coll_n = n;
         if (from_root && ev->text[0]) text_of(ev, c->root_text, sizeof c->root_text);
+        text_of(ev, c->gave[rank], sizeof c->gave[rank]);
     } else {
         c->entered[rank] = true;
         c->left[rank] = true;

@@ -62,6 +62,7 @@ struct mpi_coll {
     bool entered[MODEL_MPI_MAX_RANKS], left[MODEL_MPI_MAX_RANKS];
     char root_text[MP_TRACE_TEXT]; /* what the root gave (bcast, scatter) */
     char result[MP_TRACE_TEXT];    /* what the root got (gather, reduce) or anyone (allreduce) */
+    char gave[MODEL_MPI_MAX_RANKS][16]; /* what each rank put in (reduce, gather: its share) */
 };
 
 struct model_mpi {

@@ -103,6 +103,13 @@ static void dump_colls(FILE *out, const struct model *m)
         if (c->root_text[0]) fprintf(out, ", root gave %s", c->root_text);
         if (c->result[0]) fprintf(out, ", result %s", c->result);
         fprintf(out, "%s\n", all_left ? " (done)" : "");
+        /* Each rank's share of a reduction or gather. */
+        if (c->what != MP_MPI_COLL_REDUCE && c->what != MP_MPI_COLL_ALLREDUCE && c->what != MP_MPI_COLL_GATHER)
+            continue;
+        fprintf(out, "    gave:");
+        for (int r = 0; r < mm->nranks; r++)
+            if (c->entered[r]) fprintf(out, " %d=%s", r, c->gave[r][0] ? c->gave[r] : "?");
+        fputc('\n', out);
     }
 }
 
