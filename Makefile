@@ -59,6 +59,7 @@ include viewer/viewer.mk
 include tests/tests.mk
 include exercises/exercises.mk
 include bench/bench.mk
+include bench/bench_mpi.mk
 include tests/fuzz/fuzz.mk
 include tests/mpi/mpi.mk
 -include tests/e2e/e2e.mk

@@ -495,8 +495,16 @@ int MPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MP
 /* ------------------------------------------------------------ lifetime */
 
 /* mpirun puts each rank in a process group of its own, so whoever kills
- * mpirun's group misses the ranks: they die with mpirun instead. */
+ * mpirun's group misses the ranks: they die with mpirun instead. Under
+ * forklab (FORKLAB_MPI_GROUP=1, one machine) a rank also joins mpirun's
+ * group, so that pausing, continuing or killing the run's group reaches
+ * every rank at once. */
 __attribute__((constructor)) static void die_with_launcher(void)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *join = getenv("FORKLAB_MPI_GROUP");
+    if (join && !strcmp(join, "1")) {
+        pid_t pg = getpgid(getppid());
+        if (pg > 0) setpgid(0, pg);
+    }
 }

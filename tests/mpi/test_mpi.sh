@@ -48,6 +48,16 @@ nothing_left() {
   return 1
 }
 
+# Every rank of tests/mpi/progs/slow is stopped (state T), and there are 4.
+all_slow_stopped() {
+  local p n=0
+  for p in $(pgrep -f "^$PROGS/slow"); do
+    [ "$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)" = T ] || return 1
+    n=$((n + 1))
+  done
+  [ $n -eq 4 ]
+}
+
 # ---- 1. the tracer on a plain MPI program
 f=$OUT/p2p.txt
 (cd "$OUT" && timeout -s KILL 60 "$FORKLAB" trace record -o "$OUT/p2p.trace" -- \
@@ -147,6 +157,22 @@ e2e_ok "merge: the MPI sections are not empty" [ "$(wc -l <"$OUT/a")" -gt 10 ]
 e2e_ok "merge: same ranks, messages and collectives as the shared ring" diff "$OUT/a" "$OUT/b"
 e2e_ok "merge: a file that is not a trace is refused" \
   bash -c "! '$FORKLAB' trace merge -o '$OUT/x.trace' '$OUT/a' 2>/dev/null"
+
+# ---- 6. the live view (tmux): the MPI panels, the deadlock marked, pause
+e2e_launch 100 30 "'$FORKLAB' run --mpi 4 '$PROGS/ring_deadlock'"
+e2e_expect "live: the ranks panel" '─ ranks ─' 20
+e2e_expect "live: rank 0 marked deadlocked, waiting for rank 3" 'DEADLOCK in MPI_Recv from 3 tag 0' 20
+e2e_expect "live: the messages panel lists the unmatched receives" 'rank 2 waits: from 1 tag 0 \(unmatched\)' 5
+e2e_keys q
+e2e_expect "live: q ends the view" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind" nothing_left
+e2e_launch 100 30 "'$FORKLAB' run --mpi 4 '$PROGS/slow'"
+e2e_expect "live: 4 ranks computing" '3 +[0-9]+ +[^ ]+ +(computing|in MPI_Barrier)' 20
+e2e_keys Space
+e2e_ok "live: space stops every rank (they share mpirun's group)" e2e_wait_cmd 10 all_slow_stopped
+e2e_keys q
+e2e_expect "live: q ends the paused run" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind after a paused run" nothing_left
 
 e2e_ok "nothing left behind at the end" nothing_left
 e2e_end

@@ -14,14 +14,14 @@ static void ranks_lines(const struct model *m, fmt_mpi_emit emit, void *ctx)
     int stuck[MODEL_MPI_MAX_RANKS];
     int nstuck = model_mpi_deadlocked(m, stuck, MODEL_MPI_MAX_RANKS);
     char line[256];
-    emit(ctx, false, "RANK PID      HOST     STATE");
+    emit(ctx, false, "RK PID     HOST   STATE"); /* narrow: a half-width panel at 80 columns */
     for (int i = 0; i < mm->nranks; i++) {
         const struct mpi_rank *r = &mm->ranks[i];
         char state[96];
         model_mpi_state_text(m, i, state, sizeof state);
         bool is_stuck = false;
         for (int k = 0; k < nstuck; k++) is_stuck = is_stuck || stuck[k] == i;
-        snprintf(line, sizeof line, "%-4d %-8d %-8.8s %s%s", i, r->pid, r->host[0] ? r->host : "?",
+        snprintf(line, sizeof line, "%-2d %-7d %-6.6s %s%s", i, r->pid, r->host[0] ? r->host : "?",
                  is_stuck ? "DEADLOCK " : "", state);
         emit(ctx, is_stuck, line);
     }

@@ -170,6 +170,9 @@ int mpi_launch_argv(struct runner *r, const char *path, char *const argv[], char
      * environment, which only its children see. */
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    /* The ranks join mpirun's process group (lib/mpitrace.c): pause and
+     * kill of the run reach them. */
+    setenv("FORKLAB_MPI_GROUP", "1", 1);
     struct argv_b b = {0};
     char num[16], preload[PATH_MAX + 16];
     add(&b, mpath);
