@@ -118,7 +118,7 @@ static void dump_deadlock(FILE *out, const struct model *m)
     int ranks[MODEL_MPI_MAX_RANKS];
     int n = model_mpi_deadlocked(m, ranks, MODEL_MPI_MAX_RANKS);
     if (n <= 0) return;
-    fprintf(out, "== deadlock\n");
+    fprintf(out, "== mpi deadlock\n");
     fprintf(out, "  %d rank%s can never go on:\n", n, n > 1 ? "s" : "");
     for (int i = 0; i < n; i++) {
         char state[96], whom[256];
