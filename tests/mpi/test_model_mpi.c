@@ -3,6 +3,7 @@
 #include "model.h"
 #include "model_mpi.h"
 #include "fmt_mpi.h"
+#include "waitfor.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -265,5 +266,42 @@ Test(model_mpi, bad_events_never_crash_or_grow_without_bound)
     model_mpi_deadlocked(&m, NULL, 0);
     cr_assert_leq(m.mpi->ndelivered, MODEL_MPI_MAX_DELIVERED);
     cr_assert_leq(m.mpi->ncolls, MODEL_MPI_MAX_COLLS);
+    model_free(&m);
+}
+
+Test(model_mpi, a_collective_everyone_entered_is_not_stuck)
+{
+    struct model m;
+    model_init(&m);
+    init_ranks(&m, 3);
+    for (int r = 0; r < 3; r++) ev(&m, MP_EV_MPI_COLL_ENTER, r, 1, MP_MPI_COLL_BARRIER, -1, NULL);
+    /* all in, none left yet: they are leaving, not deadlocked */
+    cr_assert_eq(model_mpi_deadlocked(&m, NULL, 0), 0);
+    cr_assert_not(model_mpi_all_stuck(&m));
+    bool waiting = true;
+    int pids[4];
+    cr_assert_eq(model_mpi_releasers(&m, 5001, pids, 4, &waiting), 0);
+    cr_assert_not(waiting);
+    model_free(&m);
+}
+
+Test(model_mpi, the_wait_for_graph_names_an_mpi_cycle)
+{
+    struct model m;
+    model_init(&m);
+    init_ranks(&m, 2);
+    ev(&m, MP_EV_MPI_RECV_POST, 0, 0, MP_MPI_PACK(1, 0), 4, NULL);
+    ev(&m, MP_EV_MPI_RECV_POST, 1, 0, MP_MPI_PACK(0, 0), 4, NULL);
+    struct wf_deadlock d;
+    cr_assert_eq(model_deadlock(&m, &d), 1);
+    cr_assert_eq(d.nstuck, 2);
+    cr_assert_eq(d.ncycle, 2);
+    char text[512];
+    waitfor_cycle_text(&m, &d, text, sizeof text);
+    cr_assert(strstr(text, "PID 5000 (rank 0) waits in MPI_Recv from 1 tag 0 <- only rank PID 5001 could send"), "%s", text);
+    /* a message to rank 0 in flight: it will go on, and so will rank 1 */
+    ev(&m, MP_EV_MPI_SEND, 1, 7, MP_MPI_PACK(0, 0), 4, "x"); /* Isend: rank 1's next event ends its wait... */
+    ev(&m, MP_EV_MPI_RECV_POST, 1, 0, MP_MPI_PACK(0, 0), 4, NULL); /* ...and it waits again */
+    cr_assert_eq(model_deadlock(&m, &d), 0);
     model_free(&m);
 }

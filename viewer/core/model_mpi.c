@@ -357,6 +357,15 @@ static bool waits_for(const struct model_mpi *mm, int rank, int j)
     }
 }
 
+/* Every rank has entered the collective rank is in: it is leaving it. */
+static bool coll_complete(const struct model *m, int rank)
+{
+    const struct model_mpi *mm = m->mpi;
+    for (int j = 0; j < mm->nranks; j++)
+        if (waits_for(mm, rank, j)) return false;
+    return true;
+}
+
 /* The stuck set: start from every blocked rank, then free each one that
  * waits for a rank that can still act (computing, or not started yet),
  * until nothing changes. What stays is stuck for good. */
@@ -369,6 +378,7 @@ static void stuck_set(const struct model *m, bool *stuck)
         stuck[i] = model_mpi_blocked(m, i);
         bool recv = r->state == MRANK_RECV || (r->state == MRANK_WAIT && r->wait_recv);
         if (stuck[i] && recv && recv_satisfiable(mm, i, r->peer, r->tag)) stuck[i] = false;
+        if (stuck[i] && r->state == MRANK_COLL && coll_complete(m, i)) stuck[i] = false;
     }
     for (bool changed = true; changed;) {
         changed = false;
@@ -442,4 +452,48 @@ void model_mpi_waits_for_text(const struct model *m, int rank, char *buf, size_t
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%s %s", count > 1 ? "ranks" : "rank", buf);
     snprintf(buf, cap, "%s", tmp);
+}
+
+/* ------------------------------------------------------------ wait-for graph */
+
+static int rank_of_pid(const struct model *m, int pid)
+{
+    if (!m->mpi) return -1;
+    for (int i = 0; i < m->mpi->nranks; i++)
+        if (m->mpi->ranks[i].seen && m->mpi->ranks[i].pid == pid) return i;
+    return -1;
+}
+
+int model_mpi_releasers(const struct model *m, int pid, int *out, int cap, bool *waiting)
+{
+    *waiting = false;
+    int rank = rank_of_pid(m, pid);
+    if (rank < 0 || !model_mpi_blocked(m, rank)) return 0;
+    const struct model_mpi *mm = m->mpi;
+    const struct mpi_rank *r = &mm->ranks[rank];
+    bool recv = r->state == MRANK_RECV || (r->state == MRANK_WAIT && r->wait_recv);
+    if (recv && recv_satisfiable(mm, rank, r->peer, r->tag)) return 0;
+    if (r->state == MRANK_COLL && coll_complete(m, rank)) return 0;
+    *waiting = true;
+    int n = 0;
+    for (int j = 0; j < mm->nranks; j++) {
+        const struct mpi_rank *o = &mm->ranks[j];
+        if (!waits_for(mm, rank, j) || (o->seen && o->state == MRANK_FINALIZED)) continue;
+        /* A rank not started yet (no pid) may still come and send. */
+        if (!o->seen) {
+            *waiting = false;
+            return 0;
+        }
+        if (n < cap) out[n] = o->pid;
+        n++;
+    }
+    return n;
+}
+
+int model_mpi_doing_text(const struct model *m, int pid, char *buf, size_t cap)
+{
+    int rank = rank_of_pid(m, pid);
+    char state[96];
+    model_mpi_state_text(m, rank, state, sizeof state);
+    return snprintf(buf, cap, "(rank %d) waits %s", rank, state);
 }

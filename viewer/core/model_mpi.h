@@ -101,6 +101,13 @@ int model_mpi_deadlocked(const struct model *m, int *out, int cap);
 /* All ranks that called MPI_Init and have not finalized are deadlocked
  * (the run cannot finish by itself). */
 bool model_mpi_all_stuck(const struct model *m);
+/* For the wait-for graph (waitfor.c), by pid: *waiting says whether the
+ * rank of pid is blocked with nothing under way that will end it (a
+ * receive whose message is in flight is not); fills out with the pids of
+ * the ranks that could end it (not finalized) and returns their count. */
+int model_mpi_releasers(const struct model *m, int pid, int *out, int cap, bool *waiting);
+/* "waits in MPI_Recv from rank 3 tag 0" for the rank of pid. */
+int model_mpi_doing_text(const struct model *m, int pid, char *buf, size_t cap);
 /* Whom a blocked rank waits for, as text: "rank 3", "any rank", "ranks 1, 2". */
 void model_mpi_waits_for_text(const struct model *m, int rank, char *buf, size_t cap);
 
