@@ -114,7 +114,7 @@ e2e_ok "deadlock: reported within 30 s, not timed out (took ${secs}s)" [ "$secs"
 e2e_ok "deadlock: the error names it" has "$f" 'ring_deadlock deadlocked: stopped'
 e2e_ok "deadlock: its own section" has "$f" '^== mpi deadlock$'
 e2e_ok "deadlock: the wait-for graph names the cycle of 4 ranks" \
-  bash -c "grep -Eq '^deadlock: PID [0-9]+ \(rank [0-3]\) waits in MPI_Recv from [0-3] tag 0 <- only rank PID [0-9]+ could send' '$f' && grep -Eq '^  stuck( [0-9]+){4}$' '$f'"
+  bash -c "grep -Eq '^deadlock: PID [0-9]+ \(rank [0-3]\) waits in MPI_Recv from [0-3] tag 0 <- only rank PID [0-9]+ could send' '$f' && grep -Eq '^  stuck:( [0-9]+){4}$' '$f'"
 e2e_ok "deadlock: 4 ranks can never go on" has "$f" '^  4 ranks can never go on:$'
 for r in 0 1 2 3; do
   l=$(((r + 3) % 4))
