@@ -17,6 +17,10 @@
  * lines, already prefixed; may be NULL) in an "output" section, and last
  * one line "events: N applied, D dropped, U unknown". */
 void dump_model(FILE *out, const struct model *m, const char *output);
+/* out/dump_mpi.c: "ranks", "messages", "collectives" and (when ranks can
+ * never go on) "deadlock"; nothing when the run had no MPI events. */
+void dump_mpi(FILE *out, const struct model *m);
+void dump_mpi_frame(FILE *out, const struct model *m);
 /* A compact snapshot, headed "--- frame N t=+12.3ms". */
 void dump_frame(FILE *out, const struct model *m, unsigned n);
 /* Per-process summary: events, first and last time (trace show). */
