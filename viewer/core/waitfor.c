@@ -258,7 +258,8 @@ enum wf_state {
 };
 
 /* Successors of wait x (pids, up to cap; returns how many in all) and its
- * state. *self_only: a pipe whose other end only the waiter holds. */
+ * state. WS_WAITING with none: nobody alive can end it (a queue nobody else
+ * has, a pipe whose other end only the waiter holds). */
 static size_t successors(const struct model *m, const struct wf_wait *x, int *out, size_t cap, enum wf_state *st)
 {
     const struct waitfor *w = &m->wf;

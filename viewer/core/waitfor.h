@@ -157,7 +157,7 @@ int model_deadlock_report(const struct model *m, struct wf_deadlock *out);
  * have stayed stuck for WF_CONFIRM_NS: the events of a process that was
  * only slow to report cannot fake one for that long (and a real deadlock
  * never changes). now_ns is the caller's clock; the watch itself is pure. */
-#define WF_CONFIRM_NS 40000000ull
+#define WF_CONFIRM_NS 30000000ull
 struct wf_watch {
     bool pending;      /* a deadlock seen, not confirmed yet */
     bool confirmed;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 
 /* Every section ("processes", "locks", "queues", "pipes", "arrays",
- * "pool", "async", "notes", "manager"), then output (the example's own
+ * "pool", "async", "notes", "manager"; "deadlock" with a line "deadlock:
+ * <the cycle in words>" when there is one, "lock order" with a "warning:"
+ * per pair of locks taken in both orders), then output (the example's own
  * lines, already prefixed; may be NULL) in an "output" section, and last
  * one line "events: N applied, D dropped, U unknown". */
 void dump_model(FILE *out, const struct model *m, const char *output);

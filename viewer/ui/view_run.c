@@ -709,6 +709,9 @@ static int run_tick_ms(struct ui_view *v)
     struct run_view *rv = (struct run_view *)v;
     /* Nothing left to watch: sleep until a key. */
     if (run_idle(rv) || (rv->paused && (!rv->started || rv->r.finished))) return -1;
+    /* A deadlock seen and not confirmed yet: look again soon, so the
+     * banner comes within about 100 ms of the deadlock forming. */
+    if (rv->watch.pending && !rv->deadlock) return WF_CONFIRM_NS / 1000000 + 5;
     return TICK_MS;
 }
 
