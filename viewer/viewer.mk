@@ -61,3 +61,10 @@ TEST_STEPS += test-viewer
 
 # make run: the main job, the viewer.
 RUN_CMD = $(FORKLAB)
+
+# The layering rules (only ui/ uses ncurses, lib/ stands alone, the pure
+# core does no I/O), checked on the sources and the built objects.
+.PHONY: check-layers
+check-layers: $(LIBFORKLAB_A) $(LIBMP_A) $(FORKLAB) $(VIEWER_TESTS)
+	@bash tests/check-layers.sh $(BUILD)
+TEST_STEPS += check-layers

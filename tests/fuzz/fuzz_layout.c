@@ -1,7 +1,10 @@
 /* fuzz_layout.c — the viewer's pure text functions on arbitrary bytes:
  * fitting, wrapping, tab expansion and highlighting must never read or
  * write out of bounds, and must keep their promises (widths, coverage). */
+#include "highlight.h"
 #include "layout.h"
+#include "rows.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
 /* test_lesson.c — the lesson loader (viewer/lesson.c), on good and broken
  * input, every shipped lesson, and `forklab lint`'s exit status. */
+#include "catalogue.h"
 #include "lesson.h"
+#include "paths.h"
 #include "testutil.h"
 
 #include <limits.h>

@@ -9,9 +9,8 @@
  * grade` uses); these functions call it and read what it wrote, so the
  * viewer, `forklab grade` and `make grade` always agree.
  *
- * Where things are: the source tree is $FORKLAB_ROOT, else the current
- * directory; the build directory is $FORKLAB_BUILD, else the directory of
- * the running forklab binary. Results are kept in BUILD/grade/ (one
+ * Where things are: the source tree and the build directory as paths.h
+ * finds them ($FORKLAB_HOME, $FORKLAB_BUILD). Results are kept in BUILD/grade/ (one
  * results file per exercise plus results.json).
  */
 #ifndef FORKLAB_GRADE_H

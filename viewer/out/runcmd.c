@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "dump.h"
 #include "lesson.h"
+#include "paths.h"
+#include "text.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -32,6 +34,10 @@ static void on_line(void *ctx, enum runner_stream s, const char *line)
 {
     struct output *o = ctx;
     const char *tag = s == RUNNER_STDOUT ? "[out] " : "[err] ";
+    /* The example's bytes are shown, never obeyed: controls become '?'. */
+    char shown[4096];
+    text_safe(shown, sizeof shown, line);
+    line = shown;
     if (o->live) printf("%s%s\n", tag, line);
     size_t need = strlen(tag) + strlen(line) + 2;
     if (o->len + need > OUTPUT_MAX) {

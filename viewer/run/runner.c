@@ -13,7 +13,9 @@
  */
 #include "runner.h"
 
+#include "catalogue.h"
 #include "lesson.h"
+#include "paths.h"
 
 #include <mp.h>
 

@@ -11,7 +11,11 @@
  */
 #include "ui.h"
 
+#include "panels.h"
+#include "paths.h"
+#include "rows.h"
 #include "runner.h"
+#include "words.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -137,7 +141,13 @@ static int resolve(const struct run_view *rv, char *path, size_t cap, char ***ar
     if (l->nargs) {
         *args = calloc(l->nargs, sizeof **args);
         if (!*args) return -ENOMEM;
-        for (size_t i = 0; i < l->nargs; i++) (*args)[i] = strdup(l->args[i] ? l->args[i] : "");
+        for (size_t i = 0; i < l->nargs; i++) {
+            if (!((*args)[i] = strdup(l->args[i] ? l->args[i] : ""))) {
+                runner_free_args(*args, i);
+                *args = NULL;
+                return -ENOMEM;
+            }
+        }
         *nargs = l->nargs;
     }
     return 0;
@@ -245,8 +255,9 @@ static void wrap_emit(void *ctx, const char *line)
     rows_put(ctx, R_NORMAL, line);
 }
 
-static void panel_processes(const struct model *m, struct rows *rs)
+static void draw_processes(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[512];
     size_t order[512];
     size_t n = model_proc_tree(m, order, 512);
@@ -271,8 +282,9 @@ static void panel_processes(const struct model *m, struct rows *rs)
     if (n == 0) rows_put(rs, R_DIM, "(no process yet)");
 }
 
-static void panel_locks(const struct model *m, struct rows *rs)
+static void draw_locks(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[512];
     for (size_t i = 0; i < m->nlocks && !rows_full(rs); i++) {
         fmt_lock_row(buf, sizeof buf, &m->locks[i], (int)i + 1, 1000);
@@ -281,8 +293,9 @@ static void panel_locks(const struct model *m, struct rows *rs)
     if (m->nlocks == 0) rows_put(rs, R_DIM, "(no lock yet)");
 }
 
-static void panel_queues(const struct model *m, struct rows *rs)
+static void draw_queues(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[2048];
     for (size_t i = 0; i < m->nqueues && !rows_full(rs); i++) {
         const struct model_queue *q = &m->queues[i];
@@ -300,8 +313,9 @@ static void panel_queues(const struct model *m, struct rows *rs)
     if (m->nqueues == 0) rows_put(rs, R_DIM, "(no queue yet)");
 }
 
-static void panel_pipes(const struct model *m, struct rows *rs)
+static void draw_pipes(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[1024];
     for (size_t i = 0; i < m->npipes && !rows_full(rs); i++) {
         fmt_pipe_row(buf, sizeof buf, &m->pipes[i], (int)i + 1, 1000);
@@ -310,8 +324,9 @@ static void panel_pipes(const struct model *m, struct rows *rs)
     if (m->npipes == 0) rows_put(rs, R_DIM, "(no pipe yet)");
 }
 
-static void panel_arrays(const struct model *m, struct rows *rs)
+static void draw_arrays(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[1024];
     for (size_t i = 0; i < m->narrays && !rows_full(rs); i++) {
         fmt_array_row(buf, sizeof buf, &m->arrays[i], (int)i + 1, 1000);
@@ -320,8 +335,9 @@ static void panel_arrays(const struct model *m, struct rows *rs)
     if (m->narrays == 0) rows_put(rs, R_DIM, "(no shared value or array yet)");
 }
 
-static void panel_pool(const struct model *m, struct rows *rs)
+static void draw_pool(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[1024];
     for (size_t i = 0; i < m->npools && !rows_full(rs); i++) {
         const struct model_pool *p = &m->pools[i];
@@ -346,8 +362,9 @@ static void panel_pool(const struct model *m, struct rows *rs)
     if (m->npools == 0) rows_put(rs, R_DIM, "(no pool yet)");
 }
 
-static void panel_async(const struct model *m, struct rows *rs)
+static void draw_async(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[512];
     for (size_t i = 0; i < m->nasyncs && !rows_full(rs); i++) {
         fmt_async_row(buf, sizeof buf, &m->asyncs[i], rs->in.w);
@@ -356,8 +373,9 @@ static void panel_async(const struct model *m, struct rows *rs)
     if (m->nasyncs == 0) rows_put(rs, R_DIM, "(no async result yet)");
 }
 
-static void panel_timeline(const struct model *m, struct rows *rs)
+static void draw_timeline(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[512];
     size_t order[512];
     size_t n = model_proc_tree(m, order, 512);
@@ -368,8 +386,9 @@ static void panel_timeline(const struct model *m, struct rows *rs)
     if (n == 0) rows_put(rs, R_DIM, "(no event yet)");
 }
 
-static void panel_notes(const struct model *m, struct rows *rs)
+static void draw_notes(const struct run_view *rv, struct rows *rs)
 {
+    const struct model *m = &rv->m;
     char buf[256];
     size_t room = (size_t)rs->in.h, first = m->nnotes > room ? m->nnotes - room : 0;
     for (size_t i = first; i < m->nnotes && !rows_full(rs); i++) {
@@ -389,7 +408,7 @@ static size_t out_visible(const struct run_view *rv)
     return n;
 }
 
-static void panel_output(const struct run_view *rv, struct rows *rs)
+static void draw_output(const struct run_view *rv, struct rows *rs)
 {
     size_t nout = out_visible(rv);
     /* Scrolling back stops when the oldest line kept is at the top. */
@@ -403,65 +422,37 @@ static void panel_output(const struct run_view *rv, struct rows *rs)
     if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
 }
 
+/* One drawing function per row of the panel table (panels.h). */
+typedef void (*panel_draw_fn)(const struct run_view *rv, struct rows *rs);
+static const panel_draw_fn panel_draw[PANEL__COUNT] = {
+#define PANEL_DRAW_(name, side, weight) [PANEL_##name] = draw_##name,
+    PANEL_TABLE(PANEL_DRAW_)
+#undef PANEL_DRAW_
+};
+
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
-    const struct model *m = &rv->m;
+    int id = panel_find(p->name);
+    if (id < 0) return;
     char title[64];
     snprintf(title, sizeof title, "%s", p->name);
-    if (!strcmp(p->name, "output") && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
+    if (id == PANEL_output && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
         snprintf(title, sizeof title, "output (scrolled back; End: latest)");
-    else if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
+    else if (id == PANEL_output && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
     struct rows rs = {ui_box(p->r, title, false), 0};
     rs.in.x += 1;
     rs.in.w -= 1;
     if (rs.in.w <= 0 || rs.in.h <= 0) return;
-    static const struct {
-        const char *name;
-        void (*fn)(const struct model *, struct rows *);
-    } panels[] = {
-        {"processes", panel_processes}, {"locks", panel_locks}, {"queues", panel_queues},
-        {"pipes", panel_pipes},         {"arrays", panel_arrays}, {"pool", panel_pool},
-        {"async", panel_async},         {"timeline", panel_timeline}, {"notes", panel_notes},
-    };
-    if (!strcmp(p->name, "output")) {
-        panel_output(rv, &rs);
-        return;
-    }
-    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
-        if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
+    panel_draw[id](rv, &rs);
 }
 
 /* Rows a panel would like, borders included, for its current content. */
-static int panel_want(const struct run_view *rv, const char *name, int width)
+static int want_of(const struct run_view *rv, const char *name, int width)
 {
-    const struct model *m = &rv->m;
-    int rows = 1;
-    if (!strcmp(name, "processes")) {
-        rows = (int)m->nprocs + 1;
-    } else if (!strcmp(name, "pool")) {
-        rows = 0;
-        for (size_t i = 0; i < m->npools; i++) rows += 3 + ((int)m->pools[i].ntasks + 1) / (width >= 40 ? 2 : 1);
-    } else if (!strcmp(name, "queues")) {
-        rows = 0;
-        for (size_t i = 0; i < m->nqueues; i++) rows += 2 + (int)m->queues[i].nitems * 8 / (width > 8 ? width : 8);
-    } else if (!strcmp(name, "locks")) {
-        rows = 2 * (int)m->nlocks;
-    } else if (!strcmp(name, "pipes")) {
-        rows = 2 * (int)m->npipes;
-    } else if (!strcmp(name, "arrays")) {
-        rows = 2 * (int)m->narrays;
-    } else if (!strcmp(name, "async")) {
-        rows = (int)m->nasyncs;
-    } else if (!strcmp(name, "notes")) {
-        rows = (int)m->nnotes;
-    } else if (!strcmp(name, "timeline")) {
-        rows = (int)m->nprocs;
-    } else if (!strcmp(name, "output")) {
-        rows = (int)out_visible(rv);
-    }
-    if (rows < 1) rows = 1;
-    return rows > 500 ? 502 : rows + 2;
+    int id = panel_find(name);
+    struct panel_input in = {&rv->m, out_visible(rv), width};
+    return id < 0 ? 3 : panel_want(id, &in);
 }
 
 /* No lesson to name the panels: show the processes and whatever kind of
@@ -469,16 +460,16 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
 static size_t default_panels(const struct model *m, const char **out)
 {
     size_t n = 0;
-    out[n++] = "processes";
-    if (m->npools) out[n++] = "pool";
-    if (m->nasyncs) out[n++] = "async";
-    if (m->nlocks && !m->npools) out[n++] = "locks";
-    if (m->nqueues && !m->npools) out[n++] = "queues";
-    if (m->npipes && !m->npools) out[n++] = "pipes";
-    if (m->narrays && !m->npools) out[n++] = "arrays";
-    out[n++] = "output";
-    out[n++] = "notes";
-    if (n < 5) out[n++] = "timeline";
+    out[n++] = PANEL_NAME(processes);
+    if (m->npools) out[n++] = PANEL_NAME(pool);
+    if (m->nasyncs) out[n++] = PANEL_NAME(async);
+    if (m->nlocks && !m->npools) out[n++] = PANEL_NAME(locks);
+    if (m->nqueues && !m->npools) out[n++] = PANEL_NAME(queues);
+    if (m->npipes && !m->npools) out[n++] = PANEL_NAME(pipes);
+    if (m->narrays && !m->npools) out[n++] = PANEL_NAME(arrays);
+    out[n++] = PANEL_NAME(output);
+    out[n++] = PANEL_NAME(notes);
+    if (n < 5) out[n++] = PANEL_NAME(timeline);
     return n;
 }
 
@@ -490,8 +481,10 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
         snprintf(buf, cap, "killed");
     } else if (rv->started && rv->r.exited) {
         int c = rv->r.exit_code;
+        char sig[32];
+        words_signal(-c, sig, sizeof sig);
         if (c < 0)
-            snprintf(buf, cap, "crashed: %s", fmt_signal_name(-c));
+            snprintf(buf, cap, "crashed: %s", sig);
         else
             snprintf(buf, cap, "exited %d", c);
     } else if (rv->paused) {
@@ -526,7 +519,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     int wants[LAYOUT_MAX_PANELS * 2] = {0};
     int half = cols * 11 / 20 - 3;
     for (size_t i = 0; i < npanels && i < LAYOUT_MAX_PANELS * 2; i++)
-        wants[i] = panel_want(rv, names[i], half > 10 ? half : 10);
+        wants[i] = want_of(rv, names[i], half > 10 ? half : 10);
     struct layout_run lay;
     layout_run(cols, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
                watch_rows, wants, &lay);
@@ -544,7 +537,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
 
     for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
     if (rv->error[0]) {
-        const struct rect *o = layout_run_find(&lay, "output");
+        const struct rect *o = layout_run_find(&lay, PANEL_NAME(output));
         if (o) ui_put(o->y + 1, o->x + 2, o->w - 3, R_BAD, rv->error);
     }
     if (watch) {
@@ -570,8 +563,8 @@ static int run_key(struct ui_view *v, int ch)
 {
     struct run_view *rv = (struct run_view *)v;
     bool live = rv->started && !rv->r.finished;
-    switch (ch) {
-    case ' ':
+    switch (keys_action(KEYS_RUN, ch)) {
+    case KA_PAUSE:
         if (!rv->paused) {
             if (live) runner_pause(&rv->r);
             rv->paused = true;
@@ -580,31 +573,29 @@ static int run_key(struct ui_view *v, int ch)
             rv->paused = false;
         }
         break;
-    case 's':
+    case KA_STEP:
         if (rv->paused) {
             run_pump(rv);
             apply_one(rv);
         }
         break;
-    case '+':
-    case '=':
+    case KA_FASTER:
         if (rv->speed + 1 < NSPEEDS) rv->speed++;
         break;
-    case '-':
-    case '_':
+    case KA_SLOWER:
         if (rv->speed > 0) rv->speed--;
         break;
-    case KEY_PPAGE:
+    case KA_PAGE_UP:
         rv->out_back += 5;
         if (rv->out_back > rv->nout) rv->out_back = rv->nout;
         break;
-    case KEY_NPAGE: rv->out_back = rv->out_back > 5 ? rv->out_back - 5 : 0; break;
-    case KEY_END: rv->out_back = 0; break;
-    case 'R':
+    case KA_PAGE_DOWN: rv->out_back = rv->out_back > 5 ? rv->out_back - 5 : 0; break;
+    case KA_LATEST: rv->out_back = 0; break;
+    case KA_RESTART:
         rv->out_back = 0;
         run_reset(rv);
         break;
-    case 'x':
+    case KA_KILL:
         if (live) {
             uint64_t before = rv->out_total;
             runner_kill(&rv->r);
@@ -612,8 +603,7 @@ static int run_key(struct ui_view *v, int ch)
             rv->killed = true;
         }
         break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     return UI_HANDLED | UI_REDRAW;
