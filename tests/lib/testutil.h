@@ -1,8 +1,9 @@
 /* testutil.h — helpers shared by the Criterion suites.
  *
- * Rules for a test that forks (see ../shared/TOOLCHAIN.md): fflush(NULL)
- * before fork (libmp does it in mp_process_start); a child never calls cr_*
- * and always ends with _exit().
+ * Rules for a test that forks: fflush(NULL) before fork (libmp does it in
+ * mp_process_start); a child never calls cr_* and always ends with _exit().
+ * Criterion 2.4.1 hangs its runner for good on a child that returns from a
+ * test body or fails an assertion (Criterion issues #519, #383, #129).
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
