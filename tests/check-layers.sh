@@ -8,7 +8,8 @@
 #      tests/viewer/ includes a curses header, no object of libforklab.a or
 #      libmp.a refers to a symbol that libncursesw/libtinfo define, and the
 #      viewer's unit tests are not linked with ncurses (ldd).
-#   2. lib/ stands alone: its quoted includes name files in lib/, and no
+#   2. lib/ stands alone: its quoted includes name files in lib/ (a plain
+#      name, no directory part), and no
 #      object of libmp.a refers to a symbol defined by libforklab.a.
 #   3. The pure part of viewer/core does no I/O. Every core file is pure
 #      except the few that are core's boundary with the system (IO_FILES
@@ -63,7 +64,8 @@ done
 # ---- 2. lib/ includes nothing from viewer/
 while IFS=: read -r file line inc; do
   name=$(sed -E 's/.*#[[:space:]]*include[[:space:]]*"([^"]*)".*/\1/' <<<"$inc")
-  [ -f "lib/$name" ] || fail "lib/ reaches outside lib/: $file:$line includes \"$name\""
+  case "$name" in */*) ok=no;; *) [ -f "lib/$name" ] && ok=yes || ok=no;; esac
+  [ $ok = yes ] || fail "lib/ reaches outside lib/: $file:$line includes \"$name\""
 done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' lib/*.c lib/*.h)
 core_defs=$(mktemp)
 nm --defined-only -g "$core_a" 2>/dev/null | awk 'NF==3 {print $3}' | sort -u >"$core_defs"
