@@ -33,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (used > width || strlen(out) >= cap || fmt_width(out) != used) abort();
         fmt_expand_tabs(out, cap, text, 4);
         if (strlen(out) >= cap) abort();
+        /* text_safe: fits, and nothing a terminal would act on is left. */
+        size_t n = text_safe(out, cap, text);
+        if (n != strlen(out) || n >= cap || text_find_control(out, NULL)) abort();
         free(out);
     }
     size_t total = 0;
