@@ -46,6 +46,18 @@ static inline double tu_now(void)
                   (int)w_, errno);                                                    \
     } while (0)
 
+
+/* The forklab binary the viewer's tests drive: $FORKLAB_BUILD/forklab, else
+ * $BUILD/forklab, else build/forklab. */
+static inline const char *tu_forklab_bin(void)
+{
+    static char path[4096];
+    const char *b = getenv("FORKLAB_BUILD");
+    if (!b || !b[0]) b = getenv("BUILD");
+    snprintf(path, sizeof path, "%s/forklab", b && b[0] ? b : "build");
+    return path;
+}
+
 /* A random seed per run, printed so a failure can be reproduced
  * (FORKLAB_SEED=N pins it). */
 static inline unsigned tu_seed(void)

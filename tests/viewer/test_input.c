@@ -19,22 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *forklab_bin(void)
-{
-    static char path[PATH_MAX];
-    const char *b = getenv("FORKLAB_BUILD");
-    if (!b || !b[0]) b = getenv("BUILD");
-    snprintf(path, sizeof path, "%s/forklab", b && b[0] ? b : "build");
-    return path;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Runs a shell command under a 20 s limit with its output in out; returns
  * the exit status (124 when the limit killed it). */
 static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -139,23 +123,23 @@ Test(fifo, files_read_refuses_what_is_not_a_regular_file, .timeout = 10.)
 
 Test(fifo, lint_and_list_return_at_once_with_an_error, .timeout = 60.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char dir[] = "/tmp/fl-fifo-treeXXXXXX", fifo[PATH_MAX], out[4096];
     make_tree(dir, "Pipes");
     snprintf(fifo, sizeof fifo, "%s/lessons/08-fifo.yaml", dir);
     cr_assert_eq(mkfifo(fifo, 0644), 0);
 
-    double t0 = now_s();
-    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint '%s'", dir, forklab_bin(), fifo);
+    double t0 = tu_now();
+    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint '%s'", dir, tu_forklab_bin(), fifo);
     cr_expect_eq(rc, 1, "lint of a FIFO fails (124/137 = it hung): %s", out);
     cr_expect(strstr(out, "08-fifo.yaml: not a regular file (a FIFO, socket or device)"), "%s", out);
 
     /* The FIFO among the lessons: the good one is listed, the FIFO counted. */
-    rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' list", dir, forklab_bin());
+    rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' list", dir, tu_forklab_bin());
     cr_expect_eq(rc, 1, "list with a FIFO in lessons/ exits 1: %s", out);
     cr_expect(strstr(out, "    7  07-pipes "), "%s", out);
     cr_expect(strstr(out, "1 lesson file failed to load"), "%s", out);
-    double took = now_s() - t0;
+    double took = tu_now() - t0;
     cr_expect_lt(took, 15.0, "both returned at once (a hang is killed at 20 s), took %.1f s", took);
     remove_tree(dir);
     tu_assert_no_children();
@@ -167,27 +151,27 @@ Test(fifo, lint_and_list_return_at_once_with_an_error, .timeout = 60.)
 
 Test(escape, lint_rejects_a_title_with_control_characters, .timeout = 30.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char dir[] = "/tmp/fl-escXXXXXX", out[4096];
     make_tree(dir, PWNED);
-    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint", dir, forklab_bin());
+    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint", dir, tu_forklab_bin());
     cr_expect_eq(rc, 1, "%s", out);
     cr_expect(strstr(out, "07-pipes.yaml: title: control character 0x1b at byte 0"), "%s", out);
     cr_expect_eq(control_byte(out), -1, "lint's own output carries no control byte: %s", out);
     remove_tree(dir);
     char plain[] = "/tmp/fl-esc-plainXXXXXX";
     make_tree(plain, "Pipes");
-    rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint", plain, forklab_bin());
+    rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' lint", plain, tu_forklab_bin());
     cr_expect_eq(rc, 0, "the same lesson with a plain title passes: %s", out);
     remove_tree(plain);
 }
 
 Test(escape, list_shows_the_title_harmlessly, .timeout = 30.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char dir[] = "/tmp/fl-esc-listXXXXXX", out[4096];
     make_tree(dir, PWNED);
-    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' list", dir, forklab_bin());
+    int rc = run(out, sizeof out, "FORKLAB_HOME='%s' '%s' list", dir, tu_forklab_bin());
     cr_expect_eq(rc, 0, "%s", out);
     cr_expect(strstr(out, "07-pipes  ?]0;pwned??[2J"), "the title, each control shown as '?': %s", out);
     cr_expect_eq(control_byte(out), -1, "no control byte reaches the terminal: %s", out);
