@@ -35,7 +35,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
 
 # Packages every target needs on Debian 12. `make deps` installs the missing
 # ones as root, or prints the exact command and stops.
-DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux
+DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux bubblewrap
 
 # The test driver runs these targets in order (fragments append to it) and
 # keeps going after a failure so that one run shows every problem.

@@ -148,7 +148,7 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     uint64_t t0 = 0;
     if (__builtin_expect(mp__trace_on, 0)) {
         t0 = mp__now_ns();
-        mp__trace_emit_at(t0, MP_EV_LOCK_WAIT, l->id, 0, 0, NULL);
+        mp__trace_emit_wait(t0, MP_EV_LOCK_WAIT, l->id, 0, 0, timeout);
     }
     mp__deadline d = mp__deadline_in(timeout);
     r = mp__mutex_lock(&l->mutex, &d);

@@ -60,6 +60,7 @@ extern "C" {
     XX(EPIPE, "peer closed the connection")                                  \
     XX(ECONNRESET, "connection reset by peer")                               \
     XX(ECONNREFUSED, "connection refused")                                   \
+    XX(EBUSY, "server busy: too many clients (try again)")                   \
     XX(EOWNERDEAD, "acquired, but the previous holder died")                 \
     XX(ENOTRECOVERABLE, "lock state not recoverable")                        \
     XX(ECHILD, "a worker process died")                                      \
@@ -351,6 +352,12 @@ typedef struct mp_list mp_list;
  *  - When the server dies, calls fail at once with -EPIPE or -ECONNRESET
  *    (then keep failing); a server that stops answering fails a call with
  *    -ETIMEDOUT after 30 s. SIGPIPE is never raised.
+ *  - The server holds up to 1024 connections (fewer when the descriptor
+ *    limit is low). When it is full it says so: a call (or connect) fails
+ *    with -EBUSY, "too many clients", and the next call tries again.
+ *  - A connection whose frame stops arriving (no byte for 2 s, or not
+ *    whole within 5 s + 1 s per MiB), or that leaves its replies unread
+ *    for 10 s, is closed; only that connection is affected.
  *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
  *    and when the process that started it dies: nothing is left behind.
  *    Only SIGKILL to both owner and server at once leaves the directory;
@@ -364,13 +371,20 @@ mp_manager *mp_manager_start(void);
  * then the client challenges the server the same way, as Python 3.12's
  * multiprocessing.connection does; digests are compared in constant time,
  * each handshake message is at most 256 bytes and the whole handshake must
- * end within 5 s. A client with a wrong key is refused; the others go on.
+ * end within 2 s. A client with a wrong key is refused; the others go on.
+ * Strangers cannot crowd out key holders: at most a quarter of the server's
+ * connections may be unauthenticated, at most 128 of them from one address
+ * (IPv6: one /64); past that the oldest of that address (or of the address
+ * with the most) is told "too many clients" and closed, so a client that
+ * answers its challenge at once gets in. A client told so retries for up
+ * to 5 s before connect (or a call) fails with -EBUSY.
  * This process (and its children) use the manager through TCP too.
  * NULL + errno (EINVAL: bad port or empty key; EADDRINUSE ...). */
 mp_manager *mp_manager_listen(const char *host, int port, const char *authkey);
 /* Connects to a manager served by another program (or process) with
  * mp_manager_listen. NULL + errno (EACCES: wrong key, or a server that
- * could not prove it knows the key; ECONNREFUSED; ETIMEDOUT; EINVAL). */
+ * could not prove it knows the key; EBUSY: too many clients for 5 s;
+ * ECONNREFUSED; ETIMEDOUT; EINVAL). */
 mp_manager *mp_manager_connect(const char *host, int port, const char *authkey);
 /* The TCP port actually bound (listen) or connected to; 0 for a local one. */
 int mp_manager_port(const mp_manager *m);

@@ -91,6 +91,13 @@ void mp__trace_child_started(const char *name);
     do {                                                                        \
         if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit(kind, obj, a, b, text); \
     } while (0)
+/* A wait the wait-for graph reads: timeout as the caller's (negative =
+ * forever, which alone can deadlock). t_ns 0 = now. */
+void mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout);
+#define MP__TRACE_WAIT(kind, obj, a, b, timeout)                                            \
+    do {                                                                                    \
+        if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit_wait(0, kind, obj, a, b, timeout); \
+    } while (0)
 #define MP__TRACE_DATA(kind, obj, a, b, data, len)                                        \
     do {                                                                                  \
         if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit_data(kind, obj, a, b, data, len); \

@@ -1178,6 +1178,7 @@ int mp_async_wait(mp_async *r, double timeout)
     if (r->done) return 0;
     mp_pool *p = r->pool;
     if (!is_owner(p)) return -EINVAL;
+    MP__TRACE_WAIT(MP_EV_ASYNC_WAIT, r->id, 0, 0, timeout);
     mp__deadline d = mp__deadline_in(timeout);
     for (;;) {
         int e = parent_wait(p, async_job_done, r, &d);

@@ -319,7 +319,7 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
         }
         const mp__deadline *d = deadline_of(&ld);
         if (timeout == 0 || mp__deadline_passed(d)) break;
-        if (!told_wait) MP__TRACE(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, NULL);
+        if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, timeout);
         told_wait = true;
         q->putters_waiting++;
         r = sleep_slice(q, &q->not_full, d);
@@ -382,7 +382,7 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
         }
         const mp__deadline *d = deadline_of(&ld);
         if (timeout == 0 || mp__deadline_passed(d)) break;
-        if (!told_wait) MP__TRACE(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, NULL);
+        if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, timeout);
         told_wait = true;
         q->getters_waiting++;
         r = sleep_slice(q, &q->not_empty, d);

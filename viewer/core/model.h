@@ -13,6 +13,7 @@
 #define FORKLAB_MODEL_H
 
 #include "mp_trace.h"
+#include "waitfor.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -151,6 +152,7 @@ struct model {
     uint64_t applied;            /* events applied in all */
     uint64_t dropped;            /* events the ring dropped (model_set_dropped) */
     uint64_t unknown;            /* events of a kind the model does not know */
+    struct waitfor wf;           /* the wait-for graph's records (waitfor.h) */
 };
 
 #define MODEL_MAX_EVENTS 200000

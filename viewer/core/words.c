@@ -53,6 +53,12 @@ static void proc_state(const struct model *m, const struct model_proc *p, bool b
         snprintf(buf, cap, brief ? "killed %s" : "killed by %s", sig);
         return;
     }
+    /* Running but inside a call the wait-for graph follows (a pipe recv, a
+     * join, a manager call): the full form says which. */
+    if (!brief && m && p->state == MPROC_RUNNING && waitfor_wait_of(m, p->pid)) {
+        waitfor_doing_text(m, waitfor_wait_of(m, p->pid), buf, cap);
+        return;
+    }
     if ((unsigned)p->state >= sizeof proc_words / sizeof proc_words[0] || !proc_words[p->state].full) {
         snprintf(buf, cap, "?");
         return;
