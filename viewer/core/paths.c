@@ -43,7 +43,6 @@ const char *forklab_home(void)
 {
     static char home[PATH_MAX];
     const char *env = env_set("FORKLAB_HOME");
-    if (!env) env = env_set("FORKLAB_ROOT"); /* deprecated name */
     if (env) {
         copy(home, sizeof home, env);
         return home;

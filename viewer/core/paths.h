@@ -4,9 +4,8 @@
  *
  * The tree (lessons/, exercises/, tests/exercises/grade.sh): $FORKLAB_HOME;
  * else the directory above the running binary's when it holds lessons/
- * (build/forklab in a checkout); else the current directory.
- * $FORKLAB_ROOT, the grader's old name for it, is still read when
- * FORKLAB_HOME is unset (deprecated).
+ * (build/forklab in a checkout); else the current directory. (The grader
+ * used to read $FORKLAB_ROOT, with other fallbacks: one variable now.)
  * The built programs: $FORKLAB_BUILD, else the running binary's directory.
  */
 #ifndef FORKLAB_PATHS_H
