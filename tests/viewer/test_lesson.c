@@ -1,4 +1,4 @@
-/* test_lesson.c — the lesson loader (viewer/lesson.c), on good and broken
+/* test_lesson.c — the lesson loader (viewer/core/lesson.c), on good and broken
  * input, every shipped lesson, and `forklab lint`'s exit status. */
 #include "catalogue.h"
 #include "lesson.h"

@@ -1,20 +1,13 @@
 /*
- * layout.h — what the viewer's screens contain, computed without a terminal.
- *
- * Everything here is pure (no ncurses, no I/O): screen rectangles for a
- * COLS x LINES terminal, panel text formatted into a width, the help text,
- * and a tokenizer for code highlighting. viewer/ui/ draws what these return,
- * so the shape of every screen is unit-tested (tests/viewer/test_layout.c).
- *
- * Widths are terminal columns. Strings are UTF-8; a code point counts as one
- * column (the viewer only prints ASCII plus a few one-column symbols).
+ * layout.h — where things go on the viewer's screens, computed without a
+ * terminal: rectangles for a COLS x LINES terminal (layout.c). Pure: no
+ * ncurses, no I/O. viewer/ui/ draws into what these return, so the shape of
+ * every screen is unit-tested (tests/viewer/test_layout.c). What goes in
+ * them is elsewhere in core/: rows.h (panel text), text.h (fitting),
+ * highlight.h (code), keys.h (the help), panels.h (which panels exist).
  */
 #ifndef FORKLAB_LAYOUT_H
 #define FORKLAB_LAYOUT_H
-
-#include "highlight.h"
-#include "rows.h"
-#include "text.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,15 +38,14 @@ struct layout_lesson {
 };
 int layout_lesson(int cols, int lines, int slide_rows, struct layout_lesson *out);
 
-/* The live run screen. Panels are named as in a lesson's `panels:` list
- * ("processes", "locks", "queues", "pipes", "arrays", "pool", "async",
- * "timeline", "notes", "output"). State panels go in the left column, the
- * output, notes and timeline in the right one; "output" is always shown.
- * Unknown names are ignored; panels that do not fit (each needs 3 rows) are
- * left out and counted in nhidden. watch_rows (0-3): rows kept above the
- * footer for the lesson's watch_for text. wants (NULL, or one per entry of
- * panels): the rows a panel would like with its borders, from its content;
- * spare rows go to those first, then by a fixed weight per kind. */
+/* The live run screen. Panels are named as in a lesson's `panels:` list;
+ * which exist, their column and weight come from the panel table
+ * (panels.h); "output" is always shown. Unknown names are ignored; panels
+ * that do not fit (each needs 3 rows) are left out and counted in nhidden.
+ * watch_rows (0-3): rows kept above the footer for the lesson's watch_for
+ * text. wants (NULL, or one per entry of panels): the rows a panel would
+ * like with its borders, from its content (panel_want); spare rows go to
+ * those first, then by weight. */
 #define LAYOUT_MAX_PANELS 12
 struct layout_panel {
     char name[16];

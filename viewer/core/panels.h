@@ -6,7 +6,7 @@
  * list uses, the column it goes in and its share of spare rows. From it
  * come the lesson schema's check (lesson.c), the screen layout (layout.c),
  * the rows each panel wants for its content (panels.c) and the drawing of
- * each panel (ui/run_panels.c, one draw_NAME per row). It is an X-macro so
+ * each panel (ui/view_run.c, one draw_NAME per row). It is an X-macro so
  * that the drawing can stay in viewer/ui while the rest stays pure: a row
  * added here without its want_NAME or draw_NAME does not compile.
  */

@@ -13,8 +13,8 @@
  *
  * Files: app.c (entry: `forklab [LESSON]`, `forklab run X`), stack.c (the
  * view stack and the loop), term.c (the terminal), view_list.c,
- * view_lesson.c (lesson and quiz), view_run.c with run_panels.c (the live
- * run). Dependencies go one way: app -> views -> stack, term, core.
+ * view_lesson.c (lesson and quiz), view_run.c (the live run and its
+ * panels). Dependencies go one way: app -> views -> stack, term, core.
  */
 #ifndef FORKLAB_UI_H
 #define FORKLAB_UI_H
@@ -23,6 +23,7 @@
 #include "highlight.h"
 #include "keys.h"
 #include "layout.h"
+#include "rows.h"
 #include "text.h"
 
 #include <curses.h>
