@@ -13,8 +13,8 @@
  *
  * Files: app.c (entry: `forklab [LESSON]`, `forklab run X`), stack.c (the
  * view stack and the loop), term.c (the terminal), view_list.c,
- * view_lesson.c (lesson and quiz), view_run.c (the live run and its
- * panels). Dependencies go one way: app -> views -> stack, term, core.
+ * view_lesson.c (lesson and quiz), view_run.c (the live run) with
+ * run_panels.c (its panels). Dependencies go one way: app -> views -> stack, term, core.
  */
 #ifndef FORKLAB_UI_H
 #define FORKLAB_UI_H
@@ -23,6 +23,7 @@
 #include "highlight.h"
 #include "keys.h"
 #include "layout.h"
+#include "panels.h"
 #include "rows.h"
 #include "text.h"
 
@@ -87,6 +88,31 @@ struct rect ui_box(struct rect r, const char *title, bool focus);
 void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state);
 /* Blank a rectangle. */
 void ui_clear(struct rect r);
+
+/* ------------------------------------------------------------ run_panels.c */
+/* Rows of text filling a rectangle from the top; what does not fit is
+ * dropped. */
+struct ui_rows {
+    struct rect in;
+    int row;
+};
+void ui_rows_put(struct ui_rows *rs, enum ui_role role, const char *text);
+/* Word-wrapped into the rows, continuation lines indented. */
+void ui_rows_wrap(struct ui_rows *rs, const char *text, int indent);
+
+/* What the panels show: the model, and the example's output (nout lines
+ * the replay has reached, line(ctx, i) the i-th, oldest first; back =
+ * lines scrolled back from the latest). */
+struct ui_panel_source {
+    const struct model *m;
+    size_t nout;
+    size_t back;
+    const char *(*line)(const void *ctx, size_t i, bool *is_err);
+    const void *ctx;
+    bool started;   /* false: the run never started (no "no output yet") */
+};
+/* One panel of the live run in r, boxed with title. */
+void ui_draw_panel(enum panel_id id, struct rect r, const char *title, const struct ui_panel_source *src);
 
 /* ------------------------------------------------------------ views */
 /* The views read and update the catalogue c (progress), which outlives them. */
