@@ -7,7 +7,9 @@
 #   1. Only viewer/ui/ uses ncurses: no other file of viewer/, lib/ or
 #      tests/viewer/ includes a curses header, no object of libforklab.a or
 #      libmp.a refers to a symbol that libncursesw/libtinfo define, and the
-#      viewer's unit tests are not linked with ncurses (ldd).
+#      viewer's unit tests are not linked with ncurses (ldd); nor does an
+#      object of libforklab.a call a function of viewer/ui (only main.c
+#      joins the two).
 #   2. lib/ stands alone: its quoted includes name files in lib/ (a plain
 #      name, no directory part), and no
 #      object of libmp.a refers to a symbol defined by libforklab.a.
@@ -56,6 +58,13 @@ for a in "$core_a" "$lib_a"; do
   done < <(nm -A -u "$a" 2>/dev/null | awk '{n=split($1,p,":"); print p[n-1], $NF}' \
              | sed 's/@.*//' | sort -k2 | join -1 2 -2 1 -o 1.1,1.2 - "$curses_syms")
 done
+ui_defs=$(mktemp)
+nm --defined-only -g "$build"/viewer/ui/*.o 2>/dev/null | awk 'NF==3 {print $3}' | sort -u >"$ui_defs"
+while read -r obj sym; do
+  fail "viewer/ui called from outside: libforklab.a($obj) calls $sym, defined in viewer/ui"
+done < <(nm -A -u "$core_a" 2>/dev/null | awk '{n=split($1,p,":"); print p[n-1], $NF}' | sort -k2 \
+           | join -1 2 -2 1 -o 1.1,1.2 - "$ui_defs")
+rm -f "$ui_defs"
 for t in "$build"/tests/viewer/test_*; do
   [ -x "$t" ] || continue
   ldd "$t" 2>/dev/null | grep -qE 'ncurses|tinfo' && fail "ncurses outside viewer/ui: ${t#$build/} is linked with ncurses"

@@ -1,7 +1,8 @@
 /*
  * run.c — `forklab run LESSON_OR_EXAMPLE [--headless|--frames] [--timeout S] [-- ARGS]`.
  *
- * Without --headless/--frames it opens the live view (ui_run_live). The
+ * Without --headless/--frames it opens the live view (live: main.c passes
+ * ui_run_live, so this file, outside viewer/ui, never calls the UI). The
  * headless modes run the example through the runner and print the model as
  * text (dump.h); the example's own output is kept in an "output" section
  * ("[out] ..." / "[err] ..."), and forklab exits with the example's status.
@@ -184,7 +185,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     return rc == -ETIMEDOUT ? 124 : status;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(int argc, char **argv, int (*live)(const char *target))
 {
     const char *target = NULL;
     bool headless = false, frames = false;
@@ -232,6 +233,6 @@ int cmd_run(int argc, char **argv)
         usage();
         return 2;
     }
-    if (!headless && !frames) return ui_run_live(target);
+    if (!headless && !frames) return live(target);
     return run_headless(target, frames, timeout, ring, argv + i, argc - i);
 }
