@@ -15,7 +15,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # Extra sources (and libraries) per target.
 FUZZ_EXTRA_fuzz_frame :=
 FUZZ_EXTRA_fuzz_lesson := $(wildcard viewer/core/*.c)
-FUZZ_EXTRA_fuzz_model := $(wildcard viewer/core/*.c) viewer/out/dump.c viewer/out/export.c
+FUZZ_EXTRA_fuzz_model := $(wildcard viewer/core/*.c) viewer/out/dump.c viewer/out/dump_mpi.c viewer/out/export.c
 FUZZ_EXTRA_fuzz_layout := $(wildcard viewer/core/*.c)
 # viewer/core is one library: each target takes all of it (the linker keeps
 # what it needs), so splitting a core file never breaks a fuzz build.

@@ -262,9 +262,9 @@ Test(tables, keys_drive_handling_and_help, .timeout = 5.)
 
 Test(tables, panels_come_from_one_table, .timeout = 5.)
 {
-    const char *names[] = {"processes", "locks", "queues", "pipes", "arrays", "pool",
-                           "async", "timeline", "notes", "output"};
-    cr_assert_eq(PANEL__COUNT, 10);
+    const char *names[] = {"processes", "locks", "queues", "pipes", "arrays", "pool", "async",
+                           "timeline", "notes", "output", "ranks", "messages", "collectives"};
+    cr_assert_eq(PANEL__COUNT, 13);
     for (int i = 0; i < PANEL__COUNT; i++) {
         cr_expect_eq(panel_find(names[i]), i, "%s", names[i]);
         cr_expect_str_eq(panel_kind(i)->name, names[i]);
@@ -272,7 +272,8 @@ Test(tables, panels_come_from_one_table, .timeout = 5.)
     cr_expect_eq(panel_find("nope"), -1);
     char all[256];
     panel_names(all, sizeof all);
-    cr_expect_str_eq(all, "processes, locks, queues, pipes, arrays, pool, async, timeline, notes, output");
+    cr_expect_str_eq(all, "processes, locks, queues, pipes, arrays, pool, async, timeline, notes, output, "
+                          "ranks, messages, collectives");
     struct model m;
     model_init(&m);
     struct panel_input in = {&m, 7, 40};

@@ -273,8 +273,9 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
 {
     struct field f[] = {{"program", true, NULL, NULL}, {"args", false, NULL, NULL},
                         {"panels", true, NULL, NULL},  {"watch_for", true, NULL, NULL},
-                        {"expect", true, NULL, NULL}};
-    if (ly_collect_fields(ld, n, "run", "the run section", f, 5) < 0) return -1;
+                        {"expect", true, NULL, NULL},  {"mpi", false, NULL, NULL},
+                        {"mpi_args", false, NULL, NULL}};
+    if (ly_collect_fields(ld, n, "run", "the run section", f, 7) < 0) return -1;
     if (ly_get_str(ld, f[0].node, "run.program", true, &l->program) < 0) return -1;
     if (!is_program_name(l->program))
         return ly_fail_mark(ld, f[0].node->start_mark, "run.program",
@@ -287,6 +288,14 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
     if (ly_get_str(ld, f[3].node, "run.watch_for", true, &l->watch_for) < 0) return -1;
     if (ly_get_str_list(ld, f[4].node, "run.expect", 1, "regular expressions", &l->expect, &l->nexpect) < 0)
         return -1;
+    long ranks = 0;
+    if (f[5].node && !ly_scalar_int(f[5].node, 1, 64, &ranks))
+        return ly_fail_mark(ld, f[5].node->start_mark, "run.mpi", "expected a number of MPI ranks (1..64)");
+    l->mpi = (int)ranks;
+    if (f[6].node && ly_get_str_list(ld, f[6].node, "run.mpi_args", 0, "mpirun options", &l->mpi_args, &l->nmpi_args) < 0)
+        return -1;
+    if (f[6].node && !l->mpi)
+        return ly_fail_mark(ld, f[6].node->start_mark, "run.mpi_args", "only with run.mpi (the number of ranks)");
     return check_regexes(ld, f[4].node, l);
 }
 
@@ -450,6 +459,7 @@ void lesson_free(struct lesson *l)
     free(l->c_path);
     free(l->program);
     free_strv(l->args, l->nargs);
+    free_strv(l->mpi_args, l->nmpi_args);
     free_strv(l->panels, l->npanels);
     free(l->watch_for);
     free_strv(l->expect, l->nexpect);
@@ -525,6 +535,7 @@ int lesson_each_text(const struct lesson *l, lesson_text_fn fn, void *ctx)
     if ((rc = each_list("run.panels", l->panels, l->npanels, fn, ctx))) return rc;
     VISIT("run.watch_for", l->watch_for, true);
     if ((rc = each_list("run.expect", l->expect, l->nexpect, fn, ctx))) return rc;
+    if ((rc = each_list("run.mpi_args", l->mpi_args, l->nmpi_args, fn, ctx))) return rc;
     VISIT("exercise", l->exercise, false);
     for (size_t i = 0; i < l->nquiz; i++)
         if ((rc = each_question(&l->quiz[i], i, fn, ctx))) return rc;

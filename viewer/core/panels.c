@@ -7,6 +7,8 @@
  */
 #include "panels.h"
 
+#include "fmt_mpi.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +65,22 @@ static int want_notes(const struct panel_input *in)
 static int want_output(const struct panel_input *in)
 {
     return (int)(in->output_lines > 1000 ? 1000 : in->output_lines);
+}
+
+/* The MPI panels' sizes are fmt_mpi's, beside their lines. */
+static int want_ranks(const struct panel_input *in)
+{
+    return fmt_mpi_want(in->m, PANEL_ranks);
+}
+
+static int want_messages(const struct panel_input *in)
+{
+    return fmt_mpi_want(in->m, PANEL_messages);
+}
+
+static int want_collectives(const struct panel_input *in)
+{
+    return fmt_mpi_want(in->m, PANEL_collectives);
 }
 
 static const struct panel_kind kinds[PANEL__COUNT] = {

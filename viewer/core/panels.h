@@ -28,9 +28,12 @@
     X(async, PANEL_LEFT, 1)              \
     X(timeline, PANEL_RIGHT, 2)          \
     X(notes, PANEL_RIGHT, 2)             \
-    X(output, PANEL_RIGHT, 3)
+    X(output, PANEL_RIGHT, 3)            \
+    X(ranks, PANEL_LEFT, 3)              \
+    X(messages, PANEL_LEFT, 3)           \
+    X(collectives, PANEL_LEFT, 2)
 
-/* State panels go left; the output, notes and timeline right. */
+/* State panels (and the MPI ones) go left; the output, notes and timeline right. */
 enum panel_side { PANEL_LEFT, PANEL_RIGHT };
 
 enum panel_id {

@@ -230,6 +230,8 @@ static void print_examples(const struct lesson *ls, size_t n)
     for (size_t i = 0; i < n; i++) {
         printf("lesson\t%s\t%s\n", shown(ls[i].id, a, sizeof a), shown(ls[i].program, b, sizeof b));
         for (size_t k = 0; k < ls[i].nargs; k++) printf("arg\t%s\n", shown(ls[i].args[k], a, sizeof a));
+        if (ls[i].mpi) printf("mpi\t%d\n", ls[i].mpi);
+        for (size_t k = 0; k < ls[i].nmpi_args; k++) printf("mpiarg\t%s\n", shown(ls[i].mpi_args[k], a, sizeof a));
         for (size_t e = 0; e < ls[i].nexpect; e++) printf("expect\t%s\n", shown(ls[i].expect[e], a, sizeof a));
     }
 }

@@ -7,6 +7,7 @@
  */
 #include "ui.h"
 
+#include "fmt_mpi.h"
 #include "panels.h"
 #include "rows.h"
 
@@ -177,6 +178,27 @@ static void draw_notes(const struct ui_panel_source *src, struct ui_rows *rs)
         ui_rows_put(rs, R_NORMAL, buf);
     }
     if (m->nnotes == 0) ui_rows_put(rs, R_DIM, "(no note yet)");
+}
+
+/* The MPI panels: their lines come from fmt_mpi.c. */
+static void mpi_row(void *ctx, bool alert, const char *line)
+{
+    ui_rows_put(ctx, alert ? R_BAD : R_NORMAL, line);
+}
+
+static void draw_ranks(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    fmt_mpi_lines(src->m, PANEL_ranks, mpi_row, rs);
+}
+
+static void draw_messages(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    fmt_mpi_lines(src->m, PANEL_messages, mpi_row, rs);
+}
+
+static void draw_collectives(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    fmt_mpi_lines(src->m, PANEL_collectives, mpi_row, rs);
 }
 
 static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)

@@ -187,6 +187,11 @@ static void run_start(struct run_view *rv)
     rv->r.on_event = on_event;
     rv->r.on_line = on_line;
     rv->r.ctx = rv;
+    if (rv->l && rv->l->mpi) { /* an MPI lesson: its ranks under mpirun */
+        rv->r.mpi_ranks = rv->l->mpi;
+        rv->r.mpi_args = rv->l->mpi_args;
+        rv->r.nmpi_args = rv->l->nmpi_args;
+    }
     rc = runner_start(&rv->r, path, argv);
     /* The runner puts its own fatal-signal handlers in place; ours end the
      * loop cleanly (endwin, then the group is killed as the view closes). */
@@ -289,6 +294,13 @@ static int want_of(const struct run_view *rv, const char *name, int width)
 static size_t default_panels(const struct model *m, const char **out)
 {
     size_t n = 0;
+    if (m->mpi) { /* an MPI run: its ranks instead of the process tree */
+        out[n++] = PANEL_NAME(ranks);
+        out[n++] = PANEL_NAME(messages);
+        out[n++] = PANEL_NAME(collectives);
+        out[n++] = PANEL_NAME(output);
+        return n;
+    }
     out[n++] = PANEL_NAME(processes);
     if (m->npools) out[n++] = PANEL_NAME(pool);
     if (m->nasyncs) out[n++] = PANEL_NAME(async);
@@ -496,6 +508,9 @@ static int run_tick_ms(struct ui_view *v)
     struct run_view *rv = (struct run_view *)v;
     /* Nothing left to watch: sleep until a key. */
     if (run_idle(rv) || (rv->paused && (!rv->started || rv->r.finished))) return -1;
+    /* A deadlock seen and not confirmed yet: look again soon, so the
+     * banner comes within about 100 ms of the deadlock forming. */
+    if (rv->watch.pending && !rv->deadlock) return WF_CONFIRM_NS / 1000000 + 5;
     return TICK_MS;
 }
 
