@@ -223,7 +223,7 @@ if [ -x "$build/forklab" ]; then
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out
-  (cd "$wroot" && FORKLAB_ROOT=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
+  (cd "$wroot" && FORKLAB_HOME=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
   wpid=$!
   wait_for() { # TEXT SECONDS
     local i=0
