@@ -25,7 +25,7 @@ while [ "$(holder)" = "$h" ]; do sleep 0.05; done
 t1=$(date +%s.%N)
 e2e_ok "the holder is shown for at least a second ($h for $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s)" \
   awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 1.0) }'
-e2e_ok "waiters are shown beside the holder" e2e_wait 'lock 1 wanted by: [0-9]·PID [0-9]+' 30
+e2e_ok "waiters are shown beside the holder" e2e_wait 'wants lock 1 \(held by PID [0-9]+\)' 30
 
 # ---- paused, s moves one real process by one operation
 e2e_keys ' '
