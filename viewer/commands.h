@@ -10,6 +10,10 @@ int cmd_lint(int argc, char **argv);  /* lint.c: forklab lint [FILES...] */
 int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export */
 int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
+int cmd_init(int argc, char **argv);     /* out/learncmd.c: forklab init DIR */
+int cmd_progress(int argc, char **argv); /* out/learncmd.c: forklab progress */
+int cmd_hint(int argc, char **argv);     /* out/learncmd.c: forklab hint EXERCISE [N] */
+int cmd_reset(int argc, char **argv);    /* out/learncmd.c: forklab reset EXERCISE */
 
 
 /* ui/: the live run view for one lesson or example, used by `forklab run X`

@@ -10,6 +10,7 @@
 #include "grade.h"
 
 #include "commands.h"
+#include "workspace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,64 +90,33 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The source tree: $FORKLAB_ROOT, else the current directory when it holds
- * the grader, else the parent of the binary's directory (build/forklab). */
+/* The graders' tree: $FORKLAB_ROOT, else forklab's home (workspace.h). */
 static const char *root_dir(void)
 {
     const char *r = getenv("FORKLAB_ROOT");
-    if (r && *r) return r;
-    if (is_file("tests/exercises/grade.sh")) return ".";
-    static char parent[PATH_MAX];
-    char exe[PATH_MAX], script[PATH_MAX + 32];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        for (int up = 0; up < 2; up++) { /* strip "/forklab", then the build dir */
-            char *slash = strrchr(exe, '/');
-            if (slash) *slash = '\0';
-        }
-        snprintf(script, sizeof script, "%s/tests/exercises/grade.sh", exe);
-        if (is_file(script)) {
-            memcpy(parent, exe, strlen(exe) + 1);
-            return parent;
-        }
-    }
-    return ".";
+    return r && *r ? r : ws_home();
 }
 
-/* Copies s into buf when it fits; else buf gets fallback. */
-static void copy_path(char *buf, size_t cap, const char *s, const char *fallback)
-{
-    size_t len = strlen(s);
-    if (len >= cap) s = fallback, len = strlen(s);
-    memcpy(buf, s, len + 1);
-}
-
-/* The build directory: $FORKLAB_BUILD, else where this binary lives. */
+/* The build directory: $FORKLAB_BUILD, else the tree's or the install's. */
 static void build_dir(char *buf, size_t cap)
 {
-    const char *b = getenv("FORKLAB_BUILD");
-    if (b && *b) {
-        copy_path(buf, cap, b, "build");
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        copy_path(buf, cap, "build", "build");
-        return;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-    copy_path(buf, cap, exe, "build");
+    snprintf(buf, cap, "%s", ws_build());
+}
+
+/* The learner's file: in a workspace made by `forklab init`, its
+ * exercises/; else the tree's. */
+static void exercise_file(const char *id, char *buf, size_t cap)
+{
+    if (ws_find(NULL, 0) != WS_INIT || ws_exercise_path(id, buf, cap) < 0)
+        snprintf(buf, cap, "%s/exercises/%s.c", root_dir(), id);
 }
 
 static void result_path(const char *id, bool solutions, char *buf, size_t cap)
 {
-    char build[1024];
-    build_dir(build, sizeof build);
-    snprintf(buf, cap, "%s/grade%s/%s.result", build, solutions ? "/solutions" : "", id);
+    char dir[PATH_MAX - 64];
+    if (solutions || ws_find(NULL, 0) != WS_INIT || ws_grade_dir(dir, sizeof dir) < 0)
+        snprintf(dir, sizeof dir, "%.*s/grade", PATH_MAX - 200, ws_build());
+    snprintf(buf, cap, "%s%s/%s.result", dir, solutions ? "/solutions" : "", id);
 }
 
 /* ------------------------------------------------------------ hints */
@@ -219,24 +189,36 @@ enum grade_status grade_last_status(const char *id)
 
 /* ------------------------------------------------------------ running the driver */
 
-/* Runs grade.sh with args; quiet sends its output to BUILD/grade/driver.log
- * (the viewer's terminal belongs to curses). The exit status, or -errno. */
+/* Runs grade.sh with args; quiet sends its output to GRADE_DIR/driver.log
+ * (the viewer's terminal belongs to curses). In a workspace made by
+ * `forklab init` the driver takes the learner's files from it and writes
+ * its results there (an installed build folder is read-only). The exit
+ * status, or -errno. */
 static int run_driver(char *const *args, size_t nargs, bool quiet)
 {
-    char build[1024], script[PATH_MAX], log[1100];
+    char build[1024], script[PATH_MAX], log[PATH_MAX + 16], wsdir[PATH_MAX], ex[PATH_MAX + 16], out[PATH_MAX];
     build_dir(build, sizeof build);
     snprintf(script, sizeof script, "%s/tests/exercises/grade.sh", root_dir());
     if (!is_file(script)) return -ENOENT;
-    char *argv[16];
+    char *argv[48];
     size_t n = 0;
     argv[n++] = "bash";
     argv[n++] = script;
-    for (size_t i = 0; i < nargs && n < 15; i++) argv[n++] = args[i];
+    bool solutions = false;
+    for (size_t i = 0; i < nargs; i++) solutions |= !strcmp(args[i], "--solutions");
+    snprintf(out, sizeof out, "%s/grade", build);
+    if (!solutions && ws_find(wsdir, sizeof wsdir) == WS_INIT && ws_grade_dir(out, sizeof out) == 0) {
+        snprintf(ex, sizeof ex, "%s/exercises", wsdir);
+        argv[n++] = "--dir";
+        argv[n++] = ex;
+        argv[n++] = "--out";
+        argv[n++] = out;
+    }
+    for (size_t i = 0; i < nargs && n < 47; i++) argv[n++] = args[i];
     argv[n] = NULL;
     if (quiet) {
-        snprintf(log, sizeof log, "%s/grade", build);
-        mkdir(log, 0755);
-        snprintf(log, sizeof log, "%s/grade/driver.log", build);
+        ws_mkdirs(out, 0755);
+        snprintf(log, sizeof log, "%s/driver.log", out);
     }
     fflush(NULL);
     pid_t pid = fork();
@@ -295,17 +277,27 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out)
         memset(out, 0, sizeof *out);
         snprintf(out->id, sizeof out->id, "%s", full);
         out->status = GRADE_ERROR;
-        snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see the build's grade/driver.log", rc);
+        snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see driver.log beside the results", rc);
     }
     return (int)out->status;
 }
 
 /* ------------------------------------------------------------ forklab grade */
 
+/* An installed forklab grades only inside a workspace: its build folder is
+ * read-only and holds no exercise to edit. */
+static bool have_workspace(const char *cmd)
+{
+    if (!ws_installed() || ws_find(NULL, 0) != WS_NONE) return true;
+    fprintf(stderr, "forklab %s: no workspace here: make one with `forklab init DIR`, then cd DIR\n", cmd);
+    return false;
+}
+
 int cmd_grade(int argc, char **argv)
 {
-    char *args[32];
+    char *args[40];
     size_t n = 0;
+    if (!have_workspace("grade")) return 1;
     for (int i = 0; i < argc && n < 30; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: forklab grade [--solutions] [--strict] [--dir DIR] [EXERCISE...]\n"
@@ -351,7 +343,7 @@ static void on_interrupt(int sig)
 static time_t source_mtime(const char *id, long *nsec)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/exercises/%s.c", root_dir(), id);
+    exercise_file(id, path, sizeof path);
     struct stat st;
     if (stat(path, &st) != 0) return (time_t)-1;
     *nsec = st.st_mtim.tv_nsec;
@@ -379,6 +371,7 @@ static size_t next_unsolved(size_t start)
 int cmd_watch(int argc, char **argv)
 {
     size_t cur = 0;
+    if (!have_workspace("watch")) return 1;
     if (argc > 0) {
         const char *id = grade_find_exercise(argv[0]);
         if (!id) {

@@ -18,6 +18,7 @@
  * a slide.
  */
 #include "lesson.h"
+#include "workspace.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -915,61 +916,13 @@ void lessons_free(struct lesson *ls, size_t n)
 
 /* ------------------------------------------------------------ where things are */
 
-/* The directory holding this executable, or "" when unknown. */
-static void exe_dir(char *buf, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-    if (n <= 0) {
-        buf[0] = '\0';
-        return;
-    }
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash == buf)
-        buf[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        buf[0] = '\0';
-}
-
+/* Both live in workspace.c, which also knows an installed layout. */
 const char *forklab_home(void)
 {
-    static char home[PATH_MAX];
-    const char *env = getenv("FORKLAB_HOME");
-    if (env && env[0]) {
-        copy_text(home, sizeof home, env);
-        return home;
-    }
-    char dir[PATH_MAX];
-    exe_dir(dir, sizeof dir);
-    if (dir[0]) {
-        /* build/forklab -> the repository above build/ */
-        char *slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-            *slash = '\0';
-            char probe[PATH_MAX + 16];
-            struct stat st;
-            snprintf(probe, sizeof probe, "%s/lessons", dir);
-            if (stat(probe, &st) == 0 && S_ISDIR(st.st_mode)) {
-                copy_text(home, sizeof home, dir);
-                return home;
-            }
-        }
-    }
-    copy_text(home, sizeof home, ".");
-    return home;
+    return ws_home();
 }
 
 const char *forklab_build_dir(void)
 {
-    static char build[PATH_MAX];
-    const char *env = getenv("FORKLAB_BUILD");
-    if (env && env[0]) {
-        copy_text(build, sizeof build, env);
-        return build;
-    }
-    exe_dir(build, sizeof build);
-    if (!build[0]) copy_text(build, sizeof build, ".");
-    return build;
+    return ws_build();
 }

@@ -99,10 +99,11 @@ void lesson_free(struct lesson *l);
 int lessons_load_dir(const char *dir, struct lesson **out, size_t *n, size_t *nerrors);
 void lessons_free(struct lesson *ls, size_t n);
 
-/* Where the tree is: $FORKLAB_HOME, else found from the executable's
- * location (build/forklab -> ..), else ".". Static string. */
+/* Where the lessons are (workspace.h: the source tree, or PREFIX/share/forklab
+ * when installed; $FORKLAB_HOME overrides). Static string. */
 const char *forklab_home(void);
-/* Where built programs are: $FORKLAB_BUILD, else the executable's dir. */
+/* Where built programs are (workspace.h: BUILD, or PREFIX/libexec/forklab;
+ * $FORKLAB_BUILD overrides). */
 const char *forklab_build_dir(void);
 
 #endif

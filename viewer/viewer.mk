@@ -3,10 +3,10 @@
 # viewer/*.c and viewer/ui/*.c make build/forklab. Only viewer/ui/ may use
 # ncurses. tests/viewer/test_*.c link every viewer object but main.o.
 
-VIEWER_SRCS := $(wildcard viewer/*.c viewer/ui/*.c)
+VIEWER_SRCS := $(wildcard viewer/*.c viewer/*/*.c)
 VIEWER_OBJS := $(patsubst viewer/%.c,$(BUILD)/viewer/%.o,$(VIEWER_SRCS))
 VIEWER_LIB_OBJS := $(filter-out $(BUILD)/viewer/main.o,$(VIEWER_OBJS))
-VIEWER_HDRS := $(wildcard viewer/*.h viewer/ui/*.h) $(LIB_HDRS)
+VIEWER_HDRS := $(wildcard viewer/*.h viewer/*/*.h) $(LIB_HDRS)
 # Recursive (=) so pkg-config runs after `make deps` installed it.
 CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
@@ -18,11 +18,11 @@ all: $(FORKLAB)
 
 $(BUILD)/viewer/ui/%.o: viewer/ui/%.c $(VIEWER_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CURSES_CFLAGS) -Iviewer -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(CURSES_CFLAGS) -Iviewer -Iviewer/core -c $< -o $@
 
 $(BUILD)/viewer/%.o: viewer/%.c $(VIEWER_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iviewer -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Iviewer -Iviewer/core -c $< -o $@
 
 $(FORKLAB): $(VIEWER_OBJS) $(LIBMP_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $(VIEWER_OBJS) $(LIBMP_A) $(VIEWER_LDLIBS)
@@ -33,7 +33,7 @@ all: $(VIEWER_TESTS)
 
 $(BUILD)/tests/viewer/%: tests/viewer/%.c $(VIEWER_LIB_OBJS) $(LIBMP_A) $(TEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iviewer -Itests/lib -o $@ $< $(VIEWER_LIB_OBJS) $(LIBMP_A) $(VIEWER_LDLIBS) -lcriterion
+	$(CC) $(ALL_CFLAGS) -Iviewer -Iviewer/core -Itests/lib -o $@ $< $(VIEWER_LIB_OBJS) $(LIBMP_A) $(VIEWER_LDLIBS) -lcriterion
 
 .PHONY: test-viewer
 test-viewer: $(VIEWER_TESTS) $(FORKLAB)

@@ -190,9 +190,30 @@ static void unload_lessons(void)
 bool ui_lesson_done(const struct lesson *l)
 {
     if (!l) return false;
-    if (progress_done(&ui_app.progress, l->id)) return true;
-    /* Passing the exercise with `make grade` counts too. */
-    return l->exercise && grade_last_status && grade_last_status(l->exercise) == GRADE_PASS;
+    /* The exercise counts as it stands at its last grade (from the viewer,
+     * `forklab grade` or `make grade`), so a regression undoes it. */
+    bool passes = l->exercise && grade_last_status && grade_last_status(l->exercise) == GRADE_PASS;
+    return progress_lesson_done(&ui_app.progress, l->id, (int)l->nquiz, l->exercise != NULL, passes);
+}
+
+#pragma weak grade_last_result
+
+void ui_lesson_score(const struct lesson *l, bool compact, char *buf, size_t cap)
+{
+    char quiz[32] = "-", ex[96] = "-";
+    if (l->nquiz)
+        snprintf(quiz, sizeof quiz, "%d/%zu", progress_quiz_right(&ui_app.progress, l->id, (int)l->nquiz), l->nquiz);
+    if (l->exercise) {
+        struct grade_result r;
+        int pts = 0, max = 10;
+        if (grade_last_result && grade_last_result(l->exercise, &r) == 0) pts = r.points, max = r.max_points;
+        if (compact) snprintf(ex, sizeof ex, "%d/%d", pts, max);
+        else snprintf(ex, sizeof ex, "exercise %s %d/%d", l->exercise, pts, max);
+    }
+    if (compact) snprintf(buf, cap, "%3s %5s", quiz, ex);
+    else if (l->nquiz && l->exercise) snprintf(buf, cap, "quiz %s, %s", quiz, ex);
+    else if (l->nquiz) snprintf(buf, cap, "quiz %s", quiz);
+    else snprintf(buf, cap, "%s", l->exercise ? ex : "");
 }
 
 const struct lesson *ui_find_lesson(const char *name)

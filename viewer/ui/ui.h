@@ -13,7 +13,7 @@
 
 #include "../layout.h"
 #include "../lesson.h"
-#include "../progress.h"
+#include "progress.h"
 
 #include <curses.h>
 #include <poll.h>
@@ -84,8 +84,13 @@ struct ui_view *ui_quiz_view(const struct lesson *l);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 
-/* Done: the quiz answered or the exercise passed (here or by make grade). */
+/* Done: every quiz question answered right (latest answers) and the
+ * exercise passing at its last grade (here, forklab grade or make grade). */
 bool ui_lesson_done(const struct lesson *l);
+/* Where the lesson stands: compact "2/3 10/10" (quiz right/asked, exercise
+ * points; "-" for a part the lesson lacks) or, long, "quiz 2/3, exercise
+ * 01-spawn 10/10". */
+void ui_lesson_score(const struct lesson *l, bool compact, char *buf, size_t cap);
 /* A lesson by id ("08-queues"), order number ("8") or program name. */
 const struct lesson *ui_find_lesson(const char *name);
 /* The whole text of a file under forklab_home() (NULL + errno when absent). */

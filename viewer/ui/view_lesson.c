@@ -160,8 +160,10 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     struct layout_lesson lay;
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
-    snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
-             ui_lesson_done(l) ? "  [done]" : "");
+    char score[160];
+    ui_lesson_score(l, false, score, sizeof score);
+    snprintf(buf, sizeof buf, "forklab: %d. %s%s  %s", l->order, l->title ? l->title : l->id,
+             ui_lesson_done(l) ? "  [done]" : "", score);
     ui_put(0, 0, cols, R_TITLE, buf);
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
@@ -212,8 +214,6 @@ static void grade_now(struct lesson_view *lv)
     }
     char line[800];
     if (res.status == GRADE_PASS) {
-        progress_mark(&ui_app.progress, l->id, PROGRESS_EXERCISE);
-        save_progress();
         snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
         set_status(lv, R_GOOD, "%s%s", line, NULL);
     } else {
@@ -375,9 +375,9 @@ static void quiz_answer(struct quiz_view *qv, int choice)
     if (qv->answered >= 0 || choice < 0 || choice >= (int)q->nchoices) return;
     qv->answered = choice;
     if (choice == q->answer) qv->right++;
-    /* Answering counts as doing the quiz, right or wrong: the explanation
-     * is the lesson. */
-    progress_mark(&ui_app.progress, qv->l->id, PROGRESS_QUIZ);
+    /* The latest answer to each question counts: the quiz is done only
+     * when every question is answered right. */
+    progress_quiz_answer(&ui_app.progress, qv->l->id, qv->q, (int)qv->l->nquiz, choice == q->answer);
     save_progress();
 }
 
