@@ -16,7 +16,7 @@
 # that leaves nothing running.
 
 EX_SRCS := $(wildcard exercises/[0-9]*.c)
-GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/model.o
+GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/core/model.o
 
 .PHONY: grade watch test-grade
 grade: $(DEPS_STAMP)

@@ -46,14 +46,14 @@ mkdir -p "$out/bin" "$out/logs"
 suite_limit=${GRADE_SUITE_LIMIT:-180}
 points_per=10
 
-cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer -Itests/lib -Itests/exercises)
+cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer/core -Itests/lib -Itests/exercises)
 libmp=$build/libmp.a
-model_obj=$build/viewer/model.o
+model_obj=$build/viewer/core/model.o
 if [ $asan -eq 1 ]; then
   cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   libmp=$build/asan/libmp.a
   model_obj=$out/bin/model-asan.o
-  [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/model.c -o "$model_obj"
+  [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/model.c -o "$model_obj"
 fi
 libs=("$libmp" -lcriterion -lcrypto -lpthread -lm)
 for need in "$libmp" "$model_obj"; do

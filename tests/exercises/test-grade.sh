@@ -122,12 +122,12 @@ echo "test-grade: $(grep -h "^check=" "$base/broken/05-pipe-pingpong.result" | c
 if [ -x "$build/forklab" ]; then
   forklab=$(cd "$build" && pwd -P)/forklab
   wroot=$(mktemp -d "${TMPDIR:-/tmp}/forklab-watch.XXXXXX")
-  mkdir -p "$wroot/tests" "$wroot/build/viewer" "$wroot/viewer"
+  mkdir -p "$wroot/tests" "$wroot/build/viewer/core" "$wroot/viewer/core"
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
-  cp viewer/*.h "$wroot/viewer/"
+  cp viewer/core/*.h "$wroot/viewer/core/"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
-  ln -s "$(cd "$build" && pwd -P)/viewer/model.o" "$wroot/build/viewer/model.o"
+  ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out
   (cd "$wroot" && FORKLAB_ROOT=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
   wpid=$!

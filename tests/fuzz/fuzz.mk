@@ -14,14 +14,14 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 # Extra sources (and libraries) per target.
 FUZZ_EXTRA_fuzz_frame :=
-FUZZ_EXTRA_fuzz_lesson := viewer/lesson.c
-FUZZ_EXTRA_fuzz_model := viewer/model.c viewer/dump.c viewer/export.c
-FUZZ_EXTRA_fuzz_layout := viewer/layout.c
+FUZZ_EXTRA_fuzz_lesson := viewer/core/lesson.c
+FUZZ_EXTRA_fuzz_model := viewer/core/model.c viewer/out/dump.c viewer/out/export.c
+FUZZ_EXTRA_fuzz_layout := viewer/core/layout.c
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) $(CSTD) $(WARN) $(BASE_CPPFLAGS) -Iviewer -pthread $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) \
+	$(CLANG) $(CSTD) $(WARN) $(BASE_CPPFLAGS) $(VIEWER_INC) -pthread $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) \
 	  $(FUZZ_EXTRA_$*) $(FUZZ_LIBS_$*) $(LIB_LDLIBS)
 
 # run_fuzz(seconds): every target, each with its corpus copied to build/

@@ -25,11 +25,13 @@ static void private_build(void)
     mkdir(build, 0755);
     snprintf(path, sizeof path, "%s/viewer", build);
     mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/viewer/core", build);
+    mkdir(path, 0755);
     snprintf(target, sizeof target, "%s/libmp.a", real_abs);
     snprintf(path, sizeof path, "%s/libmp.a", build);
     cr_assert(symlink(target, path) == 0);
-    snprintf(target, sizeof target, "%s/viewer/model.o", real_abs);
-    snprintf(path, sizeof path, "%s/viewer/model.o", build);
+    snprintf(target, sizeof target, "%s/viewer/core/model.o", real_abs);
+    snprintf(path, sizeof path, "%s/viewer/core/model.o", build);
     cr_assert(symlink(target, path) == 0);
     setenv("FORKLAB_BUILD", build, 1);
     setenv("FORKLAB_ROOT", ".", 1);

@@ -10,9 +10,9 @@
  */
 #include "ui.h"
 
-#include "../commands.h"
-#include "../grade.h"
-#include "../runner.h"
+#include "commands.h"
+#include "grade.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -11,8 +11,8 @@
 #ifndef FORKLAB_UI_H
 #define FORKLAB_UI_H
 
-#include "../layout.h"
-#include "../lesson.h"
+#include "layout.h"
+#include "lesson.h"
 #include "progress.h"
 
 #include <curses.h>

@@ -5,7 +5,7 @@
  */
 #include "ui.h"
 
-#include "../grade.h"
+#include "grade.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
  */
 #include "ui.h"
 
-#include "../runner.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <inttypes.h>
