@@ -248,6 +248,16 @@ static int on_proc_exit(struct model *m, const struct mp_trace_event *ev)
     }
     p->exit_code = (int)ev->b;
     p->t_exit = ev->t_ns;
+    /* A task still running in a process that ended will never finish. */
+    for (size_t i = 0; i < m->npools; i++)
+        for (size_t k = 0; k < m->pools[i].ntasks; k++) {
+            struct model_task *t = &m->pools[i].tasks[k];
+            if (t->state != MTASK_RUNNING || t->worker != pid) continue;
+            t->state = MTASK_FAILED;
+            t->status = -ECHILD;
+            t->t_done = ev->t_ns;
+            m->pools[i].failed++;
+        }
     return 0;
 }
 

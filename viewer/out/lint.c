@@ -17,6 +17,7 @@
  */
 #include "commands.h"
 #include "lesson.h"
+#include "runner.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -218,15 +219,33 @@ static int width(const struct lesson *ls, size_t n, const char *head, size_t off
     return (int)w;
 }
 
+/* "10-pool-map-async,10-pool-map": every example the lesson runs, its own first. */
+static void examples_of(const struct lesson *l, char *buf, size_t cap)
+{
+    char ex[8][RUNNER_NAME_MAX];
+    size_t k = runner_lesson_examples(l, ex, 8), len = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < k && len < cap; j++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", j ? "," : "", ex[j]);
+    if (!k) snprintf(buf, cap, "%s", l->program ? l->program : "-");
+}
+
 static void print_table(const struct lesson *ls, size_t n)
 {
     int wid = width(ls, n, "ID", offsetof(struct lesson, id));
     int wti = width(ls, n, "TITLE", offsetof(struct lesson, title));
-    int wex = width(ls, n, "EXAMPLE", offsetof(struct lesson, program));
-    printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLE", "EXERCISE");
-    for (size_t i = 0; i < n; i++)
-        printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, ls[i].id, wti, ls[i].title, wex, ls[i].program,
+    int wex = (int)strlen("EXAMPLES");
+    char ex[512];
+    for (size_t i = 0; i < n; i++) {
+        examples_of(&ls[i], ex, sizeof ex);
+        if ((int)strlen(ex) > wex) wex = (int)strlen(ex);
+    }
+    printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLES", "EXERCISE");
+    for (size_t i = 0; i < n; i++) {
+        examples_of(&ls[i], ex, sizeof ex);
+        printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, ls[i].id, wti, ls[i].title, wex, ex,
                ls[i].exercise ? ls[i].exercise : "-");
+    }
 }
 
 int cmd_list(int argc, char **argv)

@@ -25,14 +25,42 @@ struct output {
     char *text;
     size_t len, cap;
     size_t lost_lines;
-    bool live;      /* --frames: also print each line as it comes */
+    bool live;      /* --frames: also print each line, after the frame of its pump */
+    char *pending;  /* --frames: lines read in this pump, not printed yet */
+    size_t npending, cap_pending;
 };
+
+/* --frames: a pump reads the output before it drains the trace, so a line
+ * is held until the frame with the events that came before it is printed
+ * (else a child's output would show a frame before the child exists). */
+static void hold_line(struct output *o, const char *tag, const char *line)
+{
+    size_t need = strlen(tag) + strlen(line) + 2;
+    if (o->npending + need > o->cap_pending) {
+        size_t ncap = o->cap_pending ? o->cap_pending * 2 : 4096;
+        while (ncap < o->npending + need) ncap *= 2;
+        char *p = realloc(o->pending, ncap);
+        if (!p) { /* no room to hold it: print it now rather than lose it */
+            printf("%s%s\n", tag, line);
+            return;
+        }
+        o->pending = p;
+        o->cap_pending = ncap;
+    }
+    o->npending += (size_t)snprintf(o->pending + o->npending, o->cap_pending - o->npending, "%s%s\n", tag, line);
+}
+
+static void flush_held(struct output *o)
+{
+    if (o->npending) fwrite(o->pending, 1, o->npending, stdout);
+    o->npending = 0;
+}
 
 static void on_line(void *ctx, enum runner_stream s, const char *line)
 {
     struct output *o = ctx;
     const char *tag = s == RUNNER_STDOUT ? "[out] " : "[err] ";
-    if (o->live) printf("%s%s\n", tag, line);
+    if (o->live) hold_line(o, tag, line);
     size_t need = strlen(tag) + strlen(line) + 2;
     if (o->len + need > OUTPUT_MAX) {
         o->lost_lines++;
@@ -84,8 +112,8 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     size_t nlargs;
     int rc = runner_resolve(target, path, sizeof path, &largs, &nlargs);
     if (rc < 0) {
-        fprintf(stderr, "forklab run: no example or lesson named '%s' (looked in %s/lessons): %s\n", target,
-                forklab_build_dir(), mp_strerror(rc));
+        if (rc == -ENOENT) runner_explain_missing(stderr, "forklab run", target);
+        else fprintf(stderr, "forklab run: cannot resolve '%s': %s\n", target, mp_strerror(rc));
         return 1;
     }
     char **argv = build_argv(path, largs, nlargs, extra, nextra);
@@ -119,10 +147,12 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
             int n = runner_pollfds(&r, fds, RUNNER_MAX_FDS);
             poll(fds, (nfds_t)n, RUNNER_TICK_MS);
             if (runner_pump(&r) > 0) dump_frame(stdout, &m, ++frame);
+            flush_held(&o);
         }
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
+        flush_held(&o);
     } else {
         rc = runner_run(&r, timeout);
     }
@@ -132,6 +162,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     int status = runner_shell_status(&r);
     fflush(stdout);
     free(o.text);
+    free(o.pending);
     free(argv);
     runner_free_args(largs, nlargs);
     runner_free(&r);

@@ -15,6 +15,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,25 +273,31 @@ static int run_ui(const char *lesson_name, const char *run_name)
         unload_lessons();
         return 1;
     }
+    const char *program = NULL;
     if (run_name) {
-        l = ui_find_lesson(run_name);
         char path[4096], **args = NULL;
         size_t nargs = 0;
         /* Say it before the screen is ours: nothing to run is a plain error. */
-        if (!l && runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
-            fprintf(stderr, "forklab: no lesson or example '%s' (built examples are in %s/lessons)\n", run_name,
-                    forklab_build_dir());
+        if (runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
+            runner_explain_missing(stderr, "forklab run", run_name);
             unload_lessons();
             return 1;
         }
         runner_free_args(args, nargs);
+        /* The same rule as headless (runner_resolve): a built example of
+         * that name first, else the lesson's own example. */
+        char own[PATH_MAX];
+        snprintf(own, sizeof own, "%s/lessons/%s", forklab_build_dir(), run_name);
+        l = !strchr(run_name, '/') && !strcmp(path, own) ? runner_example_lesson(ui_app.lessons, ui_app.nlessons, run_name)
+                                                          : ui_find_lesson(run_name);
+        program = !strcmp(path, own) || !l ? run_name : l->program;
     }
     if (ui_term_start() < 0) {
         unload_lessons();
         return 1;
     }
     if (run_name) {
-        ui_push(ui_run_view(l, l ? l->program : run_name));
+        ui_push(ui_run_view(l, program));
     } else {
         ui_push(ui_list_view());
         if (l) ui_push(ui_lesson_view(l));

@@ -5,6 +5,8 @@
  */
 #include "ui.h"
 
+#include "runner.h"
+
 #include "grade.h"
 
 #include <stdio.h>
@@ -32,6 +34,10 @@ struct lesson_view {
     char status[1024];
     enum ui_role status_role;
     bool show_grade;           /* the last grading's details, until a key */
+    /* r on a lesson with several examples: which one to run */
+    char examples[8][RUNNER_NAME_MAX];
+    int nexamples;
+    bool choosing;
     struct grade_result grade;
 };
 
@@ -153,6 +159,21 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
 
 static void draw_grade(const struct lesson_view *lv, int cols, int lines);
 
+/* The examples of the lesson, numbered: its own first. */
+static void draw_chooser(const struct lesson_view *lv, int cols, int lines)
+{
+    struct rect r = layout_centered(cols, lines, cols - 8 < 60 ? cols - 8 : 60, lv->nexamples + 4);
+    ui_clear(r);
+    struct rect in = ui_box(r, "run which example?", false);
+    char line[160];
+    for (int i = 0; i < lv->nexamples && i < in.h; i++) {
+        snprintf(line, sizeof line, " %d) %s%s", i + 1, lv->examples[i], i == 0 ? "  (the lesson's own)" : "");
+        ui_put(in.y + i, in.x, in.w, i == 0 ? R_SELECTED : R_NORMAL, line);
+    }
+    if (lv->nexamples + 1 < in.h)
+        ui_put(in.y + lv->nexamples + 1, in.x, in.w, R_DIM, " 1-9: run it   Enter: the first   other keys: back");
+}
+
 static void lesson_draw(struct ui_view *v, int cols, int lines)
 {
     struct lesson_view *lv = (struct lesson_view *)v;
@@ -182,6 +203,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, R_DIM,
                " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
     if (lv->show_grade) draw_grade(lv, cols, lines);
+    if (lv->choosing) draw_chooser(lv, cols, lines);
 }
 
 static void set_status(struct lesson_view *lv, enum ui_role role, const char *fmt, const char *a, const char *b)
@@ -256,6 +278,12 @@ static int lesson_key(struct ui_view *v, int ch)
         lv->show_grade = false;
         return UI_HANDLED | UI_REDRAW;
     }
+    if (lv->choosing) {
+        lv->choosing = false;
+        int pick = ch == '\n' || ch == '\r' || ch == KEY_ENTER ? 0 : ch >= '1' && ch <= '9' ? ch - '1' : -1;
+        if (pick >= 0 && pick < lv->nexamples) ui_push(ui_run_view(l, lv->examples[pick]));
+        return UI_HANDLED | UI_REDRAW;
+    }
     lv->status[0] = '\0';
     switch (ch) {
     case KEY_RIGHT:
@@ -278,7 +306,12 @@ static int lesson_key(struct ui_view *v, int ch)
     case KEY_PPAGE: lv->scroll -= 10; break;
     case 'p': lv->python = !lv->python; lv->scroll = 0; break;
     case 'r':
-        if (l->program)
+        /* several examples (10-pool-map: the async one and the blocking
+         * map): let the learner pick, headless runs either by its name */
+        lv->nexamples = (int)runner_lesson_examples(l, lv->examples, 8);
+        if (lv->nexamples > 1)
+            lv->choosing = true;
+        else if (l->program)
             ui_push(ui_run_view(l, l->program));
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);

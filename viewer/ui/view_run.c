@@ -127,7 +127,10 @@ static void run_stop(struct run_view *rv)
 static int resolve(const struct run_view *rv, char *path, size_t cap, char ***args, size_t *nargs)
 {
     const struct lesson *l = rv->l;
-    if (!l || !l->program) return runner_resolve(rv->target, path, cap, args, nargs);
+    /* Another example of the lesson (10-pool-map beside 10-pool-map-async)
+     * is found by its own name, as headless does. */
+    if (!l || !l->program || (rv->target[0] && strcmp(rv->target, l->program)))
+        return runner_resolve(rv->target, path, cap, args, nargs);
     int n = strchr(l->program, '/') ? snprintf(path, cap, "%s", l->program)
                                     : snprintf(path, cap, "%s/lessons/%s", forklab_build_dir(), l->program);
     if (n < 0 || (size_t)n >= cap) return -ENAMETOOLONG;
@@ -154,7 +157,7 @@ static void run_start(struct run_view *rv)
     int rc = resolve(rv, path, sizeof path, &args, &nargs);
     if (rc < 0) {
         snprintf(rv->error, sizeof rv->error, "cannot find the example '%s' in %s/lessons (run `make`)",
-                 rv->l && rv->l->program ? rv->l->program : rv->target, forklab_build_dir());
+                 rv->target, forklab_build_dir());
         return;
     }
     char **argv = calloc(nargs + 2, sizeof *argv);
@@ -702,7 +705,7 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program)
     rv->l = l;
     rv->speed = DEFAULT_SPEED;
     /* The lesson id lets the runner pass the lesson's run.args. */
-    snprintf(rv->target, sizeof rv->target, "%s", l && l->id ? l->id : program ? program : "");
+    snprintf(rv->target, sizeof rv->target, "%s", program ? program : l && l->id ? l->id : "");
     model_init(&rv->m);
     run_start(rv);
     return &rv->v;
