@@ -78,5 +78,20 @@ e2e_ok "unknown name: lists the lessons" grep -Eq '^  lessons: 01-processes-thre
 e2e_ok "unknown name: lists the examples" grep -Eq '^  examples: .*05-shared-value .*06-manager-net' "$OUT/nosuch.txt"
 e2e_ok "unknown name: no raw errno text" bash -c "! grep -q 'no such key' '$OUT/nosuch.txt'"
 
+# ---- 11. the top PPID of a run is forklab: labelled
+run run 02-spawn --headless >"$OUT/spawn.txt" 2>&1
+top=$(procs "$OUT/spawn.txt" | awk 'NR == 1 { print $2 }')
+e2e_ok "headless: the top PPID ($top) is labelled forklab" grep -q "^  (PPID $top is forklab, which started the run)$" "$OUT/spawn.txt"
+e2e_launch 100 30 "$FORKLAB run 02-spawn"
+e2e_expect "live: the processes panel labels the top PPID" '─ processes \(PPID [0-9]+ = forklab\) ─' 10
+e2e_keys q
+e2e_expect "live: quits" '^APP_EXIT=0$'
+
+# ---- 10. a pipe message that is text shows as text; an end closed is not "closed"
+run run 07-pipes --frames >"$OUT/pipes.txt" 2>&1
+e2e_ok "07: the price list travels as text" grep -q "{'Apple': 0.7, 'Orange': 1.2}" "$OUT/pipes.txt"
+run run 03-sync --headless >"$OUT/sync.txt" 2>&1
+e2e_ok "03: each waiting process's waits are shown" [ "$(grep -Ec '^    pid [0-9]+ waited [0-9]+ times?, ' "$OUT/sync.txt")" -ge 1 ]
+
 e2e_ok "no process is left" e2e_wait_cmd 5 e2e_no_procs
 e2e_end

@@ -360,7 +360,11 @@ Test(rows, free_lock_and_pipe_rows, .timeout = 5.)
     p.duplex = false;
     p.ninflight = 0;
     fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
-    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; closed");
+    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; an end closed by 77",
+                     "who closed an end, not 'closed' (a child closing its unused copy closes no pipe)");
+    p.closed_by[0] = 76;
+    fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
+    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; ends closed by 76, 77");
 }
 
 Test(rows, queue_row_items_in_order_and_truncated, .timeout = 5.)

@@ -469,6 +469,19 @@ void fmt_lock_row(char *buf, size_t cap, const struct model_lock *l, int index, 
                l->what[0] ? l->what : "lock", index, holder, waiters, l->acquisitions, pct, wait);
 }
 
+void fmt_lock_waits(char *buf, size_t cap, const struct model_lock *l, int width)
+{
+    char line[1024] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < l->nper && len + 48 < sizeof line; i++) {
+        char d[32];
+        fmt_duration(d, sizeof d, l->per[i].wait_ns);
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%d %" PRIu64 "x %s", i ? ", " : "waits: ",
+                                l->per[i].pid, l->per[i].waits, d);
+    }
+    fmt_fit(buf, cap, line, width);
+}
+
 /* Append the previews of items as 'a' 'b' ... to s. */
 static void append_items(char *s, size_t cap, const struct model_item *items, size_t n)
 {
@@ -509,8 +522,13 @@ void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, 
     snprintf(line, sizeof line, "pipe %d%s: %" PRIu64 " sent, %" PRIu64 " recv, %zu in flight", index,
              p->duplex ? " (duplex)" : "", p->sends, p->recvs, p->ninflight);
     append_items(line, sizeof line, p->inflight, p->ninflight);
-    if (p->closed_by[0] || p->closed_by[1])
-        snprintf(line + strlen(line), sizeof line - strlen(line), "; closed");
+    /* Who closed an end, not "closed": a child closing its copy of the
+     * unused end says nothing about the pipe as a whole. */
+    int c0 = p->closed_by[0] ? p->closed_by[0] : p->closed_by[1], c1 = p->closed_by[0] ? p->closed_by[1] : 0;
+    if (c0 && c1)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "; ends closed by %d, %d", c0, c1);
+    else if (c0)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "; an end closed by %d", c0);
     fmt_fit(buf, cap, line, width);
 }
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define OUTPUT_MAX (1u << 20) /* keep at most 1 MiB of the example's output */
 
@@ -121,6 +122,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     struct runner r;
     struct output o = {.live = frames};
     model_init(&m);
+    model_set_host(&m, (int)getpid()); /* the top PPID is us: say so */
     runner_init(&r, &m);
     r.ring_events = ring;
     r.on_line = on_line;

@@ -173,6 +173,7 @@ static void run_start(struct run_view *rv)
     rv->r.on_line = on_line;
     rv->r.ctx = rv;
     rc = runner_start(&rv->r, path, argv);
+    model_set_host(&rv->m, (int)getpid());
     /* The runner puts its own fatal-signal handlers in place; ours end the
      * loop cleanly (endwin, then the group is killed as the view closes). */
     ui_term_signals();
@@ -280,6 +281,8 @@ static void panel_locks(const struct model *m, struct rows *rs)
     for (size_t i = 0; i < m->nlocks && !rows_full(rs); i++) {
         fmt_lock_row(buf, sizeof buf, &m->locks[i], (int)i + 1, 1000);
         fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+        fmt_lock_waits(buf, sizeof buf, &m->locks[i], 1000);
+        if (buf[0]) fmt_wrap(buf, rs->in.w, 4, wrap_emit, rs);
     }
     if (m->nlocks == 0) rows_put(rs, R_DIM, "(no lock yet)");
 }
@@ -415,6 +418,10 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         snprintf(title, sizeof title, "output (scrolled back; End: latest)");
     else if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
+    /* The top PPID is this viewer itself: label it. */
+    else if (!strcmp(p->name, "processes") && m->host_pid && model_proc_tree_has_parent(m, m->host_pid) &&
+             p->r.w >= 40)
+        snprintf(title, sizeof title, "processes (PPID %d = forklab)", m->host_pid);
     struct rows rs = {ui_box(p->r, title, false), 0};
     rs.in.x += 1;
     rs.in.w -= 1;
