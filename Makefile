@@ -34,7 +34,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
 
 # Packages every target needs on Debian 12. `make deps` installs the missing
 # ones as root, or prints the exact command and stops.
-DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux
+DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux bubblewrap
 
 # The test driver runs these targets in order (fragments append to it) and
 # keeps going after a failure so that one run shows every problem.
@@ -75,7 +75,8 @@ LIBEXECDIR := $(PREFIX)/libexec/forklab
 INSTALL_DATA_FILES = $(wildcard lessons/*.yaml lessons/[0-9]*.c lessons/README.md) \
   $(EX_SRCS) exercises/exercise.h exercises/hints.txt exercises/README.md \
   tests/exercises/harness.c tests/exercises/harness.h $(wildcard tests/exercises/test_[0-9]*.c) \
-  tests/lib/testutil.h $(LIB_HDRS) $(wildcard viewer/model.h viewer/core/model.h)
+  $(wildcard tests/exercises/sandbox.sh) \
+  tests/lib/testutil.h $(LIB_HDRS) $(wildcard viewer/core/*.h)
 INSTALL_BUILT_FILES = $(LESSON_BINS) $(GRADE_DEPS)
 
 .PHONY: install-data

@@ -51,3 +51,13 @@ test-bench: bench-bins
 	@BUILD=$(BUILD) bash bench/smoke.sh $(BENCH_DIR)
 
 TEST_STEPS += test-bench
+
+# The manager's dict delete, in the store and through a call (issue note
+# figures); not part of the table. `make bench-manager-del`
+$(BENCH_DIR)/bench_manager_del: bench/bench_manager_del.c $(BENCH_HDRS) $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(LIBMP_A) $(LIB_LDLIBS)
+
+.PHONY: bench-manager-del
+bench-manager-del: $(BENCH_DIR)/bench_manager_del
+	$(BENCH_DIR)/bench_manager_del

@@ -115,4 +115,13 @@ static inline double ex_rng_unit(uint64_t *state)
 int ex_capstone_pi(mp_pool *pool, uint64_t seed, int ntasks, int64_t samples, int64_t *hits_out,
                    double *pi_out);
 
+/* ---- 12-lock-order: two accounts (an Array('q', 2)), each guarded by its
+ * own lock, locks[i] for accounts[i]. Two processes run at once: one moves
+ * amount from account 0 to account 1, rounds times; the other from account
+ * 1 to account 0, rounds times. Each move holds both locks; right after
+ * taking the first of the two, call ex_between_locks() (provided: there
+ * the grader lets the other process catch up). Return 0 once both ended. */
+void ex_between_locks(void);
+int ex_lock_order(mp_lock *const locks[2], mp_array *accounts, int rounds, int64_t amount);
+
 #endif

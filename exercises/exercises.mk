@@ -10,13 +10,19 @@
 #   make grade STRICT=1      exit 1 unless everything passed
 #   make watch [EX=06]       re-grade the current exercise on every save (forklab watch)
 #
+# Graded code runs contained (tests/exercises/sandbox.sh: bubblewrap, its own
+# pid/mount/network namespaces, an unprivileged uid, limits on processes,
+# memory, CPU time and file size); the output says plainly when this machine
+# cannot contain it. FORKLAB_SANDBOX=require refuses to grade uncontained.
+#
 # test-grade (a `make test` step) proves the graders can fail: every solution
 # scores full marks, every untouched stub scores zero on every test, a
-# solution that fakes its output fails, and an endless loop is a TIMEOUT
-# that leaves nothing running.
+# solution that fakes its output fails, an endless loop is a TIMEOUT that
+# leaves nothing running, and hostile solutions (fork floods, writes to /tmp
+# and the tree, a /dev/shm segment, an escaping grandchild) are contained.
 
 EX_SRCS := $(wildcard exercises/[0-9]*.c)
-GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/core/model.o
+GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/core/model.o $(BUILD)/viewer/core/waitfor.o
 
 .PHONY: grade watch test-grade
 grade: $(DEPS_STAMP)

@@ -50,6 +50,17 @@ uint8_t *mp__buf_space(mp__buf *b, size_t n)
     return buf_reserve(b, n) ? b->data + b->len : NULL;
 }
 
+int mp__buf_reserve_total(mp__buf *b, size_t total)
+{
+    if (b->oom) return -ENOMEM;
+    if (total <= b->cap) return 0;
+    uint8_t *p = realloc(b->data, total);
+    if (!p) return -ENOMEM;
+    b->data = p;
+    b->cap = total;
+    return 0;
+}
+
 void mp__buf_put(mp__buf *b, const void *p, size_t n)
 {
     if (n == 0 || !buf_reserve(b, n)) return;

@@ -62,6 +62,9 @@ void mp__buf_put(mp__buf *b, const void *p, size_t n);
 /* Room for at least n more bytes at data + len (the caller then adds what
  * it wrote to len); NULL when out of memory. */
 uint8_t *mp__buf_space(mp__buf *b, size_t n);
+/* Capacity for exactly `total` bytes in all (when it has less), for a
+ * buffer whose final size is known: no doubling past it. 0 | -ENOMEM */
+int mp__buf_reserve_total(mp__buf *b, size_t total);
 /* Drops the first n bytes (data already sent or parsed). */
 void mp__buf_consume(mp__buf *b, size_t n);
 

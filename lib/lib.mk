@@ -32,7 +32,7 @@ $(ASAN_LIBMP): $(ASAN_LIB_OBJS)
 
 # Programs linked against libmp: $(call link_mp,flags)
 # --as-needed: libcrypto is used only by the manager; a program that does not
-# pull manager.o out of libmp.a then does not load it (mapping it at start-up
+# pull manager*.o out of libmp.a then does not load it (mapping it at start-up
 # and copying its page tables at each fork measured +10-18 % per spawn).
 LINK_MP = $(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBMP_A) -Wl,--as-needed $(LIB_LDLIBS)
 LINK_MP_ASAN = $(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(ASAN_LIBMP) -Wl,--as-needed $(LIB_LDLIBS)

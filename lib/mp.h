@@ -60,6 +60,7 @@ extern "C" {
     XX(EPIPE, "peer closed the connection")                                  \
     XX(ECONNRESET, "connection reset by peer")                               \
     XX(ECONNREFUSED, "connection refused")                                   \
+    XX(EBUSY, "server busy: too many clients (try again)")                   \
     XX(EOWNERDEAD, "acquired, but the previous holder died")                 \
     XX(ENOTRECOVERABLE, "lock state not recoverable")                        \
     XX(ECHILD, "a worker process died")                                      \
@@ -226,8 +227,22 @@ typedef struct mp_queue mp_queue;
  * header); 0 = 1 MiB. No feeder thread: a process that put items may exit
  * at once and the items stay. Each item also uses a 4-byte header of the
  * room: capacity C holds one item of C bytes, or C/12 items of 8 bytes.
- * A process killed inside a put or get leaves the queue usable (the next
- * caller repairs it). NULL + EINVAL when capacity is above 1 GiB. */
+ * NULL + EINVAL when capacity is above 1 GiB.
+ *
+ * A process killed (even by SIGKILL) anywhere inside a put or get:
+ *  - can lose only the item in its own hands: a get killed after it took
+ *    the item from the queue (the item is gone with the process); a put
+ *    killed before its item was in is as if it was never called, and one
+ *    killed after is as if it had returned 0 (so a put cut by a kill adds
+ *    its item once or not at all);
+ *  - never loses, duplicates, tears or reorders any other item, never
+ *    leaves a partial item inside, never leaves qsize wrong (the next
+ *    caller repairs what it was changing);
+ *  - never wedges the queue and never makes another caller wait past its
+ *    timeout; at worst a wake-up the dead process owed is late by 0.1 s.
+ * A process killed while it waits (asleep, or waiting for the queue's
+ * mutex) holds nothing: it costs others one needless wake-up at most.
+ * tests/lib/test_killstorm.c checks all this under random kills. */
 mp_queue *mp_queue_new(size_t capacity_bytes);
 /* Copies len bytes in. Blocks while full. 0 | -ETIMEDOUT | -EMSGSIZE (item
  * larger than the capacity) | -EINVAL. */
@@ -351,6 +366,12 @@ typedef struct mp_list mp_list;
  *  - When the server dies, calls fail at once with -EPIPE or -ECONNRESET
  *    (then keep failing); a server that stops answering fails a call with
  *    -ETIMEDOUT after 30 s. SIGPIPE is never raised.
+ *  - The server holds up to 1024 connections (fewer when the descriptor
+ *    limit is low). When it is full it says so: a call (or connect) fails
+ *    with -EBUSY, "too many clients", and the next call tries again.
+ *  - A connection whose frame stops arriving (no byte for 2 s, or not
+ *    whole within 5 s + 1 s per MiB), or that leaves its replies unread
+ *    for 10 s, is closed; only that connection is affected.
  *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
  *    and when the process that started it dies: nothing is left behind.
  *    Only SIGKILL to both owner and server at once leaves the directory;
@@ -364,13 +385,20 @@ mp_manager *mp_manager_start(void);
  * then the client challenges the server the same way, as Python 3.12's
  * multiprocessing.connection does; digests are compared in constant time,
  * each handshake message is at most 256 bytes and the whole handshake must
- * end within 5 s. A client with a wrong key is refused; the others go on.
+ * end within 2 s. A client with a wrong key is refused; the others go on.
+ * Strangers cannot crowd out key holders: at most a quarter of the server's
+ * connections may be unauthenticated, at most 128 of them from one address
+ * (IPv6: one /64); past that the oldest of that address (or of the address
+ * with the most) is told "too many clients" and closed, so a client that
+ * answers its challenge at once gets in. A client told so retries for up
+ * to 5 s before connect (or a call) fails with -EBUSY.
  * This process (and its children) use the manager through TCP too.
  * NULL + errno (EINVAL: bad port or empty key; EADDRINUSE ...). */
 mp_manager *mp_manager_listen(const char *host, int port, const char *authkey);
 /* Connects to a manager served by another program (or process) with
  * mp_manager_listen. NULL + errno (EACCES: wrong key, or a server that
- * could not prove it knows the key; ECONNREFUSED; ETIMEDOUT; EINVAL). */
+ * could not prove it knows the key; EBUSY: too many clients for 5 s;
+ * ECONNREFUSED; ETIMEDOUT; EINVAL). */
 mp_manager *mp_manager_connect(const char *host, int port, const char *authkey);
 /* The TCP port actually bound (listen) or connected to; 0 for a local one. */
 int mp_manager_port(const mp_manager *m);

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_TRACE_VERSION 1
+#define MP_TRACE_VERSION 2
 #define MP_TRACE_TEXT 88 /* bytes of text, NUL-terminated within */
 
 enum mp_ev_kind {
@@ -40,7 +40,7 @@ enum mp_ev_kind {
     MP_EV_PIPE_NEW,     /* a = 1 when duplex */
     MP_EV_PIPE_SEND,    /* a = length; text = preview */
     MP_EV_PIPE_RECV,    /* a = length; text = preview */
-    MP_EV_PIPE_CLOSE,   /* pid closed its end */
+    MP_EV_PIPE_CLOSE,   /* pid closed its end; a = which (0 left, 1 right) */
     /* queues (obj = queue) */
     MP_EV_QUEUE_NEW,    /* a = capacity in bytes */
     MP_EV_QUEUE_PUT_WAIT, /* full: pid blocks in put */
@@ -61,6 +61,13 @@ enum mp_ev_kind {
     MP_EV_MANAGER_OP,   /* a = op code (manager.c); b = result; text = "set d['Apple']" */
     /* narration */
     MP_EV_NOTE,         /* text = the note */
+    /* deadlock: waits the wait-for graph needs (viewer/core/waitfor.h).
+     * Each ends with the next event of the same pid; flags has
+     * MP_EVF_TIMED when the wait has a deadline (it ends by itself). */
+    MP_EV_PIPE_RECV_WAIT, /* obj = pipe; a = the end waited on (0 left, 1 right): nothing to read */
+    MP_EV_JOIN_WAIT,    /* a = the child's pid: join() of a child not reaped yet */
+    MP_EV_ASYNC_WAIT,   /* obj = async result: wait()/get() on a result not ready */
+    MP_EV_MANAGER_WAIT, /* obj = proxy; a = the server's pid: a call waits for its reply */
     MP_EV__COUNT
 };
 
@@ -76,6 +83,7 @@ struct mp_trace_event {
 };
 
 #define MP_EVF_TRUNCATED 1u /* text was cut */
+#define MP_EVF_TIMED 2u     /* a *_WAIT with a timeout: never a deadlock edge */
 
 _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes");
 

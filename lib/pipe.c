@@ -46,6 +46,7 @@ struct mp_conn {
     bool can_recv;
     bool can_send;
     uint64_t id;          /* the pipe's trace id, shared by both ends */
+    int end;              /* 0 left, 1 right: traced on close and receive waits */
     unsigned char hdr[FRAME_HDR];
     size_t hdr_got;       /* header bytes of the next message read so far */
     unsigned char *part;  /* its payload bytes read before a timeout, or NULL */
@@ -85,6 +86,7 @@ int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
     mp_conn *l = conn_make(fds[0], true, duplex, id);
     mp_conn *rt = conn_make(fds[1], duplex, true, id);
     if (!l || !rt) goto fail;
+    rt->end = 1;
     *left = l;
     *right = rt;
     MP__TRACE(MP_EV_PIPE_NEW, id, duplex, 0, duplex ? "duplex" : "one-way");
@@ -248,6 +250,7 @@ ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
     if (!c || (!buf && cap)) return -EINVAL;
     if (!c->can_recv) return -EBADF;
     mp__deadline d = mp__deadline_in(timeout);
+    if (mp__trace_on && mp_conn_poll(c, 0) == 0) MP__TRACE_WAIT(MP_EV_PIPE_RECV_WAIT, c->id, c->end, 0, timeout);
     int r = read_header(c, &d);
     if (r < 0) return r;
     uint64_t len = header_len(c);
@@ -292,7 +295,7 @@ void mp_conn_close(mp_conn *c)
 {
     if (!c) return;
     close(c->fd);
-    MP__TRACE(MP_EV_PIPE_CLOSE, c->id, 0, 0, NULL);
+    MP__TRACE(MP_EV_PIPE_CLOSE, c->id, c->end, 0, NULL);
     free(c->part);
     free(c);
 }

@@ -137,6 +137,7 @@ static int pidfd_get(mp_process *p)
 int mp_process_join(mp_process *p, double timeout)
 {
     if (!p || !p->pid) return -EINVAL;
+    if (!p->reaped) MP__TRACE_WAIT(MP_EV_JOIN_WAIT, 0, p->pid, 0, timeout);
     if (timeout < 0 || isnan(timeout)) return join_forever(p);
     mp__deadline d = mp__deadline_in(timeout);
     useconds_t nap = 200;

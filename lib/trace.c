@@ -76,6 +76,10 @@ static const char *const ev_names[MP_EV__COUNT] = {
     [MP_EV_ASYNC_READY] = "async_ready",
     [MP_EV_MANAGER_OP] = "manager_op",
     [MP_EV_NOTE] = "note",
+    [MP_EV_PIPE_RECV_WAIT] = "pipe_recv_wait",
+    [MP_EV_JOIN_WAIT] = "join_wait",
+    [MP_EV_ASYNC_WAIT] = "async_wait",
+    [MP_EV_MANAGER_WAIT] = "manager_wait",
 };
 
 const char *mp_ev_name(unsigned kind)
@@ -358,6 +362,20 @@ void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, in
     if (!ev) return;
     event_init(ev, t_ns, kind, obj, a, b);
     set_text(ev, text);
+    ring_publish(s, pos);
+}
+
+/* A *_WAIT event: like emit_at (t_ns 0 = now), flagged MP_EVF_TIMED when
+ * the wait has a deadline, so the wait-for graph knows it ends by itself. */
+void mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout)
+{
+    struct ring_shm *s = cur;
+    if (!mp__trace_on || !s) return;
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    if (!ev) return;
+    event_init(ev, t_ns ? t_ns : mp__now_ns(), kind, obj, a, b);
+    if (timeout >= 0) ev->flags |= MP_EVF_TIMED;
     ring_publish(s, pos);
 }
 

@@ -4,7 +4,18 @@
 # which appends "name tested passed failed" to $BUILD/test-logs/counts.
 set -u
 build=${BUILD:-build}
+# Under run-reaper every process the run starts stays our descendant (and
+# tagged FORKLAB_RUN_REAPER), so check-leftovers finds any that outlive
+# their test, whatever their executable; whatever is left is killed when
+# the run ends.
+if [ -z "${FORKLAB_RUN_REAPER:-}" ] && [ -x "$build/tests/run-reaper" ]; then
+  exec "$build/tests/run-reaper" bash "$0" "$@"
+fi
+[ -n "${FORKLAB_RUN_REAPER:-}" ] || echo "driver: $build/tests/run-reaper is missing: leftovers are looked for by executable only"
 mkdir -p "$build/test-logs"
+# check-leftovers blames this run only for what appeared after this mark.
+export FORKLAB_RUN_MARK=$build/test-logs/run.start
+touch "$FORKLAB_RUN_MARK"
 : > "$build/test-logs/counts"
 failed_steps=()
 for step in "$@"; do

@@ -6,7 +6,9 @@
 # - fails when the suite ran 0 tests (a filter that matches nothing passes);
 # - fails on any sanitizer report in the log (LeakSanitizer does not fail a
 #   Criterion test by itself);
-# - fails when a process of the suite's group outlives it (a leaked child).
+# - fails when a process of the suite outlives it (a leaked child): one that
+#   carries the suite's tag, or (under build/tests/run-reaper, a subreaper)
+#   any descendant, even one that cleared its environment; both are killed.
 set -u
 name=$1; secs=$2; shift 2
 build=${BUILD:-build}
@@ -16,7 +18,11 @@ log=$logdir/$name.log
 # Every process of the suite inherits this tag in its environment, even
 # those that leave the process group (Criterion's workers call setsid).
 tag="$name.$$.$RANDOM"
-FORKLAB_SUITE_TAG=$tag timeout -s KILL "$secs" "$@" >"$log" 2>&1 &
+reaper=()
+reaped=$logdir/$name.reaped
+rm -f "$reaped"
+[ -x "$build/tests/run-reaper" ] && reaper=("$build/tests/run-reaper" --report "$reaped")
+FORKLAB_SUITE_TAG=$tag "${reaper[@]}" timeout -s KILL "$secs" "$@" >"$log" 2>&1 &
 pid=$!
 wait "$pid"; rc=$?
 tagged() {
@@ -33,6 +39,12 @@ if [ -n "$left" ]; then
   for p in $left; do ps -o pid=,ppid=,stat=,args= -p "$p"; done >>"$log" 2>/dev/null
   kill -KILL $left 2>/dev/null
 fi
+if [ -s "$reaped" ]; then # "PID ARGS" lines of what the reaper found and killed
+  echo "$name: processes left behind (killed by run-reaper):" >>"$log"
+  cat "$reaped" >>"$log"
+  left="$left $(cut -d' ' -f1 "$reaped" | tr '\n' ' ')"
+fi
+rm -f "$reaped"
 syn=$(grep -a 'Synthesis:' "$log" | tail -1)
 t=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); t=${t:-0}
 p=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); p=${p:-0}

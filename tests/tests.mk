@@ -24,7 +24,15 @@ $(BUILD)/asan/tests/lib/%: tests/lib/%.c $(TEST_HDRS) $(ASAN_LIBMP)
 # handle_segv=0: tests that expect SIGSEGV in a child must see the signal.
 ASAN_ENV := ASAN_OPTIONS=handle_segv=0:detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
-.PHONY: test-lib test-lib-asan check-leftovers
+# run-reaper: make test's driver runs under it so that no process of the
+# run can get away from check-leftovers (tests/run-reaper.c).
+RUN_REAPER := $(BUILD)/tests/run-reaper
+all: $(RUN_REAPER)
+$(RUN_REAPER): tests/run-reaper.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) -o $@ $<
+
+.PHONY: test-lib test-lib-asan check-leftovers test-check-leftovers
 test-lib: $(LIB_TESTS)
 	@rc=0; for t in $(LIB_TESTS); do \
 	  BUILD=$(BUILD) bash tests/run-suite.sh lib-$$(basename $$t) $(SUITE_TIMEOUT) $$t --jobs 2 || rc=1; \
@@ -40,4 +48,7 @@ test-lib-asan: $(ASAN_LIB_TESTS)
 check-leftovers:
 	@bash tests/check-leftovers.sh $(BUILD)
 
-TEST_STEPS += test-lib test-lib-asan
+test-check-leftovers: $(RUN_REAPER)
+	@BUILD=$(BUILD) bash tests/test-check-leftovers.sh
+
+TEST_STEPS += test-lib test-lib-asan test-check-leftovers

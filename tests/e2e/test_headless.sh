@@ -22,9 +22,11 @@ atleast() { [ "$1" -ge "$2" ]; }
   $1 == "lesson" { if (id != "") print id "\t" prog args; id = $2; prog = $3; args = "" }
   $1 == "arg"    { args = args "\t" $2 }
   END            { if (id != "") print id "\t" prog args }' >"$OUT/lessons.tsv"
-e2e_ok "the 13 shipped lessons are listed" [ "$(wc -l <"$OUT/lessons.tsv")" -eq 13 ]
+nyaml=$(ls "$E2E_ROOT"/lessons/[0-9]*.yaml | wc -l)
+e2e_ok "the $nyaml shipped lessons are listed" [ "$(wc -l <"$OUT/lessons.tsv")" -eq "$nyaml" ]
 
 while IFS=$'\t' read -r id prog args; do
+  case $id in 15-deadlock) continue ;; esac # deadlocks on purpose: test_deadlock.sh
   f=$OUT/$id.txt
   # shellcheck disable=SC2086 # args are split on purpose
   (cd "$E2E_ROOT" && timeout -s KILL 60 "$FORKLAB" run "$prog" --headless -- $args) >"$f" 2>&1

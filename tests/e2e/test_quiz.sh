@@ -33,7 +33,9 @@ e2e_expect "the score follows the latest answers" '^forklab: 2\. Spawning a proc
 e2e_ok "quiz right but the exercise not passing: still not done" e2e_absent '\[done\]'
 e2e_keys q
 e2e_expect "the list shows the points" '^│ +2  02-spawn .* 2/2 +0/10 \[    \]'
-e2e_keys G Enter
+e2e_keys q
+e2e_expect "quits with status 0" '^APP_EXIT=0$'
+e2e_launch 80 24 "$FORKLAB 13"
 e2e_expect "lesson 13 opens (no exercise)" '^forklab: 13\. Address spaces'
 e2e_keys z 2 n 2 n 3 Enter
 e2e_expect "lesson 13: every answer right, so it is done" '^forklab: 13\. Address spaces and copy-on-write  \[done\]  quiz 3/3'

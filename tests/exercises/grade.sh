@@ -15,9 +15,13 @@
 #   EX           "06", "6", "06-queue-workers" or "queue-workers"; default all
 #
 # A build error in one exercise does not stop the others. Each suite runs
-# under `timeout -s KILL` in its own process group; anything left in that
-# group afterwards is killed. Environment: BUILD, CC, FORKLAB_SEED (pins the
-# random inputs), FORKLAB_GRADE_TIMEOUT (seconds per call), GRADE_SUITE_LIMIT.
+# under `timeout -s KILL`, contained by tests/exercises/sandbox.sh (its own
+# pid, mount and network namespaces, an unprivileged uid, rlimits): when it
+# ends, everything it started ends. Where containment is not possible the
+# table's first line, the .result files and results.json say so
+# (FORKLAB_SANDBOX=require refuses instead). Environment: BUILD, CC,
+# FORKLAB_SEED (pins the random inputs), FORKLAB_GRADE_TIMEOUT (seconds per
+# call), GRADE_SUITE_LIMIT, and the limits sandbox.sh lists.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
@@ -32,7 +36,7 @@ while [ $# -gt 0 ]; do
     --quiet) quiet=1 ;;
     --strict) strict=1 ;;
     --asan) asan=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) want+=("$1") ;;
   esac
   shift
@@ -44,19 +48,26 @@ if [ -z "$out" ]; then
 fi
 mkdir -p "$out/bin" "$out/logs"
 suite_limit=${GRADE_SUITE_LIMIT:-180}
+# shellcheck source=tests/exercises/sandbox.sh
+. tests/exercises/sandbox.sh
+sandbox_probe
+sandbox_require
 points_per=10
 
 cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer/core -Itests/lib -Itests/exercises)
 libmp=$build/libmp.a
 model_obj=$build/viewer/core/model.o
+wf_obj=$build/viewer/core/waitfor.o
 if [ $asan -eq 1 ]; then
   cflags+=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   libmp=$build/asan/libmp.a
   model_obj=$out/bin/model-asan.o
   [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/model.c -o "$model_obj"
+  wf_obj=$out/bin/waitfor-asan.o
+  [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/waitfor.c -o "$wf_obj"
 fi
 libs=("$libmp" -lcriterion -lcrypto -lpthread -lm)
-for need in "$libmp" "$model_obj"; do
+for need in "$libmp" "$model_obj" "$wf_obj"; do
   if [ ! -f "$need" ]; then echo "grade: $need is missing: run make first" >&2; exit 2; fi
 done
 
@@ -146,7 +157,49 @@ stop_suite() {
   wait "$running" 2>/dev/null
   remove_runner_socket
   rm -rf "$FORKLAB_GRADE_TMP"/forklab-grade-* 2>/dev/null
+  remove_stage
   running=""
+}
+
+# Contained (sandbox.sh): the grader's directory is bound read-only, the
+# reports come back through descriptors 7 and 8 (the sandbox can write
+# nothing outside), the runner's socket lives and dies in its private /tmp.
+# A directory the sandbox's uid cannot enter (a build under /root) is
+# replaced by a copy of the binary in a stage directory it can.
+# Stage directories of a grade.sh that was SIGKILLed (its pid in the name)
+# go at the next start.
+for d in /tmp/forklab-stage.[0-9]*.*; do
+  [ -d "$d" ] || continue
+  p=${d#/tmp/forklab-stage.}; p=${p%%.*}
+  kill -0 "$p" 2>/dev/null || rm -rf "$d"
+done
+stage=""
+remove_stage() { [ -n "$stage" ] && rm -rf "$stage"; stage=""; return 0; }
+contained=()
+contain_prepare() { # BIN JSON XML: sets contained (the command), maybe stage
+  local dir
+  dir=$(cd "$(dirname "$1")" && pwd -P) || return 1
+  if ! sandbox_reachable "$dir"; then
+    stage=$(mktemp -d "/tmp/forklab-stage.$$.XXXXXX") || return 1
+    chmod 755 "$stage" && cp "$1" "$stage/" || return 1
+    dir=$stage
+  fi
+  : >"$2" && : >"$3" || return 1
+  if [ "$(id -u)" = 0 ]; then chown "${FORKLAB_GRADE_UID:-65534}" "$2" "$3" || return 1; fi
+  sandbox_prefix contained "$dir" "$asan"
+  contained+=("$sandbox_bin_dir/${1##*/}" --jobs 2 --json=/dev/fd/7 --xml=/dev/fd/8)
+}
+
+# Uncontained: own process group (timeout makes one), killed whole on
+# expiry, and a session of its own: Criterion's runner and each of its test
+# workers make themselves process-group leaders, so only the session holds
+# them all. Its id goes to RUNNER.sid, the runner's pid (for its socket,
+# /tmp/criterion_PID.sock) to RUNNER.
+run_uncontained() { # BIN JSON XML LOG
+  rm -f "$runner_file" "$runner_file.sid"
+  GRADE_RUNNER_FILE=$runner_file exec setsid -w sh -c 'echo $$ >"$GRADE_RUNNER_FILE.sid"
+    exec timeout -s KILL "$0" sh -c '"'"'echo $$ >"$GRADE_RUNNER_FILE"; exec "$@"'"'"' sh "$@"' \
+    "$suite_limit" "$1" --jobs 2 --json="$2" --xml="$3" >>"$4" 2>&1
 }
 trap 'stop_suite; exit 130' INT TERM
 
@@ -170,29 +223,31 @@ grade_one() {
        ! "$cc" "${cflags[@]}" -c tests/exercises/harness.c -o "$out/bin/harness.o" >>"$log" 2>&1; then
     status="ERROR"; check="the grader itself does not build: $(grep -m1 'error:' "$log")"
   elif ! "$cc" "${cflags[@]}" -o "$bin" "$out/bin/test_$1.o" "$out/bin/harness.o" "$out/bin/$1.o" \
-         "$model_obj" "${libs[@]}" >>"$log" 2>&1; then
+         "$model_obj" "$wf_obj" "${libs[@]}" >>"$log" 2>&1; then
     status="BUILD ERROR"
     check=$(grep -m1 -E 'error:|undefined reference' "$log"); check=${check:-$(head -n1 "$log")}
   fi
   if [ -z "$status" ]; then
-    # Own process group (timeout makes one); killed whole on expiry.
-    # A session of its own: Criterion's runner and each of its test workers
-    # make themselves process-group leaders, so only the session holds them
-    # all. Its id goes to RUNNER.sid, the runner's pid (for its socket,
-    # /tmp/criterion_PID.sock) to RUNNER.
     runner_file=$out/logs/$1.runner
-    rm -f "$runner_file" "$runner_file.sid"
-    GRADE_RUNNER_FILE=$runner_file setsid -w sh -c 'echo $$ >"$GRADE_RUNNER_FILE.sid"
-      exec timeout -s KILL "$0" sh -c '"'"'echo $$ >"$GRADE_RUNNER_FILE"; exec "$@"'"'"' sh "$@"' \
-      "$suite_limit" "$bin" --jobs 2 --json="$json" --xml="$xml" >>"$log" 2>&1 &
-    local pid=$! rc
+    local pid rc
+    if [ "$sandbox_ok" != 1 ]; then
+      run_uncontained "$bin" "$json" "$xml" "$log" &
+      pid=$!
+    elif contain_prepare "$bin" "$json" "$xml"; then
+      setsid -w timeout -s KILL "$suite_limit" "${contained[@]}" 7>"$json" 8>"$xml" >>"$log" 2>&1 &
+      pid=$!
+    else
+      echo "grade: cannot prepare the sandbox for $bin" >>"$log"
+      (exit 2) & pid=$!
+    fi
     running=$pid
     wait $pid 2>/dev/null; rc=$?
-    # A runner killed on expiry leaves its socket; anything left in the
-    # group is killed.
+    # Anything of the suite still alive is killed (uncontained: what left
+    # the session; contained, the namespace is gone already).
     kill_session
     [ "$rc" -eq 137 ] && remove_runner_socket
     rm -rf "$FORKLAB_GRADE_TMP"/forklab-grade-* 2>/dev/null
+    remove_stage
     running=""
     local syn
     syn=$(grep -a 'Synthesis:' "$log" | tail -1)
@@ -237,7 +292,7 @@ grade_one() {
   {
     echo "id=$id"; echo "status=$status"; echo "points=$points"; echo "max_points=$points_per"
     echo "tested=$tested"; echo "passed=$passed"; echo "check=${check//$'\n'/ }"; echo "hint=$hint"
-    echo "source=$src"
+    echo "source=$src"; echo "contained=$sandbox_ok"; echo "sandbox=$sandbox_desc"
   } >"$out/$id.result"
   if [ -s "$xml" ]; then
     junit_suites+=("$(sed -n '/<testsuite /,/<\/testsuite>/p' "$xml" | sed "s/<testsuite name=\"[^\"]*\"/<testsuite name=\"$id\"/")")
@@ -264,7 +319,10 @@ print_row() {
   return 0
 }
 
-[ $quiet -eq 0 ] && { echo "grading $src_dir/ (seed: ${FORKLAB_SEED:-random, printed in each log})"; printf '%-18s %-12s %6s  %s\n' exercise result points "failing check"; }
+# Whether the code runs contained is said first, plainly; a quiet run (the
+# viewer's log) says "uncontained" on stderr.
+[ "$sandbox_ok" = 1 ] || [ $quiet -eq 0 ] || echo "grade: $sandbox_desc" >&2
+[ $quiet -eq 0 ] && { echo "grading $src_dir/ (seed: ${FORKLAB_SEED:-random, printed in each log})"; echo "$sandbox_desc"; printf '%-18s %-12s %6s  %s\n' exercise result points "failing check"; }
 for id in "${ids[@]}"; do grade_one "$id"; done
 
 # results.json: the latest result of every exercise graded into $out so far
@@ -277,12 +335,13 @@ for id in "${all[@]}"; do
   while IFS='=' read -r k v; do f[$k]=$v; done <"$r"
   sum=$((sum + ${f[points]:-0})); sum_max=$((sum_max + ${f[max_points]:-0}))
   [ "${f[status]}" = PASS ] && sum_pass=$((sum_pass + 1))
-  results_json+=("    {\"id\": $(json_str "$id"), \"status\": $(json_str "${f[status]}"), \"points\": ${f[points]:-0}, \"max_points\": ${f[max_points]:-0}, \"tested\": ${f[tested]:-0}, \"passed\": ${f[passed]:-0}, \"check\": $(json_str "${f[check]}"), \"hint\": $(json_str "${f[hint]}"), \"source\": $(json_str "${f[source]}"), \"log\": $(json_str "$out/logs/$id.log")}")
+  results_json+=("    {\"id\": $(json_str "$id"), \"status\": $(json_str "${f[status]}"), \"points\": ${f[points]:-0}, \"max_points\": ${f[max_points]:-0}, \"tested\": ${f[tested]:-0}, \"passed\": ${f[passed]:-0}, \"check\": $(json_str "${f[check]}"), \"hint\": $(json_str "${f[hint]}"), \"source\": $(json_str "${f[source]}"), \"contained\": $([ "${f[contained]:-0}" = 1 ] && echo true || echo false), \"log\": $(json_str "$out/logs/$id.log")}")
   unset f
 done
 {
   echo "{"
   echo "  \"total\": $sum, \"max_total\": $sum_max, \"passed\": $sum_pass, \"graded\": ${#results_json[@]},"
+  echo "  \"contained\": $([ "$sandbox_ok" = 1 ] && echo true || echo false), \"sandbox\": $(json_str "$sandbox_desc"),"
   echo "  \"exercises\": ["
   for i in "${!results_json[@]}"; do
     sep=,; [ "$i" -eq $((${#results_json[@]} - 1)) ] && sep=""
@@ -293,6 +352,7 @@ done
 } >"$out/results.json"
 {
   echo '<?xml version="1.0" encoding="UTF-8"?>'
+  echo "<!-- $(xml_esc "${sandbox_desc//--/-}") -->"
   echo "<testsuites name=\"forklab grade $(xml_esc "$src_dir")\">"
   for s in "${junit_suites[@]}"; do echo "$s"; done
   echo "</testsuites>"
@@ -301,6 +361,7 @@ done
 if [ $quiet -eq 0 ]; then
   printf '%-18s %-12s %6s\n' total "$npass/${#ids[@]} pass" "$total/$total_max"
   echo "results: $out/results.json, $out/junit.xml; logs in $out/logs/"
+  [ "$sandbox_ok" = 1 ] || echo "$sandbox_desc"
 fi
 [ $strict -eq 1 ] && [ $npass -ne ${#ids[@]} ] && exit 1
 exit 0

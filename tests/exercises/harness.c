@@ -70,6 +70,28 @@ double gr_limit(double def)
     return v > 0 ? v : def;
 }
 
+const char *gr_deadlock(const struct gr_run *r)
+{
+    static char text[1024];
+    struct wf_deadlock d;
+    if (!r || !model_deadlock_report(&r->model, &d)) return NULL;
+    waitfor_cycle_text(&r->model, &d, text, sizeof text);
+    return text;
+}
+
+/* Two processes meet here, round by round: the first to arrive waits for
+ * the other (at most half a second), so two processes that each took one
+ * lock really do hold both when they ask for the second. */
+void ex_between_locks(void)
+{
+    static int round; /* per process: every worker is a fresh fork */
+    int at = round++ % 64;
+    atomic_fetch_add(&gr_stats->between_calls, 1);
+    atomic_fetch_add(&gr_stats->between[at], 1);
+    uint64_t until = gr_now_ns() + 500000000ull;
+    while (atomic_load(&gr_stats->between[at]) < 2 && gr_now_ns() < until) usleep(1000);
+}
+
 void gr_stats_init(void)
 {
     if (!gr_stats) gr_stats = gr_shared(sizeof *gr_stats);
@@ -228,10 +250,15 @@ void gr_run(gr_body body, void *ctx, double limit, struct gr_run *out)
 
     uint64_t deadline = t0 + (uint64_t)(limit * 1e9);
     int status = 0, ticks = 0;
+    struct wf_watch watch = {0};
     for (;;) {
         drain(ring, out);
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) break;
+        if (waitfor_watch(&watch, &out->model, gr_now_ns()) == 1) { /* it can never finish */
+            out->how = GR_TIMEOUT;
+            break;
+        }
         if (gr_now_ns() > deadline) {
             out->how = GR_TIMEOUT;
             break;

@@ -67,6 +67,8 @@ struct gr_stats {
     atomic_long idle_calls, idle_calls_elsewhere;
     _Atomic uint64_t idle_first_ns;
     atomic_int caller;           /* pid of the supervised child */
+    atomic_int between_calls;    /* ex_between_locks() calls, all processes */
+    atomic_int between[64];      /* arrivals per round of ex_between_locks() */
 };
 extern struct gr_stats *gr_stats;
 
@@ -87,9 +89,16 @@ uint64_t gr_now_ns(void);
 void gr_run(gr_body body, void *ctx, double limit, struct gr_run *out);
 void gr_run_free(struct gr_run *r);
 
+/* The deadlock the run ended in, in words ("PID 745 holds lock 1 and
+ * waits for lock 2 <- ..."), or NULL. gr_run stops a run as soon as one is
+ * confirmed (waitfor.h), well before the time limit. */
+const char *gr_deadlock(const struct gr_run *r);
+
 /* Stop the test unless the call ended normally. */
 #define gr_require_finished(r)                                                                   \
     do {                                                                                         \
+        if ((r)->how == GR_TIMEOUT && gr_deadlock(r))                                            \
+            cr_assert_fail("TIMEOUT: deadlock: %s", gr_deadlock(r));                             \
         if ((r)->how == GR_TIMEOUT)                                                              \
             cr_assert_fail("TIMEOUT: your code did not finish within %.1f s (a deadlock, a join "      \
                      "that never returns, or an endless loop?)",                                 \

@@ -10,7 +10,14 @@
 #  4. in a temp dir: a copy that does not compile is a BUILD ERROR and the
 #     next ones are still graded; a copy that loops forever is a TIMEOUT within the per-call
 #     limit, a fork loop and a segfault are CRASHes, and nothing is left
-#     running or on disk afterwards.
+#     running or on disk afterwards;
+#  5. hostile solutions (tests/exercises/hostile/) are contained: 500
+#     sleeping children (with or without setsid) meet the process limit, a
+#     correct solution's writes to /tmp and the tree and its /dev/shm
+#     segment do not reach the machine, a grandchild that escapes with an
+#     empty environment and kills the test process does not survive; a
+#     machine that cannot contain says so in the grade output;
+#  6. forklab watch re-grades on save.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${BUILD:-build}
@@ -19,6 +26,28 @@ rm -rf "$base"
 mkdir -p "$base"
 grade=(bash tests/exercises/grade.sh --quiet)
 ok=1
+# Every process the graders start here inherits this (sandboxed ones too:
+# FORKLAB_ variables are passed in), so survivors can be found by it.
+export FORKLAB_TEST_GRADE_RUN=test-grade-$$-$RANDOM
+abs_build=$(cd "$build" && pwd -P)
+# Not survivors: this script and its parents (make test's run-reaper lives
+# in the build tree too).
+ancestors=" " p=$$
+while [[ $p =~ ^[0-9]+$ ]] && [ "$p" -gt 1 ]; do
+  ancestors="$ancestors$p "
+  p=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+done
+survivors() { # pids of anything the graders started that still runs
+  local d
+  for d in /proc/[0-9]*; do
+    case $ancestors in *" ${d#/proc/} "*) continue ;; esac
+    if grep -qz "^FORKLAB_TEST_GRADE_RUN=$FORKLAB_TEST_GRADE_RUN\$" "$d/environ" 2>/dev/null ||
+       grep -qz '^617\.25$' "$d/cmdline" 2>/dev/null; then
+      printf ' %s' "${d#/proc/}"; continue
+    fi
+    case $(readlink "$d/exe" 2>/dev/null) in "$abs_build"/*) printf ' %s' "${d#/proc/}" ;; esac
+  done
+}
 bad() { echo "test-grade: FAILED: $*"; ok=0; }
 field() { sed -n "s/^$2=//p" "$1" | head -1; }
 
@@ -106,19 +135,79 @@ grep -q "error: expected" "$base/broken/05-pipe-pingpong.result" || bad "the BUI
 awk -v s="$secs" 'BEGIN { exit !(s < 90) }' || bad "grading the broken copies took ${secs}s"
 rm -rf "$tmp"
 sleep 0.2
-abs=$(cd "$base" && pwd -P)
-left=""
-for d in /proc/[0-9]*; do
-  exe=$(readlink "$d/exe" 2>/dev/null) || continue
-  case "$exe" in "$abs"/*) left="$left ${d#/proc/}";; esac
-done
+left=$(survivors)
 [ -z "$left" ] || bad "processes left running after the broken runs:$left"
-dirs=$( { find /tmp -maxdepth 1 -name 'forklab-grade-*' -newer "$marker"; find "$base/broken/tmp" -mindepth 1; } 2>/dev/null | tr '\n' ' ')
+# (the graders' TMPDIRs: under $out/tmp outside the sandbox, in its private
+# /tmp inside; stage copies for a build dir the sandbox cannot enter)
+dirs=$( { find /tmp -maxdepth 1 -name 'forklab-stage.*' -newer "$marker"; find "$base/broken/tmp" -mindepth 1; } 2>/dev/null | tr '\n' ' ')
 [ -z "$dirs" ] || bad "temp dirs left behind: $dirs"
 echo "test-grade: broken copies (2 s limit a call): $summary in ${secs}s; nothing left running"
 echo "test-grade: $(grep -h "^check=" "$base/broken/05-pipe-pingpong.result" | cut -c7-)"
 
-# ---- 5. forklab watch: re-grades on save, moves on after a PASS, Ctrl-C ends it
+# ---- 5. hostile solutions: contained
+desc=$(FORKLAB_SANDBOX=auto bash tests/exercises/sandbox.sh --describe) && contained=1 || contained=0
+if [ $contained -eq 0 ]; then
+  bad "graded code cannot be contained on this machine: $desc"
+else
+  tree=$(pwd -P)
+  rm -f /tmp/pwned-by-exercise /dev/shm/pwned-by-exercise "$tree/exercises/pwned-by-exercise"
+  nproc=${FORKLAB_GRADE_NPROC:-256} forks=""
+  FORKLAB_SANDBOX=require FORKLAB_HOSTILE_TREE=$tree "${grade[@]}" --dir tests/exercises/hostile --out "$base/hostile" \
+    01-spawn 02-lock-counter 03-shared-array 05-pipe-pingpong 06-queue-workers
+  hl=$base/hostile/logs
+  for id in 01-spawn 02-lock-counter 03-shared-array 05-pipe-pingpong 06-queue-workers; do
+    [ "$(field "$base/hostile/$id.result" contained)" = 1 ] || bad "hostile $id was not graded contained"
+  done
+  # 500 sleepers: the process limit refuses forks. Children in the grader's
+  # process group may instead meet its fork-loop guard first (CRASH, "too
+  # many processes"); those that setsid() are out of the guard's sight, so
+  # only the limit can stop them.
+  for id in 01-spawn 02-lock-counter; do
+    st=$(field "$base/hostile/$id.result" status)
+    [ "$st" != PASS ] || bad "hostile $id (500 sleeping children) was graded PASS"
+    started=$(sed -n 's/^hostile: fork refused after \([0-9]*\) started.*/\1/p' "$hl/$id.log" | sort -n | tail -1)
+    if [ -n "$started" ] && [ "$started" -lt "$nproc" ]; then forks="$forks ${id%%-*}:limit-after-$started"
+    elif [ -n "$started" ]; then bad "hostile $id: $started forks started before a refusal (limit $nproc)"
+    elif [ $id = 01-spawn ] && [ "$st" = CRASH ] && grep -q 'too many processes' "$base/hostile/$id.result"; then
+      forks="$forks ${id%%-*}:fork-loop-guard"
+    else bad "hostile $id: no fork was refused (see $hl/$id.log)"; fi
+  done
+  # writes and a segment: PASS, and none of it on the machine
+  for id in 03-shared-array 05-pipe-pingpong; do
+    st=$(field "$base/hostile/$id.result" status)
+    [ "$st" = PASS ] || bad "hostile $id (a correct solution) was graded $st: $(field "$base/hostile/$id.result" check)"
+  done
+  grep -aq 'hostile: write /tmp/pwned-by-exercise: written' "$hl/03-shared-array.log" ||
+    bad "hostile 03 did not get to write its private /tmp (see $hl/03-shared-array.log)"
+  grep -aq 'hostile: shm_open /pwned-by-exercise: left behind' "$hl/05-pipe-pingpong.log" ||
+    bad "hostile 05 did not get to make its segment (see $hl/05-pipe-pingpong.log)"
+  for f in /tmp/pwned-by-exercise /dev/shm/pwned-by-exercise "$tree/exercises/pwned-by-exercise"; do
+    [ -e "$f" ] && { bad "a hostile solution's file reached the machine: $f"; rm -f "$f"; }
+  done
+  # the grandchild that killed its test process
+  st=$(field "$base/hostile/06-queue-workers.result" status)
+  [ "$st" != PASS ] || bad "hostile 06 (kills its test process) was graded PASS"
+  grep -aq 'hostile: escaped to sleep 617.25' "$hl/06-queue-workers.log" || bad "hostile 06 did not run its escape"
+  left=$(survivors)
+  [ -z "$left" ] || { bad "hostile solutions left processes:$left"; kill -KILL $left 2>/dev/null; }
+  echo "test-grade: hostile solutions contained ($desc): 500 forks stopped by$forks (limit $nproc), no /tmp, tree or /dev/shm file, no survivor"
+fi
+# Where nothing can contain, the grade output says so (a reference
+# solution: nothing hostile runs uncontained).
+FORKLAB_BWRAP=/nonexistent/bwrap bash tests/exercises/grade.sh --solutions --out "$base/uncontained" 01-spawn \
+  >"$base/uncontained.out" 2>&1 </dev/null
+if ! grep -q '^NOT CONTAINED: bubblewrap' "$base/uncontained.out" ||
+   [ "$(field "$base/uncontained/01-spawn.result" contained)" != 0 ] ||
+   ! grep -q '"contained": false' "$base/uncontained/results.json"; then
+  bad "without bwrap the grade output does not say it is uncontained (see $base/uncontained.out)"
+else
+  echo "test-grade: without bwrap: $(grep -m1 '^NOT CONTAINED' "$base/uncontained.out")"
+fi
+FORKLAB_SANDBOX=require FORKLAB_BWRAP=/nonexistent/bwrap bash tests/exercises/grade.sh --solutions \
+  --out "$base/uncontained" 01-spawn >/dev/null 2>&1 </dev/null
+[ $? -eq 2 ] || bad "FORKLAB_SANDBOX=require without bwrap did not refuse (exit 2)"
+
+# ---- 6. forklab watch: re-grades on save, moves on after a PASS, Ctrl-C ends it
 if [ -x "$build/forklab" ]; then
   forklab=$(cd "$build" && pwd -P)/forklab
   wroot=$(mktemp -d "${TMPDIR:-/tmp}/forklab-watch.XXXXXX")
@@ -126,6 +215,7 @@ if [ -x "$build/forklab" ]; then
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
   cp viewer/core/*.h "$wroot/viewer/core/"
+  ln -s "$(cd "$build" && pwd -P)/viewer/core/waitfor.o" "$wroot/build/viewer/core/waitfor.o"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out

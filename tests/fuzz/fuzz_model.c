@@ -14,6 +14,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Every reading of the wait-for graph must hold on any model. */
+static void deadlock_check(struct model *m)
+{
+    struct wf_deadlock d;
+    char text[1024];
+    if (model_deadlock(m, &d) == 1) {
+        if (d.ncycle > WF_MAX_CYCLE || (d.ncycle && d.cycle[0].pid == 0 && d.nstuck == 0)) __builtin_trap();
+        waitfor_cycle_text(m, &d, text, sizeof text);
+        for (size_t i = 0; i < d.ncycle; i++) waitfor_member_text(m, &d.cycle[i], text, sizeof text);
+        model_confirm_deadlock(m, &d);
+    }
+    for (size_t i = 0; i < m->wf.ninvs; i++) waitfor_inversion_text(m, &m->wf.invs[i], text, 16);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FILE *sink;
@@ -25,6 +39,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(&ev, data + off, sizeof ev);
         model_apply(&m, &ev);
     }
+    deadlock_check(&m);
+    /* The same bytes with every kind folded into the known ones, so the
+     * wait-for graph (waits, holders, cycles) sees as much as it can. */
+    struct model folded;
+    model_init(&folded);
+    for (size_t off = 0; off + sizeof(struct mp_trace_event) <= size; off += sizeof(struct mp_trace_event)) {
+        struct mp_trace_event ev;
+        memcpy(&ev, data + off, sizeof ev);
+        ev.kind = (uint16_t)(ev.kind % MP_EV__COUNT);
+        model_apply(&folded, &ev);
+        if (ev.pid % 4 == 0) deadlock_check(&folded);
+    }
+    deadlock_check(&folded);
+    model_free(&folded);
     for (size_t i = 0; i < m.nprocs; i++) {
         char buf[64];
         model_proc_state_text(&m, &m.procs[i], buf, sizeof buf);

@@ -33,6 +33,9 @@ static void private_build(void)
     snprintf(target, sizeof target, "%s/viewer/core/model.o", real_abs);
     snprintf(path, sizeof path, "%s/viewer/core/model.o", build);
     cr_assert(symlink(target, path) == 0);
+    snprintf(target, sizeof target, "%s/viewer/core/waitfor.o", real_abs);
+    snprintf(path, sizeof path, "%s/viewer/core/waitfor.o", build);
+    cr_assert(symlink(target, path) == 0);
     setenv("FORKLAB_BUILD", build, 1);
     setenv("FORKLAB_ROOT", ".", 1);
 }
@@ -46,10 +49,11 @@ static void remove_build(void)
 
 Test(grade, exercise_names, .timeout = 120.)
 {
-    cr_assert_eq(grade_exercise_count(), 10);
+    cr_assert_eq(grade_exercise_count(), 11);
     cr_assert_str_eq(grade_exercise_id(0), "01-spawn");
     cr_assert_str_eq(grade_exercise_id(9), "10-capstone");
-    cr_assert_null(grade_exercise_id(10));
+    cr_assert_str_eq(grade_exercise_id(10), "12-lock-order");
+    cr_assert_null(grade_exercise_id(11));
     cr_assert_str_eq(grade_find_exercise("06"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("6"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("queue-workers"), "06-queue-workers");
@@ -98,6 +102,8 @@ Test(grade, grade_solution_and_stub, .timeout = 120.)
     cr_assert_eq(rc, GRADE_PASS, "solution 03: %s: %s", grade_status_name(r.status), r.check);
     cr_assert_eq(r.points, r.max_points);
     cr_assert(r.tested > 0 && r.passed == r.tested);
+    /* the viewer grades in the same sandbox as make grade */
+    cr_assert(r.contained, "graded uncontained: %s", r.sandbox);
     /* the learner's cache is untouched by a solutions run */
     cr_assert_eq(grade_last_status("03"), GRADE_NOT_RUN);
 

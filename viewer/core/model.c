@@ -106,6 +106,7 @@ void model_free(struct model *m)
     free(m->notes);
     free(m->mops);
     free(m->events);
+    waitfor_free(&m->wf);
     memset(m, 0, sizeof *m);
 }
 
@@ -623,6 +624,8 @@ static int log_event(struct model *m, const struct mp_trace_event *ev)
     return 0;
 }
 
+static int apply_kind(struct model *m, const struct mp_trace_event *ev);
+
 int model_apply(struct model *m, const struct mp_trace_event *ev)
 {
     if (!m || !ev) return -EINVAL;
@@ -642,7 +645,12 @@ int model_apply(struct model *m, const struct mp_trace_event *ev)
         if (!who) return -ENOMEM;
         who->nevents++;
     }
+    int r = apply_kind(m, ev);
+    return r ? r : waitfor_apply(&m->wf, m, ev);
+}
 
+static int apply_kind(struct model *m, const struct mp_trace_event *ev)
+{
     switch (ev->kind) {
     case MP_EV_PROC_START: return on_proc_start(m, ev);
     case MP_EV_PROC_EXIT: return on_proc_exit(m, ev);
@@ -662,6 +670,8 @@ int model_apply(struct model *m, const struct mp_trace_event *ev)
     case MP_EV_ASYNC_NEW: case MP_EV_ASYNC_POLL: case MP_EV_ASYNC_READY: return on_async(m, ev);
     case MP_EV_MANAGER_OP: return on_manager(m, ev);
     case MP_EV_NOTE: return on_note(m, ev);
+    case MP_EV_PIPE_RECV_WAIT: case MP_EV_JOIN_WAIT: case MP_EV_ASYNC_WAIT: case MP_EV_MANAGER_WAIT:
+        return 0; /* waits: waitfor.c */
     default:
         m->unknown++;
         return 0;
@@ -753,7 +763,10 @@ void model_proc_state_text(const struct model *m, const struct model_proc *p, ch
         return;
     }
     switch (p->state) {
-    case MPROC_RUNNING: snprintf(buf, cap, "running"); break;
+    case MPROC_RUNNING:
+        if (waitfor_wait_of(m, p->pid)) waitfor_doing_text(m, waitfor_wait_of(m, p->pid), buf, cap);
+        else snprintf(buf, cap, "running");
+        break;
     case MPROC_WAIT_LOCK: snprintf(buf, cap, "waiting on lock %d", model_obj_number(m, p->wait_obj)); break;
     case MPROC_WAIT_QUEUE_GET: snprintf(buf, cap, "blocked in queue %d get", model_obj_number(m, p->wait_obj)); break;
     case MPROC_WAIT_QUEUE_PUT: snprintf(buf, cap, "blocked in queue %d put", model_obj_number(m, p->wait_obj)); break;

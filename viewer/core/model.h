@@ -13,6 +13,7 @@
 #define FORKLAB_MODEL_H
 
 #include "mp_trace.h"
+#include "waitfor.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -161,6 +162,7 @@ struct model {
     uint64_t dropped;            /* events the ring dropped (model_set_dropped) */
     uint64_t unknown;            /* events of a kind the model does not know */
     int host_pid;                /* forklab, the run's top parent (model_set_host); 0 unknown */
+    struct waitfor wf;           /* the wait-for graph's records (waitfor.h) */
 };
 
 #define MODEL_MAX_EVENTS 200000

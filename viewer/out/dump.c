@@ -42,6 +42,34 @@ static void section(FILE *out, const char *name)
 
 /* ------------------------------------------------------------ sections */
 
+/* "deadlock:" and the cycle in words, each stuck call, then the lock
+ * orders seen both ways (lock order: warning ...). Nothing when neither. */
+static void dump_deadlock(FILE *out, const struct model *m)
+{
+    struct wf_deadlock d;
+    char text[1024];
+    if (model_deadlock_report(m, &d)) {
+        section(out, "deadlock");
+        waitfor_cycle_text(m, &d, text, sizeof text);
+        fprintf(out, "deadlock: %s\n", text);
+        size_t n = d.ncycle ? d.ncycle : 1;
+        for (size_t i = 0; i < n; i++) {
+            waitfor_member_text(m, &d.cycle[i], text, sizeof text);
+            fprintf(out, "  %s\n", text);
+        }
+        fprintf(out, "  stuck:");
+        for (size_t i = 0; i < d.nstuck && i < WF_MAX_STUCK; i++) fprintf(out, " %d", d.stuck[i]);
+        fprintf(out, "%s\n", d.nstuck > WF_MAX_STUCK ? " ..." : "");
+    }
+    if (m->wf.ninvs) {
+        section(out, "lock order");
+        for (size_t i = 0; i < m->wf.ninvs; i++) {
+            waitfor_inversion_text(m, &m->wf.invs[i], text, sizeof text);
+            fprintf(out, "warning: %s\n", text);
+        }
+    }
+}
+
 static void dump_procs(FILE *out, const struct model *m)
 {
     section(out, "processes");
@@ -244,6 +272,7 @@ void dump_model(FILE *out, const struct model *m, const char *output)
     dump_pools(out, m);
     dump_asyncs(out, m);
     dump_notes(out, m);
+    dump_deadlock(out, m);
     dump_manager(out, m);
     if (output) {
         section(out, "output");

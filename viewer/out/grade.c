@@ -27,6 +27,7 @@
 static const char *const exercise_ids[] = {
     "01-spawn",         "02-lock-counter",  "03-shared-array",   "04-manager-dict", "05-pipe-pingpong",
     "06-queue-workers", "07-apply-timeout", "08-pool-sum",       "09-map-async-poll", "10-capstone",
+    "12-lock-order",
 };
 #define NEXERCISES (sizeof exercise_ids / sizeof exercise_ids[0])
 
@@ -167,6 +168,8 @@ static int read_result(const char *path, struct grade_result *out)
         else if (!strcmp(k, "passed")) out->passed = atoi(v);
         else if (!strcmp(k, "check")) snprintf(out->check, sizeof out->check, "%s", v);
         else if (!strcmp(k, "hint")) snprintf(out->hint, sizeof out->hint, "%s", v);
+        else if (!strcmp(k, "contained")) out->contained = !strcmp(v, "1");
+        else if (!strcmp(k, "sandbox")) snprintf(out->sandbox, sizeof out->sandbox, "%s", v);
     }
     fclose(f);
     return out->status == GRADE_NOT_RUN ? -ENOENT : 0;
@@ -259,6 +262,27 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
     return WEXITSTATUS(status);
 }
 
+/* The driver's last "grade: ..." line in BUILD/grade/driver.log (why it
+ * stopped), without the prefix; false when there is none. */
+static bool driver_said(char *buf, size_t cap)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 16], line[512];
+    /* where run_driver put it: the workspace's results, else the build's */
+    if (ws_find(NULL, 0) != WS_INIT || ws_grade_dir(dir, sizeof dir) < 0)
+        snprintf(dir, sizeof dir, "%.*s/grade", PATH_MAX - 16, ws_build());
+    snprintf(path, sizeof path, "%s/driver.log", dir);
+    FILE *f = fopen(path, "r");
+    bool found = false;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "grade: ", 7) != 0) continue;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(buf, cap, "%.*s", (int)cap - 1, line + 7);
+        found = true;
+    }
+    if (f) fclose(f);
+    return found;
+}
+
 int grade_exercise(const char *id, bool solutions, struct grade_result *out)
 {
     const char *full = grade_find_exercise(id);
@@ -277,7 +301,11 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out)
         memset(out, 0, sizeof *out);
         snprintf(out->id, sizeof out->id, "%s", full);
         out->status = GRADE_ERROR;
-        snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see driver.log beside the results", rc);
+        char why[300];
+        if (driver_said(why, sizeof why)) /* e.g. it refused to run uncontained */
+            snprintf(out->check, sizeof out->check, "%.*s", (int)sizeof out->check - 1, why);
+        else
+            snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see driver.log beside the results", rc);
     }
     return (int)out->status;
 }
@@ -357,6 +385,7 @@ static void print_result(const struct grade_result *r)
         if (r->check[0]) printf("  failing check: %s\n", r->check);
         if (r->hint[0]) printf("  hint: %s\n", r->hint);
     }
+    if (!r->contained && r->sandbox[0]) printf("  %s\n", r->sandbox);
     fflush(stdout);
 }
 

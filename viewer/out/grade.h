@@ -9,6 +9,10 @@
  * grade` uses); these functions call it and read what it wrote, so the
  * viewer, `forklab grade` and `make grade` always agree.
  *
+ * The code runs contained (its own pid, mount and network namespaces, an
+ * unprivileged uid, limits; tests/exercises/sandbox.sh); where that is not
+ * possible the result says so (contained = false, sandbox = the reason).
+ *
  * Where things are: the source tree is $FORKLAB_ROOT, else the current
  * directory; the build directory is $FORKLAB_BUILD, else the directory of
  * the running forklab binary. Results are kept in BUILD/grade/ (one
@@ -37,6 +41,8 @@ struct grade_result {
     int tested, passed;         /* Criterion test counts */
     char check[320];            /* the first failing check, or the compiler's first error */
     char hint[320];             /* what to look at; empty on PASS */
+    bool contained;             /* the code ran in the sandbox (tests/exercises/sandbox.sh) */
+    char sandbox[320];          /* what contained it, or why nothing did ("NOT CONTAINED: ...") */
 };
 
 /* The exercises in order ("01-spawn" ... "10-capstone"). */

@@ -5,6 +5,11 @@
  * headless modes run the example through the runner and print the model as
  * text (dump.h); the example's own output is kept in an "output" section
  * ("[out] ..." / "[err] ..."), and forklab exits with the example's status.
+ *
+ * Exit status: the example's (n, or 128 + signal); 124 when --timeout
+ * killed it; RUN_EXIT_DEADLOCK (3) when it deadlocked: the run is stopped
+ * as soon as the deadlock is confirmed (waitfor.h) and the dump names the
+ * cycle in its "deadlock" section.
  */
 #include "commands.h"
 #include "dump.h"
@@ -21,6 +26,7 @@
 #include <unistd.h>
 
 #define OUTPUT_MAX (1u << 20) /* keep at most 1 MiB of the example's output */
+#define RUN_EXIT_DEADLOCK 3
 
 struct output {
     char *text;
@@ -88,9 +94,33 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One more pass of the loop: poll, pump, watch for a deadlock. Returns
+ * events applied, or -EDEADLK once one is confirmed (the run is then
+ * ended: killed, reaped, drained). */
+static int step(struct runner *r, struct wf_watch *watch)
+{
+    struct pollfd fds[RUNNER_MAX_FDS];
+    int n = runner_pollfds(r, fds, RUNNER_MAX_FDS);
+    poll(fds, (nfds_t)n, RUNNER_TICK_MS);
+    int got = runner_pump(r);
+    if (waitfor_watch(watch, r->model, now_ns()) == 1) {
+        runner_finish(r);
+        return -EDEADLK;
+    }
+    return got;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n");
+    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n"
+                    "exit status: the example's; 124 on --timeout; 3 when it deadlocked (stopped at once)\n");
 }
 
 /* argv for the program: argv[0] = path, then the lesson's args, then ours. */
@@ -121,6 +151,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     struct model m;
     struct runner r;
     struct output o = {.live = frames};
+    struct wf_watch watch = {0};
     model_init(&m);
     model_set_host(&m, (int)getpid()); /* the top PPID is us: say so */
     runner_init(&r, &m);
@@ -145,20 +176,27 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
                 rc = -ETIMEDOUT;
                 break;
             }
-            struct pollfd fds[RUNNER_MAX_FDS];
-            int n = runner_pollfds(&r, fds, RUNNER_MAX_FDS);
-            poll(fds, (nfds_t)n, RUNNER_TICK_MS);
-            if (runner_pump(&r) > 0) dump_frame(stdout, &m, ++frame);
+            int got = step(&r, &watch);
+            if (got == -EDEADLK) rc = got;
+            if (got != 0) dump_frame(stdout, &m, ++frame);
             flush_held(&o);
+            if (got == -EDEADLK) break;
         }
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
         flush_held(&o);
     } else {
-        rc = runner_run(&r, timeout);
+        double until = timeout < 0 ? -1 : now_s() + timeout;
+        rc = 0;
+        while (!runner_done(&r) && rc == 0) {
+            if (until >= 0 && now_s() >= until) rc = -ETIMEDOUT;
+            else if (step(&r, &watch) == -EDEADLK) rc = -EDEADLK;
+        }
+        runner_finish(&r);
     }
     if (rc == -ETIMEDOUT) fprintf(stderr, "forklab run: %s still running after %g s: killed\n", target, timeout);
+    if (rc == -EDEADLK) fprintf(stderr, "forklab run: %s deadlocked: stopped (see the deadlock section)\n", target);
     if (o.lost_lines) on_line(&o, RUNNER_STDERR, "(output cut: too long)");
     dump_model(stdout, &m, frames ? NULL : (o.text ? o.text : ""));
     int status = runner_shell_status(&r);
@@ -169,6 +207,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     runner_free_args(largs, nlargs);
     runner_free(&r);
     model_free(&m);
+    if (rc == -EDEADLK) return RUN_EXIT_DEADLOCK;
     return rc == -ETIMEDOUT ? 124 : status;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TICK_MS 50
@@ -54,6 +55,11 @@ struct run_view {
     bool paused;                /* the replay (and the group, while it runs) */
     bool killed;                /* x */
     int cols, lines;
+    /* Deadlocks are watched on every event as it arrives, not at the
+     * replay's pace: the banner shows within a tick or two of forming. */
+    struct model now;
+    struct wf_watch watch;
+    bool deadlock;
 };
 
 /* ------------------------------------------------------------ buffering */
@@ -86,6 +92,7 @@ static void on_event(void *ctx, const struct mp_trace_event *ev)
 {
     struct run_view *rv = ctx;
     rv->received++;
+    model_apply(&rv->now, ev);
     if (rv->npend == rv->cap && !pending_grow(rv)) {
         if (rv->cap == 0) { /* no memory at all: show it at once */
             model_apply(&rv->m, ev);
@@ -192,6 +199,10 @@ static void run_reset(struct run_view *rv)
     run_stop(rv);
     model_free(&rv->m);
     model_init(&rv->m);
+    model_free(&rv->now);
+    model_init(&rv->now);
+    rv->watch = (struct wf_watch){0};
+    rv->deadlock = false;
     rv->head = rv->npend = 0;
     rv->nout = rv->out_first = 0;
     rv->received = 0;
@@ -512,6 +523,39 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
     if (rv->paused && rv->started && rv->r.exited) snprintf(buf + strlen(buf), cap - strlen(buf), ", replay paused");
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void banner_emit(void *ctx, const char *line)
+{
+    int *y = ctx;
+    char row[1024];
+    snprintf(row, sizeof row, "%-*s", COLS < 1000 ? COLS : 1000, line); /* cover what was under it */
+    ui_put((*y)++, 0, COLS, R_BAD, row);
+}
+
+/* The deadlock, over the bottom rows: what waits for what, in words. */
+static void draw_deadlock(const struct run_view *rv, int cols, int lines)
+{
+    struct wf_deadlock d;
+    if (!model_deadlock_report(&rv->now, &d)) return;
+    char cycle[1024], text[1200];
+    waitfor_cycle_text(&rv->now, &d, cycle, sizeof cycle);
+    snprintf(text, sizeof text, " DEADLOCK: %s", cycle);
+    int rows = fmt_wrap(text, cols, 11, NULL, NULL);
+    if (rows > 4) rows = 4;
+    int y = lines - 1 - rows;
+    if (y < 1) y = 1;
+    fmt_wrap(text, cols, 11, banner_emit, &y);
+    int last = lines - 1;
+    banner_emit(&last, rv->killed ? " DEADLOCK: the run was ended  R: run again  q: back"
+                                  : " DEADLOCK: nothing can move any more  x: end the run  q: back");
+}
+
 static void run_draw(struct ui_view *v, int cols, int lines)
 {
     struct run_view *rv = (struct run_view *)v;
@@ -572,6 +616,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     } else {
         ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  R: restart  x: kill  ?: help  q: back");
     }
+    if (rv->deadlock) draw_deadlock(rv, cols, lines);
 }
 
 /* ------------------------------------------------------------ view */
@@ -662,6 +707,8 @@ static int run_tick(struct ui_view *v)
     uint64_t applied = rv->m.applied, out = rv->out_total;
     bool finished = rv->started && rv->r.finished;
     run_pump(rv);
+    bool was_deadlock = rv->deadlock;
+    if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, &rv->now, mono_ns()) == 1) rv->deadlock = true;
     if (!rv->paused) {
         int n = speeds[rv->speed];
         if (n == 0) {
@@ -670,7 +717,7 @@ static int run_tick(struct ui_view *v)
             for (int i = 0; i < n && rv->npend; i++) apply_one(rv);
         }
     }
-    bool changed = rv->m.applied != applied || rv->out_total != out ||
+    bool changed = rv->m.applied != applied || rv->out_total != out || rv->deadlock != was_deadlock ||
                    (rv->started && rv->r.finished) != finished;
     return changed ? UI_REDRAW : 0;
 }
@@ -686,6 +733,7 @@ static void run_destroy(struct ui_view *v)
 {
     struct run_view *rv = (struct run_view *)v;
     run_stop(rv); /* nothing of the run survives the view */
+    model_free(&rv->now);
     model_free(&rv->m);
     free(rv->pending);
     free(rv->out);
@@ -713,6 +761,7 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program)
     rv->speed = DEFAULT_SPEED;
     /* The lesson id lets the runner pass the lesson's run.args. */
     snprintf(rv->target, sizeof rv->target, "%s", program ? program : l && l->id ? l->id : "");
+    model_init(&rv->now);
     model_init(&rv->m);
     run_start(rv);
     return &rv->v;

@@ -1,0 +1,107 @@
+/*
+ * manager_private.h — what the manager's files share (private to lib/).
+ *
+ * The manager is five files, one concept each, in the order a request
+ * travels:
+ *
+ *   manager_proxy.c   mp_dict / mp_list / mp_mvalue: encode a request, decode the reply
+ *   manager.c         mp_manager: start / listen / connect / shutdown, this process's
+ *                     connection (reconnect after fork), one request-reply round trip
+ *   manager_wire.c    blocking frame I/O on a socket and the HMAC handshake messages
+ *   manager_server.c  the server process: one poll() loop, connections, limits
+ *   manager_store.c   the server's data (dicts, lists, values): pure, no I/O (frame.h)
+ */
+#ifndef MP_MANAGER_PRIVATE_H
+#define MP_MANAGER_PRIVATE_H
+
+#include "frame.h"
+#include "mp_private.h"
+
+#include <sys/socket.h>
+
+#pragma GCC visibility push(hidden)
+
+/* Request codes; also the `a` of MP_EV_MANAGER_OP trace events. */
+enum mp__op {
+    OP_PING = 1,
+    OP_DICT_OPEN = 10, OP_DICT_SET, OP_DICT_GET, OP_DICT_DEL, OP_DICT_CONTAINS, OP_DICT_LEN,
+    OP_DICT_KEYS, OP_DICT_CLEAR, OP_DICT_ADD, OP_DICT_ITEMS,
+    OP_LIST_OPEN = 30, OP_LIST_APPEND, OP_LIST_GET, OP_LIST_SET, OP_LIST_POP, OP_LIST_LEN,
+    OP_LIST_ITEMS,
+    OP_VALUE_OPEN = 50, OP_VALUE_SET, OP_VALUE_GET, OP_VALUE_ADD,
+};
+
+#define HANDSHAKE_TIMEOUT 5.0  /* seconds for a whole handshake, both sides */
+#define CALL_TIMEOUT 30.0      /* a request the server does not answer fails with -ETIMEDOUT */
+#define NAME_MAX_LEN 4096      /* bytes of an object's name */
+
+/* Handshake messages (each one frame of at most MP__HANDSHAKE_MAX bytes). */
+#define CHALLENGE "#CHALLENGE#"
+#define WELCOME "#WELCOME#"
+#define FAILURE "#FAILURE#"
+#define BUSY "#BUSY#" /* too many clients: sent instead of the next message, then closed */
+#define NONCE_LEN 32
+#define DIGEST_LEN 32
+#define CHALLENGE_LEN (sizeof CHALLENGE - 1 + NONCE_LEN)
+
+/* ---- the client side of one manager (manager.c, used by the proxies) */
+struct mp_manager {
+    int refs;           /* the manager's own reference + one per proxy */
+    bool shut;          /* shut down: proxies fail with -ESHUTDOWN */
+    pid_t owner;        /* the process that forked the server; 0 for connect */
+    pid_t server;       /* the server's pid; 0 for connect */
+    int port;
+    int fd;             /* this process's connection, -1 when none */
+    pid_t fd_pid;       /* pid that opened fd: another pid means we were forked */
+    int broken;         /* the error that ended this process's connection, or 0 */
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    uint8_t *key;       /* NULL for a local manager (no handshake) */
+    size_t keylen;
+    uint64_t id;
+    char dir[96], path[108]; /* local manager's socket (dir is short enough for path) */
+    mp__buf tx, rx;
+    size_t rx_frame;    /* bytes of the last reply frame still at the start of rx */
+    int tx_at;          /* where the request frame starts in tx */
+    int tx_op;
+};
+
+/* Sends the request framed in m->tx (begun at m->tx_at) and waits for its
+ * reply; *reply then decodes the reply's values (valid until the next call
+ * on m). The reply's status (>= 0) | -errno. */
+int mp__mgr_roundtrip(mp_manager *m, mp__dec *reply);
+/* Drops one reference (a proxy's, or the manager's own); frees m at 0. */
+void mp__mgr_unref(mp_manager *m);
+
+/* ---- wire (manager_wire.c) */
+void mp__mgr_hmac(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t n,
+                  uint8_t out[DIGEST_LEN]);
+/* "#CHALLENGE#" + NONCE_LEN random bytes. 0 | -errno */
+int mp__mgr_make_challenge(uint8_t out[CHALLENGE_LEN]);
+/* Appends one handshake frame holding p[0..n) to b. */
+void mp__mgr_put_msg(mp__buf *b, const void *p, size_t n);
+/* Waits until fd is ready for events. 0 | -ETIMEDOUT | -errno */
+int mp__mgr_wait_fd(int fd, short events, const mp__deadline *dl);
+/* All of p[0..n) to fd. 0 | -ETIMEDOUT | -EPIPE | -errno */
+int mp__mgr_write_all(int fd, const uint8_t *p, size_t n, const mp__deadline *dl);
+/* Reads until rx starts with one whole frame; *n = its payload length.
+ * With dl NULL the socket is blocking with SO_RCVTIMEO set (one syscall per
+ * read instead of poll + recv: this is the path of every call).
+ * 0 | -EPROTO (over max) | -EPIPE | -ETIMEDOUT | -ENOMEM | -errno */
+int mp__mgr_read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__deadline *dl);
+/* The client half of the handshake: prove we know the key, then make the
+ * server prove it. 0 | -EACCES | -EBUSY (the server has too many clients)
+ * | -EPROTO | -ETIMEDOUT | -errno */
+int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen);
+
+/* ---- server (manager_server.c) */
+/* The server process's body: serves lfd until shutdown, then removes path
+ * and dir (when not NULL/empty) and _exits. Never returns. */
+void mp__mgr_serve(int lfd, pid_t parent, const uint8_t *key, size_t keylen, const char *path,
+                   const char *dir) __attribute__((noreturn));
+/* Removes a local manager's socket file and directory (either may be empty). */
+void mp__mgr_cleanup_path(const char *path, const char *dir);
+
+#pragma GCC visibility pop
+
+#endif
