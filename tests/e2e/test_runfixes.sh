@@ -93,5 +93,16 @@ e2e_ok "07: the price list travels as text" grep -q "{'Apple': 0.7, 'Orange': 1.
 run run 03-sync --headless >"$OUT/sync.txt" 2>&1
 e2e_ok "03: each waiting process's waits are shown" [ "$(grep -Ec '^    pid [0-9]+ waited [0-9]+ times?, ' "$OUT/sync.txt")" -ge 1 ]
 
+# ---- 10. the examples show what their slides claim
+run run 11-summary --headless >"$OUT/summary.txt" 2>&1
+e2e_ok "11: one pool task per number (16 numbers, 16 tasks)" grep -Eq '^  pool 1: .*tasks 16, done 16' "$OUT/summary.txt"
+e2e_ok "11: the tasks spread over more than one worker" grep -Eq '^  pool 1: .*distinct workers used [2-9]' "$OUT/summary.txt"
+run run 12-threads-vs-processes --headless >"$OUT/twelve.txt" 2>&1
+chunks=$(sed -n 's/.* in \([0-9]*\) chunks.*/\1/p' "$OUT/twelve.txt" | head -1)
+e2e_ok "12: the pool panel counts the $chunks chunks the output speaks of" grep -Eq "^  pool 1: .*tasks $chunks, done $chunks" "$OUT/twelve.txt"
+run run 09-pool-apply --headless >"$OUT/nine.txt" 2>&1
+e2e_ok "09: more tasks than workers, so worker PIDs repeat" grep -Eq '^\[out\] [1-4] different workers ran 8 tasks: PIDs repeat$' "$OUT/nine.txt"
+e2e_ok "09: the pool panel shows the 10 tasks" grep -Eq '^  pool 1: 4 workers .*tasks 10, done 10' "$OUT/nine.txt"
+
 e2e_ok "no process is left" e2e_wait_cmd 5 e2e_no_procs
 e2e_end
