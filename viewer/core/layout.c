@@ -671,7 +671,7 @@ const char *const *layout_help_lines(size_t *n)
         "  p          C or Python code (side by side at 160+ columns)",
         "  r          run the example live",
         "  z          quiz (also Right after the last slide)",
-        "  g          grade the lesson's exercise",
+        "  e / g      the exercise: task, edit, grade, hints / grade it now",
         "Live run",
         "  space      pause / resume the example's processes",
         "  s          step one event while paused",

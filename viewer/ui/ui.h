@@ -81,6 +81,9 @@ void ui_clear(struct rect r);
 struct ui_view *ui_list_view(void);
 struct ui_view *ui_lesson_view(const struct lesson *l);
 struct ui_view *ui_quiz_view(const struct lesson *l);
+/* The lesson's exercise: task, file, checks, last result, edit, grade, hints
+ * (view_exercise.c); NULL when the lesson has none. */
+struct ui_view *ui_exercise_view(const struct lesson *l);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 

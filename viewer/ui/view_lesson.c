@@ -201,7 +201,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
     else
         ui_put(lines - 1, 0, cols, R_DIM,
-               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
+               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  e: exercise  ?  q: back");
     if (lv->show_grade) draw_grade(lv, cols, lines);
     if (lv->choosing) draw_chooser(lv, cols, lines);
 }
@@ -323,6 +323,12 @@ static int lesson_key(struct ui_view *v, int ch)
             set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
         break;
     case 'g': grade_now(lv); break;
+    case 'e':
+        if (l->exercise)
+            ui_push(ui_exercise_view(l));
+        else
+            set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
+        break;
     case 'q':
     case 27: return UI_HANDLED | UI_POP;
     default: return 0;
