@@ -375,7 +375,7 @@ static void ex_destroy(struct ui_view *v)
     free(ev);
 }
 
-struct ui_view *ui_exercise_view(const struct lesson *l)
+struct ui_view *ui_exercise_view(const struct lesson *l, bool grade_now)
 {
     const char *id = l && l->exercise ? grade_find_exercise(l->exercise) : NULL;
     if (!id) return NULL;
@@ -396,5 +396,6 @@ struct ui_view *ui_exercise_view(const struct lesson *l)
     refresh_result(ev);
     ev->hint_step = progress_hints(&ui_app.progress, id);
     if (ev->hint_step > ev->hints.n) ev->hint_step = ev->hints.n;
+    if (grade_now) grade_start(ev);
     return &ev->v;
 }

@@ -13,11 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* grade.c may not provide grading yet: the viewer says so instead of
- * failing to link. */
-#pragma weak grade_exercise
-#pragma weak grade_status_name
-
 struct code {
     char *text;   /* owned; lines point into it */
     char **lines;
@@ -157,7 +152,6 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
         ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
 }
 
-static void draw_grade(const struct lesson_view *lv, int cols, int lines);
 
 /* The examples of the lesson, numbered: its own first. */
 static void draw_chooser(const struct lesson_view *lv, int cols, int lines)
@@ -202,7 +196,6 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     else
         ui_put(lines - 1, 0, cols, R_DIM,
                " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  e: exercise  ?  q: back");
-    if (lv->show_grade) draw_grade(lv, cols, lines);
     if (lv->choosing) draw_chooser(lv, cols, lines);
 }
 
@@ -212,72 +205,12 @@ static void set_status(struct lesson_view *lv, enum ui_role role, const char *fm
     lv->status_role = role;
 }
 
-static void grade_now(struct lesson_view *lv)
-{
-    const struct lesson *l = lv->l;
-    if (!l->exercise) {
-        set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
-        return;
-    }
-    if (!grade_exercise || !grade_status_name) {
-        set_status(lv, R_WARN, " grading not available (exercise %s)%s", l->exercise, NULL);
-        return;
-    }
-    /* Grading blocks for a few seconds: say so before it starts. */
-    set_status(lv, R_WARN, " grading %s ...%s", l->exercise, NULL);
-    lesson_draw(&lv->v, COLS, LINES);
-    refresh();
-    struct grade_result res;
-    memset(&res, 0, sizeof res);
-    int rc = grade_exercise(l->exercise, false, &res);
-    if (rc < 0) {
-        set_status(lv, R_BAD, " cannot grade %s (%s)", l->exercise, rc == -22 ? "unknown exercise" : "grader failed");
-        return;
-    }
-    char line[800];
-    if (res.status == GRADE_PASS) {
-        snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
-        set_status(lv, R_GOOD, "%s%s", line, NULL);
-    } else {
-        snprintf(line, sizeof line, " %s: %s %d/%d: %s -- hint: %s", res.id, grade_status_name(res.status),
-                 res.points, res.max_points, res.check, res.hint);
-        set_status(lv, R_BAD, "%s%s", line, NULL);
-        /* The check and the hint rarely fit a status line: show them whole. */
-        lv->grade = res;
-        lv->show_grade = true;
-    }
-}
-
-static void draw_grade(const struct lesson_view *lv, int cols, int lines)
-{
-    const struct grade_result *g = &lv->grade;
-    char title[128], text[1024];
-    snprintf(title, sizeof title, "%s: %s %d/%d (any key closes)", g->id, grade_status_name(g->status), g->points,
-             g->max_points);
-    struct rect r = layout_centered(cols, lines, cols - 8, 12);
-    ui_clear(r);
-    struct rect in = ui_box(r, title, false);
-    in.x += 1;
-    in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_BAD};
-    snprintf(text, sizeof text, "Failed check: %s", g->check[0] ? g->check : "-");
-    fmt_wrap(text, in.w, 2, emit_row, &w);
-    w.row++;
-    w.role = R_NORMAL;
-    snprintf(text, sizeof text, "Hint: %s", g->hint[0] ? g->hint : "-");
-    fmt_wrap(text, in.w, 2, emit_row, &w);
-}
-
 static int lesson_key(struct ui_view *v, int ch)
 {
     struct lesson_view *lv = (struct lesson_view *)v;
     const struct lesson *l = lv->l;
     int max_scroll = (lv->python ? lv->py.n : lv->c.n) - 1;
     if (lv->c.n - 1 > max_scroll && COLS >= LAYOUT_SIDE_BY_SIDE_COLS) max_scroll = lv->c.n - 1;
-    if (lv->show_grade) { /* any key closes the grading details */
-        lv->show_grade = false;
-        return UI_HANDLED | UI_REDRAW;
-    }
     if (lv->choosing) {
         lv->choosing = false;
         int pick = ch == '\n' || ch == '\r' || ch == KEY_ENTER ? 0 : ch >= '1' && ch <= '9' ? ch - '1' : -1;
@@ -322,10 +255,10 @@ static int lesson_key(struct ui_view *v, int ch)
         else
             set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
         break;
-    case 'g': grade_now(lv); break;
+    case 'g': /* grading happens in the exercise view, in the background */
     case 'e':
         if (l->exercise)
-            ui_push(ui_exercise_view(l));
+            ui_push(ui_exercise_view(l, ch == 'g'));
         else
             set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
         break;
