@@ -372,6 +372,9 @@ typedef struct mp_list mp_list;
  *  - A connection whose frame stops arriving (no byte for 2 s, or not
  *    whole within 5 s + 1 s per MiB), or that leaves its replies unread
  *    for 10 s, is closed; only that connection is affected.
+ *  - A client killed (even SIGKILL) mid-call loses only that call: the
+ *    server applied its request whole or not at all, and drops the
+ *    connection; every other client and every acknowledged change stay.
  *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
  *    and when the process that started it dies: nothing is left behind.
  *    Only SIGKILL to both owner and server at once leaves the directory;

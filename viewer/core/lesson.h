@@ -50,6 +50,9 @@ struct lesson {
     char **panels;           /* "processes", "locks", "queues", "pipes", "arrays", "pool", "async", "timeline", "notes", "output" */
     size_t npanels;
     char *watch_for;
+    int mpi;                 /* run.mpi: ranks to start under mpirun (0 = a plain program) */
+    char **mpi_args;         /* run.mpi_args: more mpirun options ("--mca", "btl", "tcp,self") */
+    size_t nmpi_args;
     char **expect;           /* regexes the example's output must match (tests) */
     size_t nexpect;
     char *exercise;          /* exercise id "06-queue-workers" (exercises/<id>.c), may be NULL */

@@ -337,7 +337,8 @@ static int copy_stubs(const char *dir, char *what, size_t cap)
     }
     int rc = 0, copied = 0;
     for (struct dirent *e; rc == 0 && (e = readdir(d));) {
-        bool header = !strcmp(e->d_name, "exercise.h");
+        size_t nl = strlen(e->d_name);
+        bool header = nl > 2 && !strcmp(e->d_name + nl - 2, ".h"); /* exercise.h, mpi_exercise.h */
         if (!header && !is_stub_name(e->d_name)) continue;
         char id[256], dst[PATH_MAX], *text = NULL;
         size_t len = 0;

@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "lesson.h"
 #include "runner.h"
+#include "run/mpi_launch.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -110,7 +111,8 @@ static int step(struct runner *r, struct wf_watch *watch)
     int n = runner_pollfds(r, fds, RUNNER_MAX_FDS);
     poll(fds, (nfds_t)n, RUNNER_TICK_MS);
     int got = runner_pump(r);
-    if (waitfor_watch(watch, r->model, now_ns()) == 1) {
+    /* MPI ranks blocked for good (model_mpi) are a deadlock too. */
+    if (waitfor_watch(watch, r->model, now_ns()) == 1 || mpi_launch_deadlocked(r, now_ns())) {
         runner_finish(r);
         return -EDEADLK;
     }
@@ -120,6 +122,8 @@ static int step(struct runner *r, struct wf_watch *watch)
 static void usage(void)
 {
     fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n"
+                    "       forklab run --mpi N [--mca KEY VALUE]... PROGRAM [--headless|--frames] [-- ARGS...]\n"
+                    "  (--mpi: N ranks under mpirun, each traced)\n"
                     "exit status: the example's; 124 on --timeout; 3 when it deadlocked (stopped at once)\n");
 }
 
@@ -136,7 +140,15 @@ static char **build_argv(const char *path, char **largs, size_t nlargs, char **e
     return v;
 }
 
-static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra)
+/* MPI options of forklab run: --mpi N and --mca KEY VALUE (kept for mpirun). */
+struct mpi_opts {
+    int ranks;
+    char *args[64];
+    size_t nargs;
+};
+
+static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra,
+                        const struct mpi_opts *mo)
 {
     char path[PATH_MAX];
     char **largs;
@@ -158,11 +170,17 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     r.ring_events = ring;
     r.on_line = on_line;
     r.ctx = &o;
+    char **lesson_mpi_args = NULL;
+    size_t nlesson_mpi_args = 0;
+    r.mpi_ranks = mo->ranks ? mo->ranks : mpi_launch_lesson(target, &lesson_mpi_args, &nlesson_mpi_args);
+    r.mpi_args = mo->ranks ? mo->args : lesson_mpi_args;
+    r.nmpi_args = mo->ranks ? mo->nargs : nlesson_mpi_args;
     rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
     if (rc < 0) {
         fprintf(stderr, "forklab run: cannot run %s: %s\n", path, mp_strerror(rc));
         free(argv);
         runner_free_args(largs, nlargs);
+        runner_free_args(lesson_mpi_args, nlesson_mpi_args);
         runner_free(&r);
         model_free(&m);
         return 1;
@@ -206,6 +224,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     free(argv);
     runner_free_args(largs, nlargs);
     runner_free(&r);
+    runner_free_args(lesson_mpi_args, nlesson_mpi_args);
     model_free(&m);
     if (rc == -EDEADLK) return RUN_EXIT_DEADLOCK;
     return rc == -ETIMEDOUT ? 124 : status;
@@ -217,6 +236,7 @@ int cmd_run(int argc, char **argv)
     bool headless = false, frames = false;
     double timeout = -1;
     size_t ring = 0;
+    struct mpi_opts mo = {0};
     int i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -241,6 +261,18 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             ring = (size_t)n;
+        } else if (!strcmp(a, "--mpi") && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 64) {
+                fprintf(stderr, "forklab run: bad --mpi '%s' (ranks: 1..64)\n", argv[i]);
+                return 2;
+            }
+            mo.ranks = (int)n;
+        } else if (!strcmp(a, "--mca") && i + 2 < argc && mo.nargs + 3 <= 64) {
+            mo.args[mo.nargs++] = (char *)"--mca";
+            mo.args[mo.nargs++] = argv[++i];
+            mo.args[mo.nargs++] = argv[++i];
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
@@ -259,6 +291,18 @@ int cmd_run(int argc, char **argv)
         usage();
         return 2;
     }
-    if (!headless && !frames) return ui_run_live(target);
-    return run_headless(target, frames, timeout, ring, argv + i, argc - i);
+    if (mo.nargs && !mo.ranks) {
+        fprintf(stderr, "forklab run: --mca needs --mpi N\n");
+        return 2;
+    }
+    if (!headless && !frames) {
+        char **largs = NULL;
+        size_t nlargs = 0;
+        if (mo.ranks) mpi_launch_set_default(mo.ranks, mo.args, mo.nargs);
+        else mpi_launch_set_default(mpi_launch_lesson(target, &largs, &nlargs), largs, nlargs);
+        int st = ui_run_live(target);
+        runner_free_args(largs, nlargs);
+        return st;
+    }
+    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &mo);
 }

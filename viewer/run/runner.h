@@ -64,6 +64,15 @@ struct runner {
     runner_line_fn on_line;
     runner_event_fn on_event;
     void *ctx;
+    /* MPI (run/mpi_launch.h): start path on mpi_ranks ranks under mpirun
+     * with the tracer, or with mpi_wrap, path is mpirun itself (the
+     * tracer and forklab's options are added to its line). */
+    int mpi_ranks;
+    bool mpi_wrap;
+    char *const *mpi_args;    /* more mpirun options; not owned */
+    size_t nmpi_args;
+    char mpi_dir[256];        /* the run's private mpirun directory, "" when none */
+    uint64_t mpi_seen_events, mpi_stuck_since; /* the deadlock watch */
     char partial[2][RUNNER_LINE_MAX]; /* an unfinished line per stream */
     size_t npartial[2];
     /* Processes of the run we reaped ourselves (orphans after the example
@@ -97,6 +106,8 @@ void runner_explain_missing(FILE *out, const char *cmd, const char *target);
  * process group, with the trace ring and output pipes. 0 | -errno (the
  * exec failure's errno when the program cannot run). */
 int runner_start(struct runner *r, const char *path, char *const argv[]);
+/* Is path Open MPI's launcher (mpirun, mpiexec, orterun)? */
+bool runner_is_mpirun(const char *path);
 /* The fds to poll for POLLIN; returns how many were written. */
 int runner_pollfds(const struct runner *r, struct pollfd *fds, int cap);
 /* Never blocks: read output, drain events into the model, reap the
