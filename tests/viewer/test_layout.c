@@ -58,12 +58,12 @@ Test(layout, too_small_detection, .timeout = 5.)
 {
     cr_assert(!layout_too_small(80, 24));
     cr_assert(!layout_too_small(200, 50));
-    cr_assert(layout_too_small(79, 24));
-    cr_assert(layout_too_small(80, 23));
-    cr_assert(layout_too_small(60, 20));
+    cr_assert(!layout_too_small(60, 20), "a laptop's split screen gets the compact layout");
+    cr_assert(layout_too_small(59, 24));
+    cr_assert(layout_too_small(80, 19));
     char msg[128];
-    layout_too_small_msg(msg, sizeof msg, 60, 20);
-    cr_assert_str_eq(msg, "forklab needs at least 80x24; this terminal is 60x20");
+    layout_too_small_msg(msg, sizeof msg, 40, 10);
+    cr_assert_str_eq(msg, "forklab needs at least 60x20; this terminal is 40x10");
 }
 
 Test(layout, run_80x24_two_columns_fill_the_screen, .timeout = 5.)

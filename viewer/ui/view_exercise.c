@@ -76,6 +76,11 @@ static void load_task(struct ex_view *ev)
         if (*s == '*') s++;
         if (*s == ' ') s++;
         s[strcspn(s, "\n")] = '\0';
+        /* Lines of one paragraph join (the view wraps them to its width);
+         * a blank line or an indented one (code) starts a new line. */
+        bool join = len > 0 && ev->task[len - 1] == '\n' && len > 1 && ev->task[len - 2] != '\n' && s[0] &&
+                    s[0] != ' ' && strncmp(s, "TODO", 4) != 0 && ev->task[len - 2] != ':';
+        if (join) ev->task[len - 1] = ' ';
         len += (size_t)snprintf(ev->task + len, sizeof ev->task - len, "%s\n", s);
         if (end) break;
     }
@@ -160,8 +165,9 @@ static void ex_draw(struct ui_view *v, int cols, int lines)
     char *save = NULL, task[sizeof ev->task];
     snprintf(task, sizeof task, "%s", ev->task);
     for (char *ln = strtok_r(task, "\n", &save); ln && a.row < a.rows; ln = strtok_r(NULL, "\n", &save))
-        fmt_wrap(ln, a.w, 0, put_row, &a);
-    if (a.row > a.rows) ui_put(in.y + in.h - 1, in.x + in.w - 12, 12, R_DIM, " (more: e) ");
+        fmt_wrap(ln, a.w, ln[0] == ' ' ? 4 : 0, put_row, &a);
+    /* cut: say so on the border; the whole file is one key away */
+    if (a.row > a.rows && in.w > 30) ui_put(in.y + in.h, in.x + in.w - 24, 22, R_DIM, " more in the file: e ");
     ui_put(lines - 2, 0, cols, ev->status_role, ev->status);
     ui_put(lines - 1, 0, cols, R_DIM,
            ev->grader ? " c: cancel grading   q: back (cancels)" : " e: edit  g: grade  h: next hint  q: back");

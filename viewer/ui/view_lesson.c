@@ -195,7 +195,8 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
     else
         ui_put(lines - 1, 0, cols, R_DIM,
-               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  e: exercise  ?  q: back");
+               cols >= 80 ? " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  e: exercise  ?  q: back"
+                          : " h/l: slide  j/k  p  r: run  z: quiz  e: exercise  ?  q");
     if (lv->choosing) draw_chooser(lv, cols, lines);
 }
 

@@ -60,8 +60,8 @@ static void list_draw(struct ui_view *v, int cols, int lines)
     size_t done = 0;
     for (size_t i = 0; i < ui_app.nlessons; i++)
         if (ui_lesson_done(&ui_app.lessons[i])) done++;
-    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)   quiz right, exercise points", done,
-             ui_app.nlessons);
+    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)%s", done, ui_app.nlessons,
+             cols >= 80 ? "   quiz right, exercise points" : "");
     ui_put(0, 0, cols, R_TITLE, line);
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "Multiprocessing: process based threading", false);
     if (ui_app.nlessons == 0) ui_put(in.y, in.x + 1, in.w - 2, R_WARN, "no lessons found (FORKLAB_HOME?)");
@@ -70,7 +70,10 @@ static void list_draw(struct ui_view *v, int cols, int lines)
         int w = ui_app.lessons[i].id ? fmt_width(ui_app.lessons[i].id) : 0;
         if (w > idw) idw = w > 28 ? 28 : w;
     }
-    int titlew = in.w - idw - 26;
+    /* Compact (under 80 columns): the title says more than the id. */
+    bool show_id = in.w >= 76;
+    if (!show_id) idw = 0;
+    int titlew = in.w - idw - (show_id ? 26 : 24);
     if (titlew < 10) titlew = 10;
     for (int r = 0; r < in.h; r++) {
         int i = lv->top + r;
@@ -80,15 +83,21 @@ static void list_draw(struct ui_view *v, int cols, int lines)
         char title[256], score[64];
         fmt_fit(title, sizeof title, l->title ? l->title : "", titlew);
         ui_lesson_score(l, true, score, sizeof score);
-        snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s %s", l->order, idw, l->id, title,
-                 titlew - fmt_width(title), "", score, is_done ? "[done]" : "[    ]");
+        if (show_id)
+            snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s %s", l->order, idw, l->id, title,
+                     titlew - fmt_width(title), "", score, is_done ? "[done]" : "[    ]");
+        else
+            snprintf(line, sizeof line, " %2d  %s%*s %s %s", l->order, title, titlew - fmt_width(title), "", score,
+                     is_done ? "[done]" : "[    ]");
         ui_put(in.y + r, in.x, in.w, i == lv->sel ? R_SELECTED : (is_done ? R_GOOD : R_NORMAL), line);
     }
     if (lv->searching) {
         snprintf(line, sizeof line, "/%s", lv->query);
         ui_put(lines - 1, 0, cols, find_match(lv, 0) >= 0 || !lv->query[0] ? R_KEY : R_BAD, line);
     } else {
-        ui_put(lines - 1, 0, cols, R_DIM, " Up/Down j/k: move   Enter: open   /: search  n: next   ?: help   q: quit");
+        ui_put(lines - 1, 0, cols, R_DIM,
+               cols >= 80 ? " Up/Down j/k: move   Enter: open   /: search  n: next   ?: help   q: quit"
+                          : " j/k: move  Enter: open  /: search  ?: help  q: quit");
     }
 }
 
