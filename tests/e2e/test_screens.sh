@@ -44,5 +44,29 @@ tmux -S "$E2E_SOCK" resize-window -x 120 -y 40
 e2e_ok "at 120 columns it is centred again (column 22)" e2e_wait_cmd 5 help_col_is 22
 e2e_keys q q
 e2e_expect "help: quits with status 0" '^APP_EXIT=0$'
+# ---- nothing hidden without a sign; lessons 12 and 13's key facts at 80x24
+e2e_launch 80 24 "$FORKLAB 12"
+e2e_expect "lesson 12 opens; a long title keeps the points" '^forklab: 12\. Threads in C are truly parallel  quiz 0/3, ex 0/10$'
+e2e_keys l l
+e2e_expect "slide 3 is cut, and says so" 'more below: J'
+e2e_keys J J J J J J
+e2e_expect "J scrolls it: its last line shows" 'Compare the ratios, not the times\.'
+e2e_ok "and the sign turns" e2e_wait 'more above: K' 2
+e2e_keys q q
+e2e_expect "12: quits" '^APP_EXIT=0$'
+e2e_launch 80 24 "$FORKLAB run 12-threads-vs-processes"
+e2e_expect "12 at 80x24: the run ends" '\[exited 0\]' 60
+e2e_ok "12 at 80x24: all four timings with their speed-ups are visible (wrapped)" \
+  e2e_wait_cmd 3 e2e_count_ge 4 'primes in [0-9.]+ s \(x[0-9.]+\)'
+e2e_keys q
+e2e_expect "12 run: quits" '^APP_EXIT=0$'
+e2e_launch 80 24 "$FORKLAB run 13-address-spaces"
+e2e_expect "13 at 80x24: the run ends" '\[exited 0\]' 15
+e2e_ok "13: the same address in child and parent is visible" e2e_wait 'same virtual address in child and' 2
+e2e_ok "13: the different values are visible" e2e_wait 'child 99, parent 0' 2
+e2e_ok "13: the array's address reads as an address" e2e_wait 'array 1 \(q\): 0x[0-9a-f]+ 99' 2
+e2e_keys q
+e2e_expect "13 run: quits" '^APP_EXIT=0$'
+
 e2e_ok "no process is left" e2e_wait_cmd 5 e2e_no_procs
 e2e_end

@@ -95,3 +95,15 @@ Test(run_facts, the_host_is_the_top_parent, .timeout = 5.)
     cr_assert(!model_proc_tree_has_parent(&m, 7));
     model_free(&m);
 }
+
+Test(run_facts, an_address_in_an_array_reads_as_hex, .timeout = 5.)
+{
+    char cells[2][24] = {"94486797881848", "99"};
+    struct model_array a = {.id = 1, .typecode = 'q', .len = 2, .cells = cells};
+    char buf[128];
+    fmt_array_row(buf, sizeof buf, &a, 1, 100);
+    cr_assert_str_eq(buf, "array 1 (q): 0x55ef6c0611f8 99");
+    snprintf(cells[0], sizeof cells[0], "1099511627775"); /* 2^40 - 1: a count, not an address */
+    fmt_array_row(buf, sizeof buf, &a, 1, 100);
+    cr_assert_str_eq(buf, "array 1 (q): 1099511627775 99");
+}

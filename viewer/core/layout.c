@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ rectangles */
@@ -534,6 +535,21 @@ void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, 
     fmt_fit(buf, cap, line, width);
 }
 
+/* A cell as shown: an integer of pointer size (2^40 and up) is almost
+ * surely an address a program stored, and reads as one in hex, the way %p
+ * prints it (lesson 13 stores &counter next to its value). */
+static const char *cell_text(const struct model_array *a, size_t i)
+{
+    static char hex[32];
+    const char *c = a->cells[i];
+    if (a->typecode != 'q' && a->typecode != 'Q' && a->typecode != 'l' && a->typecode != 'L') return c;
+    char *end;
+    unsigned long long v = strtoull(c, &end, 10);
+    if (*end || c[0] == '-' || v < (1ull << 40)) return c;
+    snprintf(hex, sizeof hex, "0x%llx", v);
+    return hex;
+}
+
 void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index, int width)
 {
     char line[512];
@@ -545,7 +561,7 @@ void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index
         for (size_t i = 0; i < a->len && a->cells; i++) {
             size_t len = strlen(line);
             if (len + 4 >= sizeof line) break;
-            snprintf(line + len, sizeof line - len, " %s", a->cells[i]);
+            snprintf(line + len, sizeof line - len, " %s", cell_text(a, i));
         }
     }
     fmt_fit(buf, cap, line, width);

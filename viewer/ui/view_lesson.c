@@ -24,6 +24,7 @@ struct lesson_view {
     const struct lesson *l;
     int slide;
     int scroll;        /* first code line shown */
+    int slide_scroll;  /* first row of the slide shown (J/K) */
     bool python;       /* show Python instead of C (narrow screens) */
     struct code c, py;
     char status[1024];
@@ -78,11 +79,16 @@ struct wrap_ctx {
     struct rect r;
     int row;
     enum ui_role role;
+    int skip; /* rows scrolled off the top */
 };
 
 static void emit_row(void *ctx, const char *line)
 {
     struct wrap_ctx *w = ctx;
+    if (w->skip > 0) {
+        w->skip--;
+        return;
+    }
     if (w->row < w->r.h) ui_put(w->r.y + w->row, w->r.x, w->r.w, w->role, line);
     w->row++;
 }
@@ -117,7 +123,12 @@ static void draw_slide(const struct lesson_view *lv, struct rect r)
     struct rect in = ui_box(r, title, false);
     in.x += 1;
     in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_NORMAL};
+    /* J/K scroll a slide taller than its pane; a sign on the border says
+     * there is more, above or below. */
+    int total = slide_rows(lv, in.w), scroll = lv->slide_scroll;
+    if (scroll > total - in.h) scroll = total - in.h;
+    if (scroll < 0) scroll = 0;
+    struct wrap_ctx w = {in, 0, R_NORMAL, scroll};
     static const char *const marks[] = {"* ", "- ", "+ "};
     for (size_t i = 0; i < s->nbullets && w.row < in.h; i++) {
         char text[2048];
@@ -127,9 +138,15 @@ static void draw_slide(const struct lesson_view *lv, struct rect r)
         fmt_wrap(text, in.w, level * 2 + 2, emit_row, &w);
     }
     if (s->notes && w.row + 1 < in.h) {
-        w.row++;
+        if (w.skip > 0) w.skip--;
+        else w.row++;
         w.role = R_DIM;
         fmt_wrap(s->notes, in.w, 0, emit_row, &w);
+    }
+    if (total > in.h && in.w > 24) {
+        const char *sign = scroll + in.h < total ? (scroll > 0 ? " more above and below: J/K " : " more below: J ")
+                                                 : " more above: K ";
+        ui_put(in.y + in.h, in.x + in.w - (int)strlen(sign), (int)strlen(sign), R_WARN, sign);
     }
 }
 
@@ -179,6 +196,12 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     ui_lesson_score(l, false, score, sizeof score);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s  %s", l->order, l->title ? l->title : l->id,
              ui_lesson_done(l) ? "  [done]" : "", score);
+    /* Too wide: the points matter more than the exercise's name. */
+    char *ex = strstr(buf, "exercise ");
+    if (fmt_width(buf) > cols && ex) {
+        char *sp = strchr(ex + 9, ' ');
+        if (sp) memmove(ex + 3, sp + 1, strlen(sp + 1) + 1), memcpy(ex, "ex ", 3);
+    }
     ui_put(0, 0, cols, R_TITLE, buf);
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
@@ -224,13 +247,17 @@ static int lesson_key(struct ui_view *v, int ch)
     case 'l':
     case ' ':
         if (lv->slide + 1 < (int)l->nslides)
-            lv->slide++;
+            lv->slide++, lv->slide_scroll = 0;
         else if (l->nquiz)
             ui_push(ui_quiz_view(l)); /* past the last slide: the quiz */
         break;
     case KEY_LEFT:
     case 'h':
-        if (lv->slide > 0) lv->slide--;
+        if (lv->slide > 0) lv->slide--, lv->slide_scroll = 0;
+        break;
+    case 'J': lv->slide_scroll++; break;
+    case 'K':
+        if (lv->slide_scroll > 0) lv->slide_scroll--;
         break;
     case KEY_DOWN:
     case 'j': lv->scroll++; break;
@@ -317,7 +344,7 @@ static void quiz_draw(struct ui_view *v, int cols, int lines)
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "quiz", false);
     in.x += 1;
     in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_TITLE};
+    struct wrap_ctx w = {in, 0, R_TITLE, 0};
     fmt_wrap(q->question, in.w, 0, emit_row, &w);
     w.row++;
     for (size_t i = 0; i < q->nchoices; i++) {

@@ -391,14 +391,60 @@ static void panel_timeline(const struct model *m, struct rows *rs)
     if (n == 0) rows_put(rs, R_DIM, "(no event yet)");
 }
 
+/* Notes and output wrap (continuation rows indented) rather than being cut:
+ * the newest line ends at the bottom, and the oldest one shown may lose its
+ * first rows. */
+#define WRAP_INDENT 2
+
+struct wrap_rows {
+    struct rows *rs;
+    int skip;       /* rows of this line that are above the panel */
+    int count;      /* rows counted (when rs is NULL) */
+    enum ui_role role;
+};
+
+static void wrap_row(void *ctx, const char *line)
+{
+    struct wrap_rows *w = ctx;
+    if (!w->rs) w->count++;
+    else if (w->skip > 0) w->skip--;
+    else rows_put(w->rs, w->role, line);
+}
+
+static int wrapped_rows(const char *text, int width)
+{
+    struct wrap_rows w = {NULL, 0, 0, R_NORMAL};
+    fmt_wrap(text, width, WRAP_INDENT, wrap_row, &w);
+    return w.count > 0 ? w.count : 1;
+}
+
+/* Draws lines [0, n) of a list so that the last one ends at the bottom. */
+static void put_wrapped_tail(struct rows *rs, size_t n, const char *(*text)(const void *, size_t, enum ui_role *),
+                             const void *ctx)
+{
+    int room = rs->in.h - rs->row, used = 0;
+    size_t first = n;
+    enum ui_role role;
+    while (first > 0 && used < room) used += wrapped_rows(text(ctx, first - 1, &role), rs->in.w), first--;
+    for (size_t i = first; i < n && !rows_full(rs); i++) {
+        const char *t = text(ctx, i, &role);
+        struct wrap_rows w = {rs, i == first && used > room ? used - room : 0, 0, role};
+        fmt_wrap(t, rs->in.w, WRAP_INDENT, wrap_row, &w);
+    }
+}
+
+static const char *note_text(const void *ctx, size_t i, enum ui_role *role)
+{
+    static char buf[300];
+    const struct model *m = ctx;
+    snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
+    *role = R_NORMAL;
+    return buf;
+}
+
 static void panel_notes(const struct model *m, struct rows *rs)
 {
-    char buf[256];
-    size_t room = (size_t)rs->in.h, first = m->nnotes > room ? m->nnotes - room : 0;
-    for (size_t i = first; i < m->nnotes && !rows_full(rs); i++) {
-        snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
-        rows_put(rs, R_NORMAL, buf);
-    }
+    put_wrapped_tail(rs, m->nnotes, note_text, m);
     if (m->nnotes == 0) rows_put(rs, R_DIM, "(no note yet)");
 }
 
@@ -412,17 +458,22 @@ static size_t out_visible(const struct run_view *rv)
     return n;
 }
 
+static const char *out_text(const void *ctx, size_t i, enum ui_role *role)
+{
+    const struct run_view *rv = ctx;
+    const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
+    *role = o->err ? R_BAD : R_NORMAL;
+    return o->text;
+}
+
 static void panel_output(const struct run_view *rv, struct rows *rs)
 {
     size_t nout = out_visible(rv);
     /* Scrolling back stops when the oldest line kept is at the top. */
     size_t room = (size_t)rs->in.h, max_back = nout > room ? nout - room : 0;
     size_t back = rv->out_back < max_back ? rv->out_back : max_back;
-    size_t end = nout - back, first = end > room ? end - room : 0;
-    for (size_t i = first; i < end; i++) {
-        const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
-        rows_put(rs, o->err ? R_BAD : R_NORMAL, o->text);
-    }
+    size_t end = nout - back;
+    put_wrapped_tail(rs, end, out_text, rv);
     if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
 }
 
