@@ -113,6 +113,7 @@ static int step(struct runner *r, struct wf_watch *watch)
     int got = runner_pump(r);
     /* MPI ranks blocked for good (model_mpi) are a deadlock too. */
     if (waitfor_watch(watch, r->model, now_ns()) == 1 || mpi_launch_deadlocked(r, now_ns())) {
+        r->keep_state = true; /* the deadlock section shows who waited for whom */
         runner_finish(r);
         return -EDEADLK;
     }

@@ -474,7 +474,7 @@ static void apply_exit(struct runner *r)
     /* Killed workers first (their parent, the example, is dead too): the
      * model shows each process's real end, not "running" forever. Only
      * processes the run traced: an untraced helper stays out of it. */
-    for (; r->nreaped_applied < r->nreaped; r->nreaped_applied++) {
+    for (; !r->keep_state && r->nreaped_applied < r->nreaped; r->nreaped_applied++) {
         pid_t pid = r->reaped[r->nreaped_applied].pid;
         if (r->model && !model_proc(r->model, pid)) continue;
         struct mp_trace_event ev = {.t_ns = now_ns(), .a = pid, .b = r->reaped[r->nreaped_applied].code,

@@ -80,6 +80,9 @@ struct runner {
      * do, once their own events are in. */
     struct { pid_t pid; int code; } reaped[RUNNER_MAX_REAPED];
     size_t nreaped, nreaped_applied;
+    /* Set before stopping a deadlocked run: its report describes the moment
+     * it was stopped, so the killed processes' ends are not reported. */
+    bool keep_state;
 };
 
 void runner_init(struct runner *r, struct model *model);

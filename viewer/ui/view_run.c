@@ -734,6 +734,7 @@ static int run_key(struct ui_view *v, int ch)
     case 'x':
         if (live) {
             uint64_t before = rv->out_total;
+            rv->r.keep_state = rv->deadlock; /* the banner keeps who waited for whom */
             runner_kill(&rv->r);
             tag_new_lines(rv, before);
             rv->killed = true;
