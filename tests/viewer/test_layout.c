@@ -1,5 +1,11 @@
 /* test_layout.c — the viewer's screens and panel text, without a terminal. */
+#include "keys.h"
 #include "layout.h"
+#include "panels.h"
+#include "highlight.h"
+#include "rows.h"
+#include "text.h"
+#include "words.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -481,7 +487,7 @@ Test(rows, event_line_for_stepping, .timeout = 5.)
 Test(rows, help_lists_every_key, .timeout = 5.)
 {
     size_t n = 0;
-    const char *const *lines = layout_help_lines(&n);
+    const char *const *lines = keys_help_lines(&n);
     cr_assert_gt(n, 5);
     const char *keys[] = {"space", "+ / -", "  s ", "R ", "x ", "?", "q", "Enter", "p ", "r "};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -596,3 +602,4 @@ Test(highlight, max_spans_respected, .timeout = 5.)
     cr_assert_leq(n, 3);
     cr_assert_eq(s[n - 1].start + s[n - 1].len, (int)strlen("a b c d e f g 1 2 3 \"s\""));
 }
+

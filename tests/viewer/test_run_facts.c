@@ -6,6 +6,8 @@
  */
 #include "layout.h"
 #include "model.h"
+#include "rows.h"
+#include "words.h"
 #include "testutil.h"
 
 #include <string.h>

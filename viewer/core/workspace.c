@@ -10,6 +10,8 @@
  */
 #include "workspace.h"
 
+#include "paths.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,69 +43,20 @@ static bool is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The folder of the running binary ("" when unknown). */
-static void exe_dir(char *buf, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-    buf[n > 0 ? n : 0] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash == buf) buf[1] = '\0';
-    else if (slash) *slash = '\0';
-    else buf[0] = '\0';
-}
-
-/* home and build, worked out together once. */
-static struct {
-    bool done, installed;
-    char home[PATH_MAX], build[PATH_MAX];
-} where;
-
-static void locate(void)
-{
-    if (where.done) return;
-    where.done = true;
-    char dir[PATH_MAX], up[PATH_MAX], probe[PATH_MAX + 32];
-    exe_dir(dir, sizeof dir);
-    snprintf(where.home, sizeof where.home, ".");
-    snprintf(where.build, sizeof where.build, "%s", dir[0] ? dir : ".");
-    if (!dir[0]) return;
-    snprintf(up, sizeof up, "%s", dir);
-    char *slash = strrchr(up, '/');
-    if (!slash || slash == up) return;
-    *slash = '\0';
-    /* installed: PREFIX/bin/forklab with PREFIX/share/forklab/lessons */
-    snprintf(probe, sizeof probe, "%s/share/forklab/lessons", up);
-    if (is_dir(probe)) {
-        where.installed = true;
-        snprintf(where.home, sizeof where.home, "%.*s/share/forklab", PATH_MAX - 20, up);
-        snprintf(where.build, sizeof where.build, "%.*s/libexec/forklab", PATH_MAX - 20, up);
-        return;
-    }
-    /* the source tree: ROOT/BUILD/forklab with ROOT/lessons */
-    snprintf(probe, sizeof probe, "%s/lessons", up);
-    if (is_dir(probe)) snprintf(where.home, sizeof where.home, "%s", up);
-}
-
+/* The tree and the build: paths.c decides, for all of forklab. */
 const char *ws_home(void)
 {
-    const char *env = getenv("FORKLAB_HOME");
-    if (env && env[0]) return env;
-    locate();
-    return where.home;
+    return forklab_home();
 }
 
 const char *ws_build(void)
 {
-    const char *env = getenv("FORKLAB_BUILD");
-    if (env && env[0]) return env;
-    locate();
-    return where.build;
+    return forklab_build_dir();
 }
 
 bool ws_installed(void)
 {
-    locate();
-    return where.installed;
+    return forklab_installed();
 }
 
 /* ------------------------------------------------------------ the workspace */

@@ -10,6 +10,7 @@
 #include "grade.h"
 
 #include "commands.h"
+#include "paths.h"
 #include "workspace.h"
 
 #include <errno.h>
@@ -91,17 +92,15 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The graders' tree: $FORKLAB_ROOT, else forklab's home (workspace.h). */
+/* Where the tree and the build are: paths.h decides, for all of forklab. */
 static const char *root_dir(void)
 {
-    const char *r = getenv("FORKLAB_ROOT");
-    return r && *r ? r : ws_home();
+    return forklab_home();
 }
 
-/* The build directory: $FORKLAB_BUILD, else the tree's or the install's. */
 static void build_dir(char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%s", ws_build());
+    snprintf(buf, cap, "%s", forklab_build_dir());
 }
 
 /* The learner's file: in a workspace made by `forklab init`, its
@@ -352,7 +351,7 @@ int cmd_grade(int argc, char **argv)
     int rc = run_driver(args, n, false);
     if (rc == -ENOENT) {
         fprintf(stderr, "forklab grade: tests/exercises/grade.sh not found under %s (run from the source tree "
-                        "or set FORKLAB_ROOT)\n", root_dir());
+                        "or set FORKLAB_HOME)\n", root_dir());
         return 1;
     }
     return rc < 0 ? 1 : rc;

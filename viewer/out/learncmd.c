@@ -7,7 +7,9 @@
  * id and, everywhere, by the lesson that teaches them ("exercise 01-spawn,
  * lesson 02-spawn"): the two numberings differ.
  */
+#include "catalogue.h"
 #include "commands.h"
+#include "paths.h"
 #include "grade.h"
 #include "hints.h"
 #include "lesson.h"
@@ -24,12 +26,12 @@
 
 /* ------------------------------------------------------------ shared */
 
-struct catalogue {
+struct lesson_set {
     struct lesson *ls;
     size_t n;
 };
 
-static int load_catalogue(struct catalogue *c, const char *cmd)
+static int load_catalogue(struct lesson_set *c, const char *cmd)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/lessons", forklab_home());
@@ -39,7 +41,7 @@ static int load_catalogue(struct catalogue *c, const char *cmd)
 }
 
 /* The lesson that teaches exercise id (NULL when none does). */
-static const struct lesson *lesson_of(const struct catalogue *c, const char *id)
+static const struct lesson *lesson_of(const struct lesson_set *c, const char *id)
 {
     for (size_t i = 0; i < c->n; i++)
         if (c->ls[i].exercise && !strcmp(c->ls[i].exercise, id)) return &c->ls[i];
@@ -47,7 +49,7 @@ static const struct lesson *lesson_of(const struct catalogue *c, const char *id)
 }
 
 /* "exercise 01-spawn (lesson 02-spawn)" */
-static void exercise_name(const struct catalogue *c, const char *id, char *buf, size_t cap)
+static void exercise_name(const struct lesson_set *c, const char *id, char *buf, size_t cap)
 {
     const struct lesson *l = lesson_of(c, id);
     if (l) snprintf(buf, cap, "exercise %s (lesson %s)", id, l->id);
@@ -122,7 +124,7 @@ int cmd_progress(int argc, char **argv)
         fprintf(help ? stdout : stderr, "usage: forklab progress   every lesson: quiz score, exercise points, last grade\n");
         return help ? 0 : 2;
     }
-    struct catalogue c;
+    struct lesson_set c;
     if (load_catalogue(&c, "progress") < 0) return 1;
     struct progress p;
     int rc = progress_load(&p);
@@ -195,7 +197,7 @@ int cmd_hint(int argc, char **argv)
                 rc < 0 ? strerror(-rc) : "none listed");
         return 1;
     }
-    struct catalogue c = {0};
+    struct lesson_set c = {0};
     load_catalogue(&c, "hint");
     struct progress p;
     if (progress_load(&p) < 0) memset(&p, 0, sizeof p);

@@ -29,6 +29,7 @@
 
 struct ex_view {
     struct ui_view v;
+    struct catalogue *cat;
     const struct lesson *l;
     const char *id;
     char path[PATH_MAX];
@@ -356,11 +357,11 @@ static int ex_key(struct ui_view *v, int ch)
             snprintf(ev->status, sizeof ev->status, " no hints for %s", ev->id);
             break;
         }
-        int shown = progress_hints(&ui_app.progress, ev->id);
+        int shown = progress_hints(&ev->cat->progress, ev->id);
         ev->hint_step = ev->hint_step < ev->hints.n ? ev->hint_step + 1 : ev->hints.n;
         if (ev->hint_step > shown) {
-            progress_set_hints(&ui_app.progress, ev->id, ev->hint_step);
-            progress_save(&ui_app.progress);
+            progress_set_hints(&ev->cat->progress, ev->id, ev->hint_step);
+            progress_save(&ev->cat->progress);
         }
         snprintf(ev->status, sizeof ev->status, ev->hint_step < ev->hints.n ? " h again: a closer hint" : " that was the last hint");
         ev->status_role = R_DIM;
@@ -381,9 +382,9 @@ static void ex_destroy(struct ui_view *v)
     free(ev);
 }
 
-struct ui_view *ui_exercise_view(const struct lesson *l, bool grade_now)
+struct ui_view *ui_exercise_view(struct catalogue *c, const struct lesson *l, bool grade_now)
 {
-    const char *id = l && l->exercise ? grade_find_exercise(l->exercise) : NULL;
+    const char *id = c && l && l->exercise ? grade_find_exercise(l->exercise) : NULL;
     if (!id) return NULL;
     struct ex_view *ev = calloc(1, sizeof *ev);
     if (!ev) return NULL;
@@ -392,6 +393,7 @@ struct ui_view *ui_exercise_view(const struct lesson *l, bool grade_now)
     ev->v.tick_ms = ex_tick_ms;
     ev->v.tick = ex_tick;
     ev->v.destroy = ex_destroy;
+    ev->cat = c;
     ev->l = l;
     ev->id = id;
     if (ws_exercise_path(id, ev->path, sizeof ev->path) < 0)
@@ -400,7 +402,7 @@ struct ui_view *ui_exercise_view(const struct lesson *l, bool grade_now)
     load_checks(ev);
     hints_load(NULL, id, &ev->hints);
     refresh_result(ev);
-    ev->hint_step = progress_hints(&ui_app.progress, id);
+    ev->hint_step = progress_hints(&ev->cat->progress, id);
     if (ev->hint_step > ev->hints.n) ev->hint_step = ev->hints.n;
     if (grade_now) grade_start(ev);
     return &ev->v;

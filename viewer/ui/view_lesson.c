@@ -5,9 +5,8 @@
  */
 #include "ui.h"
 
-#include "runner.h"
-
 #include "grade.h"
+#include "runner.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,27 +20,26 @@ struct code {
 
 struct lesson_view {
     struct ui_view v;
+    struct catalogue *cat;
     const struct lesson *l;
     int slide;
     int scroll;        /* first code line shown */
-    int slide_scroll;  /* first row of the slide shown (J/K) */
     bool python;       /* show Python instead of C (narrow screens) */
     struct code c, py;
     char status[1024];
     enum ui_role status_role;
-    bool show_grade;           /* the last grading's details, until a key */
+    int slide_scroll;  /* first row of the slide shown (J/K) */
     /* r on a lesson with several examples: which one to run */
     char examples[8][RUNNER_NAME_MAX];
     int nexamples;
     bool choosing;
-    struct grade_result grade;
 };
 
 /* Keep the learner's progress; a failure is reported on stderr, which
  * the terminal code holds until the screen is given back. */
-static void save_progress(void)
+static void save_progress(struct catalogue *c)
 {
-    int rc = progress_save(&ui_app.progress);
+    int rc = progress_save(&c->progress);
     if (rc < 0) {
         char path[4096] = "";
         progress_path(path, sizeof path);
@@ -169,7 +167,6 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
         ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
 }
 
-
 /* The examples of the lesson, numbered: its own first. */
 static void draw_chooser(const struct lesson_view *lv, int cols, int lines)
 {
@@ -193,9 +190,9 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
     char score[160];
-    ui_lesson_score(l, false, score, sizeof score);
+    catalogue_score(lv->cat, l, false, score, sizeof score);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s  %s", l->order, l->title ? l->title : l->id,
-             ui_lesson_done(l) ? "  [done]" : "", score);
+             catalogue_done(lv->cat, l) ? "  [done]" : "", score);
     /* Too wide: the points matter more than the exercise's name. */
     char *ex = strstr(buf, "exercise ");
     if (fmt_width(buf) > cols && ex) {
@@ -242,31 +239,22 @@ static int lesson_key(struct ui_view *v, int ch)
         return UI_HANDLED | UI_REDRAW;
     }
     lv->status[0] = '\0';
-    switch (ch) {
-    case KEY_RIGHT:
-    case 'l':
-    case ' ':
+    switch (keys_action(KEYS_LESSON, ch)) {
+    case KA_NEXT_SLIDE:
         if (lv->slide + 1 < (int)l->nslides)
             lv->slide++, lv->slide_scroll = 0;
         else if (l->nquiz)
-            ui_push(ui_quiz_view(l)); /* past the last slide: the quiz */
+            ui_push(ui_quiz_view(lv->cat, l)); /* past the last slide: the quiz */
         break;
-    case KEY_LEFT:
-    case 'h':
+    case KA_PREV_SLIDE:
         if (lv->slide > 0) lv->slide--, lv->slide_scroll = 0;
         break;
-    case 'J': lv->slide_scroll++; break;
-    case 'K':
-        if (lv->slide_scroll > 0) lv->slide_scroll--;
-        break;
-    case KEY_DOWN:
-    case 'j': lv->scroll++; break;
-    case KEY_UP:
-    case 'k': lv->scroll--; break;
-    case KEY_NPAGE: lv->scroll += 10; break;
-    case KEY_PPAGE: lv->scroll -= 10; break;
-    case 'p': lv->python = !lv->python; lv->scroll = 0; break;
-    case 'r':
+    case KA_DOWN: lv->scroll++; break;
+    case KA_UP: lv->scroll--; break;
+    case KA_PAGE_DOWN: lv->scroll += 10; break;
+    case KA_PAGE_UP: lv->scroll -= 10; break;
+    case KA_LANGUAGE: lv->python = !lv->python; lv->scroll = 0; break;
+    case KA_RUN:
         /* several examples (10-pool-map: the async one and the blocking
          * map): let the learner pick, headless runs either by its name */
         lv->nexamples = (int)runner_lesson_examples(l, lv->examples, 8);
@@ -277,21 +265,24 @@ static int lesson_key(struct ui_view *v, int ch)
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
         break;
-    case 'z':
+    case KA_QUIZ:
         if (l->nquiz)
-            ui_push(ui_quiz_view(l));
+            ui_push(ui_quiz_view(lv->cat, l));
         else
             set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
         break;
-    case 'g': /* grading happens in the exercise view, in the background */
-    case 'e':
+    case KA_GRADE: /* grading happens in the exercise view, in the background */
+    case KA_EXERCISE:
         if (l->exercise)
-            ui_push(ui_exercise_view(l, ch == 'g'));
+            ui_push(ui_exercise_view(lv->cat, l, keys_action(KEYS_LESSON, ch) == KA_GRADE));
         else
             set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
         break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_SLIDE_DOWN: lv->slide_scroll++; break;
+    case KA_SLIDE_UP:
+        if (lv->slide_scroll > 0) lv->slide_scroll--;
+        break;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     if (lv->scroll > max_scroll) lv->scroll = max_scroll;
@@ -307,18 +298,19 @@ static void lesson_destroy(struct ui_view *v)
     free(lv);
 }
 
-struct ui_view *ui_lesson_view(const struct lesson *l)
+struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l)
 {
     struct lesson_view *lv = calloc(1, sizeof *lv);
-    if (!lv || !l) {
+    if (!lv || !l || !c) {
         free(lv);
         return NULL;
     }
     lv->v.draw = lesson_draw;
     lv->v.key = lesson_key;
     lv->v.destroy = lesson_destroy;
+    lv->cat = c;
     lv->l = l;
-    code_split(&lv->c, l->c_path ? ui_read_file(l->c_path) : NULL);
+    code_split(&lv->c, l->c_path ? catalogue_read_file(l->c_path) : NULL);
     code_split(&lv->py, l->python ? strdup(l->python) : NULL);
     return &lv->v;
 }
@@ -327,6 +319,7 @@ struct ui_view *ui_lesson_view(const struct lesson *l)
 
 struct quiz_view {
     struct ui_view v;
+    struct catalogue *cat;
     const struct lesson *l;
     int q;        /* current question */
     int sel;      /* highlighted choice */
@@ -377,8 +370,8 @@ static void quiz_answer(struct quiz_view *qv, int choice)
     if (choice == q->answer) qv->right++;
     /* The latest answer to each question counts: the quiz is done only
      * when every question is answered right. */
-    progress_quiz_answer(&ui_app.progress, qv->l->id, qv->q, (int)qv->l->nquiz, choice == q->answer);
-    save_progress();
+    progress_quiz_answer(&qv->cat->progress, qv->l->id, qv->q, (int)qv->l->nquiz, choice == q->answer);
+    save_progress(qv->cat);
 }
 
 static int quiz_key(struct ui_view *v, int ch)
@@ -386,24 +379,21 @@ static int quiz_key(struct ui_view *v, int ch)
     struct quiz_view *qv = (struct quiz_view *)v;
     const struct lesson_quiz *q = &qv->l->quiz[qv->q];
     int n = (int)q->nchoices;
-    if (ch >= '1' && ch <= '9') {
+    enum keys_action a = keys_action(KEYS_QUIZ, ch);
+    if (a == KA_ANSWER_NUMBER) {
         quiz_answer(qv, ch - '1');
         return UI_HANDLED | UI_REDRAW;
     }
-    switch (ch) {
-    case KEY_UP:
-    case 'k':
+    switch (a) {
+    case KA_UP:
         if (qv->sel > 0) qv->sel--;
         break;
-    case KEY_DOWN:
-    case 'j':
+    case KA_DOWN:
         if (qv->sel + 1 < n) qv->sel++;
         break;
-    case '\r':
-    case '\n':
-    case KEY_ENTER:
-    case 'n':
-        if (qv->answered < 0 && ch != 'n') {
+    case KA_ANSWER:
+    case KA_NEXT_QUESTION:
+        if (qv->answered < 0 && a == KA_ANSWER) {
             quiz_answer(qv, qv->sel);
         } else if (qv->answered >= 0) {
             if (qv->q + 1 >= (int)qv->l->nquiz) return UI_HANDLED | UI_POP;
@@ -412,8 +402,7 @@ static int quiz_key(struct ui_view *v, int ch)
             qv->answered = -1;
         }
         break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     return UI_HANDLED | UI_REDRAW;
@@ -424,11 +413,12 @@ static void quiz_destroy(struct ui_view *v)
     free(v);
 }
 
-struct ui_view *ui_quiz_view(const struct lesson *l)
+struct ui_view *ui_quiz_view(struct catalogue *c, const struct lesson *l)
 {
-    if (!l || l->nquiz == 0) return NULL;
+    if (!l || !c || l->nquiz == 0) return NULL;
     struct quiz_view *qv = calloc(1, sizeof *qv);
     if (!qv) return NULL;
+    qv->cat = c;
     qv->v.draw = quiz_draw;
     qv->v.key = quiz_key;
     qv->v.destroy = quiz_destroy;
