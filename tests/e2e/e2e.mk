@@ -11,8 +11,15 @@ $(E2E_CRASH): tests/e2e/crash.c $(LIBMP_A)
 	@mkdir -p $(@D)
 	$(LINK_MP)
 
+# Two children printing a letter each, for the controlled-run tests.
+E2E_TWO := $(BUILD)/e2e/two
+$(E2E_TWO): tests/e2e/two.c $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+all: $(E2E_TWO)
+
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \
