@@ -8,6 +8,7 @@
  * first sight, so a partial trace still gives a useful picture.
  */
 #include "model.h"
+#include "grow.h"
 
 /* The MPI part of the model lives in core/model_mpi.c (model_mpi.h).
  * Declared weak here so that programs linking model.o alone (the exercise
@@ -24,19 +25,6 @@ void model_mpi_free(struct model_mpi *mm) __attribute__((weak));
 
 /* ------------------------------------------------------------ helpers */
 
-/* Make room for need elements in *arr; 0 | -ENOMEM (arr unchanged). */
-static int grow(void *arrp, size_t *cap, size_t need, size_t elsize)
-{
-    void **arr = arrp;
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    while (ncap < need) ncap *= 2;
-    void *p = realloc(*arr, ncap * elsize);
-    if (!p) return -ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -59,7 +47,7 @@ static int pid_list_add(int **list, size_t *n, size_t *cap, int pid)
 {
     for (size_t i = 0; i < *n; i++)
         if ((*list)[i] == pid) return 0;
-    if (grow(list, cap, *n + 1, sizeof **list)) return -ENOMEM;
+    if (core_grow(list, cap, *n + 1, sizeof **list)) return -ENOMEM;
     (*list)[(*n)++] = pid;
     return 0;
 }
@@ -178,7 +166,7 @@ static struct model_proc *get_proc(struct model *m, int pid, uint64_t t)
 {
     for (size_t i = 0; i < m->nprocs; i++)
         if (m->procs[i].pid == pid) return &m->procs[i];
-    if (grow(&m->procs, &m->cap_procs, m->nprocs + 1, sizeof *m->procs)) return NULL;
+    if (core_grow(&m->procs, &m->cap_procs, m->nprocs + 1, sizeof *m->procs)) return NULL;
     struct model_proc *p = &m->procs[m->nprocs++];
     memset(p, 0, sizeof *p);
     p->pid = pid;
@@ -191,7 +179,7 @@ static struct model_proc *get_proc(struct model *m, int pid, uint64_t t)
     do {                                                            \
         for (size_t i_ = 0; i_ < m->n; i_++)                        \
             if (m->arr[i_].id == (key)) return &m->arr[i_];         \
-        if (grow(&m->arr, &m->cap, m->n + 1, sizeof *m->arr)) return NULL; \
+        if (core_grow(&m->arr, &m->cap, m->n + 1, sizeof *m->arr)) return NULL; \
         type *o_ = &m->arr[m->n++];                                 \
         memset(o_, 0, sizeof *o_);                                  \
         o_->id = (key);                                             \
@@ -298,7 +286,7 @@ static int lock_wait_add(struct model_lock *l, int pid, uint64_t ns)
     size_t i = 0;
     while (i < l->nper && l->per[i].pid != pid) i++;
     if (i == l->nper) {
-        if (grow(&l->per, &l->cap_per, l->nper + 1, sizeof *l->per)) return -ENOMEM;
+        if (core_grow(&l->per, &l->cap_per, l->nper + 1, sizeof *l->per)) return -ENOMEM;
         l->per[l->nper++] = (struct model_lock_wait){.pid = pid};
     }
     l->per[i].waits++;
@@ -354,7 +342,7 @@ static int on_mem_new(struct model *m, const struct mp_trace_event *ev)
 {
     struct model_array *a = find_array(m, ev->obj);
     if (!a) {
-        if (grow(&m->arrays, &m->cap_arrays, m->narrays + 1, sizeof *m->arrays)) return -ENOMEM;
+        if (core_grow(&m->arrays, &m->cap_arrays, m->narrays + 1, sizeof *m->arrays)) return -ENOMEM;
         a = &m->arrays[m->narrays];
         memset(a, 0, sizeof *a);
         a->id = ev->obj;
@@ -402,7 +390,7 @@ static int on_mem_write(struct model *m, const struct mp_trace_event *ev)
 
 static int items_push(struct model_item **items, size_t *n, size_t *cap, const struct mp_trace_event *ev)
 {
-    if (grow(items, cap, *n + 1, sizeof **items)) return -ENOMEM;
+    if (core_grow(items, cap, *n + 1, sizeof **items)) return -ENOMEM;
     struct model_item *it = &(*items)[(*n)++];
     ev_text(ev, it->preview, sizeof it->preview);
     it->len = ev->a;
@@ -444,7 +432,7 @@ static int on_pipe(struct model *m, const struct mp_trace_event *ev)
     case MP_EV_PIPE_RECV: {
         p->recvs++;
         if (!p->ninflight) {
-            if (grow(&p->early_recv, &p->cap_early_recv, p->nearly_recv + 1, sizeof *p->early_recv))
+            if (core_grow(&p->early_recv, &p->cap_early_recv, p->nearly_recv + 1, sizeof *p->early_recv))
                 return -ENOMEM;
             p->early_recv[p->nearly_recv++] = ev->pid;
             break;
@@ -530,7 +518,7 @@ static struct model_task *get_task(struct model_pool *p, int64_t id, uint64_t t)
 {
     struct model_task *k = find_task(p, id);
     if (k) return k;
-    if (grow(&p->tasks, &p->cap_tasks, p->ntasks + 1, sizeof *p->tasks)) return NULL;
+    if (core_grow(&p->tasks, &p->cap_tasks, p->ntasks + 1, sizeof *p->tasks)) return NULL;
     k = &p->tasks[p->ntasks++];
     memset(k, 0, sizeof *k);
     k->id = id;
@@ -551,7 +539,7 @@ static int on_pool(struct model *m, const struct mp_trace_event *ev)
         p->closed = true;
         break;
     case MP_EV_POOL_WORKER:
-        if (grow(&p->workers, &p->cap_workers, p->nworker_pids + 1, sizeof *p->workers)) return -ENOMEM;
+        if (core_grow(&p->workers, &p->cap_workers, p->nworker_pids + 1, sizeof *p->workers)) return -ENOMEM;
         p->workers[p->nworker_pids++] = (int)ev->a;
         break;
     case MP_EV_TASK_SUBMIT:
@@ -606,7 +594,7 @@ static int on_async(struct model *m, const struct mp_trace_event *ev)
 
 static int on_note(struct model *m, const struct mp_trace_event *ev)
 {
-    if (grow(&m->notes, &m->cap_notes, m->nnotes + 1, sizeof *m->notes)) return -ENOMEM;
+    if (core_grow(&m->notes, &m->cap_notes, m->nnotes + 1, sizeof *m->notes)) return -ENOMEM;
     struct model_note *n = &m->notes[m->nnotes++];
     n->t_ns = ev->t_ns;
     n->pid = ev->pid;
@@ -616,7 +604,7 @@ static int on_note(struct model *m, const struct mp_trace_event *ev)
 
 static int on_manager(struct model *m, const struct mp_trace_event *ev)
 {
-    if (grow(&m->mops, &m->cap_mops, m->nmops + 1, sizeof *m->mops)) return -ENOMEM;
+    if (core_grow(&m->mops, &m->cap_mops, m->nmops + 1, sizeof *m->mops)) return -ENOMEM;
     struct model_manager_op *o = &m->mops[m->nmops++];
     o->t_ns = ev->t_ns;
     o->pid = ev->pid;
@@ -635,7 +623,7 @@ static int log_event(struct model *m, const struct mp_trace_event *ev)
         m->nevents -= cut;
         m->events_trimmed += cut;
     }
-    if (grow(&m->events, &m->cap_events, m->nevents + 1, sizeof *m->events)) return -ENOMEM;
+    if (core_grow(&m->events, &m->cap_events, m->nevents + 1, sizeof *m->events)) return -ENOMEM;
     m->events[m->nevents++] = *ev;
     return 0;
 }

@@ -8,24 +8,13 @@
  * what an event adds and the logs are bounded.
  */
 #include "model_mpi.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void *arrp, size_t *cap, size_t need, size_t elsize)
-{
-    void **arr = arrp;
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    while (ncap < need) ncap *= 2;
-    void *p = realloc(*arr, ncap * elsize);
-    if (!p) return -ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 static void text_of(const struct mp_trace_event *ev, char *dst, size_t cap)
 {
@@ -66,7 +55,7 @@ static int delivered_push(struct model_mpi *mm, const struct mpi_msg *msg)
         mm->ndelivered -= cut;
         mm->delivered_trimmed += cut;
     }
-    if (grow(&mm->delivered, &mm->cap_delivered, mm->ndelivered + 1, sizeof *mm->delivered)) return -ENOMEM;
+    if (core_grow(&mm->delivered, &mm->cap_delivered, mm->ndelivered + 1, sizeof *mm->delivered)) return -ENOMEM;
     mm->delivered[mm->ndelivered++] = *msg;
     return 0;
 }
@@ -81,7 +70,7 @@ static int on_send(struct model_mpi *mm, int rank, const struct mp_trace_event *
     r->bytes_sent += ev->b > 0 ? (uint64_t)ev->b : 0;
     mm->sends++;
     uint32_t serial = MP_MPI_OBJ_N(ev->obj);
-    if (grow(&mm->posts, &mm->cap_posts, mm->nposts + 1, sizeof *mm->posts)) return -ENOMEM;
+    if (core_grow(&mm->posts, &mm->cap_posts, mm->nposts + 1, sizeof *mm->posts)) return -ENOMEM;
     mm->posts[mm->nposts++] = (struct mpi_post){.rank = rank, .serial = serial, .recv = false, .peer = msg.dst,
                                                 .tag = msg.tag, .bytes = ev->b, .t = ev->t_ns};
     if (serial == 0) {
@@ -97,7 +86,7 @@ static int on_send(struct model_mpi *mm, int rank, const struct mp_trace_event *
         mm->nearly--;
         return delivered_push(mm, &msg);
     }
-    if (grow(&mm->inflight, &mm->cap_inflight, mm->ninflight + 1, sizeof *mm->inflight)) return -ENOMEM;
+    if (core_grow(&mm->inflight, &mm->cap_inflight, mm->ninflight + 1, sizeof *mm->inflight)) return -ENOMEM;
     mm->inflight[mm->ninflight++] = msg;
     return 0;
 }
@@ -132,7 +121,7 @@ static int on_recv_post(struct model_mpi *mm, int rank, const struct mp_trace_ev
 {
     uint32_t serial = MP_MPI_OBJ_N(ev->obj);
     int src = MP_MPI_PEER(ev->a), tag = MP_MPI_TAG(ev->a);
-    if (grow(&mm->posts, &mm->cap_posts, mm->nposts + 1, sizeof *mm->posts)) return -ENOMEM;
+    if (core_grow(&mm->posts, &mm->cap_posts, mm->nposts + 1, sizeof *mm->posts)) return -ENOMEM;
     mm->posts[mm->nposts++] = (struct mpi_post){.rank = rank, .serial = serial, .recv = true, .peer = src,
                                                 .tag = tag, .bytes = ev->b, .t = ev->t_ns};
     if (serial == 0) {
@@ -166,7 +155,7 @@ static int on_recv(struct model_mpi *mm, int rank, const struct mp_trace_event *
     struct mpi_msg early = {.src = src, .dst = rank, .tag = tag, .bytes = ev->b, .t_recv = ev->t_ns};
     text_of(ev, early.preview, sizeof early.preview);
     if (mm->nearly >= 4096) return 0; /* a corrupt trace: stop remembering */
-    if (grow(&mm->early, &mm->cap_early, mm->nearly + 1, sizeof *mm->early)) return -ENOMEM;
+    if (core_grow(&mm->early, &mm->cap_early, mm->nearly + 1, sizeof *mm->early)) return -ENOMEM;
     mm->early[mm->nearly++] = early;
     return 0;
 }
@@ -194,7 +183,7 @@ static struct mpi_coll *get_coll(struct model_mpi *mm, uint32_t n, int what, int
         memmove(mm->colls, mm->colls + 1, (mm->ncolls - 1) * sizeof *mm->colls);
         mm->ncolls--;
     }
-    if (grow(&mm->colls, &mm->cap_colls, mm->ncolls + 1, sizeof *mm->colls)) return NULL;
+    if (core_grow(&mm->colls, &mm->cap_colls, mm->ncolls + 1, sizeof *mm->colls)) return NULL;
     struct mpi_coll *c = &mm->colls[mm->ncolls++];
     memset(c, 0, sizeof *c);
     c->n = n;

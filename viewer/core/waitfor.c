@@ -10,25 +10,13 @@
 #include "waitfor.h"
 
 #include "model.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Make room for need elements in *arr; 0 | -ENOMEM (arr unchanged). */
-static int grow(void *arrp, size_t *cap, size_t need, size_t elsize)
-{
-    void **arr = arrp;
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    while (ncap < need) ncap *= 2;
-    void *p = realloc(*arr, ncap * elsize);
-    if (!p) return -ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
 
 void waitfor_init(struct waitfor *w)
 {
@@ -104,7 +92,7 @@ static enum wf_kind wait_kind(unsigned kind)
 
 static int add_wait(struct waitfor *w, const struct model *m, const struct mp_trace_event *ev, enum wf_kind k)
 {
-    if (grow(&w->waits, &w->cap_waits, w->nwaits + 1, sizeof *w->waits)) return -ENOMEM;
+    if (core_grow(&w->waits, &w->cap_waits, w->nwaits + 1, sizeof *w->waits)) return -ENOMEM;
     struct wf_wait *x = &w->waits[w->nwaits++];
     memset(x, 0, sizeof *x);
     x->pid = ev->pid;
@@ -126,7 +114,7 @@ static int note_obj(struct waitfor *w, const struct mp_trace_event *ev)
 {
     for (size_t i = 0; i < w->nobjs; i++)
         if (w->objs[i].id == ev->obj) return 0;
-    if (grow(&w->objs, &w->cap_objs, w->nobjs + 1, sizeof *w->objs)) return -ENOMEM;
+    if (core_grow(&w->objs, &w->cap_objs, w->nobjs + 1, sizeof *w->objs)) return -ENOMEM;
     w->objs[w->nobjs++] = (struct wf_obj){.id = ev->obj, .creator = ev->pid, .t_new = ev->t_ns};
     return 0;
 }
@@ -136,7 +124,7 @@ static int note_close(struct waitfor *w, const struct mp_trace_event *ev)
     int end = ev->a ? 1 : 0;
     for (size_t i = 0; i < w->ncloses; i++)
         if (w->closes[i].pipe == ev->obj && w->closes[i].pid == ev->pid && w->closes[i].end == end) return 0;
-    if (grow(&w->closes, &w->cap_closes, w->ncloses + 1, sizeof *w->closes)) return -ENOMEM;
+    if (core_grow(&w->closes, &w->cap_closes, w->ncloses + 1, sizeof *w->closes)) return -ENOMEM;
     w->closes[w->ncloses++] = (struct wf_close){.pipe = ev->obj, .pid = ev->pid, .end = end};
     return 0;
 }
@@ -166,7 +154,7 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
         if (o->first == first && o->second == second && o->pid == ev->pid) return 0;
     }
     if (w->norders >= WF_MAX_ORDERS) return 0; /* enough to warn; bounded memory */
-    if (grow(&w->orders, &w->cap_orders, w->norders + 1, sizeof *w->orders)) return -ENOMEM;
+    if (core_grow(&w->orders, &w->cap_orders, w->norders + 1, sizeof *w->orders)) return -ENOMEM;
     struct wf_order *o = &w->orders[w->norders++];
     memset(o, 0, sizeof *o);
     o->first = first;
@@ -177,7 +165,7 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
     const struct wf_order *other = find_order(w, second, first, ev->pid);
     if (!other || has_inversion(w, first, second)) return 0;
     struct wf_order mine = *o, theirs = *other; /* grow may move orders */
-    if (grow(&w->invs, &w->cap_invs, w->ninvs + 1, sizeof *w->invs)) return -ENOMEM;
+    if (core_grow(&w->invs, &w->cap_invs, w->ninvs + 1, sizeof *w->invs)) return -ENOMEM;
     w->invs[w->ninvs++] = (struct wf_inversion){.a = second, .b = first, .orders = {theirs, mine}};
     return 0;
 }
