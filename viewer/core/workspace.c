@@ -334,8 +334,9 @@ int ws_init(const char *dir, char *what, size_t cap)
     if (d) {
         for (struct dirent *e; (e = readdir(d));)
             if (is_stub_name(e->d_name)) {
-                closedir(d);
+                /* name it before closedir: e lives in the DIR's buffer */
                 snprintf(p, sizeof p, "%s/exercises/%s", dir, e->d_name);
+                closedir(d);
                 fmt(what, cap, "%s%s", p, NULL);
                 return -EEXIST;
             }
