@@ -10,6 +10,7 @@ int cmd_lint(int argc, char **argv);  /* lint.c: forklab lint [FILES...] */
 int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export */
 int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
+int cmd_explore(int argc, char **argv); /* out/explore.c: forklab explore [OPTIONS] EXAMPLE [-- ARGS] */
 
 
 /* ui/: the live run view for one lesson or example, used by `forklab run X`

@@ -16,6 +16,7 @@ static void usage(FILE *out)
             "       forklab trace show FILE\n"
             "       forklab trace export FILE -o OUT.json\n"
             "       forklab grade [EXERCISE]         grade exercises\n"
+            "       forklab explore [OPTIONS] LESSON|EXAMPLE [-- ARGS]  every interleaving's outcome\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"
             "       forklab --help | --version\n");
 }
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"run", cmd_run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
+        {"explore", cmd_explore},
     };
     if (argc >= 2) {
         const char *a = argv[1];
