@@ -194,6 +194,11 @@ static void slot_advance(struct explorer *x, struct slot *s)
     struct controller *c = &s->c;
     size_t n = sched_enabled(&s->m, c->procs, c->nprocs, c->verdict);
     if (n == 0) {
+        /* A process running on its own (busy, or in an endless loop) may
+         * still free the others: that run ends by itself or as a timeout,
+         * never as a deadlock. */
+        for (size_t i = 0; i < c->nprocs; i++)
+            if (c->procs[i].alive && !c->procs[i].parked) return;
         if (ctl_step(c, -1) == CTL_STUCK) slot_finish(x, s, END_STUCK);
         return;
     }
