@@ -23,7 +23,7 @@ GR_EXPLORE_MAIN(explore_case)
 static void require_one(const char *arg, long long want_balance, int nprocs)
 {
     struct explore_result res;
-    int rc = gr_explore(arg, 2, 5000, &res);
+    int rc = gr_explore(arg, 1, 5000, &res);
     cr_assert(rc == 0, "could not explore the program: %s", mp_strerror(rc));
     char want[128], msg[4096];
     int len = snprintf(want, sizeof want, "balance = %lld, returned 0 · exits 0", want_balance);
