@@ -34,7 +34,8 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
 
 # Packages every target needs on Debian 12. `make deps` installs the missing
 # ones as root, or prints the exact command and stops.
-DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux bubblewrap
+# openmpi-bin libopenmpi-dev: the MPI chapter (mpicc, mpirun, the PMPI tracer).
+DEB_PKGS := pkg-config libncurses-dev libyaml-dev libcriterion-dev libssl-dev tmux bubblewrap openmpi-bin libopenmpi-dev
 
 # The test driver runs these targets in order (fragments append to it) and
 # keeps going after a failure so that one run shows every problem.
@@ -52,12 +53,15 @@ $(DEPS_STAMP): Makefile
 	@mkdir -p $(@D) && touch $@
 
 include lib/lib.mk
+include lib/mpitrace.mk
 include lessons/lessons.mk
 include viewer/viewer.mk
 include tests/tests.mk
 include exercises/exercises.mk
 include bench/bench.mk
+include bench/bench_mpi.mk
 include tests/fuzz/fuzz.mk
+include tests/mpi/mpi.mk
 -include tests/e2e/e2e.mk
 # Last: nothing of ours left behind after every other step.
 TEST_STEPS += check-leftovers

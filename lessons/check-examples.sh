@@ -42,6 +42,28 @@ run_example() {
   if [ -n "$left" ]; then pkill -KILL -g "$pid" 2>/dev/null; fi
 }
 
+# run_mpi_example LOG RANKS BINARY ARGS... — an MPI lesson (run.mpi) under
+# mpirun with the options forklab uses (--oversubscribe, root allowed, a
+# private directory for session files and shared-memory segments, removed
+# after) plus the lesson's run.mpi_args. mpirun gives each rank a process
+# group of its own: leftovers are looked for by binary path, and the
+# private directory must be empty of shared-memory segments afterwards.
+run_mpi_example() {
+  local log=$1 ranks=$2 bin=$3; shift 3
+  local dir
+  dir=$(mktemp -d /tmp/forklab-mpi.XXXXXX)
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -s TERM -k 5 "$EXAMPLE_TIMEOUT" \
+    mpirun -np "$ranks" --oversubscribe --mca btl_vader_single_copy_mechanism none \
+    --mca orte_tmpdir_base "$dir" --mca btl_vader_backing_directory "$dir" "${mpiargs[@]}" \
+    "$bin" "$@" >"$log" 2>&1 </dev/null
+  rc=$?
+  [ "$rc" -eq 124 ] && rc=137
+  sleep 0.2
+  left=$(pgrep -f "^$bin( |$)" 2>/dev/null | tr '\n' ' ')
+  if [ -n "$left" ]; then pkill -KILL -f "^$bin( |$)" 2>/dev/null; fi
+  rm -rf "$dir"
+}
+
 checked=" "
 check_lesson() {
   local id=$1 prog=$2; shift 2
@@ -53,7 +75,8 @@ check_lesson() {
     fail "$id" "no example binary $bin (lessons/$prog.c missing or not built)"
   else
     local t0=$SECONDS
-    run_example "$log" "$bin" "${args[@]}"
+    if [ "$mpi" -gt 0 ]; then run_mpi_example "$log" "$mpi" "$bin" "${args[@]}"
+    else run_example "$log" "$bin" "${args[@]}"; fi
     local why=""
     [ "$rc" -eq 137 ] && why="killed after ${EXAMPLE_TIMEOUT}s"
     [ -z "$why" ] && [ "$rc" -ne 0 ] && why="exit status $rc"
@@ -66,7 +89,8 @@ check_lesson() {
     fi
     if [ -z "$why" ]; then pass "$id" "$((SECONDS - t0)) s"; else fail "$id" "$why" "$log"; fi
   fi
-  # ASan build: status and sanitizer reports
+  # ASan build: status and sanitizer reports (not for MPI examples)
+  [ "$mpi" -gt 0 ] && return
   local abin=$build/asan/lessons/$prog alog=$logdir/$id.asan.log
   if [ ! -x "$abin" ]; then
     fail "$id (asan)" "no ASan binary $abin"
@@ -97,14 +121,16 @@ fi
 if ! "$forklab" list --examples >"$logdir/examples.tsv" 2>"$logdir/list.err"; then
   fail "list" "forklab list --examples failed" "$logdir/list.err"
 fi
-id="" prog="" args=() expects=()
+id="" prog="" args=() expects=() mpi=0 mpiargs=()
 while IFS=$'\t' read -r kind a b; do
   case $kind in
     lesson)
       [ -n "$id" ] && check_lesson "$id" "$prog" "${args[@]}"
-      id=$a prog=$b args=() expects=() ;;
+      id=$a prog=$b args=() expects=() mpi=0 mpiargs=() ;;
     arg) args+=("$a${b:+$'\t'$b}") ;;
     expect) expects+=("$a${b:+$'\t'$b}") ;;
+    mpi) mpi=$a ;;
+    mpiarg) mpiargs+=("$a") ;;
   esac
 done <"$logdir/examples.tsv"
 [ -n "$id" ] && check_lesson "$id" "$prog" "${args[@]}"
@@ -115,7 +141,8 @@ for src in "$FORKLAB_HOME"/lessons/[0-9]*.c; do
   [ -e "$src" ] || continue
   prog=$(basename "$src" .c)
   case $checked in *" $prog "*) continue ;; esac
-  expects=()
+  grep -q '^#include <mpi.h>' "$src" && continue # MPI examples run only from their lessons
+  expects=() mpi=0 mpiargs=()
   check_lesson "$prog" "$prog"
 done
 

@@ -1,6 +1,7 @@
 # lib/lib.mk — libmp: static and shared library, the sanitizer flavour, install.
 
-LIB_SRCS := $(wildcard lib/*.c)
+# mpitrace.c is the MPI tracer, built apart with mpicc (lib/mpitrace.mk).
+LIB_SRCS := $(filter-out lib/mpitrace.c,$(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h)
 LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 ASAN_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/asan/lib/%.o,$(LIB_SRCS))

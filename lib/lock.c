@@ -11,7 +11,6 @@
  */
 #include "mp_private.h"
 
-#include <linux/futex.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -45,27 +44,6 @@ int mp__mutex_lock(pthread_mutex_t *m, const mp__deadline *d)
 {
     int r = d->forever ? pthread_mutex_lock(m)
                        : pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &d->at);
-    if (r == EOWNERDEAD) return owner_died(m);
-    return -r;
-}
-
-int mp__cond_init(pthread_cond_t *c)
-{
-    pthread_condattr_t a;
-    int r = pthread_condattr_init(&a);
-    if (r) return -r;
-    if ((r = pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) ||
-        (r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC)) || (r = pthread_cond_init(c, &a))) {
-        pthread_condattr_destroy(&a);
-        return -r;
-    }
-    pthread_condattr_destroy(&a);
-    return 0;
-}
-
-int mp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const mp__deadline *d)
-{
-    int r = d->forever ? pthread_cond_wait(c, m) : pthread_cond_timedwait(c, m, &d->at);
     if (r == EOWNERDEAD) return owner_died(m);
     return -r;
 }
@@ -115,14 +93,24 @@ static int took(mp_lock *l, int r, uint64_t wait_start_ns)
     return r;
 }
 
-/* trylock cannot tell "busy" from "busy with me". The futex word of a
- * robust mutex holds the owner's thread id (glibc and the kernel agree on
- * it), so compare it with ours; only on the busy path, where the gettid()
- * system call does not matter. */
-static bool held_by_caller(mp_lock *l)
+/* After a busy trylock: is the caller the holder? trylock cannot tell
+ * "busy" from "busy with me", but a timed lock of an error-checking mutex
+ * can, through the public API only: POSIX has it fail with EDEADLK when
+ * the caller owns the mutex, and glibc checks that before it waits. With a
+ * deadline already past it never sleeps: it returns EDEADLK (ours),
+ * ETIMEDOUT (someone else's), or takes a mutex freed meanwhile (0, or
+ * EOWNERDEAD). It is not free (glibc marks the mutex contended and makes a
+ * futex call, so the holder's unlock makes one too), so it runs only when
+ * our own holder record says this process holds the lock: took() sets it
+ * after every acquire and only the holder clears it, so when it names
+ * another pid (or none) the caller cannot be the owner. (This used to read
+ * the owner's thread id out of glibc's private __data.__lock; test_lock's
+ * self-deadlock and other-thread tests catch either breaking.) */
+static int try_or_deadlk(mp_lock *l)
 {
-    unsigned owner = (unsigned)__atomic_load_n(&l->mutex.__data.__lock, __ATOMIC_RELAXED);
-    return (owner & FUTEX_TID_MASK) == (unsigned)gettid();
+    static const struct timespec past = {0, 0};
+    if (__atomic_load_n(&l->holder, __ATOMIC_RELAXED) != mp__pid()) return ETIMEDOUT;
+    return pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &past);
 }
 
 /* A controlled run granted a wait that cannot complete as its timeout. */
@@ -140,7 +128,10 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     if (r == 0) return took(l, 0, 0);
     if (r == EOWNERDEAD) return took(l, owner_died(&l->mutex), 0);
     if (r != EBUSY) return -r;
-    if (held_by_caller(l)) return -EDEADLK; /* also for a try */
+    r = try_or_deadlk(l); /* -EDEADLK also for a try */
+    if (r == 0) return took(l, 0, 0);
+    if (r == EOWNERDEAD) return took(l, owner_died(&l->mutex), 0);
+    if (r != ETIMEDOUT) return -r;
 
     for (int i = 0; i < SPIN_TRIES; i++) {
         mp__cpu_relax();
@@ -168,8 +159,9 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     return r;
 }
 
-/* Unlock and keep our holder record right. since: when the holder got it
- * (for "ns held"); 0 when not tracing. */
+/* Unlock and keep our holder record right. me: the caller's pid; mine:
+ * whether our record says the caller holds it (the record only feeds
+ * traces; the mutex itself knows its owner). */
 static int unlock(mp_lock *l, pid_t me, bool mine)
 {
     if (mine) l->holder = 0; /* before unlocking: after, a new holder may have set it */

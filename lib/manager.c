@@ -54,7 +54,10 @@ static int make_blocking(int fd)
     return 0;
 }
 
-/* One connection attempt (handshake included). fd | -errno */
+/* One connection attempt (handshake included). fd | -errno
+ * (The servers listen with the system's largest backlog, SOMAXCONN: under
+ * a flood of connections a full backlog drops the next SYN, and a client
+ * then waits a second or more for the kernel to send it again.) */
 static int open_once(const struct sockaddr *sa, socklen_t salen, const uint8_t *key, size_t keylen)
 {
     /* TCP connects without blocking, to bound the wait; a Unix connect is
@@ -286,7 +289,7 @@ mp_manager *mp_manager_start(void)
     m->addrlen = sizeof *sun;
     lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)sun, m->addrlen) < 0 || chmod(m->path, 0600) < 0 ||
-        listen(lfd, 128) < 0) {
+        listen(lfd, SOMAXCONN) < 0) {
         err = errno;
         goto fail;
     }
@@ -358,7 +361,7 @@ mp_manager *mp_manager_listen(const char *host, int port, const char *authkey)
         lfd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
         if (lfd < 0) continue;
         setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(lfd, a->ai_addr, a->ai_addrlen) == 0 && listen(lfd, 128) == 0) break;
+        if (bind(lfd, a->ai_addr, a->ai_addrlen) == 0 && listen(lfd, SOMAXCONN) == 0) break;
         r = -errno;
         close(lfd);
         lfd = -1;

@@ -206,6 +206,16 @@ static void conn_close(struct server *s, struct conn *c)
     mp__buf_free(&c->out);
 }
 
+/* Closes a connection that missed a deadline with a reset: a FIN would
+ * wait behind the replies it never took (the kernel keeping them, for
+ * minutes, in a socket nobody owns), and the peer learns at once. */
+static void conn_abort(struct server *s, struct conn *c)
+{
+    struct linger now = {.l_onoff = 1, .l_linger = 0};
+    if (c->fd >= 0) setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    conn_close(s, c);
+}
+
 /* A buffer that once held a big frame gives its memory back. */
 static void buf_shrink(mp__buf *b, size_t keep)
 {
@@ -532,7 +542,7 @@ static void serve_loop(struct server *s)
             if (c->fd >= 0) conn_flush(s, c);
             if (c->fd >= 0 && c->closing) conn_close(s, c); /* best effort: its last reply was sent above */
             uint64_t d = c->fd >= 0 ? conn_deadline(c) : 0;
-            if (d && now > d) conn_close(s, c);
+            if (d && now > d) conn_abort(s, c);
         }
         /* After the served clients, so a client's answer to its challenge
          * is read before a burst of new connections can push it out. */

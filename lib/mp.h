@@ -232,8 +232,22 @@ typedef struct mp_queue mp_queue;
  * header); 0 = 1 MiB. No feeder thread: a process that put items may exit
  * at once and the items stay. Each item also uses a 4-byte header of the
  * room: capacity C holds one item of C bytes, or C/12 items of 8 bytes.
- * A process killed inside a put or get leaves the queue usable (the next
- * caller repairs it). NULL + EINVAL when capacity is above 1 GiB. */
+ * NULL + EINVAL when capacity is above 1 GiB.
+ *
+ * A process killed (even by SIGKILL) anywhere inside a put or get:
+ *  - can lose only the item in its own hands: a get killed after it took
+ *    the item from the queue (the item is gone with the process); a put
+ *    killed before its item was in is as if it was never called, and one
+ *    killed after is as if it had returned 0 (so a put cut by a kill adds
+ *    its item once or not at all);
+ *  - never loses, duplicates, tears or reorders any other item, never
+ *    leaves a partial item inside, never leaves qsize wrong (the next
+ *    caller repairs what it was changing);
+ *  - never wedges the queue and never makes another caller wait past its
+ *    timeout; at worst a wake-up the dead process owed is late by 0.1 s.
+ * A process killed while it waits (asleep, or waiting for the queue's
+ * mutex) holds nothing: it costs others one needless wake-up at most.
+ * tests/lib/test_killstorm.c checks all this under random kills. */
 mp_queue *mp_queue_new(size_t capacity_bytes);
 /* Copies len bytes in. Blocks while full. 0 | -ETIMEDOUT | -EMSGSIZE (item
  * larger than the capacity) | -EINVAL. */
@@ -363,6 +377,9 @@ typedef struct mp_list mp_list;
  *  - A connection whose frame stops arriving (no byte for 2 s, or not
  *    whole within 5 s + 1 s per MiB), or that leaves its replies unread
  *    for 10 s, is closed; only that connection is affected.
+ *  - A client killed (even SIGKILL) mid-call loses only that call: the
+ *    server applied its request whole or not at all, and drops the
+ *    connection; every other client and every acknowledged change stay.
  *  - The server exits (removing its socket) on shutdown, on SIGTERM/SIGINT,
  *    and when the process that started it dies: nothing is left behind.
  *    Only SIGKILL to both owner and server at once leaves the directory;

@@ -40,14 +40,50 @@ bool mp__deadline_passed(const mp__deadline *d);
 void *mp__shm_alloc(size_t size);
 void mp__shm_free(void *p, size_t size);
 
-/* ---- a robust, process-shared mutex embedded in shared memory (used by
- * mp_lock and by the queue, pool and trace internals). */
+/* ---- a robust, process-shared mutex embedded in shared memory (lock.c;
+ * used by mp_lock, value/array, the queue and the pool). Robust: a holder
+ * that dies hands it to the next locker with EOWNERDEAD. */
 int mp__mutex_init(pthread_mutex_t *m);
-/* Lock against a deadline; -EOWNERDEAD is made consistent already. */
+/* Lock against a deadline: 0 | -ETIMEDOUT | -EOWNERDEAD (acquired; the last
+ * holder died and the mutex is made consistent already) | -EDEADLK. */
 int mp__mutex_lock(pthread_mutex_t *m, const mp__deadline *d);
-int mp__cond_init(pthread_cond_t *c); /* process-shared, CLOCK_MONOTONIC */
-/* Wait on c until the deadline: 0 | -ETIMEDOUT | -EOWNERDEAD (re-locked) */
-int mp__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const mp__deadline *d);
+
+/* ---- sleeping and waking on futex words (futex.c). No process-shared
+ * condvars anywhere: a process killed inside one can wedge every later
+ * caller inside glibc (see the note at the top of futex.c). */
+/* Sleep while *word == seen, until woken or the deadline (absolute,
+ * CLOCK_MONOTONIC). 0 (woken, or the word had changed) | -ETIMEDOUT | -EINTR. */
+int mp__futex_wait(uint32_t *word, uint32_t seen, const mp__deadline *d);
+void mp__futex_wake(uint32_t *word, int n);
+/* The earlier of d and `slice` seconds from now: a sleep cut so that a
+ * wake-up lost to a killed waker costs one slice, never a hang. */
+mp__deadline mp__deadline_slice(const mp__deadline *d, double slice);
+
+/* An event: a condition variable made of one futex word, for a condition
+ * guarded by a robust mutex. Protocol (every call marked "mutex" is made
+ * with the mutex held):
+ *   waiter: (mutex) check the condition; seen = mp__event_prepare(e);
+ *           unlock; mp__event_sleep(e, seen, slice); lock; check again.
+ *   waker:  (mutex) change the state; wake = mp__event_bump(e);
+ *           unlock; if (wake) mp__event_wake_all(e).
+ * A sleeper killed in its sleep leaves nothing behind; see futex.c. */
+typedef struct mp__event {
+    uint32_t word; /* a counter in steps of 2; bit 0: someone may sleep */
+} mp__event;
+uint32_t mp__event_prepare(mp__event *e);                                 /* mutex */
+bool mp__event_bump(mp__event *e);                                        /* mutex */
+int mp__event_sleep(mp__event *e, uint32_t seen, const mp__deadline *d); /* no mutex */
+void mp__event_wake_all(mp__event *e);
+
+/* Spinning before sleeping: waking a process on another CPU costs ~30 us
+ * here, far more than most waits. It pays only when another CPU can run
+ * the process we wait for (false when this process may use one CPU). */
+bool mp__spinning_helps(void);
+typedef bool (*mp__pred)(void *arg);
+/* Spin until ok(arg) (true) or about ns nanoseconds passed (false); with
+ * yield_every > 0, sched_yield() every 16 * yield_every rounds, so that on
+ * a busy or pinned machine the process we wait for gets the CPU. */
+bool mp__spin_until(mp__pred ok, void *arg, uint64_t ns, unsigned yield_every);
 
 /* ---- the lock object, embedded by value/array (shared.c) */
 struct mp_lock {
@@ -64,9 +100,10 @@ void mp__lock_destroy(struct mp_lock *l);
 /* ---- the queue's mutex, for tests that kill a holder (queue.c) */
 pthread_mutex_t *mp__queue_mutex(mp_queue *q);
 /* Fault injection for tests: runs the first `steps` steps of a put (1:
- * bytes copied; 2: also published by the tail, not yet counted) and
- * returns with the queue's mutex held, as a put killed there leaves it.
- * The caller is expected to _exit at once. 0 | -ENOSPC | -EINVAL. */
+ * bytes copied; 2: also published by the tail, not yet counted or
+ * announced to sleeping getters) and returns with the queue's mutex held,
+ * as a put killed there leaves it. The caller is expected to _exit at
+ * once. 0 | -ENOSPC | -EINVAL. */
 int mp__queue_put_torn(mp_queue *q, const void *item, size_t len, int steps);
 
 /* ---- object ids unique across a run: (pid << 32) | serial */
@@ -86,8 +123,9 @@ size_t mp__trace_fmt_u64(char *out, uint64_t v);
 /* Same, with a preview of a data item in text (ints as numbers, text as
  * text, else hex). */
 void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, const void *data, size_t len);
-/* Called in a child right after fork (process.c, pool.c, manager.c): records
- * the new pid and emits MP_EV_PROC_START with name. */
+/* Called in a child right after fork (process.c, pool.c, manager.c): emits
+ * MP_EV_PROC_START with the parent's pid and name; the event's own pid
+ * field says who started. (The pid is cached by mp__fork, not here.) */
 void mp__trace_child_started(const char *name);
 
 #define MP__TRACE(kind, obj, a, b, text)                                        \
@@ -156,7 +194,8 @@ pid_t mp__fork(void);
 /* The cached pid of this process (refreshed by mp__fork in the child). */
 pid_t mp__pid(void);
 
-/* ---- a spin-wait hint to the CPU (pause / yield), nothing elsewhere */
+/* ---- a spin-wait hint to the CPU (pause / yield), nothing elsewhere;
+ * every spin loop in lib/ uses it (not an x86-only builtin). */
 static inline void mp__cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)

@@ -68,6 +68,22 @@ enum mp_ev_kind {
     MP_EV_JOIN_WAIT,    /* a = the child's pid: join() of a child not reaped yet */
     MP_EV_ASYNC_WAIT,   /* obj = async result: wait()/get() on a result not ready */
     MP_EV_MANAGER_WAIT, /* obj = proxy; a = the server's pid: a call waits for its reply */
+    /* MPI (lib/mpitrace.c, a PMPI library preloaded into any MPI program).
+     * obj = MP_MPI_OBJ(rank, n): the world rank that did it and, for
+     * point-to-point, a request serial (0 = a blocking call, which blocks
+     * until its *_DONE / RECV), for collectives the collective's number on
+     * this rank (1, 2, ...: equal numbers on two ranks are the same call).
+     * Ranks and tags are packed into a with MP_MPI_PACK(peer, tag); peer
+     * and tag are world ranks / tags, -1 = MPI_ANY_SOURCE / MPI_ANY_TAG. */
+    MP_EV_MPI_INIT,       /* a = rank; b = size; text = host name */
+    MP_EV_MPI_FINALIZE,   /* a = rank */
+    MP_EV_MPI_SEND,       /* a message leaves: a = PACK(dst, tag); b = bytes; text = preview */
+    MP_EV_MPI_SEND_DONE,  /* that send completed (obj's serial) */
+    MP_EV_MPI_RECV_POST,  /* a receive is posted: a = PACK(src, tag); b = capacity in bytes */
+    MP_EV_MPI_RECV,       /* a message arrived: a = PACK(src, tag); b = bytes; text = preview */
+    MP_EV_MPI_WAIT,       /* blocks in MPI_Wait/Waitall on obj's request */
+    MP_EV_MPI_COLL_ENTER, /* a = MP_MPI_COLL_*; b = root (-1 none); text = what this rank gives */
+    MP_EV_MPI_COLL_LEAVE, /* a = MP_MPI_COLL_*; b = root; text = what this rank got */
     /* controlled runs (version 2): reads through the API, pool close */
     MP_EV_MEM_READ,     /* a = index; b = value read (as MEM_WRITE); text = printed value */
     MP_EV_POOL_CLOSE,   /* a = 1 for terminate: no new tasks, idle workers leave */
@@ -96,6 +112,21 @@ _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes
  * never 0 for a non-empty name): compare it with the id of the file a
  * viewer shows. */
 uint32_t mp_trace_file_id(const char *basename);
+/* MPI events' fields (see MP_EV_MPI_*). */
+enum mp_mpi_coll {
+    MP_MPI_COLL_BARRIER = 1,
+    MP_MPI_COLL_BCAST,
+    MP_MPI_COLL_SCATTER,
+    MP_MPI_COLL_GATHER,
+    MP_MPI_COLL_REDUCE,
+    MP_MPI_COLL_ALLREDUCE,
+};
+#define MP_MPI_OBJ(rank, n) (((uint64_t)(uint32_t)(rank) << 32) | (uint32_t)(n))
+#define MP_MPI_OBJ_RANK(obj) ((int32_t)((uint64_t)(obj) >> 32))
+#define MP_MPI_OBJ_N(obj) ((uint32_t)(obj))
+#define MP_MPI_PACK(peer, tag) ((int64_t)(((uint64_t)(uint32_t)(tag) << 32) | (uint32_t)(peer)))
+#define MP_MPI_PEER(a) ((int32_t)(uint32_t)((uint64_t)(a) & 0xffffffffu))
+#define MP_MPI_TAG(a) ((int32_t)(uint32_t)((uint64_t)(a) >> 32))
 
 /* Name of a kind ("queue_put"), "?" when unknown. */
 const char *mp_ev_name(unsigned kind);

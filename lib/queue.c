@@ -9,27 +9,31 @@
  * room for one record of `capacity` bytes, so any item up to the capacity
  * fits in an empty queue.
  *
- * Locking: one robust, process-shared mutex guards everything; two
- * condvars say "not empty" (a put signals one getter) and "not full" (a get
- * broadcasts, because items have different sizes and the woken putter may
- * not be the one that now fits). Both are signalled only when the waiter
- * counts say someone sleeps, so an uncontended put or get makes no system
- * call. Before sleeping, a caller drops the mutex and spins briefly on the
- * offsets: waking a process on the other CPU costs ~30 µs here, a lot more
- * than the ~0.1 µs an item takes (no spinning with a single CPU: the other
- * side cannot run while we spin).
+ * Locking: one robust, process-shared mutex guards everything. Sleeping
+ * is on two events (futex words, futex.c), never on pthread condvars:
+ * glibc's process-shared condvars do not survive a participant killed
+ * inside them, a futex word does. A put bumps `items` (getters
+ * sleep on it), a get bumps `room` (putters sleep on it); a bump wakes
+ * every sleeper, and only when the event says one may sleep, so an
+ * uncontended put or get makes no system call. Before sleeping, a caller
+ * drops the mutex and spins briefly on the offsets: waking a process on
+ * the other CPU costs ~30 us here, a lot more than the ~0.1 us an item
+ * takes (no spinning with a single CPU: the other side cannot run while
+ * we spin).
  *
- * Crashes: each operation publishes its work with one store (tail for put,
- * head for get) after the bytes are in place, so a process killed while
- * holding the mutex leaves either the old or the new state. The next locker
- * gets EOWNERDEAD, the mutex is made consistent, and queue_repair() recounts
- * the records and recomputes the cached ring positions (count and the
- * positions are separate stores that may lag). A waiter killed inside
- * a condvar wait can swallow a wake-up in glibc's process-shared condvars,
- * so every sleep is cut into slices of at most WAIT_SLICE seconds after
- * which the state is re-checked: a lost wake-up costs a delay, never a hang.
- * For the same reason the condvars are never destroyed (pthread_cond_destroy
- * waits for waiters that may be dead); unmapping is enough.
+ * Crashes (the contract is in mp.h): each operation publishes its work
+ * with one store (tail for put, head for get) after the bytes are in
+ * place, so a process killed while holding the mutex leaves either the old
+ * or the new state. The next locker gets EOWNERDEAD, the mutex is made
+ * consistent, and queue_repair() recounts the records, recomputes the
+ * cached ring positions (count and the positions are separate stores that
+ * may lag) and wakes every sleeper (the dead holder may have owed them a
+ * wake-up). A process killed between its unlock and its wake-up call also
+ * owes one, and nobody sees that death: so every sleep is cut into slices
+ * of at most WAIT_SLICE seconds after which the state is re-checked. A
+ * killed sleeper or spinner holds nothing. So a kill costs others a delay
+ * of one slice at most, never a hang, and never a wait past a deadline:
+ * the mutex too is taken against the caller's deadline.
  */
 #include "mp_private.h"
 
@@ -44,8 +48,8 @@
 
 struct mp_queue {
     pthread_mutex_t mutex;     /* robust, process-shared */
-    pthread_cond_t not_empty;  /* getters sleep here */
-    pthread_cond_t not_full;   /* putters sleep here */
+    mp__event items;           /* bumped by each put: getters sleep here */
+    mp__event room;            /* bumped by each get: putters sleep here */
     uint64_t id;               /* trace object id */
     size_t map_size;           /* bytes mapped, header included */
     uint64_t capacity;         /* largest item, bytes */
@@ -55,8 +59,6 @@ struct mp_queue {
     uint64_t head_pos;         /* head % size, kept to spare a division */
     uint64_t tail_pos;         /* tail % size */
     uint64_t count;            /* records between head and tail */
-    uint32_t getters_waiting;  /* processes asleep in get */
-    uint32_t putters_waiting;  /* processes asleep in put */
     pid_t creator;
     _Alignas(64) unsigned char ring[];
 };
@@ -128,7 +130,8 @@ static uint32_t head_len(const mp_queue *q)
 
 /* A holder died with the mutex held: keep every complete record, drop a
  * torn one at the end (none can exist with the publish-last order, but the
- * check is cheap), recount. */
+ * check is cheap), recount, and pay the wake-ups the holder may have owed
+ * (rare: the system calls under the mutex do not matter). */
 static void queue_repair(mp_queue *q)
 {
     uint64_t off = q->head, n = 0;
@@ -142,17 +145,13 @@ static void queue_repair(mp_queue *q)
     store_u64(&q->count, n);
     q->head_pos = ring_pos(q, q->head);
     q->tail_pos = ring_pos(q, q->tail);
+    mp__event_bump(&q->items);
+    mp__event_bump(&q->room);
+    mp__event_wake_all(&q->items);
+    mp__event_wake_all(&q->room);
 }
 
 /* ------------------------------------------------------------- waiting */
-
-/* Spinning pays only when the other side can run meanwhile. */
-static bool spinning_helps(void)
-{
-    static int cpus; /* per process; 0 = not asked yet */
-    if (!cpus) cpus = mp_cpu_count();
-    return cpus > 1;
-}
 
 /* A timeout turned into a deadline only when the slow path needs it, so a
  * put or get that does not wait reads no clock. */
@@ -171,6 +170,7 @@ static const mp__deadline *deadline_of(struct lazy_deadline *ld)
     return &ld->d;
 }
 
+/* 0 | -ETIMEDOUT | -errno; a dead holder's mess is repaired. */
 static int queue_lock(mp_queue *q, struct lazy_deadline *ld)
 {
     for (int i = 0;; i++) {
@@ -182,11 +182,12 @@ static int queue_lock(mp_queue *q, struct lazy_deadline *ld)
             return 0;
         }
         if (r != EBUSY) return -r;
-        if (i == LOCK_SPINS || !spinning_helps()) break;
+        if (i == LOCK_SPINS || !mp__spinning_helps()) break;
         mp__cpu_relax();
     }
     /* The mutex is held only for a copy: with timeout 0 ("do not wait for
-     * space or items") still wait for the mutex itself. */
+     * space or items") still wait for the mutex itself. A holder killed
+     * meanwhile hands it over (robust), so this cannot hang. */
     mp__deadline forever = mp__deadline_in(MP_FOREVER);
     const mp__deadline *d = ld->timeout == 0 ? &forever : deadline_of(ld);
     int r = mp__mutex_lock(&q->mutex, d);
@@ -202,31 +203,36 @@ static void queue_unlock(mp_queue *q)
     pthread_mutex_unlock(&q->mutex);
 }
 
+struct spin_arg {
+    const mp_queue *q;
+    uint64_t need; /* bytes of room wanted; 0: an item wanted */
+};
+
+static bool spin_done(void *arg)
+{
+    const struct spin_arg *a = arg;
+    uint64_t used = used_bytes(a->q);
+    return a->need ? a->q->size - used >= a->need : used > 0;
+}
+
 /* Spin (mutex released) until `need` bytes are free (need > 0) or an item
  * is in (need == 0), or SPIN_NS passed. */
 static void spin_for(const mp_queue *q, uint64_t need)
 {
-    uint64_t start = mp__now_ns();
-    for (unsigned i = 1;; i++) {
-        uint64_t used = used_bytes(q);
-        if (need ? q->size - used >= need : used > 0) return;
-        mp__cpu_relax();
-        if (i % 32 == 0 && mp__now_ns() - start > SPIN_NS) return;
-    }
+    struct spin_arg a = {q, need};
+    mp__spin_until(spin_done, &a, SPIN_NS, 0);
 }
 
-/* Sleep on c (mutex held) for one slice at most. 0 | -ETIMEDOUT (slice or
- * deadline over: re-check) | -errno. A dead holder's mess is repaired. */
-static int sleep_slice(mp_queue *q, pthread_cond_t *c, const mp__deadline *d)
+/* Sleep on e (mutex held on entry) for one slice at most, then take the
+ * mutex again: 0 (re-check the state) | -ETIMEDOUT (the deadline passed
+ * while waiting for the mutex; not held) | -errno (not held). */
+static int sleep_on(mp_queue *q, mp__event *e, struct lazy_deadline *ld)
 {
-    mp__deadline slice = *d;
-    if (d->forever || mp__deadline_left(d) > WAIT_SLICE) slice = mp__deadline_in(WAIT_SLICE);
-    int r = mp__cond_wait(c, &q->mutex, &slice);
-    if (r == -EOWNERDEAD) {
-        queue_repair(q);
-        r = 0;
-    }
-    return r == -ETIMEDOUT ? 0 : r;
+    uint32_t seen = mp__event_prepare(e);
+    queue_unlock(q);
+    mp__deadline slice = mp__deadline_slice(deadline_of(ld), WAIT_SLICE);
+    mp__event_sleep(e, seen, &slice); /* woken, slice over or EINTR: re-check */
+    return queue_lock(q, ld);
 }
 
 /* ---------------------------------------------------------- public API */
@@ -240,12 +246,14 @@ mp_queue *mp_queue_new(size_t capacity_bytes)
     }
     size_t ring = capacity_bytes + REC_HDR;
     size_t map_size = sizeof(mp_queue) + ring;
-    mp_queue *q = mp__shm_alloc(map_size); /* zero-filled */
+    mp_queue *q = mp__shm_alloc(map_size); /* zero-filled: events too */
     if (!q) return NULL;
     int r = mp__mutex_init(&q->mutex);
-    if (!r) r = mp__cond_init(&q->not_empty);
-    if (!r) r = mp__cond_init(&q->not_full);
-    if (r) goto fail;
+    if (r) {
+        mp__shm_free(q, map_size);
+        errno = -r;
+        return NULL;
+    }
     q->id = mp__obj_id();
     q->map_size = map_size;
     q->capacity = capacity_bytes;
@@ -253,15 +261,11 @@ mp_queue *mp_queue_new(size_t capacity_bytes)
     q->creator = mp__pid();
     MP__TRACE(MP_EV_QUEUE_NEW, q->id, (int64_t)capacity_bytes, 0, NULL);
     return q;
-fail:
-    mp__shm_free(q, map_size);
-    errno = -r;
-    return NULL;
 }
 
 /* The steps of a put, in the order a crash must see them (the caller
  * holds the mutex and checked the room): copy the bytes and move the
- * cached position, publish with the tail, then count. */
+ * cached position, publish with the tail, then count and bump the event. */
 static void write_record(mp_queue *q, const void *item, uint32_t len)
 {
     uint64_t pos = q->tail_pos, end = pos + REC_HDR + len;
@@ -281,17 +285,27 @@ static void publish_record(mp_queue *q, uint32_t len)
     store_u64(&q->tail, q->tail + REC_HDR + len);
 }
 
-static void count_record(mp_queue *q)
+/* True when getters must be woken (after the unlock). */
+static bool count_record(mp_queue *q)
 {
     store_u64(&q->count, q->count + 1);
-    if (q->getters_waiting) pthread_cond_signal(&q->not_empty);
+    return mp__event_bump(&q->items);
 }
 
-static void put_record(mp_queue *q, const void *item, uint32_t len)
+static bool put_record(mp_queue *q, const void *item, uint32_t len)
 {
     write_record(q, item, len);
     publish_record(q, len);
-    count_record(q);
+    return count_record(q);
+}
+
+/* A wait that ended without its item or room; the mutex is held when
+ * `locked` (the deadline passed while waiting for it otherwise). */
+static int timed_out(mp_queue *q, int is_put, bool locked)
+{
+    MP__TRACE(MP_EV_QUEUE_TIMEOUT, q->id, is_put, 0, NULL);
+    if (locked) queue_unlock(q);
+    return -ETIMEDOUT;
 }
 
 int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
@@ -302,41 +316,36 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
     uint64_t need = REC_HDR + len;
     struct lazy_deadline ld = {.timeout = timeout};
     int r = queue_lock(q, &ld);
-    if (r) return r;
+    if (r) return r == -ETIMEDOUT ? timed_out(q, 1, false) : r;
     bool spun = false, told_wait = false;
     for (;;) {
         if (q->size - (q->tail - q->head) >= need) {
-            put_record(q, item, (uint32_t)len);
+            bool wake = put_record(q, item, (uint32_t)len);
             MP__TRACE_DATA(MP_EV_QUEUE_PUT, q->id, (int64_t)len, (int64_t)q->count, item, len);
             queue_unlock(q);
+            if (wake) mp__event_wake_all(&q->items);
             return 0;
         }
-        if (timeout != 0 && !spun && spinning_helps()) {
+        if (timeout != 0 && !spun && mp__spinning_helps()) {
             queue_unlock(q);
             spin_for(q, need);
             spun = true;
-            if ((r = queue_lock(q, &ld))) return r;
+        } else {
+            const mp__deadline *d = deadline_of(&ld);
+            if (timeout == 0 || mp__deadline_passed(d)) return timed_out(q, 1, true);
+            if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, timeout);
+            told_wait = true;
+            r = sleep_on(q, &q->room, &ld);
+            if (r) return r == -ETIMEDOUT ? timed_out(q, 1, false) : r;
             continue;
         }
-        const mp__deadline *d = deadline_of(&ld);
-        if (timeout == 0 || mp__deadline_passed(d)) break;
-        if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_PUT_WAIT, q->id, (int64_t)len, (int64_t)q->count, timeout);
-        told_wait = true;
-        q->putters_waiting++;
-        r = sleep_slice(q, &q->not_full, d);
-        q->putters_waiting--;
-        if (r) {
-            queue_unlock(q);
-            return r;
-        }
+        if ((r = queue_lock(q, &ld))) return r == -ETIMEDOUT ? timed_out(q, 1, false) : r;
     }
-    MP__TRACE(MP_EV_QUEUE_TIMEOUT, q->id, 1, 0, NULL);
-    queue_unlock(q);
-    return -ETIMEDOUT;
 }
 
-/* Takes the head record into buf (cap checked by the caller). */
-static uint32_t get_record(mp_queue *q, void *buf, uint32_t len)
+/* Takes the head record into buf (cap checked by the caller); true when
+ * putters must be woken (after the unlock). */
+static bool get_record(mp_queue *q, void *buf, uint32_t len)
 {
     uint64_t pos = q->head_pos, end = pos + REC_HDR + len;
     if (end <= q->size) {
@@ -346,10 +355,9 @@ static uint32_t get_record(mp_queue *q, void *buf, uint32_t len)
         end -= q->size;
     }
     q->head_pos = end == q->size ? 0 : end;
-    store_u64(&q->head, q->head + REC_HDR + len); /* frees the room */
+    store_u64(&q->head, q->head + REC_HDR + len); /* frees the room: the item is taken */
     store_u64(&q->count, q->count - 1);
-    if (q->putters_waiting) pthread_cond_broadcast(&q->not_full);
-    return len;
+    return mp__event_bump(&q->room);
 }
 
 ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
@@ -358,45 +366,36 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
     MP__GATE_OR(MP_GOP_QUEUE_GET, q->id, 0, 0, timeout, return mp__gate_timeout(MP_EV_QUEUE_TIMEOUT, q->id, 0));
     struct lazy_deadline ld = {.timeout = timeout};
     int r = queue_lock(q, &ld);
-    if (r) return r;
+    if (r) return r == -ETIMEDOUT ? timed_out(q, 0, false) : r;
     bool spun = false, told_wait = false;
     for (;;) {
         if (q->tail != q->head) {
             uint32_t len = head_len(q);
-            if (len > cap) {
-                /* The item stays; a getter with room must not sleep on
-                 * the wake-up this caller used. */
-                if (q->getters_waiting) pthread_cond_signal(&q->not_empty);
+            if (len > cap) { /* the item stays */
                 queue_unlock(q);
                 return -EMSGSIZE;
             }
-            get_record(q, buf, len);
+            bool wake = get_record(q, buf, len);
             MP__TRACE_DATA(MP_EV_QUEUE_GET, q->id, (int64_t)len, (int64_t)q->count, buf, len);
             queue_unlock(q);
+            if (wake) mp__event_wake_all(&q->room);
             return (ssize_t)len;
         }
-        if (timeout != 0 && !spun && spinning_helps()) {
+        if (timeout != 0 && !spun && mp__spinning_helps()) {
             queue_unlock(q);
             spin_for(q, 0);
             spun = true;
-            if ((r = queue_lock(q, &ld))) return r;
+        } else {
+            const mp__deadline *d = deadline_of(&ld);
+            if (timeout == 0 || mp__deadline_passed(d)) return timed_out(q, 0, true);
+            if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, timeout);
+            told_wait = true;
+            r = sleep_on(q, &q->items, &ld);
+            if (r) return r == -ETIMEDOUT ? timed_out(q, 0, false) : r;
             continue;
         }
-        const mp__deadline *d = deadline_of(&ld);
-        if (timeout == 0 || mp__deadline_passed(d)) break;
-        if (!told_wait) MP__TRACE_WAIT(MP_EV_QUEUE_GET_WAIT, q->id, 0, (int64_t)q->count, timeout);
-        told_wait = true;
-        q->getters_waiting++;
-        r = sleep_slice(q, &q->not_empty, d);
-        q->getters_waiting--;
-        if (r) {
-            queue_unlock(q);
-            return r;
-        }
+        if ((r = queue_lock(q, &ld))) return r == -ETIMEDOUT ? timed_out(q, 0, false) : r;
     }
-    MP__TRACE(MP_EV_QUEUE_TIMEOUT, q->id, 0, 0, NULL);
-    queue_unlock(q);
-    return -ETIMEDOUT;
 }
 
 /* Under the mutex, so a count left behind by a process killed mid-put is
@@ -455,7 +454,9 @@ pthread_mutex_t *mp__queue_mutex(mp_queue *q)
 void mp_queue_free(mp_queue *q)
 {
     if (!q) return;
-    /* No pthread_*_destroy: see the note at the top. Unmapping drops this
-     * process's view; the memory goes when the last sharer lets go. */
+    /* Nothing to destroy: the robust mutex needs no pthread_mutex_destroy
+     * (which may wait on a dead owner's state) and a futex word is a
+     * number. Unmapping drops this process's view; the memory goes when
+     * the last sharer lets go. */
     mp__shm_free(q, q->map_size);
 }

@@ -80,6 +80,15 @@ static const char *const ev_names[MP_EV__COUNT] = {
     [MP_EV_JOIN_WAIT] = "join_wait",
     [MP_EV_ASYNC_WAIT] = "async_wait",
     [MP_EV_MANAGER_WAIT] = "manager_wait",
+    [MP_EV_MPI_INIT] = "mpi_init",
+    [MP_EV_MPI_FINALIZE] = "mpi_finalize",
+    [MP_EV_MPI_SEND] = "mpi_send",
+    [MP_EV_MPI_SEND_DONE] = "mpi_send_done",
+    [MP_EV_MPI_RECV_POST] = "mpi_recv_post",
+    [MP_EV_MPI_RECV] = "mpi_recv",
+    [MP_EV_MPI_WAIT] = "mpi_wait",
+    [MP_EV_MPI_COLL_ENTER] = "mpi_coll_enter",
+    [MP_EV_MPI_COLL_LEAVE] = "mpi_coll_leave",
     [MP_EV_MEM_READ] = "mem_read",
     [MP_EV_POOL_CLOSE] = "pool_close",
 };
@@ -637,12 +646,21 @@ __attribute__((constructor(101))) static void trace_init(void)
 {
     const char *fd_s = getenv("MP_TRACE_FD");
     const char *path = getenv("MP_TRACE");
+    const char *ring_path = getenv("MP_TRACE_RING");
     if (fd_s && *fd_s) {
         char *end;
         long fd = strtol(fd_s, &end, 10);
         size_t size;
         if (*end || fd < 0 || fd > 1 << 20) return;
         struct ring_shm *s = ring_map_fd((int)fd, &size);
+        /* mpirun closes inherited fds in the ranks it starts (and reuses
+         * the numbers): they reopen the ring by the path of the memfd in
+         * its creator, /proc/PID/fd/N (lib/mpitrace.c, run/mpi_launch.c). */
+        int rfd = !s && ring_path && *ring_path ? open(ring_path, O_RDWR | O_CLOEXEC) : -1;
+        if (rfd >= 0) {
+            s = ring_map_fd(rfd, &size);
+            close(rfd); /* the mapping stays */
+        }
         if (!s) return;
         cur = s;
         /* A recording's file fd is only ours if it is still that file

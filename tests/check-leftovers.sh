@@ -10,7 +10,7 @@
 # its parents (the driver, make). Anywhere on the machine, a process whose
 # executable lives in the build tree is one too.
 # Also: /dev/shm entries with our names, Criterion sockets of runners that
-# are gone.
+# are gone (made since $FORKLAB_RUN_MARK, when the driver set it).
 set -u
 build=${1:-build}
 bad=0
@@ -97,7 +97,12 @@ if [ -n "$left" ]; then
 fi
 [ -n "$reaper" ] || echo "check-leftovers: not under run-reaper: only processes running the build tree's programs are checked"
 
+# Criterion sockets of runners that are gone; only those made during this
+# run when the driver marked its start (/tmp is shared with other runs).
+mark=${FORKLAB_RUN_MARK:-}
+[ -n "$mark" ] && [ -f "$mark" ] || mark=""
 sock=$(ls /tmp/criterion_*.sock 2>/dev/null | while read -r s; do
+  [ -n "$mark" ] && [ ! "$s" -nt "$mark" ] && continue
   pid=${s#/tmp/criterion_}; pid=${pid%.sock}; kill -0 "$pid" 2>/dev/null || echo "$s"; done)
 if [ -n "$sock" ]; then echo "leftover Criterion sockets: $sock"; bad=1; fi
 [ $bad -eq 0 ] && echo "check-leftovers: nothing left behind"

@@ -13,6 +13,9 @@ if [ -z "${FORKLAB_RUN_REAPER:-}" ] && [ -x "$build/tests/run-reaper" ]; then
 fi
 [ -n "${FORKLAB_RUN_REAPER:-}" ] || echo "driver: $build/tests/run-reaper is missing: leftovers are looked for by executable only"
 mkdir -p "$build/test-logs"
+# check-leftovers blames this run only for what appeared after this mark.
+export FORKLAB_RUN_MARK=$build/test-logs/run.start
+touch "$FORKLAB_RUN_MARK"
 : > "$build/test-logs/counts"
 failed_steps=()
 for step in "$@"; do

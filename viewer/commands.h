@@ -7,7 +7,8 @@ int cmd_ui(int argc, char **argv);    /* ui/app.c: lesson list, or one lesson (a
 int cmd_run(int argc, char **argv);   /* run.c: forklab run LESSON_OR_EXAMPLE [--headless|--frames] */
 int cmd_list(int argc, char **argv);  /* lint.c: forklab list */
 int cmd_lint(int argc, char **argv);  /* lint.c: forklab lint [FILES...] */
-int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export */
+int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export|merge */
+int cmd_trace_merge(int argc, char **argv); /* out/trace_merge.c: forklab trace merge -o OUT FILE... */
 int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
 int cmd_explore(int argc, char **argv); /* out/explore.c: forklab explore [OPTIONS] EXAMPLE [-- ARGS] */

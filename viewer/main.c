@@ -10,11 +10,13 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: forklab [LESSON]                 open the lesson list (or one lesson)\n"
             "       forklab run LESSON|EXAMPLE [--headless|--frames]\n"
+            "       forklab run --mpi N PROGRAM [--headless] [-- ARGS]   N MPI ranks under mpirun, traced\n"
             "       forklab list                     the lessons in order\n"
             "       forklab lint [FILES...]          check lesson files (all of lessons/ by default)\n"
             "       forklab trace record -o FILE -- PROGRAM [ARGS...]\n"
             "       forklab trace show FILE\n"
             "       forklab trace export FILE -o OUT.json\n"
+            "       forklab trace merge -o OUT FILE...   join per-rank MPI trace files\n"
             "       forklab grade [EXERCISE]         grade exercises\n"
             "       forklab explore [OPTIONS] LESSON|EXAMPLE [-- ARGS]  every interleaving's outcome\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"

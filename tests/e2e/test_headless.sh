@@ -14,6 +14,8 @@ procs() { awk '/^== processes/{s=1; next} /^== /{s=0} s && $1 ~ /^[0-9]+$/' "$1"
 nprocs() { procs "$1" | wc -l; }
 nexited0() { procs "$1" | grep -c 'exited 0$'; }
 has() { grep -Eq "$2" "$1"; }
+# MPI runs: rows of the ranks section whose state is "finalized".
+nranks_final() { awk '/^== ranks/{s=1; next} /^== /{s=0} s && $1 ~ /^[0-9]+$/ && /finalized/' "$1" | wc -l; }
 atleast() { [ "$1" -ge "$2" ]; }
 
 # Each lesson's program and arguments, as the viewer runs them: records
@@ -64,6 +66,16 @@ while IFS=$'\t' read -r id prog args; do
           bash -c "grep -Eq 'acquisitions [1-9]' '$f' && grep -Eq 'queue 1: .*puts [1-9]' '$f' && grep -Eq 'pool 1: .*done [1-9]' '$f'" ;;
   12-*) e2e_ok "$id: the process pool finished every task" has "$f" 'pool 1: 2 workers .*failed 0' ;;
   13-*) e2e_ok "$id: parent and child are separate processes" [ "$(nprocs "$f")" -ge 2 ] ;;
+  16-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
+        e2e_ok "$id: all 4 ranks left the barrier" has "$f" '#1 MPI_Barrier: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\] \(done\)' ;;
+  17-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
+        e2e_ok "$id: 6 ping-pong + 4 ring messages, all received" has "$f" 'sent 10, received 10, in flight 0, unmatched receives 0'
+        e2e_ok "$id: the ring closes from rank 3 to rank 0 with tag 7" has "$f" ' 3 -> 0 tag 7, 4 bytes: 6$' ;;
+  18-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
+        e2e_ok "$id: rank 0 scattered 0..3" has "$f" '#1 MPI_Scatter root 0: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\], root gave \[0, 1, 2, 3\]'
+        e2e_ok "$id: the reduction gave 14 on rank 0" has "$f" '#3 MPI_Reduce root 0: .*result 14 \(done\)' ;;
+  19-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
+        e2e_ok "$id: the allreduce gave 6" has "$f" '#1 MPI_Allreduce: .*result 6 \(done\)' ;;
   *)    e2e_ok "$id: a lesson this test knows" false ;;
   esac
 done <"$OUT/lessons.tsv"

@@ -46,11 +46,12 @@ sandbox_pass_env() {
   done
 }
 
-# sandbox_prefix ARRAY BINDIR ASAN: fills ARRAY with the command that runs
-# a program of BINDIR (as $sandbox_bin_dir/NAME) contained.
+# sandbox_prefix ARRAY BINDIR ASAN [CWD]: fills ARRAY with the command that
+# runs a program of BINDIR (as $sandbox_bin_dir/NAME) contained, in CWD
+# (default /tmp, the scratch directory).
 sandbox_prefix() {
   local -n _p=$1
-  local bindir=$2 asan=$3
+  local bindir=$2 asan=$3 cwd=${4:-/tmp}
   local nproc=${FORKLAB_GRADE_NPROC:-256} mem=${FORKLAB_GRADE_MEM_MB:-1024}
   local cpu=${FORKLAB_GRADE_CPU:-180} fsize=${FORKLAB_GRADE_FSIZE_MB:-64}
   local tmpfs=$((${FORKLAB_GRADE_TMPFS_MB:-64} * 1048576))
@@ -63,7 +64,7 @@ sandbox_prefix() {
        --unshare-cgroup-try --disable-userns --die-with-parent --new-session
        --ro-bind / / --dev /dev --proc /proc --tmpfs /run
        --size "$tmpfs" --tmpfs /tmp --size "$tmpfs" --tmpfs /dev/shm
-       --ro-bind "$bindir" "$sandbox_bin_dir" --chdir /tmp
+       --ro-bind "$bindir" "$sandbox_bin_dir" --chdir "$cwd"
        --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp --setenv TMPDIR /tmp
        --setenv FORKLAB_GRADE_TMP /tmp)
   local k v
@@ -124,7 +125,8 @@ sandbox_require() {
   fi
 }
 
-# Run by itself: contain one program (for trying things by hand).
+# Run by itself: contain one program (by hand, or a later front end that
+# re-runs an example many times, such as an explorer).
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -u
   asan=0 describe=0
@@ -147,6 +149,10 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   shift
   dir=$(cd "$(dirname "$prog")" && pwd -P)
   sandbox_reachable "$dir" || { echo "sandbox: $dir is not reachable by the sandbox's uid" >&2; exit 2; }
-  sandbox_prefix pre "$dir" "$asan"
+  # the caller's directory (read-only) when the sandbox can enter it, so
+  # that relative paths (lessons/, exercises/) mean what they mean outside
+  cwd=/tmp
+  sandbox_reachable "$PWD" && cwd=$PWD
+  sandbox_prefix pre "$dir" "$asan" "$cwd"
   exec "${pre[@]}" "$sandbox_bin_dir/$(basename "$prog")" "$@"
 fi

@@ -30,10 +30,17 @@ ok=1
 # FORKLAB_ variables are passed in), so survivors can be found by it.
 export FORKLAB_TEST_GRADE_RUN=test-grade-$$-$RANDOM
 abs_build=$(cd "$build" && pwd -P)
+# Not survivors: this script and its parents (make test's run-reaper lives
+# in the build tree too).
+ancestors=" " p=$$
+while [[ $p =~ ^[0-9]+$ ]] && [ "$p" -gt 1 ]; do
+  ancestors="$ancestors$p "
+  p=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+done
 survivors() { # pids of anything the graders started that still runs
   local d
   for d in /proc/[0-9]*; do
-    [ "${d#/proc/}" = $$ ] && continue
+    case $ancestors in *" ${d#/proc/} "*) continue ;; esac
     if grep -qz "^FORKLAB_TEST_GRADE_RUN=$FORKLAB_TEST_GRADE_RUN\$" "$d/environ" 2>/dev/null ||
        grep -qz '^617\.25$' "$d/cmdline" 2>/dev/null; then
       printf ' %s' "${d#/proc/}"; continue

@@ -15,7 +15,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # Extra sources (and libraries) per target.
 FUZZ_EXTRA_fuzz_frame :=
 FUZZ_EXTRA_fuzz_lesson := viewer/core/lesson.c
-FUZZ_EXTRA_fuzz_model := viewer/core/model.c viewer/core/waitfor.c viewer/out/dump.c viewer/out/export.c
+FUZZ_EXTRA_fuzz_model := viewer/core/model.c viewer/core/waitfor.c viewer/core/model_mpi.c viewer/out/dump.c viewer/out/dump_mpi.c viewer/out/export.c
 FUZZ_EXTRA_fuzz_layout := viewer/core/layout.c
 FUZZ_EXTRA_fuzz_sched := viewer/core/scheduler.c viewer/core/model.c viewer/core/waitfor.c
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)

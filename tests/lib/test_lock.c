@@ -183,6 +183,10 @@ Test(lock, acquire_timeout_and_try, .timeout = 20)
 
 /* ------------------------------------------------------- misuse, input */
 
+/* lock.c tells "busy with me" (-EDEADLK) from "busy" (-ETIMEDOUT) with a
+ * timed lock at a deadline already past, relying on POSIX's EDEADLK for an
+ * error-checking mutex: if a C library changed that, this test (self) and
+ * acquire_timeout_and_try / try_from_other_thread_is_busy (others) fail. */
 Test(lock, release_unheld_and_relock, .timeout = 10)
 {
     lk = mp_lock_new();

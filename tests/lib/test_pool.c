@@ -1088,3 +1088,20 @@ Test(pool, death_before_clearing_the_claim, .timeout = TEST_TIMEOUT)
 {
     check_death_in_critical_section(4, 1);
 }
+
+/* ---- the worker count */
+
+/* pool.c's rule for the number of workers, asked about machines this test
+ * does not run on (a pool of 0 on 4096 CPUs once got 4096 workers for
+ * 1024 worker slots). */
+extern int mp__pool_clamp_workers(int n, int cpus);
+
+Test(pool, worker_count_is_clamped, .timeout = TEST_TIMEOUT)
+{
+    cr_assert_eq(mp__pool_clamp_workers(0, 4), 4, "0 means one per CPU");
+    cr_assert_eq(mp__pool_clamp_workers(3, 64), 3, "an explicit count is kept");
+    cr_assert_eq(mp__pool_clamp_workers(0, 4096), 1024, "never more workers than worker slots");
+    cr_assert_eq(mp__pool_clamp_workers(0, 0), 1, "an unknown CPU count still gives a worker");
+    cr_assert_eq(mp__pool_clamp_workers(0, -1), 1);
+    cr_assert_eq(mp__pool_clamp_workers(1024, 1), 1024);
+}

@@ -442,6 +442,36 @@ Test(queue, put_killed_before_counting_is_counted, .timeout = 20)
     tu_assert_no_children();
 }
 
+static int get_two_within_5s(void *arg)
+{
+    (void)arg;
+    int x = 0;
+    return mp_queue_get(xq, &x, sizeof x, 5) == sizeof x && x == 2 ? 0 : 1;
+}
+
+/* A put killed after publishing its item, still holding the mutex and
+ * before waking anyone: a getter asleep meanwhile gets the item anyway
+ * (its sleep is cut in slices; it repairs the queue when it takes the
+ * mutex), well within its own timeout. */
+Test(queue, sleeping_getter_gets_the_item_of_a_put_killed_before_waking, .timeout = 20)
+{
+    xq = mp_queue_new(256);
+    cr_assert_not_null(xq);
+    mp_process *g = mp_process_new(get_two_within_5s, NULL);
+    cr_assert_eq(mp_process_start(g), 0);
+    usleep(200 * 1000); /* asleep in get by now */
+    double t0 = tu_now();
+    run_to_death(die_in_put_step2);
+    cr_assert_eq(mp_process_join(g, 10), 0);
+    cr_assert_eq(mp_process_exitcode(g), 0, "the getter did not get the item");
+    double dt = tu_now() - t0;
+    cr_assert_lt(dt, 3.0, "the getter got it %.2f s after the put died", dt);
+    cr_assert_eq(mp_queue_qsize(xq), 0);
+    mp_process_free(g);
+    mp_queue_free(xq);
+    tu_assert_no_children();
+}
+
 static int get_one_any(void *arg)
 {
     (void)arg;
@@ -449,7 +479,7 @@ static int get_one_any(void *arg)
     return mp_queue_get(xq, &x, sizeof x, MP_FOREVER) == sizeof x ? 0 : 1;
 }
 
-/* A getter killed while asleep in the condvar must not swallow the
+/* A getter killed while asleep in get must not swallow the
  * wake-up meant for the next one. */
 Test(queue, killed_sleeper_does_not_block_others, .timeout = 30)
 {

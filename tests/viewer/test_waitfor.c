@@ -496,3 +496,56 @@ Test(waitfor, consistent_lock_order_is_not_warned)
     cr_assert_eq(m.wf.ninvs, 1, "101 took 3 then 1; others took 1 then 3");
     model_free(&m);
 }
+
+Test(waitfor, watch_confirms_after_the_deadlock_holds)
+{
+    struct model m;
+    setup(&m, 3);
+    take(&m, 101, L1);
+    take(&m, 102, L2);
+    wait_lock(&m, 101, L2);
+    wait_lock(&m, 102, L1);
+    struct wf_watch w = {0};
+    uint64_t t = 5000000000ull;
+    cr_assert_eq(waitfor_watch(&w, &m, t), 0, "first sight: not yet");
+    cr_assert_eq(waitfor_watch(&w, &m, t + WF_CONFIRM_NS - 1), 0);
+    /* A third process joins the stuck set: the clock starts again. */
+    wait_lock(&m, 103, L1);
+    cr_assert_eq(waitfor_watch(&w, &m, t + WF_CONFIRM_NS + 1), 0);
+    cr_assert_eq(waitfor_watch(&w, &m, t + 2 * WF_CONFIRM_NS + 2), 1);
+    cr_assert(m.wf.confirmed);
+    cr_assert_eq(m.wf.report.nstuck, 3);
+    cr_assert_eq(waitfor_watch(&w, &m, t + 3 * WF_CONFIRM_NS), 0, "reported once");
+    model_free(&m);
+}
+
+Test(waitfor, watch_forgets_a_deadlock_that_dissolved)
+{
+    struct model m;
+    setup(&m, 2);
+    take(&m, 101, L1);
+    take(&m, 102, L2);
+    wait_lock(&m, 101, L2);
+    wait_lock(&m, 102, L1);
+    struct wf_watch w = {0};
+    cr_assert_eq(waitfor_watch(&w, &m, 1000), 0);
+    ev(&m, MP_EV_LOCK_TIMEOUT, 102, L1, 5, 0, 0);
+    cr_assert_eq(waitfor_watch(&w, &m, 1000 + 2 * WF_CONFIRM_NS), 0);
+    cr_assert_not(w.pending);
+    cr_assert_not(m.wf.confirmed);
+    model_free(&m);
+}
+
+Test(waitfor, process_state_names_the_wait)
+{
+    struct model m;
+    setup(&m, 1);
+    ev(&m, MP_EV_JOIN_WAIT, ROOT, 0, 101, 0, 0);
+    ev(&m, MP_EV_PIPE_RECV_WAIT, 101, P1, 1, 0, 0);
+    char buf[64];
+    model_proc_state_text(&m, model_proc(&m, ROOT), buf, sizeof buf);
+    cr_assert_str_eq(buf, "waits to join PID 101");
+    model_proc_state_text(&m, model_proc(&m, 101), buf, sizeof buf);
+    cr_assert_str_eq(buf, "waits to receive on pipe 1");
+    model_free(&m);
+}

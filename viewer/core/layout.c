@@ -62,7 +62,8 @@ int layout_lesson(int cols, int lines, int slide_rows, struct layout_lesson *out
 }
 
 static const char *const known_panels[] = {"processes", "locks", "queues", "pipes", "arrays", "pool",
-                                           "async", "timeline", "notes", "output"};
+                                           "async", "timeline", "notes", "output",
+                                           "ranks", "messages", "collectives"};
 
 static bool panel_known(const char *name)
 {
@@ -83,7 +84,8 @@ static int panel_weight(const char *name)
         const char *name;
         int weight;
     } w[] = {{"processes", 4}, {"pool", 3}, {"queues", 2}, {"output", 3}, {"locks", 2},
-             {"pipes", 2},     {"arrays", 2}, {"notes", 2}, {"timeline", 2}, {"async", 1}};
+             {"pipes", 2},     {"arrays", 2}, {"notes", 2}, {"timeline", 2}, {"async", 1},
+             {"ranks", 3},     {"messages", 3}, {"collectives", 2}};
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
         if (!strcmp(name, w[i].name)) return w[i].weight;
     return 1;

@@ -512,7 +512,8 @@ static int parse_quiz(struct loader *ld, yaml_node_t *n, struct lesson *l)
 /* --------------------------------------------------------------------- run */
 
 static const char *const known_panels[] = {"processes", "locks", "queues", "pipes", "arrays",
-                                           "pool",      "async", "timeline", "notes", "output"};
+                                           "pool",      "async", "timeline", "notes", "output",
+                                           "ranks",     "messages", "collectives"};
 #define NPANELS (sizeof known_panels / sizeof known_panels[0])
 
 static int check_panels(struct loader *ld, yaml_node_t *seq, struct lesson *l)
@@ -525,7 +526,7 @@ static int check_panels(struct loader *ld, yaml_node_t *seq, struct lesson *l)
         if (k == NPANELS)
             return fail_mark(ld, seq_item(ld, seq, i)->start_mark, p,
                              "unknown panel '%.40s' (expected one of: processes, locks, queues, pipes, "
-                             "arrays, pool, async, timeline, notes, output)",
+                             "arrays, pool, async, timeline, notes, output, ranks, messages, collectives)",
                              l->panels[i]);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(l->panels[j], l->panels[i]))
@@ -634,12 +635,13 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
 {
     struct field f[] = {{"program", true, NULL, NULL}, {"args", false, NULL, NULL},
                         {"panels", true, NULL, NULL},  {"watch_for", true, NULL, NULL},
-                        {"expect", true, NULL, NULL},  {"mode", false, NULL, NULL}};
-    if (collect_fields(ld, n, "run", "the run section", f, 6) < 0) return -1;
-    if (f[5].node) {
-        if (get_str(ld, f[5].node, "run.mode", true, &l->mode) < 0) return -1;
+                        {"expect", true, NULL, NULL},  {"mpi", false, NULL, NULL},
+                        {"mpi_args", false, NULL, NULL}, {"mode", false, NULL, NULL}};
+    if (collect_fields(ld, n, "run", "the run section", f, 8) < 0) return -1;
+    if (f[7].node) {
+        if (get_str(ld, f[7].node, "run.mode", true, &l->mode) < 0) return -1;
         if (strcmp(l->mode, "free") && strcmp(l->mode, "paced") && strcmp(l->mode, "schedule"))
-            return fail_mark(ld, f[5].node->start_mark, "run.mode", "expected one of: free, paced, schedule");
+            return fail_mark(ld, f[7].node->start_mark, "run.mode", "expected one of: free, paced, schedule");
     }
     if (get_str(ld, f[0].node, "run.program", true, &l->program) < 0) return -1;
     if (!is_program_name(l->program))
@@ -653,6 +655,14 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
     if (get_str(ld, f[3].node, "run.watch_for", true, &l->watch_for) < 0) return -1;
     if (get_str_list(ld, f[4].node, "run.expect", 1, "regular expressions", &l->expect, &l->nexpect) < 0)
         return -1;
+    long ranks = 0;
+    if (f[5].node && !scalar_int(f[5].node, 1, 64, &ranks))
+        return fail_mark(ld, f[5].node->start_mark, "run.mpi", "expected a number of MPI ranks (1..64)");
+    l->mpi = (int)ranks;
+    if (f[6].node && get_str_list(ld, f[6].node, "run.mpi_args", 0, "mpirun options", &l->mpi_args, &l->nmpi_args) < 0)
+        return -1;
+    if (f[6].node && !l->mpi)
+        return fail_mark(ld, f[6].node->start_mark, "run.mpi_args", "only with run.mpi (the number of ranks)");
     return check_regexes(ld, f[4].node, l);
 }
 
@@ -850,6 +860,7 @@ void lesson_free(struct lesson *l)
     free(l->c_path);
     free(l->program);
     free_strv(l->args, l->nargs);
+    free_strv(l->mpi_args, l->nmpi_args);
     free_strv(l->panels, l->npanels);
     free(l->watch_for);
     free(l->mode);

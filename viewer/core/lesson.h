@@ -51,6 +51,9 @@ struct lesson {
     size_t npanels;
     char *watch_for;
     char *mode;              /* how the viewer runs it first: "free" (NULL too), "paced", "schedule" */
+    int mpi;                 /* run.mpi: ranks to start under mpirun (0 = a plain program) */
+    char **mpi_args;         /* run.mpi_args: more mpirun options ("--mca", "btl", "tcp,self") */
+    size_t nmpi_args;
     char **expect;           /* regexes the example's output must match (tests) */
     size_t nexpect;
     char *exercise;          /* exercise id "06-queue-workers" (exercises/<id>.c), may be NULL */

@@ -9,6 +9,12 @@
  */
 #include "model.h"
 
+/* The MPI part of the model lives in core/model_mpi.c (model_mpi.h).
+ * Declared weak here so that programs linking model.o alone (the exercise
+ * graders) still link: without it MPI events count as unknown. */
+int model_mpi_apply(struct model *m, const struct mp_trace_event *ev) __attribute__((weak));
+void model_mpi_free(struct model_mpi *mm) __attribute__((weak));
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,6 +113,7 @@ void model_free(struct model *m)
     free(m->mops);
     free(m->events);
     waitfor_free(&m->wf);
+    if (model_mpi_free) model_mpi_free(m->mpi);
     memset(m, 0, sizeof *m);
 }
 
@@ -650,6 +657,8 @@ static int apply_kind(struct model *m, const struct mp_trace_event *ev)
     case MP_EV_PIPE_RECV_WAIT: case MP_EV_JOIN_WAIT: case MP_EV_ASYNC_WAIT: case MP_EV_MANAGER_WAIT:
         return 0; /* waits: waitfor.c */
     default:
+        if (ev->kind >= MP_EV_MPI_INIT && ev->kind <= MP_EV_MPI_COLL_LEAVE && model_mpi_apply)
+            return model_mpi_apply(m, ev);
         m->unknown++;
         return 0;
     }

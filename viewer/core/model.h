@@ -147,6 +147,7 @@ struct model {
     struct model_async *asyncs;  size_t nasyncs, cap_asyncs;
     struct model_note *notes;    size_t nnotes, cap_notes;
     struct model_manager_op *mops; size_t nmops, cap_mops;
+    struct model_mpi *mpi;       /* MPI ranks/messages/collectives (model_mpi.h); NULL until an MPI event */
     /* Every event applied, in order (the timeline and single-step read it).
      * Kept up to MODEL_MAX_EVENTS; older ones are counted in events_trimmed. */
     struct mp_trace_event *events; size_t nevents, cap_events;

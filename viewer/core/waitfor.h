@@ -26,6 +26,12 @@
  *   join           -> the child (already gone: not blocked)
  *   async result   -> the live workers of the pool that runs its tasks
  *   manager call   -> the server
+ *   MPI call       -> the ranks it waits for (model_mpi_releasers): the
+ *                     sender of a receive, the receiver of a blocking send,
+ *                     the ranks a collective still awaits; finalized ranks
+ *                     release nobody. Begins at RECV_POST/SEND of a blocking
+ *                     call, MPI_WAIT or COLL_ENTER, ends with the rank's
+ *                     next event like the others.
  * A lock or join waits on one process; the others wait on ANY of theirs.
  * A blocked process can progress when one of its successors can; running
  * processes can. Deadlocked = alive, blocked, and cannot progress. The
@@ -57,6 +63,7 @@ enum wf_kind {
     WF_JOIN,
     WF_ASYNC,
     WF_MANAGER,
+    WF_MPI,      /* an MPI rank blocked in a receive, send, wait or collective (model_mpi.h) */
 };
 
 #define WF_SITE 48 /* "15-deadlock.c:42" */
@@ -150,7 +157,7 @@ int model_deadlock_report(const struct model *m, struct wf_deadlock *out);
  * have stayed stuck for WF_CONFIRM_NS: the events of a process that was
  * only slow to report cannot fake one for that long (and a real deadlock
  * never changes). now_ns is the caller's clock; the watch itself is pure. */
-#define WF_CONFIRM_NS 40000000ull
+#define WF_CONFIRM_NS 30000000ull
 struct wf_watch {
     bool pending;      /* a deadlock seen, not confirmed yet */
     bool confirmed;

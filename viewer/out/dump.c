@@ -266,6 +266,7 @@ void dump_model(FILE *out, const struct model *m, const char *output)
     dump_notes(out, m);
     dump_deadlock(out, m);
     dump_manager(out, m);
+    dump_mpi(out, m);
     if (output) {
         section(out, "output");
         fputs(output, out);
@@ -305,6 +306,7 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
         fprintf(out, "async %zu: ready %s polls %" PRIu64 "\n", i + 1, m->asyncs[i].ready ? "yes" : "no",
                 m->asyncs[i].polls);
     if (m->nnotes) fprintf(out, "note: %s\n", m->notes[m->nnotes - 1].text);
+    dump_mpi_frame(out, m);
 }
 
 void dump_proc_summary(FILE *out, const struct model *m)

@@ -203,6 +203,8 @@ static void print_examples(const struct lesson *ls, size_t n)
     for (size_t i = 0; i < n; i++) {
         printf("lesson\t%s\t%s\n", ls[i].id, ls[i].program);
         for (size_t a = 0; a < ls[i].nargs; a++) printf("arg\t%s\n", ls[i].args[a]);
+        if (ls[i].mpi) printf("mpi\t%d\n", ls[i].mpi);
+        for (size_t a = 0; a < ls[i].nmpi_args; a++) printf("mpiarg\t%s\n", ls[i].mpi_args[a]);
         for (size_t e = 0; e < ls[i].nexpect; e++) printf("expect\t%s\n", ls[i].expect[e]);
     }
 }

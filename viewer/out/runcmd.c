@@ -16,6 +16,7 @@
 #include "dump.h"
 #include "lesson.h"
 #include "runner.h"
+#include "run/mpi_launch.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -82,7 +83,8 @@ static int step(struct runner *r, struct wf_watch *watch)
     int n = runner_pollfds(r, fds, RUNNER_MAX_FDS);
     poll(fds, (nfds_t)n, RUNNER_TICK_MS);
     int got = runner_pump(r);
-    if (waitfor_watch(watch, r->model, now_ns()) == 1) {
+    /* MPI ranks blocked for good (model_mpi) are a deadlock too. */
+    if (waitfor_watch(watch, r->model, now_ns()) == 1 || mpi_launch_deadlocked(r, now_ns())) {
         runner_finish(r);
         return -EDEADLK;
     }
@@ -93,6 +95,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N]\n"
                     "                   [--seed N | --schedule S] [-- ARGS...]\n"
+                    "       forklab run --mpi N [--mca KEY VALUE]... PROGRAM [--headless|--frames] [-- ARGS...]\n"
+                    "  (--mpi: N ranks under mpirun, each traced)\n"
                     "  --seed N      controlled run: each step picks uniformly among the enabled processes\n"
                     "  --schedule S  controlled run replaying S (process indexes by creation order, \"0 0 1 2\"),\n"
                     "                then the lowest enabled index; headless ends with the line 'schedule: S'\n"
@@ -113,10 +117,21 @@ static char **build_argv(const char *path, char **largs, size_t nlargs, char **e
     return v;
 }
 
+/* MPI options of forklab run: --mpi N and --mca KEY VALUE (kept for mpirun). */
+struct mpi_opts {
+    int ranks;
+    char *args[64];
+    size_t nargs;
+};
+
 /* A controlled run's own lines after the dump: who is who, then the
  * schedule (the last line, for scripts). */
 static void print_controlled(const struct controller *c)
 {
+    if (c->free_runs)
+        printf("note: %zu time(s) a process ran over %.0f s without a libmp operation (a busy wait on memory?) and the "
+               "run went on without it: this schedule may not replay exactly\n",
+               c->free_runs, CTL_FREE_RUN_NS / 1e9);
     printf("indexes:");
     for (size_t i = 0; i < c->nprocs; i++) printf(" %d=%d", c->procs[i].index, c->procs[i].pid);
     printf("\n");
@@ -127,13 +142,14 @@ static void print_controlled(const struct controller *c)
     free(buf);
 }
 
+/* --seed / --schedule: a controlled run under this policy. */
 struct control_opts {
     bool on;
     struct sched_policy policy;
 };
 
 static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra,
-                        struct control_opts *ctl)
+                        const struct mpi_opts *mo, struct control_opts *ctl)
 {
     char path[PATH_MAX];
     char **largs;
@@ -154,19 +170,37 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     r.ring_events = ring;
     r.on_line = on_line;
     r.ctx = &o;
+    char **lesson_mpi_args = NULL;
+    size_t nlesson_mpi_args = 0;
+    r.mpi_ranks = mo->ranks ? mo->ranks : mpi_launch_lesson(target, &lesson_mpi_args, &nlesson_mpi_args);
+    r.mpi_args = mo->ranks ? mo->args : lesson_mpi_args;
+    r.nmpi_args = mo->ranks ? mo->nargs : nlesson_mpi_args;
     struct controller c;
     bool controlled = ctl->on && !frames;
+    if (controlled && r.mpi_ranks > 0) {
+        fprintf(stderr, "forklab run: %s is an MPI lesson: its ranks run under mpirun, not under forklab's "
+                        "control (--seed and --schedule are for libmp programs)\n", target);
+        free(argv);
+        runner_free_args(largs, nlargs);
+        runner_free_args(lesson_mpi_args, nlesson_mpi_args);
+        sched_policy_free(&ctl->policy);
+        model_free(&m);
+        return 2;
+    }
     if (controlled && (rc = ctl_init(&c, &r, &m, &ctl->policy)) < 0) {
         fprintf(stderr, "forklab run: cannot make the control channel: %s\n", mp_strerror(rc));
-        return 1;
+        ctl_free(&c);
+        controlled = false;
+    } else {
+        rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
     }
-    rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
     if (controlled && rc == 0) ctl_started(&c);
     if (rc < 0) {
         fprintf(stderr, "forklab run: cannot run %s: %s\n", path, mp_strerror(rc));
         if (controlled) ctl_free(&c);
         free(argv);
         runner_free_args(largs, nlargs);
+        runner_free_args(lesson_mpi_args, nlesson_mpi_args);
         runner_free(&r);
         model_free(&m);
         return 1;
@@ -206,13 +240,9 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     int status = runner_shell_status(&r);
     if (controlled) {
         if (rc == CTL_STUCK) printf("stuck: %s\n", c.error);
-        if (c.free_runs)
-            printf("note: %zu time(s) a process ran over %.0f s without a libmp operation (a busy wait on memory?) and the "
-                   "run went on without it: this schedule may not replay exactly\n",
-                   c.free_runs, CTL_FREE_RUN_NS / 1e9);
         if (rc == CTL_REFUSED) fprintf(stderr, "forklab run: %s\n", c.error);
         print_controlled(&c);
-        if (rc == CTL_STUCK) status = 3;
+        if (rc == CTL_STUCK) status = RUN_EXIT_DEADLOCK;
         if (rc == CTL_REFUSED) status = 2;
         ctl_free(&c);
     }
@@ -221,6 +251,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     free(argv);
     runner_free_args(largs, nlargs);
     runner_free(&r);
+    runner_free_args(lesson_mpi_args, nlesson_mpi_args);
     model_free(&m);
     if (rc == -EDEADLK) return RUN_EXIT_DEADLOCK;
     return rc == -ETIMEDOUT ? 124 : status;
@@ -232,6 +263,7 @@ int cmd_run(int argc, char **argv)
     bool headless = false, frames = false;
     double timeout = -1;
     size_t ring = 0;
+    struct mpi_opts mo = {0};
     struct control_opts ctl = {0};
     const char *schedule = NULL;
     int i = 0;
@@ -258,6 +290,18 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             ring = (size_t)n;
+        } else if (!strcmp(a, "--mpi") && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 64) {
+                fprintf(stderr, "forklab run: bad --mpi '%s' (ranks: 1..64)\n", argv[i]);
+                return 2;
+            }
+            mo.ranks = (int)n;
+        } else if (!strcmp(a, "--mca") && i + 2 < argc && mo.nargs + 3 <= 64) {
+            mo.args[mo.nargs++] = (char *)"--mca";
+            mo.args[mo.nargs++] = argv[++i];
+            mo.args[mo.nargs++] = argv[++i];
         } else if (!strcmp(a, "--seed") && i + 1 < argc) {
             char *end;
             unsigned long long seed = strtoull(argv[++i], &end, 10);
@@ -287,6 +331,10 @@ int cmd_run(int argc, char **argv)
         usage();
         return 2;
     }
+    if (mo.nargs && !mo.ranks) {
+        fprintf(stderr, "forklab run: --mca needs --mpi N\n");
+        return 2;
+    }
     if (schedule) {
         char err[256];
         if (ctl.on) {
@@ -300,11 +348,20 @@ int cmd_run(int argc, char **argv)
         }
         ctl.on = true;
     }
-    if (ctl.on && !headless) {
+    if (ctl.on && (mo.ranks || !headless)) {
         sched_policy_free(&ctl.policy);
-        fprintf(stderr, "forklab run: --seed and --schedule work with --headless (not yet in the live view)\n");
+        fprintf(stderr, "forklab run: --seed and --schedule work with --headless and without --mpi "
+                        "(in the live view, m switches to a controlled mode)\n");
         return 2;
     }
-    if (!headless && !frames) return ui_run_live(target);
-    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &ctl);
+    if (!headless && !frames) {
+        char **largs = NULL;
+        size_t nlargs = 0;
+        if (mo.ranks) mpi_launch_set_default(mo.ranks, mo.args, mo.nargs);
+        else mpi_launch_set_default(mpi_launch_lesson(target, &largs, &nlargs), largs, nlargs);
+        int st = ui_run_live(target);
+        runner_free_args(largs, nlargs);
+        return st;
+    }
+    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &mo, &ctl);
 }

@@ -23,7 +23,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: forklab trace record -o FILE -- PROGRAM [ARGS...]\n"
             "       forklab trace show FILE\n"
-            "       forklab trace export FILE -o OUT.json\n");
+            "       forklab trace export FILE -o OUT.json\n"
+            "       forklab trace merge -o OUT FILE...   (per-rank MPI traces, clocks aligned at MPI_Init)\n");
 }
 
 struct recorder {
@@ -60,9 +61,12 @@ static int cmd_record(int argc, char **argv)
         return 2;
     }
     char path[PATH_MAX];
-    char **largs;
-    size_t nlargs;
-    int rc = runner_resolve(argv[i], path, sizeof path, &largs, &nlargs);
+    char **largs = NULL;
+    size_t nlargs = 0;
+    /* `-- mpirun ...`: the tracer and forklab's mpirun options are added. */
+    bool mpi = runner_is_mpirun(argv[i]);
+    int rc = mpi ? (snprintf(path, sizeof path, "%s", argv[i]) < (int)sizeof path ? 0 : -ENAMETOOLONG)
+                 : runner_resolve(argv[i], path, sizeof path, &largs, &nlargs);
     if (rc < 0) {
         fprintf(stderr, "forklab trace record: cannot find program '%s'\n", argv[i]);
         return 1;
@@ -85,6 +89,7 @@ static int cmd_record(int argc, char **argv)
     struct runner r;
     model_init(&m);
     runner_init(&r, &m);
+    r.mpi_wrap = mpi;
     r.on_line = pass_line; /* ignores ctx */
     r.on_event = record_event;
     r.ctx = &rec;
@@ -183,6 +188,7 @@ int cmd_trace(int argc, char **argv)
     if (!strcmp(argv[0], "record")) return cmd_record(argc - 1, argv + 1);
     if (!strcmp(argv[0], "show")) return cmd_show(argc - 1, argv + 1);
     if (!strcmp(argv[0], "export")) return cmd_export(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "merge")) return cmd_trace_merge(argc - 1, argv + 1);
     if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
         usage();
         return 0;

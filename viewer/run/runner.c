@@ -14,6 +14,7 @@
 #include "runner.h"
 
 #include "lesson.h"
+#include "run/mpi_launch.h"
 
 #include <mp.h>
 
@@ -207,11 +208,44 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+bool runner_is_mpirun(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return !strcmp(base, "mpirun") || !strcmp(base, "mpiexec") || !strcmp(base, "orterun");
+}
+
+static int start_plain(struct runner *r, const char *path, char *const argv[]);
+
 int runner_start(struct runner *r, const char *path, char *const argv[])
 {
     if (!r || !path || !argv || !argv[0] || r->pid) return -EINVAL;
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2] = {-1, -1}, rc;
+    mpi_launch_apply_default(r);
+    if (!r->mpi_ranks && !r->mpi_wrap) return start_plain(r, path, argv);
+    char mpath[PATH_MAX];
+    char **margv;
+    /* The ranks reopen the ring by path: mpirun closes inherited fds. */
     r->ring = mp_trace_ring_create(r->ring_events);
+    if (!r->ring) return -errno;
+    char ring_path[64];
+    snprintf(ring_path, sizeof ring_path, "/proc/%d/fd/%d", (int)getpid(), mp_trace_ring_fd(r->ring));
+    setenv("MP_TRACE_RING", ring_path, 1);
+    int rc = mpi_launch_argv(r, path, argv, mpath, sizeof mpath, &margv);
+    if (rc < 0) {
+        mp_trace_ring_free(r->ring);
+        r->ring = NULL;
+        return rc;
+    }
+    rc = start_plain(r, mpath, margv);
+    mpi_launch_free_argv(margv);
+    if (rc < 0) mpi_launch_cleanup(r);
+    return rc;
+}
+
+static int start_plain(struct runner *r, const char *path, char *const argv[])
+{
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2] = {-1, -1}, rc;
+    if (!r->ring) r->ring = mp_trace_ring_create(r->ring_events); /* an MPI run made it already */
     if (!r->ring) return -errno;
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
         rc = -errno;
@@ -415,6 +449,10 @@ int runner_run(struct runner *r, double timeout)
             break;
         }
         runner_pump(r);
+        if (mpi_launch_deadlocked(r, now_ns())) {
+            rc = -EDEADLK;
+            break;
+        }
     }
     runner_finish(r);
     return rc;
@@ -449,6 +487,18 @@ void runner_finish(struct runner *r)
     /* Read what is already there before the kill cuts it short. */
     read_output(r, &r->out_fd, 0);
     read_output(r, &r->err_fd, 1);
+    if (r->mpi_dir[0] && !r->exited) {
+        /* mpirun takes its ranks down itself on SIGTERM (they are not in
+         * its group); SIGKILL below only if it does not within the grace. */
+        if (r->paused) killpg(r->pid, SIGCONT);
+        kill(r->pid, SIGTERM);
+        uint64_t until = now_ns() + MPI_LAUNCH_TERM_GRACE_NS;
+        while (!r->exited && now_ns() < until) {
+            struct timespec nap = {0, 10000000};
+            nanosleep(&nap, NULL);
+            reap(r, false);
+        }
+    }
     killpg(r->pid, SIGKILL);
     killpg(r->pid, SIGCONT); /* a stopped group dies only once continued */
     reap(r, true);
@@ -471,6 +521,7 @@ void runner_finish(struct runner *r)
     }
     drain_ring(r, SIZE_MAX);
     apply_exit(r);
+    if (r->mpi_ranks || r->mpi_wrap) mpi_launch_cleanup(r);
     r->finished = true;
     r->paused = false;
 }

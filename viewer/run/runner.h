@@ -67,6 +67,15 @@ struct runner {
     const char *gate_env;
     int gate_fds[3];
     int ngate_fds;
+    /* MPI (run/mpi_launch.h): start path on mpi_ranks ranks under mpirun
+     * with the tracer, or with mpi_wrap, path is mpirun itself (the
+     * tracer and forklab's options are added to its line). */
+    int mpi_ranks;
+    bool mpi_wrap;
+    char *const *mpi_args;    /* more mpirun options; not owned */
+    size_t nmpi_args;
+    char mpi_dir[256];        /* the run's private mpirun directory, "" when none */
+    uint64_t mpi_seen_events, mpi_stuck_since; /* the deadlock watch */
     char partial[2][RUNNER_LINE_MAX]; /* an unfinished line per stream */
     size_t npartial[2];
 };
@@ -83,6 +92,8 @@ void runner_free_args(char **args, size_t nargs);
  * process group, with the trace ring and output pipes. 0 | -errno (the
  * exec failure's errno when the program cannot run). */
 int runner_start(struct runner *r, const char *path, char *const argv[]);
+/* Is path Open MPI's launcher (mpirun, mpiexec, orterun)? */
+bool runner_is_mpirun(const char *path);
 /* The fds to poll for POLLIN; returns how many were written. */
 int runner_pollfds(const struct runner *r, struct pollfd *fds, int cap);
 /* Never blocks: read output, drain events into the model, reap the

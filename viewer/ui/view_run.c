@@ -17,6 +17,7 @@
  * nothing moves between grants; pausing stops granting (no SIGSTOP), and
  * `s` moves the real processes by one operation.
  */
+#include "fmt_mpi.h"
 #include "ui.h"
 
 #include "controller.h"
@@ -207,7 +208,7 @@ static void run_start(struct run_view *rv)
     }
     argv[0] = path;
     for (size_t i = 0; i < nargs; i++) argv[i + 1] = args[i];
-    rv->controlled = rv->mode != MODE_FREE;
+    rv->controlled = rv->mode != MODE_FREE && !(rv->l && rv->l->mpi); /* mpirun's ranks have no gate */
     rv->stuck = false;
     rv->ctl_msg[0] = '\0';
     rv->sel = 0;
@@ -215,6 +216,11 @@ static void run_start(struct run_view *rv)
     rv->r.on_event = on_event;
     rv->r.on_line = on_line;
     rv->r.ctx = rv;
+    if (rv->l && rv->l->mpi) { /* an MPI lesson: its ranks under mpirun */
+        rv->r.mpi_ranks = rv->l->mpi;
+        rv->r.mpi_args = rv->l->mpi_args;
+        rv->r.nmpi_args = rv->l->nmpi_args;
+    }
     if (rv->controlled) {
         struct sched_policy pol;
         if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, mono_ns()); /* a new interleaving each run */
@@ -537,6 +543,11 @@ static void panel_output(const struct run_view *rv, struct rows *rs)
     if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
 }
 
+static void mpi_row(void *ctx, bool alert, const char *line)
+{
+    rows_put(ctx, alert ? R_BAD : R_NORMAL, line);
+}
+
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
     const struct model *m = &rv->m;
@@ -581,6 +592,7 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         }
         return;
     }
+    if (fmt_mpi_panel(m, p->name, mpi_row, &rs)) return; /* ranks, messages, collectives */
     for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
         if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
 }
@@ -612,6 +624,8 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
         rows = (int)m->nprocs;
     } else if (!strcmp(name, "output")) {
         rows = (int)out_visible(rv);
+    } else if (!strcmp(name, "ranks") || !strcmp(name, "messages") || !strcmp(name, "collectives")) {
+        rows = fmt_mpi_rows(m, name);
     }
     if (rows < 1) rows = 1;
     return rows > 500 ? 502 : rows + 2;
@@ -622,6 +636,13 @@ static int panel_want(const struct run_view *rv, const char *name, int width)
 static size_t default_panels(const struct model *m, const char **out)
 {
     size_t n = 0;
+    if (m->mpi) { /* an MPI run: its ranks instead of the process tree */
+        out[n++] = "ranks";
+        out[n++] = "messages";
+        out[n++] = "collectives";
+        out[n++] = "output";
+        return n;
+    }
     out[n++] = "processes";
     if (m->npools) out[n++] = "pool";
     if (m->nasyncs) out[n++] = "async";
@@ -896,6 +917,9 @@ static int run_tick_ms(struct ui_view *v)
     struct run_view *rv = (struct run_view *)v;
     /* Nothing left to watch: sleep until a key. */
     if (run_idle(rv) || (rv->paused && (!rv->started || rv->r.finished))) return -1;
+    /* A deadlock seen and not confirmed yet: look again soon, so the
+     * banner comes within about 100 ms of the deadlock forming. */
+    if (rv->watch.pending && !rv->deadlock) return WF_CONFIRM_NS / 1000000 + 5;
     if (rv->controlled && rv->mode == MODE_PACED && !rv->paused) {
         uint64_t now = mono_ns();
         if (rv->next_grant_ns <= now) return 1;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# test-grade-mpi.sh — the MPI graders can fail (a `make test` step):
+# every solution scores 10/10, every untouched stub 0/10 (as committed,
+# when git knows it), every fake in tests/exercises/mpi/wrong/ (right
+# answer, no real message passing) is not a PASS.
+set -u
+cd "$(dirname "$0")/../../.." || exit 2
+build=${BUILD:-build}
+base=$build/grade-mpi/check
+rm -rf "$base"
+mkdir -p "$base"
+grade=(bash tests/exercises/mpi/grade-mpi.sh --quiet)
+ids=(13-mpi-ring 14-mpi-sum)
+tested=0 ok=0
+t() { # WHAT CONDITION...
+  local what=$1; shift
+  tested=$((tested + 1))
+  if "$@"; then ok=$((ok + 1)); echo "  ok   $what"; else echo "  FAIL $what"; fi
+}
+field() { sed -n "s/^$2=//p" "$1" | head -1; }
+
+"${grade[@]}" --solutions --out "$base/solutions"
+stubs=$base/stub-src
+mkdir -p "$stubs"
+for id in "${ids[@]}"; do
+  git show "HEAD:exercises/$id.c" >"$stubs/$id.c" 2>/dev/null || cp "exercises/$id.c" "$stubs/$id.c"
+done
+"${grade[@]}" --dir "$stubs" --out "$base/stubs"
+"${grade[@]}" --dir tests/exercises/mpi/wrong --out "$base/wrong"
+for id in "${ids[@]}"; do
+  r=$base/solutions/$id.result
+  t "solution $id: PASS 10/10 ($(field "$r" check))" [ "$(field "$r" status)" = PASS -a "$(field "$r" points)" = 10 ]
+  r=$base/stubs/$id.result
+  t "stub $id: 0/10, every check failed" [ "$(field "$r" points)" = 0 -a "$(field "$r" passed)" = 0 -a "$(field "$r" tested)" = 3 ]
+  r=$base/wrong/$id.result
+  t "fake $id: not a PASS ($(field "$r" check))" [ "$(field "$r" status)" != PASS ]
+done
+left=$(pgrep -x mpirun; pgrep -f "^$build/grade-mpi/" 2>/dev/null)
+t "nothing left running" [ -z "$left" ]
+mkdir -p "$build/test-logs"
+echo "grade-mpi $tested $ok $((tested - ok))" >>"$build/test-logs/counts"
+echo "test-grade-mpi: $ok of $tested checks passed"
+[ "$ok" -eq "$tested" ]

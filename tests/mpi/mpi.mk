@@ -1,0 +1,42 @@
+# tests/mpi/mpi.mk — the MPI chapter's tests (real Open MPI, 4 ranks):
+#
+#   test_model_mpi   Criterion: the MPI part of the model from hand-made events
+#   test_mpi.sh      the tracer on plain mpicc programs (tests/mpi/progs),
+#                    forklab run --mpi on every MPI lesson, the deadlocking
+#                    ring, nothing left after success/failure/kill, and
+#                    per-rank files merged = the shared ring
+
+MPI_TEST_PROGS := $(patsubst tests/mpi/progs/%.c,$(BUILD)/tests/mpi/%,$(wildcard tests/mpi/progs/*.c))
+MPI_MODEL_TEST := $(BUILD)/tests/mpi/test_model_mpi
+MPI_TEST_TIMEOUT ?= 300
+
+all: $(MPI_TEST_PROGS) $(MPI_MODEL_TEST)
+
+$(BUILD)/tests/mpi/%: tests/mpi/progs/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MPICC) $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) -o $@ $<
+
+$(MPI_MODEL_TEST): tests/mpi/test_model_mpi.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS) -lcriterion
+
+.PHONY: test-mpi
+test-mpi: $(MPI_MODEL_TEST) $(MPI_TEST_PROGS) $(FORKLAB) $(LIBMPTRACE) $(MPI_LESSON_BINS)
+	@rc=0; BUILD=$(BUILD) bash tests/run-suite.sh mpi-model $(SUITE_TIMEOUT) $(MPI_MODEL_TEST) --jobs 2 || rc=1; \
+	BUILD=$(BUILD) timeout -k 5 $(MPI_TEST_TIMEOUT) bash tests/mpi/test_mpi.sh; st=$$?; \
+	if [ $$st -ge 124 ]; then echo "mpi: killed after $(MPI_TEST_TIMEOUT)s"; echo "mpi 1 0 1" >>$(BUILD)/test-logs/counts; fi; \
+	[ $$st -eq 0 ] || rc=1; exit $$rc
+TEST_STEPS += test-mpi
+
+# The MPI exercises (13, 14): whole programs, graded on 4 ranks by
+# tests/exercises/mpi/grade-mpi.sh. `make grade` runs them first (EX that
+# names another exercise skips them); test-grade-mpi proves they can fail.
+.PHONY: grade-mpi test-grade-mpi
+grade: grade-mpi
+grade-mpi: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory $(FORKLAB) $(LIBMPTRACE)
+	@BUILD=$(BUILD) bash tests/exercises/mpi/grade-mpi.sh $(if $(SOLUTIONS),--solutions) $(EX)
+
+test-grade-mpi: $(FORKLAB) $(LIBMPTRACE)
+	@BUILD=$(BUILD) timeout -k 5 $(MPI_TEST_TIMEOUT) bash tests/exercises/mpi/test-grade-mpi.sh
+TEST_STEPS += test-grade-mpi

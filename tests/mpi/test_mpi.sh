@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# test_mpi.sh — the MPI chapter on real Open MPI, 4 ranks, no terminal:
+#   1. the tracer (`forklab trace record -o F -- mpirun ...`) on a plain
+#      mpicc program: exact sends/receives with source, destination, tag and
+#      payload; every rank entered and left each collective;
+#   2. `forklab run --mpi 4 EXAMPLE --headless` on every MPI lesson example:
+#      4 ranks and the example's key fact;
+#   3. a ring where everyone receives first: reported as a deadlock (status
+#      3, each rank named with whom it waits for), promptly, not timed out;
+#   4. nothing left behind (no mpirun/orted/rank, no /dev/shm segment, no
+#      private directory) after success, a failing rank, and a killed forklab;
+#   5. per-rank trace files merged = the shared ring, on the same run.
+# Uses the e2e helpers for counting (tests/e2e/lib.sh).
+. "$(dirname "$0")/../e2e/lib.sh"
+e2e_start mpi
+
+OUT=$(mktemp -d /tmp/fl-mpi-XXXXXX)
+trap 'rm -rf "$OUT"; e2e_cleanup' EXIT
+PROGS=$E2E_BUILD/tests/mpi
+LESSONS=$E2E_BUILD/lessons
+export FORKLAB_HOME=$E2E_ROOT FORKLAB_BUILD=$E2E_BUILD
+
+has() { grep -Eq -- "$2" "$1"; }
+count() { grep -Ec -- "$2" "$1"; }
+# Rows of the ranks section: "RANK PID HOST STATE SENT/RECEIVED".
+ranks() { awk '/^== ranks/{s=1; next} /^== /{s=0} s && $1 ~ /^[0-9]+$/' "$1"; }
+nranks() { ranks "$1" | wc -l; }
+nranks_with() { ranks "$1" | grep -Ec -- "$2"; }
+# The MPI sections, times and the section order aside, for comparing runs.
+mpi_sections() { awk '/^== ranks/{s=1} /^== output/{s=0} /^events:/{s=0} s' "$1" | sed 's/+[0-9.]*ms//' | sort; }
+
+# Anything of an MPI run still there: mpirun/orted, a rank of our test
+# programs or lessons, a shared-memory segment, a private directory.
+leftovers() {
+  local p
+  p=$(pgrep -x mpirun; pgrep -x orted; pgrep -f "^($PROGS|$LESSONS)/" 2>/dev/null)
+  [ -n "$p" ] && echo "processes: $p"
+  ls /dev/shm 2>/dev/null | grep -E 'vader|ompi|forklab' | sed 's/^/shm: /'
+  ls -d /tmp/forklab-mpi.* 2>/dev/null | sed 's/^/dir: /'
+}
+nothing_left() {
+  local i
+  for i in $(seq 50); do # a dying process takes a moment
+    [ -z "$(leftovers)" ] && return 0
+    sleep 0.1
+  done
+  leftovers | sed 's/^/    left: /'
+  return 1
+}
+
+# Every rank of tests/mpi/progs/slow is stopped (state T), and there are 4.
+all_slow_stopped() {
+  local p n=0
+  for p in $(pgrep -f "^$PROGS/slow"); do
+    [ "$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)" = T ] || return 1
+    n=$((n + 1))
+  done
+  [ $n -eq 4 ]
+}
+
+# ---- 1. the tracer on a plain MPI program
+f=$OUT/p2p.txt
+(cd "$OUT" && timeout -s KILL 60 "$FORKLAB" trace record -o "$OUT/p2p.trace" -- \
+  mpirun -np 4 "$PROGS/p2p") >"$OUT/p2p.out" 2>&1
+e2e_ok "trace record -- mpirun -np 4 p2p: exit 0" [ $? -eq 0 ]
+"$FORKLAB" trace show "$OUT/p2p.trace" >"$f" 2>&1
+e2e_ok "p2p: 4 ranks, all finalized" [ "$(nranks_with "$f" finalized)" -eq 4 ]
+e2e_ok "p2p: 6 messages sent, 6 received, none in flight or unmatched" \
+  has "$f" '^  sent 6, received 6, in flight 0, unmatched receives 0$'
+for r in 0 1 2 3; do
+  e2e_ok "p2p: $r -> $(((r + 1) % 4)) tag $((10 + r)) carried $((r * 100))" \
+    has "$f" " $r -> $(((r + 1) % 4)) tag $((10 + r)), 4 bytes: $((r * 100))\$"
+done
+e2e_ok "p2p: 0 -> 2 tag 5 carried \"hello\"" has "$f" ' 0 -> 2 tag 5, 6 bytes: hello$'
+e2e_ok "p2p: 3 -> 1 tag 6 carried two doubles" has "$f" ' 3 -> 1 tag 6, 16 bytes: \[1.5, 2.5\]$'
+e2e_ok "p2p: sends/receives per rank (0: 2/1, 1: 1/2, 2: 1/2, 3: 2/1)" \
+  [ "$(ranks "$f" | awk '{print $1 ":" $NF}' | tr '\n' ' ')" = "0:2/1 1:1/2 2:1/2 3:2/1 " ]
+e2e_ok "p2p: every rank entered and left the barrier" \
+  has "$f" '#1 MPI_Barrier: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\] \(done\)'
+e2e_ok "p2p: the bcast from rank 1 gave 42" \
+  has "$f" '#2 MPI_Bcast root 1: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\], root gave 42, result 42 \(done\)'
+e2e_ok "p2p: the program's own output passed through" [ "$(count "$OUT/p2p.out" '^rank [0-3] got [0-9]+ from the left, bcast 42')" -eq 4 ]
+e2e_ok "p2p: nothing left behind" nothing_left
+
+# ---- 2. every MPI lesson example under forklab run --mpi 4
+while read -r prog re; do
+  f=$OUT/$prog.txt
+  timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$LESSONS/$prog" --headless >"$f" 2>&1
+  st=$?
+  e2e_ok "$prog: forklab run --mpi 4 exits 0" [ $st -eq 0 ]
+  e2e_ok "$prog: 4 ranks with their pids, all finalized" \
+    [ "$(ranks "$f" | awk '$2 ~ /^[0-9]+$/ && $2 > 1 && /finalized/' | wc -l)" -eq 4 ]
+  e2e_ok "$prog: key fact /$re/" has "$f" "$re"
+  e2e_ok "$prog: no event dropped" has "$f" '^events: [0-9]+ applied, 0 dropped'
+done <<'EOF'
+16-mpi-basics #1 MPI_Barrier: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\] \(done\)
+17-mpi-p2p ^  sent 10, received 10, in flight 0, unmatched receives 0$
+18-mpi-collectives #3 MPI_Reduce root 0: .*result 14 \(done\)
+19-mpi-cluster #1 MPI_Allreduce: .*result 6 \(done\)
+EOF
+f=$OUT/tcp.txt
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 --mca btl tcp,self "$LESSONS/19-mpi-cluster" --headless >"$f" 2>&1
+e2e_ok "19-mpi-cluster over --mca btl tcp,self: the ranks see it" has "$f" '^\[out\] transports \(btl\): tcp,self$'
+e2e_ok "lessons: nothing left behind" nothing_left
+
+# ---- 3. the deadlocking ring
+f=$OUT/deadlock.txt
+t0=$(date +%s)
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/ring_deadlock" --headless >"$f" 2>&1
+st=$?
+secs=$(($(date +%s) - t0))
+e2e_ok "deadlock: forklab stops it with status 3 (got $st)" [ $st -eq 3 ]
+e2e_ok "deadlock: reported within 30 s, not timed out (took ${secs}s)" [ "$secs" -lt 30 ]
+e2e_ok "deadlock: the error names it" has "$f" 'ring_deadlock deadlocked: stopped'
+e2e_ok "deadlock: its own section" has "$f" '^== mpi deadlock$'
+e2e_ok "deadlock: the wait-for graph names the cycle of 4 ranks" \
+  bash -c "grep -Eq '^deadlock: PID [0-9]+ \(rank [0-3]\) waits in MPI_Recv from [0-3] tag 0 <- only rank PID [0-9]+ could send' '$f' && grep -Eq '^  stuck:( [0-9]+){4}$' '$f'"
+e2e_ok "deadlock: 4 ranks can never go on" has "$f" '^  4 ranks can never go on:$'
+for r in 0 1 2 3; do
+  l=$(((r + 3) % 4))
+  e2e_ok "deadlock: rank $r in MPI_Recv from $l, waits for rank $l" \
+    has "$f" "^  rank $r \\(pid [0-9]+\\) in MPI_Recv from $l tag 0, waits for rank $l\$"
+done
+e2e_ok "deadlock: 4 unmatched receives" has "$f" 'unmatched receives 4$'
+e2e_ok "deadlock: nothing left behind" nothing_left
+
+# ---- 4. failure and kill
+f=$OUT/fail.txt
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/fail_rank" --headless >"$f" 2>&1
+st=$?
+e2e_ok "failing rank: forklab exits non-zero (got $st)" [ $st -ne 0 ]
+e2e_ok "failing rank: its exit status 3 is in the model" has "$f" '^  [0-9]+ +[0-9]+ +fail_rank +exited 3$'
+e2e_ok "failing rank: nothing left behind" nothing_left
+
+for sig in TERM KILL; do
+  timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/slow" --headless >"$OUT/slow-$sig.txt" 2>&1 &
+  fl=$!
+  e2e_wait_cmd 20 bash -c "[ \$(pgrep -fc '^$PROGS/slow') -eq 4 ]"
+  e2e_ok "SIG$sig: 4 ranks were running" [ "$(pgrep -fc "^$PROGS/slow")" -eq 4 ]
+  pkill -"$sig" -P "$fl" -x forklab 2>/dev/null || kill -"$sig" "$(pgrep -P "$fl" -x forklab)" 2>/dev/null
+  wait "$fl" 2>/dev/null
+  # At once: no process (the ranks die with mpirun), no /dev/shm segment.
+  e2e_ok "SIG$sig of forklab: no process or shared-memory segment left" \
+    e2e_wait_cmd 5 bash -c "[ -z \"\$(pgrep -x mpirun; pgrep -x orted; pgrep -f '^$PROGS/slow')\" ] && ! ls /dev/shm | grep -Eq 'vader|ompi'"
+  # The private directory of a killed forklab goes at the next MPI run.
+  timeout -s KILL 60 "$FORKLAB" run --mpi 2 "$LESSONS/16-mpi-basics" --headless >/dev/null 2>&1
+  e2e_ok "SIG$sig of forklab: nothing left after the next run" nothing_left
+done
+
+# ---- 5. per-rank files merged = the shared ring (the same run)
+f=$OUT/ring.txt
+(cd "$OUT" && MP_TRACE_RANKS="$OUT/rank.%r.trace" timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/p2p" --headless) >"$f" 2>&1
+e2e_ok "merge: the run wrote 4 rank files" [ "$(ls "$OUT"/rank.*.trace 2>/dev/null | wc -l)" -eq 4 ]
+"$FORKLAB" trace merge -o "$OUT/merged.trace" "$OUT"/rank.*.trace 2>"$OUT/merge.err"
+e2e_ok "merge: forklab trace merge exits 0" [ $? -eq 0 ]
+"$FORKLAB" trace show "$OUT/merged.trace" >"$OUT/merged.txt" 2>&1
+mpi_sections "$f" >"$OUT/a"
+mpi_sections "$OUT/merged.txt" >"$OUT/b"
+e2e_ok "merge: the MPI sections are not empty" [ "$(wc -l <"$OUT/a")" -gt 10 ]
+e2e_ok "merge: same ranks, messages and collectives as the shared ring" diff "$OUT/a" "$OUT/b"
+e2e_ok "merge: a file that is not a trace is refused" \
+  bash -c "! '$FORKLAB' trace merge -o '$OUT/x.trace' '$OUT/a' 2>/dev/null"
+
+# ---- 6. the live view (tmux): the MPI panels, the deadlock marked, pause
+e2e_launch 100 30 "'$FORKLAB' run --mpi 4 '$PROGS/ring_deadlock'"
+e2e_expect "live: the ranks panel" '─ ranks ─' 20
+e2e_expect "live: rank 0 marked deadlocked, waiting for rank 3" 'DEADLOCK in MPI_Recv from 3 tag 0' 20
+e2e_expect "live: the messages panel lists the unmatched receives" 'rank 2 waits: from 1 tag 0 \(unmatched\)' 5
+e2e_keys q
+e2e_expect "live: q ends the view" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind" nothing_left
+e2e_launch 100 30 "'$FORKLAB' run --mpi 4 '$PROGS/slow'"
+e2e_expect "live: 4 ranks computing" '3 +[0-9]+ +[^ ]+ +(computing|in MPI_Barrier)' 20
+e2e_keys Space
+e2e_ok "live: space stops every rank (they share mpirun's group)" e2e_wait_cmd 10 all_slow_stopped
+e2e_keys q
+e2e_expect "live: q ends the paused run" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind after a paused run" nothing_left
+
+e2e_ok "nothing left behind at the end" nothing_left
+e2e_end
