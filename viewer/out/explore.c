@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "controller.h"
 #include "lesson.h"
+#include "mpi_launch.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -426,6 +427,16 @@ int cmd_explore(int argc, char **argv)
         }
         o.keep = &re;
     }
+    char **margs = NULL;
+    size_t nmargs = 0;
+    if (mpi_launch_lesson(target, &margs, &nmargs) > 0) {
+        runner_free_args(margs, nmargs);
+        fprintf(stderr, "forklab explore: %s is an MPI lesson: its ranks run under mpirun without forklab's gate, "
+                        "so there is no scheduling choice to explore\n", target);
+        if (re_text) regfree(&re);
+        return 2;
+    }
+    runner_free_args(margs, nmargs);
     char path[PATH_MAX];
     char **largs;
     size_t nlargs;
