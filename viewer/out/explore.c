@@ -310,6 +310,7 @@ static void usage(FILE *f)
             "  --run-timeout S one run longer than S seconds is the outcome 'timeout' (default 10)\n"
             "  --outcome REGEX only the output lines matching REGEX make the outcome\n"
             "  --json          the outcomes as JSON;  --expect-one: exit 1 when there is more than one\n"
+            "  --live          also print 'found<TAB>OUTCOME<TAB>SCHEDULE' as each new outcome is found\n"
             "each outcome comes with the shortest schedule that produced it: forklab run EXAMPLE --headless --schedule S\n");
 }
 
@@ -346,6 +347,14 @@ static void print_result(const struct explore_result *res, bool json)
     printf("explored %zu runs (%s), %zu outcomes\n", res->runs, res->search, t->n);
 }
 
+/* --live: each new outcome on its own line at once (the viewer reads them). */
+static void print_live(void *ctx, const struct ex_outcome *o)
+{
+    (void)ctx;
+    printf("found\t%s\t%s\n", o->text, o->schedule);
+    fflush(stdout);
+}
+
 static int parse_count(const char *s, size_t *out)
 {
     char *end;
@@ -374,6 +383,7 @@ int cmd_explore(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (!strcmp(a, "--json")) json = true;
+        else if (!strcmp(a, "--live")) o.on_outcome = print_live;
         else if (!strcmp(a, "--expect-one")) expect_one = true;
         else if (!strcmp(a, "--bound") && has) {
             a = argv[++i];

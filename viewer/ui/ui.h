@@ -83,6 +83,11 @@ struct ui_view *ui_lesson_view(const struct lesson *l);
 struct ui_view *ui_quiz_view(const struct lesson *l);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
+/* The same, controlled and paced, replaying schedule (an explored outcome's). */
+struct ui_view *ui_run_view_replay(const struct lesson *l, const char *program, const char *schedule);
+/* Explore the lesson's example (forklab explore) and list its outcomes as
+ * they are found; Enter replays the selected one paced (view_explore.c). */
+struct ui_view *ui_explore_view(const struct lesson *l);
 
 /* Done: the quiz answered or the exercise passed (here or by make grade). */
 bool ui_lesson_done(const struct lesson *l);

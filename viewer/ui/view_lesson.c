@@ -178,7 +178,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
     else
         ui_put(lines - 1, 0, cols, R_DIM,
-               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
+               " h/l: slide  j/k: scroll  p: Python  r: run  e: explore  z: quiz  g: grade  ?: help  q: back");
     if (lv->show_grade) draw_grade(lv, cols, lines);
 }
 
@@ -282,6 +282,12 @@ static int lesson_key(struct ui_view *v, int ch)
             ui_push(ui_run_view(l, l->program));
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
+        break;
+    case 'e':
+        if (l->program && !l->mpi)
+            ui_push(ui_explore_view(l));
+        else
+            set_status(lv, R_WARN, " this lesson has no example to explore%s%s", NULL, NULL);
         break;
     case 'z':
         if (l->nquiz)
