@@ -36,6 +36,9 @@ static void private_build(void)
     snprintf(target, sizeof target, "%s/viewer/core/waitfor.o", real_abs);
     snprintf(path, sizeof path, "%s/viewer/core/waitfor.o", build);
     cr_assert(symlink(target, path) == 0);
+    snprintf(target, sizeof target, "%s/libforklab.a", real_abs); /* the explorer, for the graders that explore */
+    snprintf(path, sizeof path, "%s/libforklab.a", build);
+    cr_assert(symlink(target, path) == 0);
     setenv("FORKLAB_BUILD", build, 1);
     setenv("FORKLAB_ROOT", ".", 1);
 }
