@@ -45,6 +45,8 @@ ex --bound 2 14-races >"$OUT/b2.txt" 2>/dev/null
 outcomes_of "$OUT/b1.txt" >"$OUT/b1.set"; outcomes_of "$OUT/b2.txt" >"$OUT/b2.set"; outcomes_of "$OUT/race.txt" >"$OUT/all.set"
 e2e_ok "outcomes of --bound 1 ⊆ --bound 2" [ -z "$(comm -23 "$OUT/b1.set" "$OUT/b2.set")" ]
 e2e_ok "outcomes of --bound 2 ⊆ --bound all" [ -z "$(comm -23 "$OUT/b2.set" "$OUT/all.set")" ]
+ex --bound 2 -j 3 14-races >"$OUT/b2j.txt" 2>/dev/null
+e2e_ok "-j 3 gives the same table as -j 1 (counts and schedules)" cmp -s "$OUT/b2.txt" "$OUT/b2j.txt"
 r1=$(sed -nE 's/^explored ([0-9]+) runs.*/\1/p' "$OUT/b1.txt"); r2=$(sed -nE 's/^explored ([0-9]+) runs.*/\1/p' "$OUT/b2.txt")
 rall=$(sed -nE 's/^explored ([0-9]+) runs.*/\1/p' "$OUT/race.txt")
 e2e_ok "runs grow with the bound ($r1 <= $r2 <= $rall)" [ "$r1" -le "$r2" -a "$r2" -le "$rall" ]

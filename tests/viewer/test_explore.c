@@ -219,12 +219,15 @@ Test(explore_outcome, counts_and_keeps_the_shortest_schedule)
     cr_assert_eq(exo_add(&t, "counter = 4", "0 1 2", 3, 2), 1);
     cr_assert_eq(exo_add(&t, "counter = 3", "0 2", 2, 3), 0);
     cr_assert_eq(exo_add(&t, "counter = 3", "0 2 2 2 2", 5, 4), 0);
+    cr_assert_eq(exo_add(&t, "counter = 4", "0 2 1", 3, 5), 0);
+    cr_assert_eq(exo_add(&t, "counter = 4", "0 1 3", 3, 6), 0);
     exo_sort(&t);
     cr_assert_eq(t.n, 2);
     cr_assert_str_eq(t.v[0].text, "counter = 3", "most frequent first");
     cr_assert_eq(t.v[0].count, 3);
     cr_assert_str_eq(t.v[0].schedule, "0 2", "the shortest schedule is kept");
     cr_assert_eq(t.v[0].first_run, 1);
+    cr_assert_str_eq(t.v[1].schedule, "0 1 2", "among equal lengths the smallest text, whatever the order found");
     char st[32];
     exo_status(-11, 1, st, sizeof st);
     cr_assert_str_eq(st, "SIGSEGV");

@@ -19,7 +19,8 @@ int exo_add(struct ex_outcomes *t, const char *text, const char *schedule, size_
     struct ex_outcome *o = (struct ex_outcome *)exo_find(t, text);
     if (o) {
         o->count++;
-        if (steps < o->steps) {
+        /* shortest, then the smallest text: the same whatever order runs end in (-j) */
+        if (steps < o->steps || (steps == o->steps && strcmp(schedule, o->schedule) < 0)) {
             char *s = strdup(schedule);
             if (!s) return -ENOMEM;
             free(o->schedule);

@@ -5,7 +5,8 @@
  * joined by " | ", only those --outcome kept) and each process's exit
  * status by creation order, e.g. "counter = 3 · exits 0 0 0"; or
  * "deadlock", or "timeout". For each the table counts the runs and keeps
- * the shortest schedule that produced it (the first found among equals).
+ * the shortest schedule that produced it (among equals the smallest as
+ * text, so the table does not depend on the order runs finish in).
  */
 #ifndef FORKLAB_EXPLORE_OUTCOME_H
 #define FORKLAB_EXPLORE_OUTCOME_H
