@@ -23,11 +23,11 @@ GR_EXPLORE_MAIN(explore_case)
 static void require_one(const char *arg, long long want_balance, int nprocs)
 {
     struct explore_result res;
-    int rc = gr_explore(arg, 1, 5000, &res);
-    cr_assert(rc == 0, "could not explore the program: %s", mp_strerror(rc));
     char want[128], msg[4096];
     int len = snprintf(want, sizeof want, "balance = %lld, returned 0 · exits 0", want_balance);
     for (int i = 0; i < nprocs; i++) len += snprintf(want + len, sizeof want - (size_t)len, " 0");
+    int rc = gr_explore(arg, 1, 3000, want, &res);
+    cr_assert(rc == 0, "could not explore the program: %s", mp_strerror(rc));
     bool one = gr_explore_one(&res, want, msg, sizeof msg);
     explore_result_free(&res);
     cr_assert(one, "%s. Replay one with: forklab run ... --schedule S", msg);

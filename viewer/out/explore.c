@@ -51,6 +51,7 @@ struct explorer {
     int nslots;
     double t0, last_progress;
     bool limit_hit;
+    bool stop;               /* stop_unless met another outcome */
     int error;
 };
 
@@ -133,7 +134,7 @@ static void outcome_text(struct slot *s, char *buf, size_t cap)
     }
 }
 
-enum run_end { END_DONE, END_STUCK, END_TIMEOUT, END_PRUNED, END_DIVERGED, END_ERROR };
+enum run_end { END_DONE, END_STUCK, END_TIMEOUT, END_PRUNED, END_DIVERGED, END_ERROR, END_TOO_MANY };
 
 static bool printed_since_mark(struct slot *s)
 {
@@ -147,9 +148,10 @@ static void slot_finish(struct explorer *x, struct slot *s, enum run_end how)
         x->error = -ENOMEM;
     if (how == END_PRUNED) x->res->pruned++;
     if (how == END_DIVERGED) x->res->diverged++;
-    if (how == END_DONE || how == END_STUCK || how == END_TIMEOUT) {
+    if (how == END_DONE || how == END_STUCK || how == END_TIMEOUT || how == END_TOO_MANY) {
         static char text[EX_OUT_MAX + 4096];
         if (how == END_STUCK) snprintf(text, sizeof text, "deadlock");
+        else if (how == END_TOO_MANY) snprintf(text, sizeof text, "too many processes (over %zu)", x->o->max_procs);
         else if (how == END_TIMEOUT) snprintf(text, sizeof text, "timeout (still running after %g s)", x->o->run_timeout);
         else outcome_text(s, text, sizeof text);
         size_t need = ctl_schedule(&s->c, NULL, 0) + 1;
@@ -159,6 +161,7 @@ static void slot_finish(struct explorer *x, struct slot *s, enum run_end how)
             x->res->runs++;
             int added = exo_add(&x->res->outcomes, text, sched, s->c.nsteps, x->res->runs);
             if (added < 0) x->error = added;
+            if (added == 1 && x->o->stop_unless && strcmp(text, x->o->stop_unless)) x->stop = true;
             if (added == 1 && x->o->on_outcome)
                 x->o->on_outcome(x->o->ctx, exo_find(&x->res->outcomes, text));
         } else x->error = -ENOMEM;
@@ -186,6 +189,10 @@ static void slot_advance(struct explorer *x, struct slot *s)
         return;
     }
     if (!ctl_settled(&s->c)) return;
+    if (x->o->max_procs && s->c.nprocs > x->o->max_procs) { /* a fork loop: stop it before it fills the machine */
+        slot_finish(x, s, END_TOO_MANY);
+        return;
+    }
     if (s->run.pending && ctl_has_parked(&s->c)) {
         if (ex_stepped(&x->s, &s->run, printed_since_mark(s)) < 0) x->error = -ENOMEM;
         s->mark_lines = s->lines;
@@ -235,7 +242,8 @@ static bool may_start(struct explorer *x)
 {
     const struct explore_opts *o = x->o;
     size_t begun = (size_t)x->s.runs_begun;
-    if (o->max_runs && begun >= o->max_runs) x->limit_hit = true;
+    if (x->stop) x->limit_hit = true;
+    else if (o->max_runs && begun >= o->max_runs) x->limit_hit = true;
     else if (o->time_limit > 0 && now_s() - x->t0 >= o->time_limit) x->limit_hit = true;
     else if (o->random && begun >= o->nrandom) return false;
     else return true;

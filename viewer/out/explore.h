@@ -25,6 +25,8 @@ struct explore_opts {
     int jobs;                /* runs at once */
     double run_timeout;      /* one run, seconds */
     const regex_t *keep;     /* --outcome: output lines kept; NULL = all */
+    const char *stop_unless; /* stop at the first outcome other than this one (graders); NULL: never */
+    size_t max_procs;        /* a run starting more processes ends as "too many processes"; 0 = no limit */
     bool progress;           /* the progress line on stderr */
     /* each new outcome as found (the viewer lists them live); may be NULL */
     void (*on_outcome)(void *ctx, const struct ex_outcome *o);
