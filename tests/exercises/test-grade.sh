@@ -219,10 +219,12 @@ FORKLAB_SANDBOX=require FORKLAB_BWRAP=/nonexistent/bwrap bash tests/exercises/gr
 if [ -x "$build/forklab" ]; then
   forklab=$(cd "$build" && pwd -P)/forklab
   wroot=$(mktemp -d "${TMPDIR:-/tmp}/forklab-watch.XXXXXX")
-  mkdir -p "$wroot/tests" "$wroot/build/viewer/core" "$wroot/viewer/core"
+  mkdir -p "$wroot/tests" "$wroot/build/viewer/core" "$wroot/viewer/core" "$wroot/viewer/out"
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
   cp viewer/core/*.h "$wroot/viewer/core/"
+  cp viewer/out/*.h "$wroot/viewer/out/" # explore.h, for the graders that explore
+  ln -s "$(cd "$build" && pwd -P)/libforklab.a" "$wroot/build/libforklab.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/waitfor.o" "$wroot/build/viewer/core/waitfor.o"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
