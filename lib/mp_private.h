@@ -123,7 +123,7 @@ size_t mp__trace_fmt_u64(char *out, uint64_t v);
 /* Same, with a preview of a data item in text (ints as numbers, text as
  * text, else hex). */
 void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, const void *data, size_t len);
-/* Called in a child right after fork (process.c, pool.c, manager.c): emits
+/* Called in a child right after fork (process.c, pool_worker.c, manager_server.c): emits
  * MP_EV_PROC_START with the parent's pid and name; the event's own pid
  * field says who started. (The pid is cached by mp__fork, not here.) */
 void mp__trace_child_started(const char *name);

@@ -324,6 +324,11 @@ static void queue_storm(size_t capacity, size_t max_item)
     cr_assert_eq(mp_queue_get(sq, &y, sizeof y, 1.0), -ETIMEDOUT);
     double dt = tu_now() - t0;
     cr_assert(dt >= 0.9 && dt < 3.0, "a 1 s get on an empty queue returned after %.2f s", dt);
+    while (mp_queue_put(sq, &x, sizeof x, 0) == 0) {}
+    t0 = tu_now();
+    cr_assert_eq(mp_queue_put(sq, &x, sizeof x, 1.0), -ETIMEDOUT);
+    dt = tu_now() - t0;
+    cr_assert(dt >= 0.9 && dt < 3.0, "a 1 s put on a full queue returned after %.2f s", dt);
 
     mp_queue_free(sq);
     munmap(qb, board_size);
@@ -446,15 +451,26 @@ Test(killstorm, lock, .timeout = TEST_TIMEOUT)
  * a send to a killed receiver is -EPIPE, not SIGPIPE. */
 static mp_conn *pipe_tx;
 
+/* Mostly small messages; every 8th is big, up to 5 times the socket's
+ * buffer, so that the sender (nobody reads until it is dead) often blocks,
+ * and dies, in the middle of one. */
+#define PIPE_BIG (1u << 20)
+
+static size_t pipe_len(uint32_t seq)
+{
+    return seq % 8 == 7 ? (64u << 10) + (seq * 7919u) % (PIPE_BIG - (64u << 10)) : 4 + (seq * 97u) % 3000;
+}
+
+static unsigned char pipe_buf[PIPE_BIG];
+
 static void pipe_sender(int slot)
 {
     (void)slot;
-    unsigned char buf[3000];
     for (uint32_t seq = 0;; seq++) {
-        size_t len = 4 + (seq * 97u) % (sizeof buf - 4);
-        memcpy(buf, &seq, 4);
-        for (size_t i = 4; i < len; i++) buf[i] = (unsigned char)(seq + i);
-        if (mp_conn_send(pipe_tx, buf, len) != 0) _exit(2);
+        size_t len = pipe_len(seq);
+        memcpy(pipe_buf, &seq, 4);
+        for (size_t i = 4; i < len; i++) pipe_buf[i] = (unsigned char)(seq + i);
+        if (mp_conn_send(pipe_tx, pipe_buf, len) != 0) _exit(2);
     }
 }
 
@@ -475,25 +491,26 @@ Test(killstorm, pipe, .timeout = TEST_TIMEOUT)
         mp_conn_close(tx); /* the child holds the only sending end now */
         usleep((useconds_t)(rand_r(&c.seed) % 3000));
         crew_kill(&c, 0);
-        unsigned char buf[3000];
+        unsigned char *buf = pipe_buf;
         ssize_t n;
         for (uint32_t seq = 0;; seq++) {
             double t0 = tu_now();
-            n = mp_conn_recv(rx, buf, sizeof buf, 5.0);
+            n = mp_conn_recv(rx, buf, PIPE_BIG, 5.0);
             cr_assert_lt(tu_now() - t0, 5.0 + OVERDUE_SLACK, "recv overran its timeout");
             if (n < 0) break;
             uint32_t got;
             cr_assert_geq(n, 4);
             memcpy(&got, buf, 4);
             cr_assert_eq(got, seq, "message %u came as %u (seed %u)", seq, got, seed);
-            cr_assert_eq((size_t)n, 4 + (seq * 97u) % (sizeof buf - 4), "message %u length (seed %u)", seq, seed);
-            for (ssize_t i = 4; i < n; i++)
-                cr_assert_eq(buf[i], (unsigned char)(seq + (uint32_t)i), "message %u torn (seed %u)", seq, seed);
+            cr_assert_eq((size_t)n, pipe_len(seq), "message %u length (seed %u)", seq, seed);
+            bool whole = true;
+            for (ssize_t i = 4; i < n; i++) whole &= buf[i] == (unsigned char)(seq + (uint32_t)i);
+            cr_assert(whole, "message %u torn (seed %u)", seq, seed);
             messages++;
         }
         if (n == -EBADMSG) {
             broken++;
-            n = mp_conn_recv(rx, buf, sizeof buf, 5.0);
+            n = mp_conn_recv(rx, buf, PIPE_BIG, 5.0);
         }
         cr_assert_eq(n, -EPIPE, "after the sender's death: %s (seed %u)", mp_strerror((int)n), seed);
         cr_assert_eq(mp_conn_send(rx, "x", 1), -EPIPE, "a send to a dead peer (seed %u)", seed);

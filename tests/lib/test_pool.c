@@ -996,7 +996,7 @@ Test(pool, replacement_runs_the_initializer, .timeout = TEST_TIMEOUT)
 
 /* ---- a worker killed inside the pool's critical sections */
 
-/* pool.c calls this at numbered points while a worker holds the pool mutex
+/* pool_worker.c calls this at numbered points while a worker holds the pool mutex
  * (1: chunk taken, queue not popped; 2: last chunk counted, job not yet on
  * the finished FIFO; 3: on the FIFO, done flag not set; 4: chunk ended,
  * claim not cleared; 5: claim recorded, chunk not taken). */

@@ -1,8 +1,9 @@
 /* testutil.h — helpers shared by the Criterion suites.
  *
- * Rules for a test that forks (see ../shared/TOOLCHAIN.md): fflush(NULL)
- * before fork (libmp does it in mp_process_start); a child never calls cr_*
- * and always ends with _exit().
+ * Rules for a test that forks: fflush(NULL) before fork (libmp does it in
+ * mp_process_start); a child never calls cr_* and always ends with _exit().
+ * Criterion 2.4.1 hangs its runner for good on a child that returns from a
+ * test body or fails an assertion (Criterion issues #519, #383, #129).
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +46,44 @@ static inline double tu_now(void)
                   "a child process was left behind (waitpid(-1) gave %d, errno %d)", \
                   (int)w_, errno);                                                    \
     } while (0)
+
+
+/* Runs cmd with sh, its stdout and stderr captured into out (at most
+ * cap - 1 bytes, NUL-terminated). The exit status, 128 + the signal that
+ * killed it, or -1 when it could not be run. */
+static inline int tu_sh(char *out, size_t cap, const char *cmd)
+{
+    char log[] = "/tmp/fl-tu-shXXXXXX";
+    int fd = mkstemp(log);
+    out[0] = '\0';
+    if (fd < 0) return -1;
+    close(fd);
+    size_t len = strlen(cmd) + sizeof log + 16;
+    char *full = malloc(len);
+    if (!full) return -1;
+    snprintf(full, len, "(%s) >'%s' 2>&1", cmd, log);
+    fflush(NULL);
+    int st = system(full);
+    free(full);
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    unlink(log);
+    if (st < 0) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The forklab binary the viewer's tests drive: $FORKLAB_BUILD/forklab, else
+ * $BUILD/forklab, else build/forklab. */
+static inline const char *tu_forklab_bin(void)
+{
+    static char path[4096];
+    const char *b = getenv("FORKLAB_BUILD");
+    if (!b || !b[0]) b = getenv("BUILD");
+    snprintf(path, sizeof path, "%s/forklab", b && b[0] ? b : "build");
+    return path;
+}
 
 /* A random seed per run, printed so a failure can be reproduced
  * (FORKLAB_SEED=N pins it). */

@@ -12,7 +12,8 @@
 #include "commands.h"
 #include "controller.h"
 #include "lesson.h"
-#include "mpi_launch.h"
+#include "paths.h"
+#include "run/mpi_launch.h"
 #include "runner.h"
 
 #include <errno.h>
