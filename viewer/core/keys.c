@@ -45,10 +45,10 @@ static const struct key_row rows[] = {
      {{KEYS_UP, KA_UP}, {'k', KA_UP}, {KEYS_DOWN, KA_DOWN}, {'j', KA_DOWN}, {KEYS_PGUP, KA_PAGE_UP},
       {KEYS_PGDN, KA_PAGE_DOWN}}},
     {KEYS_LESSON, false, "p", "C or Python code (side by side at 160+ columns)", {{'p', KA_LANGUAGE}}},
-    {KEYS_LESSON, false, "r", "run the example live", {{'r', KA_RUN}}},
+    {KEYS_LESSON, false, "r / e", "run the example live / explore its every order",
+     {{'r', KA_RUN}, {'e', KA_EXPLORE}}},
     {KEYS_LESSON, false, "z", "quiz (also Right after the last slide)", {{'z', KA_QUIZ}}},
     {KEYS_LESSON, false, "g", "grade the lesson's exercise", {{'g', KA_GRADE}}},
-    {KEYS_LESSON, false, "e", "explore every order of the example; Enter replays one", {{'e', KA_EXPLORE}}},
 
     {KEYS_RUN, false, "space", "pause / resume the example's processes", {{' ', KA_PAUSE}}},
     {KEYS_RUN, false, "s", "step one event while paused", {{'s', KA_STEP}}},

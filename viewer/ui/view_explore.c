@@ -11,6 +11,7 @@
  * "explored ..." line. Closing the view kills it (and so every run it
  * drives: forklab kills its runs' groups on SIGTERM).
  */
+#include "keys.h"
 #include "ui.h"
 
 #include <errno.h>
@@ -179,21 +180,19 @@ static int exv_key(struct ui_view *v, int ch)
 {
     struct explore_view *ev = (struct explore_view *)v;
     switch (ch) {
-    case KEY_DOWN:
+    case KEYS_DOWN:
     case 'j':
         if (ev->sel + 1 < (int)ev->n) ev->sel++;
         break;
-    case KEY_UP:
+    case KEYS_UP:
     case 'k':
         if (ev->sel > 0) ev->sel--;
         break;
-    case '\n':
-    case '\r':
-    case KEY_ENTER:
+    case KEYS_ENTER:
         if (ev->sel < (int)ev->n) ui_push(ui_run_view_replay(ev->l, ev->l->program, ev->out[ev->sel].schedule));
         break;
     case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KEYS_ESC: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     return UI_HANDLED | UI_REDRAW;
