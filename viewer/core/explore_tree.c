@@ -237,9 +237,9 @@ static int queue_alts(struct ex_search *s, struct ex_run *r)
             item_free(&it);
             return -ENOMEM;
         }
-        memcpy(it.prefix, r->item.prefix, r->depth * sizeof *it.prefix);
+        if (r->depth) memcpy(it.prefix, r->item.prefix, r->depth * sizeof *it.prefix);
         it.prefix[r->depth] = r->alts[j].index;
-        memcpy(it.sleep, r->sleep, r->nsleep * sizeof *it.sleep);
+        if (r->nsleep) memcpy(it.sleep, r->sleep, r->nsleep * sizeof *it.sleep); /* (memcpy from NULL is undefined) */
         it.nsleep = r->nsleep;
         it.sleep[it.nsleep++] = r->chosen;
         for (size_t k = 0; k < j; k++) {
