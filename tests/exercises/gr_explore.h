@@ -48,7 +48,8 @@ static inline int gr_explore(const char *arg, uint32_t bound, size_t max_runs, c
     /* max_procs: a fork loop ends its run at once instead of taking the
      * sandbox's process limit from the other checks */
     struct explore_opts o = {.bound = bound, .max_runs = max_runs, .jobs = 2, .run_timeout = 10, .max_procs = 32,
-                              .time_limit = 60, .stop_unless = want};
+                              .time_limit = 60, .stop_unless = want,
+                              .echo_stderr = true};
     setenv(GR_EXPLORE_ENV, arg, 1);
     fflush(NULL);
     int rc = explore_program(self, argv, &o, res);

@@ -36,6 +36,7 @@ struct slot {
     struct controller c;
     struct ex_run run;
     const regex_t *keep;
+    bool echo_err;
     char *out;               /* kept stdout lines joined by " | " */
     size_t len, cap;
     size_t lines, mark_lines, mark_partial;
@@ -81,7 +82,10 @@ static void out_append(struct slot *s, const char *text)
 static void on_line(void *ctx, enum runner_stream st, const char *line)
 {
     struct slot *s = ctx;
-    if (st != RUNNER_STDOUT) return;
+    if (st != RUNNER_STDOUT) {
+        if (s->echo_err) fprintf(stderr, "%s\n", line);
+        return;
+    }
     s->lines++;
     if (s->keep && regexec(s->keep, line, 0, NULL, 0) != 0) return;
     out_append(s, line);
@@ -92,6 +96,7 @@ static int slot_start(struct explorer *x, struct slot *s)
     memset(s, 0, sizeof *s);
     if (!ex_run_begin(&x->s, &s->run)) return 0;
     s->keep = x->o->keep;
+    s->echo_err = x->o->echo_stderr;
     model_init(&s->m);
     runner_init(&s->r, &s->m);
     s->r.on_line = on_line;

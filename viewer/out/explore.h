@@ -26,7 +26,8 @@ struct explore_opts {
     double run_timeout;      /* one run, seconds */
     const regex_t *keep;     /* --outcome: output lines kept; NULL = all */
     const char *stop_unless; /* stop at the first outcome other than this one (graders); NULL: never */
-    size_t max_procs;        /* a run starting more processes ends as "too many processes"; 0 = no limit */
+    size_t max_procs;
+    bool echo_stderr;        /* pass the runs' stderr lines on to ours (graders: their messages stay in the log) */        /* a run starting more processes ends as "too many processes"; 0 = no limit */
     bool progress;           /* the progress line on stderr */
     /* each new outcome as found (the viewer lists them live); may be NULL */
     void (*on_outcome)(void *ctx, const struct ex_outcome *o);
