@@ -20,6 +20,10 @@ static void usage(FILE *out)
             "       forklab grade [EXERCISE]         grade exercises\n"
             "       forklab explore [OPTIONS] LESSON|EXAMPLE [-- ARGS]  every interleaving's outcome\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"
+            "       forklab hint EXERCISE [N]        the next hint, one step at a time\n"
+            "       forklab reset EXERCISE           restore the original exercise (yours is backed up)\n"
+            "       forklab progress                 quiz scores, exercise points, last grade time\n"
+            "       forklab init DIR                 a workspace of your own: exercises and progress\n"
             "       forklab --help | --version\n");
 }
 
@@ -39,6 +43,7 @@ int main(int argc, char **argv)
         {"run", run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
         {"explore", cmd_explore},
+        {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
     };
     if (argc >= 2) {
         const char *a = argv[1];

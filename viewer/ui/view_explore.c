@@ -1,5 +1,5 @@
 /*
- * view_explore.c — `e` on a lesson: explore its example and list the
+ * view_explore.c — `o` on a lesson: explore its example and list the
  * outcomes as they are found; Enter replays the selected outcome's
  * schedule in the run view, paced, where the code pane marks each
  * process's line.
