@@ -52,16 +52,18 @@ static void remove_build(void)
 
 Test(grade, exercise_names, .timeout = 120.)
 {
-    cr_assert_eq(grade_exercise_count(), 11);
+    cr_assert_eq(grade_exercise_count(), 12);
     cr_assert_str_eq(grade_exercise_id(0), "01-spawn");
     cr_assert_str_eq(grade_exercise_id(9), "10-capstone");
-    cr_assert_str_eq(grade_exercise_id(10), "12-lock-order");
-    cr_assert_null(grade_exercise_id(11));
+    cr_assert_str_eq(grade_exercise_id(10), "11-fix-race");
+    cr_assert_str_eq(grade_exercise_id(11), "12-lock-order");
+    cr_assert_null(grade_exercise_id(12));
     cr_assert_str_eq(grade_find_exercise("06"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("6"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("queue-workers"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("exercises/08-pool-sum.c"), "08-pool-sum");
-    cr_assert_null(grade_find_exercise("11"));
+    cr_assert_str_eq(grade_find_exercise("11"), "11-fix-race");
+    cr_assert_null(grade_find_exercise("15"));
     cr_assert_null(grade_find_exercise("queue"));
     cr_assert_null(grade_find_exercise(""));
     cr_assert_null(grade_find_exercise(NULL));
