@@ -72,3 +72,9 @@ $(BENCH_DIR)/gate_ops: bench/gate_ops.c $(LIBMP_A)
 .PHONY: bench-gate
 bench-gate: $(BENCH_DIR)/gate_ops $(FORKLAB) $(BUILD)/e2e/two
 	@bash bench/gate.sh $(BUILD)
+
+# forklab explore: runs per second of a 2-process, 10-operation example
+# (gate_ops 5) with -j 1/2/4, and the time to exhaust the race lesson.
+.PHONY: bench-explore
+bench-explore: $(BENCH_DIR)/gate_ops $(FORKLAB) $(LESSON_BINS)
+	@bash bench/explore.sh $(BUILD)

@@ -31,6 +31,11 @@ int ex_spawn(int n, pid_t *pids, pid_t *ppids);
  * exact. */
 int ex_lock_counter(mp_value *counter, int nprocs, int iters);
 
+/* ---- 11-fix-race: nprocs processes each deposit 1 into the shared
+ * balance (a Value('q') made by the grader) `deposits` times; in every
+ * possible interleaving the final balance must be the same, exact one. */
+int ex_fix_race(mp_value *balance, int nprocs, int deposits);
+
 /* ---- 03-shared-array: one child process squares every item of arr (an
  * Array('q')) in place; the parent waits for it. */
 int ex_shared_array(mp_array *arr);

@@ -22,7 +22,7 @@
 # and the tree, a /dev/shm segment, an escaping grandchild) are contained.
 
 EX_SRCS := $(wildcard exercises/[0-9]*.c)
-GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/core/model.o $(BUILD)/viewer/core/waitfor.o
+GRADE_DEPS := $(LIBMP_A) $(BUILD)/viewer/core/model.o $(BUILD)/viewer/core/waitfor.o $(BUILD)/libforklab.a
 
 .PHONY: grade watch test-grade
 grade: $(DEPS_STAMP)

@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "       forklab trace export FILE -o OUT.json\n"
             "       forklab trace merge -o OUT FILE...   join per-rank MPI trace files\n"
             "       forklab grade [EXERCISE]         grade exercises\n"
+            "       forklab explore [OPTIONS] LESSON|EXAMPLE [-- ARGS]  every interleaving's outcome\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"
             "       forklab hint EXERCISE [N]        the next hint, one step at a time\n"
             "       forklab reset EXERCISE           restore the original exercise (yours is backed up)\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"run", run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
+        {"explore", cmd_explore},
         {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
     };
     if (argc >= 2) {

@@ -18,8 +18,16 @@ $(E2E_TWO): tests/e2e/two.c $(LIBMP_A)
 	$(LINK_MP)
 all: $(E2E_TWO)
 
+# Explorer fixtures: opposite lock orders (deadlocks in some orders), a child that never ends.
+E2E_LOCKORDER := $(BUILD)/e2e/lockorder
+E2E_SPIN := $(BUILD)/e2e/spin
+$(E2E_LOCKORDER) $(E2E_SPIN): $(BUILD)/e2e/%: tests/e2e/%.c $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+all: $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CRASH)
+
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \

@@ -54,7 +54,7 @@ sandbox_probe
 sandbox_require
 points_per=10
 
-cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer/core -Itests/lib -Itests/exercises)
+cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -pthread -Ilib -Iexercises -Iviewer/core -Iviewer/out -Itests/lib -Itests/exercises)
 libmp=$build/libmp.a
 model_obj=$build/viewer/core/model.o
 wf_obj=$build/viewer/core/waitfor.o
@@ -66,8 +66,9 @@ if [ $asan -eq 1 ]; then
   wf_obj=$out/bin/waitfor-asan.o
   [ -f "$libmp" ] && "$cc" "${cflags[@]}" -c viewer/core/waitfor.c -o "$wf_obj"
 fi
-libs=("$libmp" -lcriterion -lcrypto -lpthread -lm)
-for need in "$libmp" "$model_obj" "$wf_obj"; do
+# libforklab.a: the explorer, for the graders that explore (gr_explore.h)
+libs=("$build/libforklab.a" "$libmp" -lcriterion -lyaml -lcrypto -lpthread -lm)
+for need in "$libmp" "$model_obj" "$wf_obj" "$build/libforklab.a"; do
   if [ ! -f "$need" ]; then echo "grade: $need is missing: run make first" >&2; exit 2; fi
 done
 
@@ -253,13 +254,14 @@ grade_one() {
     syn=$(grep -a 'Synthesis:' "$log" | tail -1)
     tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$syn"); tested=${tested:-0}
     passed=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$syn"); passed=${passed:-0}
-    local report="" line t s m first_fail="" first_timeout="" first_crash=""
+    local report="" line t s m first_fail="" first_timeout="" first_crash="" first_explore=""
     [ -s "$json" ] && report=$(parse_report "$json")
     while IFS=$'\t' read -r t s m; do
       [ -z "$t" ] && continue
       [ "$s" = PASSED ] && continue
       line="$t"$'\t'"$m"
       [ -z "$first_fail" ] && first_fail=$line
+      case $t in *explore*) [ -z "$first_explore" ] && first_explore=$line ;; esac
       case $m in
         TIMEOUT:*|"The test timed out."*) [ -z "$first_timeout" ] && first_timeout=$line ;;
         CRASH:*|"The test crashed."*) [ -z "$first_crash" ] && first_crash=$line ;;
@@ -273,6 +275,9 @@ grade_one() {
     elif [ "$tested" -eq 0 ]; then status=CRASH; check="the grader ran no test (exit $rc); see $log"
     else status=FAIL
     fi
+    # A failed exploration (a race or a fake that another order exposes)
+    # is what is reported, and the exercise scores 0 below.
+    [ -n "$first_explore" ] && [ "$status" = FAIL ] && first_fail=$first_explore
     if [ -n "$first_fail" ] && [ "$status" != PASS ]; then
       failing_test=${first_fail%%$'\t'*}; check=${first_fail#*$'\t'}
       [ "$check" = "The test timed out." ] && check="the test did not finish in time"
@@ -281,6 +286,7 @@ grade_one() {
     fi
     [ "$tested" -gt 0 ] && points=$((points_per * passed / tested))
     [ "$status" = PASS ] && points=$points_per
+    [ -n "$first_explore" ] && points=0
   fi
   # An unsolved stub gets the exercise's general hint, a real attempt the
   # hint of the check it failed.

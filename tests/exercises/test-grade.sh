@@ -115,6 +115,14 @@ for f in tests/exercises/wrong/[0-9]*.c; do
   [ "$st" = FAIL ] || bad "the faked $id was graded $st, expected FAIL"
 done
 echo "test-grade: $n faked solutions (right numbers, no parallel work) all fail:$line"
+# The racy counter and the made-up pids are caught by exploration: 0 points,
+# deterministically, with the schedule that broke them.
+for id in 01-spawn 02-lock-counter; do
+  r=$base/wrong/$id.result
+  [ "$(field "$r" points)" = 0 ] || bad "the faked $id scored $(field "$r" points) points, expected 0 (exploration)"
+  field "$r" check | grep -q 'schedule [0-9]' || bad "the faked $id's message shows no schedule: $(field "$r" check)"
+done
+echo "test-grade: the racy 02 and the made-up pids of 01 score 0 under exploration, with a schedule"
 
 # ---- 4. endless loop, fork loop, crash: stopped, reported, nothing left
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/forklab-broken.XXXXXX")
@@ -215,10 +223,12 @@ FORKLAB_SANDBOX=require FORKLAB_BWRAP=/nonexistent/bwrap bash tests/exercises/gr
 if [ -x "$build/forklab" ]; then
   forklab=$(cd "$build" && pwd -P)/forklab
   wroot=$(mktemp -d "${TMPDIR:-/tmp}/forklab-watch.XXXXXX")
-  mkdir -p "$wroot/tests" "$wroot/build/viewer/core" "$wroot/viewer/core"
+  mkdir -p "$wroot/tests" "$wroot/build/viewer/core" "$wroot/viewer/core" "$wroot/viewer/out"
   cp -r lib exercises solutions "$wroot/"
   cp -r tests/exercises tests/lib tests/run-suite.sh "$wroot/tests/"
   cp viewer/core/*.h "$wroot/viewer/core/"
+  cp viewer/out/*.h "$wroot/viewer/out/" # explore.h, for the graders that explore
+  ln -s "$(cd "$build" && pwd -P)/libforklab.a" "$wroot/build/libforklab.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/waitfor.o" "$wroot/build/viewer/core/waitfor.o"
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"

@@ -1,8 +1,30 @@
 /* Grader for 01-spawn: n real children, started by the caller, whose own
  * pids and parent pid are what ex_spawn returned. */
+#include "gr_explore.h"
 #include "harness.h"
 
 #include <unistd.h>
+
+/* Explored case (c0): ex_spawn(2); the pids must be two new processes
+ * whose parent is the caller, and the run must start exactly two
+ * processes (the outcome lists one exit status per process started). */
+static int explore_case(const char *arg)
+{
+    (void)arg;
+    pid_t pids[2] = {0}, ppids[2] = {0};
+    int rc = ex_spawn(2, pids, ppids);
+    bool ok = pids[0] > 0 && pids[1] > 0 && pids[0] != pids[1] && pids[0] != getpid() && pids[1] != getpid() &&
+              ppids[0] == getpid() && ppids[1] == getpid();
+    printf("returned %d, pids %s\n", rc, ok ? "plausible" : "wrong");
+    return 0;
+}
+GR_EXPLORE_MAIN(explore_case)
+
+Test(ex01_spawn, c0_explore_two_processes, .timeout = 120.)
+{
+    gr_explore_require("", "returned 0, pids plausible · exits 0 0 0");
+    tu_assert_no_children();
+}
 
 struct ctx {
     int n, rc;

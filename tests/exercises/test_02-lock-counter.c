@@ -1,6 +1,27 @@
 /* Grader for 02-lock-counter: the exact total, and the lock taken for each
  * of the nprocs * iters increments by the workers themselves. */
+#include "gr_explore.h"
 #include "harness.h"
+
+/* Explored case (c0): 2 processes x 2 increments from 0: every
+ * interleaving must end at 4 (an unlocked counter ends at 2 or 3 in some). */
+static int explore_case(const char *arg)
+{
+    (void)arg;
+    mp_value *v = mp_value_new('q');
+    if (!v) return 91;
+    int rc = ex_lock_counter(v, 2, 2);
+    printf("counter = %lld, returned %d\n", (long long)mp_value_get_i64(v), rc);
+    mp_value_free(v);
+    return 0;
+}
+GR_EXPLORE_MAIN(explore_case)
+
+Test(ex02_lock_counter, c0_explore_no_lost_update, .timeout = 120.)
+{
+    gr_explore_require("", "counter = 4, returned 0 · exits 0 0 0");
+    tu_assert_no_children();
+}
 
 struct ctx {
     int nprocs, iters, rc;

@@ -125,5 +125,10 @@ struct ui_view *ui_quiz_view(struct catalogue *c, const struct lesson *l);
 struct ui_view *ui_exercise_view(struct catalogue *c, const struct lesson *l, bool grade_now);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
+/* The same, controlled and paced, replaying schedule (an explored outcome's). */
+struct ui_view *ui_run_view_replay(const struct lesson *l, const char *program, const char *schedule);
+/* Explore the lesson's example (forklab explore) and list its outcomes as
+ * they are found; Enter replays the selected one paced (view_explore.c). */
+struct ui_view *ui_explore_view(const struct lesson *l);
 
 #endif

@@ -265,6 +265,12 @@ static int lesson_key(struct ui_view *v, int ch)
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
         break;
+    case KA_EXPLORE:
+        if (l->program && !l->mpi)
+            ui_push(ui_explore_view(l));
+        else
+            set_status(lv, R_WARN, " this lesson has no example to explore%s%s", NULL, NULL);
+        break;
     case KA_QUIZ:
         if (l->nquiz)
             ui_push(ui_quiz_view(lv->cat, l));

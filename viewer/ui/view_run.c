@@ -93,6 +93,7 @@ struct run_view {
     uint64_t ctl_sig;           /* processes known, alive and parked, as last drawn */
     bool stuck;
     char ctl_msg[CTL_ERR];      /* the last refusal or the stuck report */
+    char *replay;               /* a schedule replayed paced (from explore), NULL: none */
 };
 
 static uint64_t mono_ns(void)
@@ -239,7 +240,12 @@ static void run_start(struct run_view *rv)
     }
     if (rv->controlled) {
         struct sched_policy pol;
-        if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, mono_ns()); /* a new interleaving each run */
+        char err[256];
+        if (rv->mode == MODE_PACED && rv->replay) { /* an explored outcome: its schedule, then the lowest enabled */
+            sched_policy_init(&pol, SCHED_FREE, 0);
+            if (sched_policy_replay(&pol, rv->replay, SCHED_FREE, err, sizeof err) < 0)
+                snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", err);
+        } else if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, mono_ns()); /* a new interleaving each run */
         else sched_policy_init(&pol, SCHED_LEARNER, 0);
         rc = ctl_init(&rv->ctl, &rv->r, &rv->m, &pol);
         if (rc < 0) {
@@ -770,10 +776,23 @@ static void run_destroy(struct ui_view *v)
     model_free(&rv->m);
     free(rv->pending);
     free(rv->out);
+    free(rv->replay);
     free(rv);
 }
 
+static struct ui_view *run_view_new(const struct lesson *l, const char *program, const char *replay);
+
 struct ui_view *ui_run_view(const struct lesson *l, const char *program)
+{
+    return run_view_new(l, program, NULL);
+}
+
+struct ui_view *ui_run_view_replay(const struct lesson *l, const char *program, const char *schedule)
+{
+    return run_view_new(l, program, schedule);
+}
+
+static struct ui_view *run_view_new(const struct lesson *l, const char *program, const char *replay)
 {
     struct run_view *rv = calloc(1, sizeof *rv);
     if (!rv) return NULL;
@@ -796,6 +815,12 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program)
     rv->mode = l && l->mode && !strcmp(l->mode, "paced")      ? MODE_PACED
                : l && l->mode && !strcmp(l->mode, "schedule") ? MODE_SCHEDULE
                                                                : MODE_FREE;
+    if (replay && !(rv->replay = strdup(replay))) {
+        free(rv->out);
+        free(rv);
+        return NULL;
+    }
+    if (replay) rv->mode = MODE_PACED;
     /* The lesson id lets the runner pass the lesson's run.args. */
     snprintf(rv->target, sizeof rv->target, "%s", program ? program : l && l->id ? l->id : "");
     model_init(&rv->now);
