@@ -11,6 +11,7 @@ int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|e
 int cmd_trace_merge(int argc, char **argv); /* out/trace_merge.c: forklab trace merge -o OUT FILE... */
 int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
+int cmd_class(int argc, char **argv); /* out/class_client.c: forklab class serve|join|leave|sync|export */
 
 
 /* ui/: the live run view for one lesson or example, used by `forklab run X`

@@ -19,6 +19,7 @@ static void usage(FILE *out)
             "       forklab trace merge -o OUT FILE...   join per-rank MPI trace files\n"
             "       forklab grade [EXERCISE]         grade exercises\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"
+            "       forklab class serve|join|leave|sync|export   the workshop class board\n"
             "       forklab --help | --version\n");
 }
 
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"run", cmd_run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
+        {"class", cmd_class},
     };
     if (argc >= 2) {
         const char *a = argv[1];
