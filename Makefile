@@ -18,7 +18,8 @@ SHELL := /bin/bash
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
-VERSION := 0.1.0
+# The version is MP_VERSION in lib/mp.h (installed with the header), read here.
+VERSION := $(shell sed -n 's/^#define MP_VERSION "\(.*\)"/\1/p' lib/mp.h)
 
 CC      ?= cc
 OPT     ?= -O2 -g

@@ -4,17 +4,20 @@
 #define FORKLAB_COMMANDS_H
 
 int cmd_ui(int argc, char **argv);    /* ui/app.c: lesson list, or one lesson (argv[0]) */
-int cmd_run(int argc, char **argv);   /* run.c: forklab run LESSON_OR_EXAMPLE [--headless|--frames] */
-int cmd_list(int argc, char **argv);  /* lint.c: forklab list */
-int cmd_lint(int argc, char **argv);  /* lint.c: forklab lint [FILES...] */
-int cmd_trace(int argc, char **argv); /* tracecmd.c: forklab trace record|show|export|merge */
+/* out/runcmd.c: forklab run LESSON_OR_EXAMPLE [--headless|--frames]; live
+ * opens the live view (ui_run_live), given by main.c so that the outputs
+ * stage does not call the UI. */
+int cmd_run(int argc, char **argv, int (*live)(const char *target));
+int cmd_list(int argc, char **argv);  /* out/lint.c: forklab list */
+int cmd_lint(int argc, char **argv);  /* out/lint.c: forklab lint [FILES...] */
+int cmd_trace(int argc, char **argv); /* out/tracecmd.c: forklab trace record|show|export|merge */
 int cmd_trace_merge(int argc, char **argv); /* out/trace_merge.c: forklab trace merge -o OUT FILE... */
-int cmd_watch(int argc, char **argv); /* grade.c: forklab watch [EXERCISE] */
-int cmd_grade(int argc, char **argv); /* grade.c: forklab grade [EXERCISE] */
+int cmd_watch(int argc, char **argv); /* out/grade.c: forklab watch [EXERCISE] */
+int cmd_grade(int argc, char **argv); /* out/grade.c: forklab grade [EXERCISE] */
 int cmd_class(int argc, char **argv); /* out/class_client.c: forklab class serve|join|leave|sync|export */
 
 
-/* ui/: the live run view for one lesson or example, used by `forklab run X`
+/* ui/app.c: the live run view for one lesson or example, for `forklab run X`
  * without --headless. */
 int ui_run_live(const char *lesson_or_example);
 

@@ -23,13 +23,20 @@ static void usage(FILE *out)
             "       forklab --help | --version\n");
 }
 
+/* `forklab run`: the headless modes are in out/, the live view in ui/;
+ * the entry point is what joins the two. */
+static int run(int argc, char **argv)
+{
+    return cmd_run(argc, argv, ui_run_live);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"run", cmd_run},     {"list", cmd_list},   {"lint", cmd_lint},
+        {"run", run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
         {"class", cmd_class},
     };

@@ -59,5 +59,39 @@ test-viewer: $(VIEWER_TESTS) $(FORKLAB)
 	done; exit $$rc
 TEST_STEPS += test-viewer
 
+# The same suites under ASan + UBSan: libforklab's sources and the tests
+# built with the sanitizers, against the sanitizer flavour of libmp. The
+# forklab binary the tests drive stays the plain one.
+ASAN_VIEWER_OBJS := $(patsubst viewer/%.c,$(BUILD)/asan/viewer/%.o,$(VIEWER_NOUI_SRCS))
+ASAN_LIBFORKLAB := $(BUILD)/asan/libforklab.a
+ASAN_VIEWER_TESTS := $(patsubst tests/viewer/%.c,$(BUILD)/asan/tests/viewer/%,$(VIEWER_TEST_SRCS))
+
+$(BUILD)/asan/viewer/%.o: viewer/%.c $(VIEWER_HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(VIEWER_INC) -c $< -o $@
+
+$(ASAN_LIBFORKLAB): $(ASAN_VIEWER_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/asan/tests/viewer/%: tests/viewer/%.c $(ASAN_LIBFORKLAB) $(ASAN_LIBMP) $(TEST_HDRS) $(VIEWER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(VIEWER_INC) -Itests/lib -o $@ $< $(ASAN_LIBFORKLAB) $(ASAN_LIBMP) $(VIEWER_NOUI_LDLIBS) -lcriterion
+
+.PHONY: test-viewer-asan
+test-viewer-asan: $(ASAN_VIEWER_TESTS) $(FORKLAB)
+	@rc=0; for t in $(ASAN_VIEWER_TESTS); do \
+	  $(ASAN_ENV) FORKLAB_BUILD=$(abspath $(BUILD)) BUILD=$(BUILD) \
+	    bash tests/run-suite.sh asan-viewer-$$(basename $$t) $(SUITE_TIMEOUT) $$t --jobs 2 || rc=1; \
+	done; exit $$rc
+TEST_STEPS += test-viewer-asan
+
 # make run: the main job, the viewer.
 RUN_CMD = $(FORKLAB)
+
+# The layering rules (only ui/ uses ncurses, lib/ stands alone, the pure
+# core does no I/O), checked on the sources and the built objects.
+.PHONY: check-layers
+check-layers: $(LIBFORKLAB_A) $(LIBMP_A) $(FORKLAB) $(VIEWER_TESTS)
+	@bash tests/check-layers.sh $(BUILD)
+TEST_STEPS += check-layers

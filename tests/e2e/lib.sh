@@ -102,10 +102,21 @@ e2e_expect() {
   if e2e_wait "$re" "$secs"; then e2e_pass "$what"; else e2e_failed "$what (waited for /$re/)"; fi
 }
 
-# Processes running a binary of the build tree (forklab, the examples).
+# Processes running a binary of the build tree (forklab, the examples),
+# except this script's parents (make test runs under build/tests/run-reaper).
+e2e_ancestors() {
+  local p=$$ out=" "
+  while [[ $p =~ ^[0-9]+$ ]] && [ "$p" -gt 1 ]; do
+    out="$out$p "
+    p=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+  done
+  echo "$out"
+}
 e2e_our_procs() {
-  local d exe out=""
+  local d exe out="" up
+  up=$(e2e_ancestors)
   for d in /proc/[0-9]*; do
+    case $up in *" ${d#/proc/} "*) continue ;; esac
     exe=$(readlink "$d/exe" 2>/dev/null) || continue
     # (make test's own driver runs under build/tests/run-reaper: not a leftover)
     case "$exe" in "$E2E_BUILD"/tests/run-reaper) ;; "$E2E_BUILD"/*) out="$out ${d#/proc/}:${exe##*/}";; esac

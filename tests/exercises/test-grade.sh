@@ -138,8 +138,12 @@ sleep 0.2
 left=$(survivors)
 [ -z "$left" ] || bad "processes left running after the broken runs:$left"
 # (the graders' TMPDIRs: under $out/tmp outside the sandbox, in its private
-# /tmp inside; stage copies for a build dir the sandbox cannot enter)
-dirs=$( { find /tmp -maxdepth 1 -name 'forklab-stage.*' -newer "$marker"; find "$base/broken/tmp" -mindepth 1; } 2>/dev/null | tr '\n' ' ')
+# /tmp inside; stage copies for a build dir the sandbox cannot enter, named
+# by the pid of their grade.sh: one whose grade.sh still runs is another
+# run's, in use)
+dirs=$( { find /tmp -maxdepth 1 -name 'forklab-stage.*' -newer "$marker" | while read -r d; do
+            p=${d#/tmp/forklab-stage.}; kill -0 "${p%%.*}" 2>/dev/null || echo "$d"; done
+          find "$base/broken/tmp" -mindepth 1; } 2>/dev/null | tr '\n' ' ')
 [ -z "$dirs" ] || bad "temp dirs left behind: $dirs"
 echo "test-grade: broken copies (2 s limit a call): $summary in ${secs}s; nothing left running"
 echo "test-grade: $(grep -h "^check=" "$base/broken/05-pipe-pingpong.result" | cut -c7-)"
@@ -219,7 +223,7 @@ if [ -x "$build/forklab" ]; then
   ln -s "$(cd "$build" && pwd -P)/libmp.a" "$wroot/build/libmp.a"
   ln -s "$(cd "$build" && pwd -P)/viewer/core/model.o" "$wroot/build/viewer/core/model.o"
   wout=$(cd "$base" && pwd -P)/watch.out
-  (cd "$wroot" && FORKLAB_ROOT=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
+  (cd "$wroot" && FORKLAB_HOME=. FORKLAB_BUILD=build exec "$forklab" watch 01 >"$wout" 2>&1) &
   wpid=$!
   wait_for() { # TEXT SECONDS
     local i=0

@@ -1,7 +1,10 @@
 /* fuzz_layout.c — the viewer's pure text functions on arbitrary bytes:
  * fitting, wrapping, tab expansion and highlighting must never read or
  * write out of bounds, and must keep their promises (widths, coverage). */
+#include "highlight.h"
 #include "layout.h"
+#include "rows.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (used > width || strlen(out) >= cap || fmt_width(out) != used) abort();
         fmt_expand_tabs(out, cap, text, 4);
         if (strlen(out) >= cap) abort();
+        /* text_safe: fits, and nothing a terminal would act on is left. */
+        size_t n = text_safe(out, cap, text);
+        if (n != strlen(out) || n >= cap || text_find_control(out, NULL)) abort();
         free(out);
     }
     size_t total = 0;

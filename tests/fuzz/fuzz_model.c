@@ -6,6 +6,7 @@
 #include "dump.h"
 #include "export.h"
 #include "model.h"
+#include "words.h"
 
 #include <stddef.h>
 #include <stdint.h>

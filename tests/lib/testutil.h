@@ -1,8 +1,9 @@
 /* testutil.h — helpers shared by the Criterion suites.
  *
- * Rules for a test that forks (see ../shared/TOOLCHAIN.md): fflush(NULL)
- * before fork (libmp does it in mp_process_start); a child never calls cr_*
- * and always ends with _exit().
+ * Rules for a test that forks: fflush(NULL) before fork (libmp does it in
+ * mp_process_start); a child never calls cr_* and always ends with _exit().
+ * Criterion 2.4.1 hangs its runner for good on a child that returns from a
+ * test body or fails an assertion (Criterion issues #519, #383, #129).
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
@@ -44,6 +45,18 @@ static inline double tu_now(void)
                   "a child process was left behind (waitpid(-1) gave %d, errno %d)", \
                   (int)w_, errno);                                                    \
     } while (0)
+
+
+/* The forklab binary the viewer's tests drive: $FORKLAB_BUILD/forklab, else
+ * $BUILD/forklab, else build/forklab. */
+static inline const char *tu_forklab_bin(void)
+{
+    static char path[4096];
+    const char *b = getenv("FORKLAB_BUILD");
+    if (!b || !b[0]) b = getenv("BUILD");
+    snprintf(path, sizeof path, "%s/forklab", b && b[0] ? b : "build");
+    return path;
+}
 
 /* A random seed per run, printed so a failure can be reproduced
  * (FORKLAB_SEED=N pins it). */

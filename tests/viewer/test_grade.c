@@ -37,7 +37,7 @@ static void private_build(void)
     snprintf(path, sizeof path, "%s/viewer/core/waitfor.o", build);
     cr_assert(symlink(target, path) == 0);
     setenv("FORKLAB_BUILD", build, 1);
-    setenv("FORKLAB_ROOT", ".", 1);
+    setenv("FORKLAB_HOME", ".", 1);
 }
 
 static void remove_build(void)
@@ -64,7 +64,7 @@ Test(grade, exercise_names, .timeout = 120.)
     cr_assert_null(grade_find_exercise(NULL));
     cr_assert_str_eq(grade_status_name(GRADE_BUILD_ERROR), "BUILD ERROR");
     cr_assert_str_eq(grade_status_name(GRADE_NOT_RUN), "-");
-    setenv("FORKLAB_ROOT", ".", 1);
+    setenv("FORKLAB_HOME", ".", 1);
     cr_assert(strstr(grade_hint("02-lock-counter"), "lock") != NULL, "hint: '%s'", grade_hint("02-lock-counter"));
     cr_assert_str_eq(grade_hint("nope"), "");
 }

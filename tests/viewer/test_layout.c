@@ -1,6 +1,12 @@
 /* test_layout.c — the viewer's screens and panel text, without a terminal. */
+#include "keys.h"
 #include "layout.h"
+#include "panels.h"
 #include "progress.h"
+#include "highlight.h"
+#include "rows.h"
+#include "text.h"
+#include "words.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -478,7 +484,7 @@ Test(rows, event_line_for_stepping, .timeout = 5.)
 Test(rows, help_lists_every_key, .timeout = 5.)
 {
     size_t n = 0;
-    const char *const *lines = layout_help_lines(&n);
+    const char *const *lines = keys_help_lines(&n);
     cr_assert_gt(n, 5);
     const char *keys[] = {"space", "+ / -", "  s ", "R ", "x ", "?", "q", "Enter", "p ", "r "};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {

@@ -1,6 +1,8 @@
-/* test_lesson.c — the lesson loader (viewer/lesson.c), on good and broken
+/* test_lesson.c — the lesson loader (viewer/core/lesson.c), on good and broken
  * input, every shipped lesson, and `forklab lint`'s exit status. */
+#include "catalogue.h"
 #include "lesson.h"
+#include "paths.h"
 #include "testutil.h"
 
 #include <limits.h>
@@ -324,15 +326,6 @@ Test(shipped, every_lesson_loads_with_every_required_field, .timeout = 20.)
 
 /* ---------------------------------------------------------------- forklab lint */
 
-static const char *forklab_bin(void)
-{
-    static char path[PATH_MAX];
-    const char *b = getenv("FORKLAB_BUILD");
-    if (!b || !b[0]) b = getenv("BUILD");
-    snprintf(path, sizeof path, "%s/forklab", b && b[0] ? b : "build");
-    return path;
-}
-
 /* Runs "forklab lint FILE" with output to a log; returns the exit status. */
 static int run_lint(const char *file, char *out, size_t cap)
 {
@@ -341,7 +334,7 @@ static int run_lint(const char *file, char *out, size_t cap)
     int fd = mkstemp(log);
     if (fd < 0) return -1;
     close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' >'%s' 2>&1", repo_dir(), forklab_bin(), file, log);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' >'%s' 2>&1", repo_dir(), tu_forklab_bin(), file, log);
     int st = system(cmd);
     FILE *f = fopen(log, "r");
     size_t n = f ? fread(out, 1, cap - 1, f) : 0;
@@ -363,7 +356,7 @@ static int lint_text(const char *path, const char *text, char *out, size_t cap)
 
 Test(lint, exit_status_on_broken_and_good_lessons, .timeout = 20.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char dir[] = "/tmp/fl-lint-XXXXXX";
     cr_assert(mkdtemp(dir));
     char path[PATH_MAX];
@@ -456,7 +449,7 @@ Test(lessons_dir, sorted_by_order_and_broken_files_counted, .timeout = 10.)
 
 Test(lint, duplicate_orders_and_ids_are_errors, .timeout = 20.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char dir[] = "/tmp/fl-lint-dupXXXXXX";
     cr_assert(mkdtemp(dir));
     /* Both name real examples of the tree so only the duplicates are wrong:
@@ -473,7 +466,7 @@ Test(lint, duplicate_orders_and_ids_are_errors, .timeout = 20.)
     int fd = mkstemp(log);
     cr_assert(fd >= 0);
     close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' '%s' >'%s' 2>&1", repo_dir(), forklab_bin(), a, b, log);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' '%s' >'%s' 2>&1", repo_dir(), tu_forklab_bin(), a, b, log);
     int st = system(cmd);
     {
         FILE *f = fopen(log, "r");
@@ -494,13 +487,13 @@ Test(lint, duplicate_orders_and_ids_are_errors, .timeout = 20.)
 
 Test(list, shows_every_shipped_lesson_in_order, .timeout = 20.)
 {
-    if (access(forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", forklab_bin());
+    if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char cmd[PATH_MAX * 2], out[8192];
     char log[] = "/tmp/fl-list-logXXXXXX";
     int fd = mkstemp(log);
     cr_assert(fd >= 0);
     close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' list >'%s' 2>&1", repo_dir(), forklab_bin(), log);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' list >'%s' 2>&1", repo_dir(), tu_forklab_bin(), log);
     int st = system(cmd);
     FILE *f = fopen(log, "r");
     size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;

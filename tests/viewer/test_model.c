@@ -3,6 +3,7 @@
  * panels, the dump and the grader read, checked step by step.
  */
 #include "model.h"
+#include "words.h"
 #include "testutil.h"
 
 #include <signal.h>

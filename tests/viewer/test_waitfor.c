@@ -5,6 +5,7 @@
  * words the learner reads.
  */
 #include "model.h"
+#include "words.h"
 #include "testutil.h"
 
 #include <string.h>

@@ -82,27 +82,41 @@ static void colls_lines(const struct model *m, fmt_mpi_emit emit, void *ctx)
     }
 }
 
-bool fmt_mpi_panel(const struct model *m, const char *panel, fmt_mpi_emit emit, void *ctx)
+static bool is_mpi_panel(enum panel_id id)
 {
-    bool known = !strcmp(panel, "ranks") || !strcmp(panel, "messages") || !strcmp(panel, "collectives");
-    if (!known) return false;
+    return id == PANEL_ranks || id == PANEL_messages || id == PANEL_collectives;
+}
+
+bool fmt_mpi_lines(const struct model *m, enum panel_id id, fmt_mpi_emit emit, void *ctx)
+{
+    if (!is_mpi_panel(id)) return false;
     if (!m->mpi) {
         emit(ctx, false, "(no MPI rank yet)");
         return true;
     }
-    if (!strcmp(panel, "ranks")) ranks_lines(m, emit, ctx);
-    else if (!strcmp(panel, "messages")) messages_lines(m, emit, ctx);
+    if (id == PANEL_ranks) ranks_lines(m, emit, ctx);
+    else if (id == PANEL_messages) messages_lines(m, emit, ctx);
     else colls_lines(m, emit, ctx);
     return true;
 }
 
-int fmt_mpi_rows(const struct model *m, const char *panel)
+int fmt_mpi_want(const struct model *m, enum panel_id id)
 {
-    if (!m->mpi) return 1;
-    if (!strcmp(panel, "ranks")) return m->mpi->nranks + 1;
-    if (!strcmp(panel, "messages")) {
+    if (!m->mpi || !is_mpi_panel(id)) return 1;
+    if (id == PANEL_ranks) return m->mpi->nranks + 1;
+    if (id == PANEL_messages) {
         size_t nd = m->mpi->ndelivered > 8 ? 8 : m->mpi->ndelivered;
         return (int)(1 + m->mpi->ninflight + m->mpi->nposts + nd);
     }
     return (int)(m->mpi->ncolls > 8 ? 8 : m->mpi->ncolls) + 1;
+}
+
+bool fmt_mpi_panel(const struct model *m, const char *panel, fmt_mpi_emit emit, void *ctx)
+{
+    return fmt_mpi_lines(m, panel_find(panel), emit, ctx);
+}
+
+int fmt_mpi_rows(const struct model *m, const char *panel)
+{
+    return fmt_mpi_want(m, panel_find(panel));
 }

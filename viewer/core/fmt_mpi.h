@@ -6,14 +6,19 @@
 #define FORKLAB_FMT_MPI_H
 
 #include "model_mpi.h"
+#include "panels.h"
 
 /* One line; alert = draw it as a problem (deadlocked rank, unmatched
  * receive, a collective still waiting). */
 typedef void (*fmt_mpi_emit)(void *ctx, bool alert, const char *line);
 
-/* The lines of panel; false when panel is not an MPI panel. */
-bool fmt_mpi_panel(const struct model *m, const char *panel, fmt_mpi_emit emit, void *ctx);
+/* The lines of a panel (PANEL_ranks, PANEL_messages, PANEL_collectives:
+ * panels.h); false for any other panel. */
+bool fmt_mpi_lines(const struct model *m, enum panel_id id, fmt_mpi_emit emit, void *ctx);
 /* Rows the panel would like for its content (at least 1). */
+int fmt_mpi_want(const struct model *m, enum panel_id id);
+/* The same by panel name (tests). */
+bool fmt_mpi_panel(const struct model *m, const char *panel, fmt_mpi_emit emit, void *ctx);
 int fmt_mpi_rows(const struct model *m, const char *panel);
 
 #endif

@@ -97,15 +97,11 @@ int lesson_load_buffer(const char *name, const char *data, size_t len, struct le
                        struct lesson_error *err);
 void lesson_free(struct lesson *l);
 
-/* All lessons of dir (*.yaml), sorted by order. Files that fail to load
- * are skipped and counted in *nerrors (may be NULL). 0 | -errno. */
-int lessons_load_dir(const char *dir, struct lesson **out, size_t *n, size_t *nerrors);
-void lessons_free(struct lesson *ls, size_t n);
-
-/* Where the tree is: $FORKLAB_HOME, else found from the executable's
- * location (build/forklab -> ..), else ".". Static string. */
-const char *forklab_home(void);
-/* Where built programs are: $FORKLAB_BUILD, else the executable's dir. */
-const char *forklab_build_dir(void);
+/* Calls fn for every text field of l that a person reads (title, slides,
+ * quiz, watch_for ...), with the field's path ("slides[2].bullets[0]") and
+ * whether the text may span lines. Stops at and returns the first nonzero
+ * result of fn; 0 when every call returned 0. */
+typedef int (*lesson_text_fn)(void *ctx, const char *field, const char *text, bool multiline);
+int lesson_each_text(const struct lesson *l, lesson_text_fn fn, void *ctx);
 
 #endif

@@ -16,7 +16,6 @@ int model_mpi_apply(struct model *m, const struct mp_trace_event *ev) __attribut
 void model_mpi_free(struct model_mpi *mm) __attribute__((weak));
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -717,39 +716,4 @@ size_t model_proc_tree(const struct model *m, size_t *out, size_t cap)
     }
     free(done);
     return n < cap ? n : cap;
-}
-
-void model_signal_name(int sig, char *buf, size_t cap)
-{
-    const char *abbrev = sigabbrev_np(sig);
-    if (abbrev) snprintf(buf, cap, "SIG%s", abbrev);
-    else snprintf(buf, cap, "signal %d", sig);
-}
-
-void model_proc_state_text(const struct model *m, const struct model_proc *p, char *buf, size_t cap)
-{
-    if (!buf || !cap) return;
-    if (!p) {
-        snprintf(buf, cap, "?");
-        return;
-    }
-    switch (p->state) {
-    case MPROC_RUNNING:
-        if (waitfor_wait_of(m, p->pid)) waitfor_doing_text(m, waitfor_wait_of(m, p->pid), buf, cap);
-        else snprintf(buf, cap, "running");
-        break;
-    case MPROC_WAIT_LOCK: snprintf(buf, cap, "waiting on lock %d", model_obj_number(m, p->wait_obj)); break;
-    case MPROC_WAIT_QUEUE_GET: snprintf(buf, cap, "blocked in queue %d get", model_obj_number(m, p->wait_obj)); break;
-    case MPROC_WAIT_QUEUE_PUT: snprintf(buf, cap, "blocked in queue %d put", model_obj_number(m, p->wait_obj)); break;
-    case MPROC_EXITED:
-        if (p->exit_code < 0 && p->exit_code > -128) {
-            char sig[32];
-            model_signal_name(-p->exit_code, sig, sizeof sig);
-            snprintf(buf, cap, "killed by %s", sig);
-        } else {
-            snprintf(buf, cap, "exited %d", p->exit_code);
-        }
-        break;
-    default: snprintf(buf, cap, "?"); break;
-    }
 }

@@ -185,10 +185,5 @@ int model_pool_distinct_workers(const struct model *m, const struct model_pool *
 /* Processes in tree order (parents before children, siblings by start
  * time): fills out with indexes into m->procs; returns the count. */
 size_t model_proc_tree(const struct model *m, size_t *out, size_t cap);
-/* A short human text for a process state: "running", "waiting on lock 3",
- * "blocked in queue 1 get", "exited 0", "killed by SIGKILL". */
-/* "SIGKILL" (or "signal 77"). */
-void model_signal_name(int sig, char *buf, size_t cap);
-void model_proc_state_text(const struct model *m, const struct model_proc *p, char *buf, size_t cap);
 
 #endif

@@ -4,9 +4,24 @@
  */
 #include "dump.h"
 
+#include "text.h"
+#include "words.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Names, previews, cells and notes come from the traced program: each
+ * goes out through text_safe, so the dump never carries a control
+ * sequence (a few rotating buffers, as one fprintf may show several). */
+static const char *safe(const char *text)
+{
+    static char bufs[8][1024];
+    static unsigned k;
+    char *b = bufs[k++ % 8];
+    text_safe(b, sizeof bufs[0], text);
+    return b;
+}
 
 void dump_duration(uint64_t ns, char *buf, size_t cap)
 {
@@ -31,7 +46,7 @@ static void pid_list(FILE *out, const int *pids, size_t n)
 static void item_list(FILE *out, const struct model_item *items, size_t n)
 {
     fputc('[', out);
-    for (size_t i = 0; i < n; i++) fprintf(out, "%s%s", i ? ", " : "", items[i].preview);
+    for (size_t i = 0; i < n; i++) fprintf(out, "%s%s", i ? ", " : "", safe(items[i].preview));
     fputc(']', out);
 }
 
@@ -51,11 +66,11 @@ static void dump_deadlock(FILE *out, const struct model *m)
     if (model_deadlock_report(m, &d)) {
         section(out, "deadlock");
         waitfor_cycle_text(m, &d, text, sizeof text);
-        fprintf(out, "deadlock: %s\n", text);
+        fprintf(out, "deadlock: %s\n", safe(text));
         size_t n = d.ncycle ? d.ncycle : 1;
         for (size_t i = 0; i < n; i++) {
             waitfor_member_text(m, &d.cycle[i], text, sizeof text);
-            fprintf(out, "  %s\n", text);
+            fprintf(out, "  %s\n", safe(text));
         }
         fprintf(out, "  stuck:");
         for (size_t i = 0; i < d.nstuck && i < WF_MAX_STUCK; i++) fprintf(out, " %d", d.stuck[i]);
@@ -65,7 +80,7 @@ static void dump_deadlock(FILE *out, const struct model *m)
         section(out, "lock order");
         for (size_t i = 0; i < m->wf.ninvs; i++) {
             waitfor_inversion_text(m, &m->wf.invs[i], text, sizeof text);
-            fprintf(out, "warning: %s\n", text);
+            fprintf(out, "warning: %s\n", safe(text));
         }
     }
 }
@@ -85,7 +100,7 @@ static void dump_procs(FILE *out, const struct model *m)
         /* The tree shows as indentation of the name. */
         int depth = p->depth > 8 ? 8 : p->depth;
         snprintf(name, sizeof name, "%*s%s", 2 * depth, "", p->name);
-        fprintf(out, "  %-8d %-8d %-24s %s\n", p->pid, p->ppid, name, state);
+        fprintf(out, "  %-8d %-8d %-24s %s\n", p->pid, p->ppid, safe(name), state);
     }
     free(order);
 }
@@ -98,7 +113,7 @@ static void dump_locks(FILE *out, const struct model *m)
         char total[32], max[32];
         dump_duration(l->wait_total_ns, total, sizeof total);
         dump_duration(l->wait_max_ns, max, sizeof max);
-        fprintf(out, "  lock %zu (%s): holder ", i + 1, l->what);
+        fprintf(out, "  lock %zu (%s): holder ", i + 1, safe(l->what));
         if (l->holder) fprintf(out, "%d", l->holder);
         else fputc('-', out);
         fprintf(out, ", waiters ");
@@ -131,7 +146,7 @@ static void dump_queue_history(FILE *out, const struct model *m, const struct mo
         text[sizeof text - 1] = '\0';
         fprintf(out, "    +%.3fms %-8s pid %-8d", rel_ms(m, ev->t_ns), what, ev->pid);
         if (ev->kind == MP_EV_QUEUE_PUT || ev->kind == MP_EV_QUEUE_GET)
-            fprintf(out, " %-20s size %" PRId64, text, ev->b);
+            fprintf(out, " %-20s size %" PRId64, safe(text), ev->b);
         fputc('\n', out);
     }
 }
@@ -177,25 +192,14 @@ static void dump_arrays(FILE *out, const struct model *m)
         const struct model_array *a = &m->arrays[i];
         char tc = a->typecode >= 0x20 && a->typecode < 0x7f ? a->typecode : '?';
         if (a->is_value) {
-            fprintf(out, "  value %zu '%c': %s (writes %" PRIu64 ")\n", i + 1, tc, a->len ? a->cells[0] : "?",
+            fprintf(out, "  value %zu '%c': %s (writes %" PRIu64 ")\n", i + 1, tc, safe(a->len ? a->cells[0] : "?"),
                     a->writes);
             continue;
         }
         fprintf(out, "  array %zu '%c'[%zu]: [", i + 1, tc, a->len);
-        for (size_t k = 0; k < a->len; k++) fprintf(out, "%s%s", k ? ", " : "", a->cells[k]);
+        for (size_t k = 0; k < a->len; k++) fprintf(out, "%s%s", k ? ", " : "", safe(a->cells[k]));
         fprintf(out, "] (writes %" PRIu64 ")\n", a->writes);
     }
-}
-
-static const char *task_state(enum model_task_state s)
-{
-    switch (s) {
-    case MTASK_QUEUED: return "queued";
-    case MTASK_RUNNING: return "running";
-    case MTASK_DONE: return "done";
-    case MTASK_FAILED: return "failed";
-    }
-    return "?";
 }
 
 static void dump_pools(FILE *out, const struct model *m)
@@ -212,7 +216,7 @@ static void dump_pools(FILE *out, const struct model *m)
             fprintf(out, "    task %" PRId64 " -> ", t->id);
             if (t->worker) fprintf(out, "pid %d", t->worker);
             else fprintf(out, "(no worker)");
-            fprintf(out, " %s", task_state(t->state));
+            fprintf(out, " %s", words_task_state(t->state));
             if (t->state == MTASK_FAILED) fprintf(out, " (status %" PRId64 ")", t->status);
             fputc('\n', out);
         }
@@ -224,7 +228,7 @@ static void dump_asyncs(FILE *out, const struct model *m)
     section(out, "async");
     for (size_t i = 0; i < m->nasyncs; i++) {
         const struct model_async *a = &m->asyncs[i];
-        fprintf(out, "  async %zu (%s, %" PRId64 " tasks): ready %s", i + 1, a->what[0] ? a->what : "?",
+        fprintf(out, "  async %zu (%s, %" PRId64 " tasks): ready %s", i + 1, safe(a->what[0] ? a->what : "?"),
                 a->ntasks, a->ready ? "yes" : "no");
         if (a->ready) fprintf(out, " status %" PRId64, a->status);
         fprintf(out, ", polls %" PRIu64 ", polls before ready %" PRIu64, a->polls, a->polls_before_ready);
@@ -241,7 +245,7 @@ static void dump_notes(FILE *out, const struct model *m)
 {
     section(out, "notes");
     for (size_t i = 0; i < m->nnotes; i++)
-        fprintf(out, "  +%.3fms pid %d: %s\n", rel_ms(m, m->notes[i].t_ns), m->notes[i].pid, m->notes[i].text);
+        fprintf(out, "  +%.3fms pid %d: %s\n", rel_ms(m, m->notes[i].t_ns), m->notes[i].pid, safe(m->notes[i].text));
 }
 
 static void dump_manager(FILE *out, const struct model *m)
@@ -250,7 +254,7 @@ static void dump_manager(FILE *out, const struct model *m)
     section(out, "manager");
     for (size_t i = 0; i < m->nmops; i++) {
         const struct model_manager_op *o = &m->mops[i];
-        fprintf(out, "  +%.3fms pid %d: %s -> %" PRId64 "\n", rel_ms(m, o->t_ns), o->pid, o->text, o->result);
+        fprintf(out, "  +%.3fms pid %d: %s -> %" PRId64 "\n", rel_ms(m, o->t_ns), o->pid, safe(o->text), o->result);
     }
 }
 
@@ -281,7 +285,7 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
     for (size_t i = 0; i < m->nprocs; i++) {
         char state[64];
         model_proc_state_text(m, &m->procs[i], state, sizeof state);
-        fprintf(out, "proc %d %s: %s\n", m->procs[i].pid, m->procs[i].name, state);
+        fprintf(out, "proc %d %s: %s\n", m->procs[i].pid, safe(m->procs[i].name), state);
     }
     for (size_t i = 0; i < m->nlocks; i++) {
         const struct model_lock *l = &m->locks[i];
@@ -297,7 +301,7 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
     for (size_t i = 0; i < m->narrays; i++) {
         const struct model_array *a = &m->arrays[i];
         fprintf(out, "%s %zu: [", a->is_value ? "value" : "array", i + 1);
-        for (size_t k = 0; k < a->len && k < 16; k++) fprintf(out, "%s%s", k ? ", " : "", a->cells[k]);
+        for (size_t k = 0; k < a->len && k < 16; k++) fprintf(out, "%s%s", k ? ", " : "", safe(a->cells[k]));
         fprintf(out, "%s]\n", a->len > 16 ? ", ..." : "");
     }
     for (size_t i = 0; i < m->npools; i++)
@@ -305,7 +309,7 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
     for (size_t i = 0; i < m->nasyncs; i++)
         fprintf(out, "async %zu: ready %s polls %" PRIu64 "\n", i + 1, m->asyncs[i].ready ? "yes" : "no",
                 m->asyncs[i].polls);
-    if (m->nnotes) fprintf(out, "note: %s\n", m->notes[m->nnotes - 1].text);
+    if (m->nnotes) fprintf(out, "note: %s\n", safe(m->notes[m->nnotes - 1].text));
     dump_mpi_frame(out, m);
 }
 
@@ -324,7 +328,7 @@ void dump_proc_summary(FILE *out, const struct model *m)
             seen = true;
         }
         if (!seen) continue; /* known only as somebody's parent */
-        fprintf(out, "  %-8d %-24s %10" PRIu64 " %+10.3fms %+10.3fms\n", p->pid, p->name, p->nevents,
+        fprintf(out, "  %-8d %-24s %10" PRIu64 " %+10.3fms %+10.3fms\n", p->pid, safe(p->name), p->nevents,
                 rel_ms(m, first), rel_ms(m, last));
     }
 }

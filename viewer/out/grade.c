@@ -11,6 +11,7 @@
 
 #include "class.h"
 #include "commands.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,57 +92,15 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The source tree: $FORKLAB_ROOT, else the current directory when it holds
- * the grader, else the parent of the binary's directory (build/forklab). */
+/* Where the tree and the build are: paths.h decides, for all of forklab. */
 static const char *root_dir(void)
 {
-    const char *r = getenv("FORKLAB_ROOT");
-    if (r && *r) return r;
-    if (is_file("tests/exercises/grade.sh")) return ".";
-    static char parent[PATH_MAX];
-    char exe[PATH_MAX], script[PATH_MAX + 32];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        for (int up = 0; up < 2; up++) { /* strip "/forklab", then the build dir */
-            char *slash = strrchr(exe, '/');
-            if (slash) *slash = '\0';
-        }
-        snprintf(script, sizeof script, "%s/tests/exercises/grade.sh", exe);
-        if (is_file(script)) {
-            memcpy(parent, exe, strlen(exe) + 1);
-            return parent;
-        }
-    }
-    return ".";
+    return forklab_home();
 }
 
-/* Copies s into buf when it fits; else buf gets fallback. */
-static void copy_path(char *buf, size_t cap, const char *s, const char *fallback)
-{
-    size_t len = strlen(s);
-    if (len >= cap) s = fallback, len = strlen(s);
-    memcpy(buf, s, len + 1);
-}
-
-/* The build directory: $FORKLAB_BUILD, else where this binary lives. */
 static void build_dir(char *buf, size_t cap)
 {
-    const char *b = getenv("FORKLAB_BUILD");
-    if (b && *b) {
-        copy_path(buf, cap, b, "build");
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        copy_path(buf, cap, "build", "build");
-        return;
-    }
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash) *slash = '\0';
-    copy_path(buf, cap, exe, "build");
+    snprintf(buf, cap, "%s", forklab_build_dir());
 }
 
 static void result_path(const char *id, bool solutions, char *buf, size_t cap)
@@ -382,7 +341,7 @@ int cmd_grade(int argc, char **argv)
     if (rc >= 0 && !elsewhere) report_fresh(ids, nids, solutions, start);
     if (rc == -ENOENT) {
         fprintf(stderr, "forklab grade: tests/exercises/grade.sh not found under %s (run from the source tree "
-                        "or set FORKLAB_ROOT)\n", root_dir());
+                        "or set FORKLAB_HOME)\n", root_dir());
         return 1;
     }
     return rc < 0 ? 1 : rc;

@@ -13,9 +13,8 @@
  * unprivileged uid, limits; tests/exercises/sandbox.sh); where that is not
  * possible the result says so (contained = false, sandbox = the reason).
  *
- * Where things are: the source tree is $FORKLAB_ROOT, else the current
- * directory; the build directory is $FORKLAB_BUILD, else the directory of
- * the running forklab binary. Results are kept in BUILD/grade/ (one
+ * Where things are: the source tree and the build directory as paths.h
+ * finds them ($FORKLAB_HOME, $FORKLAB_BUILD). Results are kept in BUILD/grade/ (one
  * results file per exercise plus results.json).
  */
 #ifndef FORKLAB_GRADE_H

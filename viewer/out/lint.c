@@ -15,8 +15,11 @@
  *     arg<TAB>VALUE          (one per argument, in order)
  *     expect<TAB>REGEX       (one per pattern)
  */
+#include "catalogue.h"
 #include "commands.h"
 #include "lesson.h"
+#include "paths.h"
+#include "text.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -56,19 +59,29 @@ static bool exercises_present(const char *home)
     return any;
 }
 
+/* Messages quote the lesson's own text, which may hold control
+ * characters: every line goes out through text_safe. */
+static void print_safe(const char *line)
+{
+    char safe[2048];
+    text_safe(safe, sizeof safe, line);
+    printf("%s\n", safe);
+}
+
 static void report(int *errors, const char *file, struct lesson_pos pos, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static void report(int *errors, const char *file, struct lesson_pos pos, const char *field, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (pos.line > 0)
-        printf("%s:%d:%d: %s: %s\n", file, pos.line, pos.column, field, msg);
+        snprintf(line, sizeof line, "%s:%d:%d: %s: %s", file, pos.line, pos.column, field, msg);
     else
-        printf("%s: %s: %s\n", file, field, msg);
+        snprintf(line, sizeof line, "%s: %s: %s", file, field, msg);
+    print_safe(line);
     if (errors) (*errors)++;
 }
 
@@ -102,6 +115,31 @@ static void check_references(const struct lesson *l, const char *home, bool exer
     }
 }
 
+/* Every text a person reads must be free of control characters (ESC
+ * starts a terminal sequence); prose and code may hold newlines and tabs. */
+struct text_check {
+    const struct lesson *l;
+    int *errors;
+};
+
+static int check_one_text(void *ctx, const char *field, const char *text, bool multiline)
+{
+    struct text_check *tc = ctx;
+    const char *bad = text_find_control(text, multiline ? "\n\t" : NULL);
+    if (bad) {
+        struct lesson_pos none = {0, 0};
+        report(tc->errors, tc->l->path, none, field, "control character 0x%02x at byte %zu (not allowed in a lesson)",
+               (unsigned char)(*bad == '\xc2' ? bad[1] : *bad), (size_t)(bad - text));
+    }
+    return 0;
+}
+
+static void check_text(const struct lesson *l, int *errors)
+{
+    struct text_check tc = {l, errors};
+    lesson_each_text(l, check_one_text, &tc);
+}
+
 static void check_unique(const struct lesson *ls, size_t n, int *errors)
 {
     for (size_t i = 0; i < n; i++) {
@@ -115,12 +153,6 @@ static void check_unique(const struct lesson *ls, size_t n, int *errors)
     }
 }
 
-static int yaml_file(const struct dirent *d)
-{
-    size_t n = strlen(d->d_name);
-    return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".yaml");
-}
-
 /* The files to check: the arguments, or every .yaml file in lessons/. */
 static char **lesson_files(int argc, char **argv, const char *home, size_t *n)
 {
@@ -130,26 +162,13 @@ static char **lesson_files(int argc, char **argv, const char *home, size_t *n)
         *n = v ? (size_t)argc : 0;
         return v;
     }
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], **v;
     snprintf(dir, sizeof dir, "%s/lessons", home);
-    struct dirent **names;
-    int count = scandir(dir, &names, yaml_file, alphasort);
-    if (count < 0) {
+    if (lessons_list_files(dir, &v, n) < 0) {
         fprintf(stderr, "forklab lint: cannot read %s\n", dir);
         *n = 0;
         return NULL;
     }
-    char **v = calloc(count ? (size_t)count : 1, sizeof *v);
-    for (int i = 0; i < count; i++) {
-        if (v) {
-            char path[PATH_MAX + 300];
-            snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-            v[i] = strdup(path);
-        }
-        free(names[i]);
-    }
-    free(names);
-    *n = v ? (size_t)count : 0;
     return v;
 }
 
@@ -178,11 +197,12 @@ int cmd_lint(int argc, char **argv)
         if (!files[i] || lesson_load(files[i], &ls[loaded], &err) < 0) {
             char msg[1024];
             lesson_error_format(&err, msg, sizeof msg);
-            printf("%s\n", files[i] ? msg : "out of memory");
+            print_safe(files[i] ? msg : "out of memory");
             errors++;
             continue;
         }
         check_references(&ls[loaded], home, exercises, &errors, &warnings);
+        check_text(&ls[loaded], &errors);
         loaded++;
     }
     check_unique(ls, loaded, &errors);
@@ -191,30 +211,39 @@ int cmd_lint(int argc, char **argv)
     else
         printf("%zu lessons OK%s\n", nfiles, warnings ? " (with warnings)" : "");
     lessons_free(ls, loaded);
-    for (size_t i = 0; i < nfiles; i++) free(files[i]);
-    free(files);
+    lessons_free_files(files, nfiles);
     return errors ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------- list */
 
+/* A lesson's text as list shows it: control characters made visible. */
+static const char *shown(const char *text, char *buf, size_t cap)
+{
+    text_safe(buf, cap, text ? text : "-");
+    return buf;
+}
+
 static void print_examples(const struct lesson *ls, size_t n)
 {
+    char a[512], b[512];
     for (size_t i = 0; i < n; i++) {
-        printf("lesson\t%s\t%s\n", ls[i].id, ls[i].program);
-        for (size_t a = 0; a < ls[i].nargs; a++) printf("arg\t%s\n", ls[i].args[a]);
+        printf("lesson\t%s\t%s\n", shown(ls[i].id, a, sizeof a), shown(ls[i].program, b, sizeof b));
+        for (size_t k = 0; k < ls[i].nargs; k++) printf("arg\t%s\n", shown(ls[i].args[k], a, sizeof a));
         if (ls[i].mpi) printf("mpi\t%d\n", ls[i].mpi);
-        for (size_t a = 0; a < ls[i].nmpi_args; a++) printf("mpiarg\t%s\n", ls[i].mpi_args[a]);
-        for (size_t e = 0; e < ls[i].nexpect; e++) printf("expect\t%s\n", ls[i].expect[e]);
+        for (size_t k = 0; k < ls[i].nmpi_args; k++) printf("mpiarg\t%s\n", shown(ls[i].mpi_args[k], a, sizeof a));
+        for (size_t e = 0; e < ls[i].nexpect; e++) printf("expect\t%s\n", shown(ls[i].expect[e], a, sizeof a));
     }
 }
 
+/* The widest entry of one column, in bytes as printf pads them. */
 static int width(const struct lesson *ls, size_t n, const char *head, size_t off)
 {
     size_t w = strlen(head);
+    char buf[512];
     for (size_t i = 0; i < n; i++) {
         const char *s = *(char *const *)((const char *)&ls[i] + off);
-        size_t len = s ? strlen(s) : 1;
+        size_t len = strlen(shown(s, buf, sizeof buf));
         if (len > w) w = len;
     }
     return (int)w;
@@ -225,10 +254,12 @@ static void print_table(const struct lesson *ls, size_t n)
     int wid = width(ls, n, "ID", offsetof(struct lesson, id));
     int wti = width(ls, n, "TITLE", offsetof(struct lesson, title));
     int wex = width(ls, n, "EXAMPLE", offsetof(struct lesson, program));
+    char id[512], title[512], program[512], exercise[512];
     printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLE", "EXERCISE");
     for (size_t i = 0; i < n; i++)
-        printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, ls[i].id, wti, ls[i].title, wex, ls[i].program,
-               ls[i].exercise ? ls[i].exercise : "-");
+        printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, shown(ls[i].id, id, sizeof id), wti,
+               shown(ls[i].title, title, sizeof title), wex, shown(ls[i].program, program, sizeof program),
+               shown(ls[i].exercise, exercise, sizeof exercise));
 }
 
 int cmd_list(int argc, char **argv)

@@ -1,7 +1,8 @@
 /*
  * run.c — `forklab run LESSON_OR_EXAMPLE [--headless|--frames] [--timeout S] [-- ARGS]`.
  *
- * Without --headless/--frames it opens the live view (ui_run_live). The
+ * Without --headless/--frames it opens the live view (live: main.c passes
+ * ui_run_live, so this file, outside viewer/ui, never calls the UI). The
  * headless modes run the example through the runner and print the model as
  * text (dump.h); the example's own output is kept in an "output" section
  * ("[out] ..." / "[err] ..."), and forklab exits with the example's status.
@@ -14,6 +15,8 @@
 #include "commands.h"
 #include "dump.h"
 #include "lesson.h"
+#include "paths.h"
+#include "text.h"
 #include "runner.h"
 #include "run/mpi_launch.h"
 
@@ -39,6 +42,10 @@ static void on_line(void *ctx, enum runner_stream s, const char *line)
 {
     struct output *o = ctx;
     const char *tag = s == RUNNER_STDOUT ? "[out] " : "[err] ";
+    /* The example's bytes are shown, never obeyed: controls become '?'. */
+    char shown[4096];
+    text_safe(shown, sizeof shown, line);
+    line = shown;
     if (o->live) printf("%s%s\n", tag, line);
     size_t need = strlen(tag) + strlen(line) + 2;
     if (o->len + need > OUTPUT_MAX) {
@@ -197,7 +204,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     return rc == -ETIMEDOUT ? 124 : status;
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(int argc, char **argv, int (*live)(const char *target))
 {
     const char *target = NULL;
     bool headless = false, frames = false;
@@ -267,7 +274,7 @@ int cmd_run(int argc, char **argv)
         size_t nlargs = 0;
         if (mo.ranks) mpi_launch_set_default(mo.ranks, mo.args, mo.nargs);
         else mpi_launch_set_default(mpi_launch_lesson(target, &largs, &nlargs), largs, nlargs);
-        int st = ui_run_live(target);
+        int st = live(target);
         runner_free_args(largs, nlargs);
         return st;
     }

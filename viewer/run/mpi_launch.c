@@ -15,8 +15,10 @@
  */
 #include "run/mpi_launch.h"
 
+#include "catalogue.h"
 #include "lesson.h"
 #include "model_mpi.h"
+#include "paths.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -13,8 +13,10 @@
  */
 #include "runner.h"
 
+#include "catalogue.h"
 #include "lesson.h"
-#include "run/mpi_launch.h"
+#include "paths.h"
+#include "mpi_launch.h"
 
 #include <mp.h>
 

@@ -35,8 +35,10 @@
 
 #define RUNNER_MAX_FDS 3 /* stdout, stderr, pidfd */
 #define RUNNER_TICK_MS 20
-#define RUNNER_LINE_MAX 1024
-#define RUNNER_ORPHAN_GRACE_MS 2000 /* longer output lines are split */
+#define RUNNER_LINE_MAX 1024 /* longer output lines are split */
+/* After the example exited, how long a pipe still held open by a process it
+ * left behind is drained before the run counts as finished. */
+#define RUNNER_ORPHAN_GRACE_MS 2000
 
 enum runner_stream { RUNNER_STDOUT = 1, RUNNER_STDERR = 2 };
 

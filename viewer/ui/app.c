@@ -1,284 +1,86 @@
 /*
- * app.c — the viewer program: a stack of views and one loop.
+ * app.c — the viewer's entry points: `forklab [LESSON]` (the lesson list,
+ * or one lesson) and `forklab run X` without --headless (the live run).
  *
- * The loop (as tmux's server loop, htop's tick): poll() on the keyboard,
- * on the fds the top view watches (the example's output pipes) and a
- * timeout that is the top view's tick (50 ms while a run is live, none when
- * idle, so an idle viewer sleeps). Each pass handles every pending key,
- * lets the view read its fds and tick, then draws once if anything marked
- * the screen dirty.
+ * It loads the catalogue (lessons and progress), checks what it was asked
+ * for while the terminal is still a plain one (so a typo is a plain error
+ * message), starts the terminal, pushes the first views and runs the loop
+ * (stack.c). The views only know the catalogue they are given.
  */
 #include "ui.h"
 
 #include "commands.h"
 #include "grade.h"
+#include "paths.h"
 #include "runner.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-struct ui_app ui_app;
-
-#define MAX_VIEWS 16
-static struct ui_view *stack[MAX_VIEWS];
-static int depth;
-static bool show_help;
-
-void ui_push(struct ui_view *v)
+/* `make grade` results count as done too: the grader's cache tells. */
+static bool exercise_passed(const char *id)
 {
-    if (!v) return;
-    if (depth == MAX_VIEWS) {
-        v->destroy(v);
-        return;
-    }
-    stack[depth++] = v;
-    if (v->resize) v->resize(v, COLS, LINES);
+    return grade_last_status(id) == GRADE_PASS;
 }
 
-static void pop_view(void)
+static int load(struct catalogue *c)
 {
-    if (depth == 0) return;
-    struct ui_view *v = stack[--depth];
-    v->destroy(v);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void draw_help(int cols, int lines)
-{
-    size_t n;
-    const char *const *text = layout_help_lines(&n);
-    struct rect r = layout_centered(cols, lines, 78, (int)n + 2);
-    ui_clear(r);
-    struct rect in = ui_box(r, "keys (any key closes)", false);
-    for (size_t i = 0; i < n && (int)i < in.h; i++) {
-        bool section = text[i][0] != ' ';
-        ui_put(in.y + (int)i, in.x + 1, in.w - 2, section ? R_TITLE : R_NORMAL, text[i]);
-    }
-}
-
-static void draw(void)
-{
-    erase();
-    if (layout_too_small(COLS, LINES)) {
-        char msg[128];
-        layout_too_small_msg(msg, sizeof msg, COLS, LINES);
-        int y = LINES / 2;
-        ui_put(y > 0 ? y - 1 : 0, 0, COLS, R_WARN, msg);
-        ui_put(y + 1 < LINES ? y + 1 : 0, 0, COLS, R_NORMAL, "resize the terminal, or press q to quit");
-    } else {
-        struct ui_view *top = stack[depth - 1];
-        top->draw(top, COLS, LINES);
-        if (show_help) draw_help(COLS, LINES);
-    }
-    refresh();
-}
-
-/* One key: the help overlay and the too-small screen come first. */
-static int handle_key(int ch)
-{
-    struct ui_view *top = stack[depth - 1];
-    if (ch == KEY_RESIZE) {
-        for (int i = 0; i < depth; i++)
-            if (stack[i]->resize) stack[i]->resize(stack[i], COLS, LINES);
-        return UI_REDRAW;
-    }
-    if (layout_too_small(COLS, LINES)) return ch == 'q' ? UI_QUIT : 0;
-    if (show_help) {
-        show_help = false;
-        return UI_REDRAW;
-    }
-    if (ch == '?') {
-        show_help = true;
-        return UI_REDRAW;
-    }
-    int f = top->key(top, ch);
-    if (!(f & UI_HANDLED) && ch == 'q') f |= UI_POP; /* q always leaves */
-    return f;
-}
-
-static int loop(void)
-{
-    bool dirty = true;
-    double next_tick = 0;
-    while (depth > 0 && !ui_term_stop_requested()) {
-        struct ui_view *top = stack[depth - 1];
-        if (dirty) {
-            draw();
-            dirty = false;
-        }
-        struct pollfd fds[8] = {{.fd = 0, .events = POLLIN}};
-        int nfds = 1 + (top->fds ? top->fds(top, fds + 1, 7) : 0);
-        int tick = top->tick_ms ? top->tick_ms(top) : -1;
-        int timeout = -1;
-        if (tick >= 0) {
-            double left = next_tick - now_ms();
-            timeout = left <= 0 ? 0 : (int)left + 1;
-        }
-        int rc = poll(fds, (nfds_t)nfds, timeout);
-        if (rc < 0 && errno != EINTR) break;
-        /* The terminal went away: no key will ever come (and poll would
-         * return at once forever). */
-        if (rc > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) break;
-        /* Keys (also after EINTR: SIGWINCH turns into KEY_RESIZE). */
-        int flags = 0;
-        for (int ch; depth > 0 && (ch = getch()) != ERR;) {
-            int f = handle_key(ch);
-            flags |= f;
-            if (f & (UI_QUIT | UI_POP)) break;
-        }
-        if (flags & UI_QUIT) break;
-        if (flags & UI_POP) {
-            pop_view();
-            if (depth > 0 && stack[depth - 1]->resize) stack[depth - 1]->resize(stack[depth - 1], COLS, LINES);
-            dirty = true;
-            continue;
-        }
-        if (flags & UI_REDRAW) dirty = true;
-        if (depth == 0) break;
-        top = stack[depth - 1];
-        if (rc > 0 && top->io && nfds > 1) {
-            int f = top->io(top, fds + 1, nfds - 1);
-            if (f & UI_REDRAW) dirty = true;
-        }
-        if (tick >= 0 && top->tick && now_ms() >= next_tick) {
-            next_tick = now_ms() + tick;
-            int f = top->tick(top);
-            if (f & UI_REDRAW) dirty = true;
-        }
-    }
-    while (depth > 0) pop_view(); /* a run view kills its example here */
-    return 0;
-}
-
-static int load_lessons(void)
-{
-    char dir[4096];
     size_t nerr = 0;
-    snprintf(dir, sizeof dir, "%s/lessons", forklab_home());
-    int rc = lessons_load_dir(dir, &ui_app.lessons, &ui_app.nlessons, &nerr);
+    int prc = 0;
+    c->exercise_passed = exercise_passed;
+    int rc = catalogue_load(c, &nerr, &prc);
     if (rc < 0) {
-        fprintf(stderr, "forklab: cannot read lessons in %s: %s\n", dir, strerror(-rc));
+        fprintf(stderr, "forklab: cannot read lessons in %s/lessons: %s\n", forklab_home(), strerror(-rc));
         return -1;
     }
-    if (nerr) fprintf(stderr, "forklab: %zu lesson file(s) in %s did not load (see `forklab lint`)\n", nerr, dir);
-    int prc = progress_load(&ui_app.progress);
+    if (nerr)
+        fprintf(stderr, "forklab: %zu lesson file(s) in %s/lessons did not load (see `forklab lint`)\n", nerr,
+                forklab_home());
     if (prc < 0) fprintf(stderr, "forklab: progress not loaded: %s\n", strerror(-prc));
     return 0;
 }
 
-static void unload_lessons(void)
+/* Nothing to run is a plain error, said before the screen is ours. */
+static bool runnable(const struct lesson *l, const char *run_name)
 {
-    lessons_free(ui_app.lessons, ui_app.nlessons);
-    ui_app.lessons = NULL;
-    ui_app.nlessons = 0;
-    progress_free(&ui_app.progress);
-}
-
-/* grade.c may be without the cached results: then only the progress file
- * counts. */
-#pragma weak grade_last_status
-
-bool ui_lesson_done(const struct lesson *l)
-{
-    if (!l) return false;
-    if (progress_done(&ui_app.progress, l->id)) return true;
-    /* Passing the exercise with `make grade` counts too. */
-    return l->exercise && grade_last_status && grade_last_status(l->exercise) == GRADE_PASS;
-}
-
-const struct lesson *ui_find_lesson(const char *name)
-{
-    if (!name || !name[0]) return NULL;
-    char *end;
-    long order = strtol(name, &end, 10);
-    bool number = *end == '\0';
-    for (size_t i = 0; i < ui_app.nlessons; i++) {
-        const struct lesson *l = &ui_app.lessons[i];
-        if ((l->id && !strcmp(l->id, name)) || (number && l->order == order) ||
-            (l->program && !strcmp(l->program, name)))
-            return l;
+    char path[4096], **args = NULL;
+    size_t nargs = 0;
+    if (l) return true;
+    if (runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
+        fprintf(stderr, "forklab: no lesson or example '%s' (built examples are in %s/lessons)\n", run_name,
+                forklab_build_dir());
+        return false;
     }
-    return NULL;
-}
-
-char *ui_read_file(const char *relpath)
-{
-    char path[4096];
-    if (!relpath) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (relpath[0] == '/')
-        snprintf(path, sizeof path, "%s", relpath);
-    else
-        snprintf(path, sizeof path, "%s/%s", forklab_home(), relpath);
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-        if (n + 1 == cap) {
-            char *nb = cap > (1u << 22) ? NULL : realloc(buf, cap * 2);
-            if (!nb) break; /* very large file: show the start */
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
+    runner_free_args(args, nargs);
+    return true;
 }
 
 /* Start the terminal with the given first views, run, clean up. */
 static int run_ui(const char *lesson_name, const char *run_name)
 {
-    if (load_lessons() < 0) return 1;
+    struct catalogue cat = {0};
+    if (load(&cat) < 0) return 1;
     const struct lesson *l = NULL;
-    if (lesson_name && !(l = ui_find_lesson(lesson_name))) {
+    int rc = 1;
+    if (lesson_name && !(l = catalogue_find(&cat, lesson_name))) {
         fprintf(stderr, "forklab: no lesson '%s' (try `forklab list`)\n", lesson_name);
-        unload_lessons();
-        return 1;
+        goto out;
     }
-    if (run_name) {
-        l = ui_find_lesson(run_name);
-        char path[4096], **args = NULL;
-        size_t nargs = 0;
-        /* Say it before the screen is ours: nothing to run is a plain error. */
-        if (!l && runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
-            fprintf(stderr, "forklab: no lesson or example '%s' (built examples are in %s/lessons)\n", run_name,
-                    forklab_build_dir());
-            unload_lessons();
-            return 1;
-        }
-        runner_free_args(args, nargs);
-    }
-    if (ui_term_start() < 0) {
-        unload_lessons();
-        return 1;
-    }
+    if (run_name && !runnable(l = catalogue_find(&cat, run_name), run_name)) goto out;
+    if (ui_term_start() < 0) goto out;
     if (run_name) {
         ui_push(ui_run_view(l, l ? l->program : run_name));
     } else {
-        ui_push(ui_list_view());
-        if (l) ui_push(ui_lesson_view(l));
+        ui_push(ui_list_view(&cat));
+        if (l) ui_push(ui_lesson_view(&cat, l));
     }
-    int rc = depth > 0 ? loop() : 1;
+    rc = ui_stack_empty() ? 1 : 0;
+    if (rc == 0) ui_loop();
     /* Killed by a signal: say so in the status, as a shell would. */
     if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
     ui_term_stop();
-    unload_lessons();
+out:
+    catalogue_free(&cat);
     return rc;
 }
 

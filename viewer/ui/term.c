@@ -164,8 +164,7 @@ int ui_term_start(void)
     curs_set(0);
     set_escdelay(25);
     const char *nc = getenv("NO_COLOR");
-    ui_app.color = has_colors() && !nc;
-    setup_roles(ui_app.color);
+    setup_roles(has_colors() && !nc);
     stop_requested = 0;
     install_signals();
     return 0;
@@ -188,9 +187,12 @@ attr_t ui_attr(enum ui_role r)
 
 void ui_put(int y, int x, int w, enum ui_role r, const char *text)
 {
-    char buf[1024];
+    char safe[1024], buf[1024];
     if (w <= 0 || !text) return;
-    fmt_fit(buf, sizeof buf, text, w);
+    /* Every string the screens show passes here: lesson text, an example's
+     * output and names from its trace are shown, never obeyed. */
+    text_safe(safe, sizeof safe, text);
+    fmt_fit(buf, sizeof buf, safe, w);
     attr_t a = ui_attr(r);
     attron(a);
     mvaddstr(y, x, buf);
@@ -259,5 +261,27 @@ void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lan
         ui_put(y, col, room, role_of(spans[i].cls), piece);
         col += fmt_width(piece);
         if (last) break; /* the rest of the line is cut, with the ellipsis */
+    }
+}
+
+int ui_key(int ch)
+{
+    switch (ch) {
+    case KEY_UP: return KEYS_UP;
+    case KEY_DOWN: return KEYS_DOWN;
+    case KEY_LEFT: return KEYS_LEFT;
+    case KEY_RIGHT: return KEYS_RIGHT;
+    case KEY_PPAGE: return KEYS_PGUP;
+    case KEY_NPAGE: return KEYS_PGDN;
+    case KEY_HOME: return KEYS_HOME;
+    case KEY_END: return KEYS_END;
+    case KEY_ENTER:
+    case '\r':
+    case '\n': return KEYS_ENTER;
+    case KEY_BACKSPACE:
+    case 127:
+    case 8: return KEYS_BACKSPACE;
+    case KEY_RESIZE: return KEYS_RESIZE;
+    default: return ch >= KEY_MIN ? 0 : ch; /* other function keys mean nothing here */
     }
 }

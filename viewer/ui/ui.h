@@ -6,14 +6,26 @@
  * tmux's window modes. The app keeps a stack of views, runs one poll() loop
  * and asks the top view to draw when something marked the screen dirty. Key
  * handlers never draw: they return UI_* flags and the loop redraws once per
- * pass. What a screen shows is computed by viewer/layout.c (pure, tested).
+ * pass. What a screen shows is computed in viewer/core (pure, tested): the
+ * geometry (layout.c), the rows (rows.c), the keys (keys.c); the lessons and
+ * the learner's progress come from the catalogue (catalogue.c), which the
+ * entry point (app.c) loads and hands to the views.
+ *
+ * Files: app.c (entry: `forklab [LESSON]`, `forklab run X`), stack.c (the
+ * view stack and the loop), term.c (the terminal), view_list.c,
+ * view_lesson.c (lesson and quiz), view_run.c (the live run) with
+ * run_panels.c (its panels). Dependencies go one way: app -> views -> stack, term, core.
  */
 #ifndef FORKLAB_UI_H
 #define FORKLAB_UI_H
 
+#include "catalogue.h"
+#include "highlight.h"
+#include "keys.h"
 #include "layout.h"
-#include "lesson.h"
-#include "progress.h"
+#include "panels.h"
+#include "rows.h"
+#include "text.h"
 
 #include <curses.h>
 #include <poll.h>
@@ -29,7 +41,8 @@ enum {
 
 struct ui_view {
     void (*draw)(struct ui_view *v, int cols, int lines);
-    int (*key)(struct ui_view *v, int ch);
+    /* key: a character or a KEYS_* code (keys.h), never an ncurses code. */
+    int (*key)(struct ui_view *v, int key);
     void (*resize)(struct ui_view *v, int cols, int lines);
     /* Optional, for views that watch a running example: fill fds to poll
      * (returns how many), handle what poll() reported, and the tick in ms
@@ -41,17 +54,14 @@ struct ui_view {
     void (*destroy)(struct ui_view *v);
 };
 
-/* The program's shared state: lessons and the learner's progress. */
-struct ui_app {
-    struct lesson *lessons;
-    size_t nlessons;
-    struct progress progress;
-    bool color;
-};
-extern struct ui_app ui_app;
-
+/* ------------------------------------------------------------ stack.c */
 /* Put a new view on top (it is destroyed when popped). */
 void ui_push(struct ui_view *v);
+/* Run the loop until the last view is closed, a view quits or a stop
+ * signal arrives; then destroy every view. */
+void ui_loop(void);
+/* True when no view is open. */
+bool ui_stack_empty(void);
 
 /* ------------------------------------------------------------ term.c */
 /* Colours, or attributes only under NO_COLOR / a monochrome terminal. */
@@ -67,6 +77,8 @@ int ui_term_stop_signal(void);     /* which one (0 = none) */
 /* Put our stop handlers back (after the runner installed its own). */
 void ui_term_signals(void);
 attr_t ui_attr(enum ui_role r);
+/* An ncurses key code as keys.h spells it (KEY_UP -> KEYS_UP ...). */
+int ui_key(int ch);
 
 /* Drawing helpers: text fitted into w columns at (y, x). */
 void ui_put(int y, int x, int w, enum ui_role r, const char *text);
@@ -77,18 +89,37 @@ void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lan
 /* Blank a rectangle. */
 void ui_clear(struct rect r);
 
+/* ------------------------------------------------------------ run_panels.c */
+/* Rows of text filling a rectangle from the top; what does not fit is
+ * dropped. */
+struct ui_rows {
+    struct rect in;
+    int row;
+};
+void ui_rows_put(struct ui_rows *rs, enum ui_role role, const char *text);
+/* Word-wrapped into the rows, continuation lines indented. */
+void ui_rows_wrap(struct ui_rows *rs, const char *text, int indent);
+
+/* What the panels show: the model, and the example's output (nout lines
+ * the replay has reached, line(ctx, i) the i-th, oldest first; back =
+ * lines scrolled back from the latest). */
+struct ui_panel_source {
+    const struct model *m;
+    size_t nout;
+    size_t back;
+    const char *(*line)(const void *ctx, size_t i, bool *is_err);
+    const void *ctx;
+    bool started;   /* false: the run never started (no "no output yet") */
+};
+/* One panel of the live run in r, boxed with title. */
+void ui_draw_panel(enum panel_id id, struct rect r, const char *title, const struct ui_panel_source *src);
+
 /* ------------------------------------------------------------ views */
-struct ui_view *ui_list_view(void);
-struct ui_view *ui_lesson_view(const struct lesson *l);
-struct ui_view *ui_quiz_view(const struct lesson *l);
+/* The views read and update the catalogue c (progress), which outlives them. */
+struct ui_view *ui_list_view(struct catalogue *c);
+struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l);
+struct ui_view *ui_quiz_view(struct catalogue *c, const struct lesson *l);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
-
-/* Done: the quiz answered or the exercise passed (here or by make grade). */
-bool ui_lesson_done(const struct lesson *l);
-/* A lesson by id ("08-queues"), order number ("8") or program name. */
-const struct lesson *ui_find_lesson(const char *name);
-/* The whole text of a file under forklab_home() (NULL + errno when absent). */
-char *ui_read_file(const char *relpath);
 
 #endif

@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* grade.c may not provide grading yet: the viewer says so instead of
- * failing to link. */
-#pragma weak grade_exercise
-#pragma weak grade_status_name
-
 struct code {
     char *text;   /* owned; lines point into it */
     char **lines;
@@ -24,6 +19,7 @@ struct code {
 
 struct lesson_view {
     struct ui_view v;
+    struct catalogue *cat;
     const struct lesson *l;
     int slide;
     int scroll;        /* first code line shown */
@@ -37,9 +33,9 @@ struct lesson_view {
 
 /* Keep the learner's progress; a failure is reported on stderr, which
  * the terminal code holds until the screen is given back. */
-static void save_progress(void)
+static void save_progress(struct catalogue *c)
 {
-    int rc = progress_save(&ui_app.progress);
+    int rc = progress_save(&c->progress);
     if (rc < 0) {
         char path[4096] = "";
         progress_path(path, sizeof path);
@@ -161,7 +157,7 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
-             ui_lesson_done(l) ? "  [done]" : "");
+             catalogue_done(lv->cat, l) ? "  [done]" : "");
     ui_put(0, 0, cols, R_TITLE, buf);
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
@@ -195,10 +191,6 @@ static void grade_now(struct lesson_view *lv)
         set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
         return;
     }
-    if (!grade_exercise || !grade_status_name) {
-        set_status(lv, R_WARN, " grading not available (exercise %s)%s", l->exercise, NULL);
-        return;
-    }
     /* Grading blocks for a few seconds: say so before it starts. */
     set_status(lv, R_WARN, " grading %s ...%s", l->exercise, NULL);
     lesson_draw(&lv->v, COLS, LINES);
@@ -212,8 +204,8 @@ static void grade_now(struct lesson_view *lv)
     }
     char line[800];
     if (res.status == GRADE_PASS) {
-        progress_mark(&ui_app.progress, l->id, PROGRESS_EXERCISE);
-        save_progress();
+        progress_mark(&lv->cat->progress, l->id, PROGRESS_EXERCISE);
+        save_progress(lv->cat);
         snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
         set_status(lv, R_GOOD, "%s%s", line, NULL);
     } else {
@@ -257,41 +249,35 @@ static int lesson_key(struct ui_view *v, int ch)
         return UI_HANDLED | UI_REDRAW;
     }
     lv->status[0] = '\0';
-    switch (ch) {
-    case KEY_RIGHT:
-    case 'l':
-    case ' ':
+    switch (keys_action(KEYS_LESSON, ch)) {
+    case KA_NEXT_SLIDE:
         if (lv->slide + 1 < (int)l->nslides)
             lv->slide++;
         else if (l->nquiz)
-            ui_push(ui_quiz_view(l)); /* past the last slide: the quiz */
+            ui_push(ui_quiz_view(lv->cat, l)); /* past the last slide: the quiz */
         break;
-    case KEY_LEFT:
-    case 'h':
+    case KA_PREV_SLIDE:
         if (lv->slide > 0) lv->slide--;
         break;
-    case KEY_DOWN:
-    case 'j': lv->scroll++; break;
-    case KEY_UP:
-    case 'k': lv->scroll--; break;
-    case KEY_NPAGE: lv->scroll += 10; break;
-    case KEY_PPAGE: lv->scroll -= 10; break;
-    case 'p': lv->python = !lv->python; lv->scroll = 0; break;
-    case 'r':
+    case KA_DOWN: lv->scroll++; break;
+    case KA_UP: lv->scroll--; break;
+    case KA_PAGE_DOWN: lv->scroll += 10; break;
+    case KA_PAGE_UP: lv->scroll -= 10; break;
+    case KA_LANGUAGE: lv->python = !lv->python; lv->scroll = 0; break;
+    case KA_RUN:
         if (l->program)
             ui_push(ui_run_view(l, l->program));
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
         break;
-    case 'z':
+    case KA_QUIZ:
         if (l->nquiz)
-            ui_push(ui_quiz_view(l));
+            ui_push(ui_quiz_view(lv->cat, l));
         else
             set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
         break;
-    case 'g': grade_now(lv); break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_GRADE: grade_now(lv); break;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     if (lv->scroll > max_scroll) lv->scroll = max_scroll;
@@ -307,18 +293,19 @@ static void lesson_destroy(struct ui_view *v)
     free(lv);
 }
 
-struct ui_view *ui_lesson_view(const struct lesson *l)
+struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l)
 {
     struct lesson_view *lv = calloc(1, sizeof *lv);
-    if (!lv || !l) {
+    if (!lv || !l || !c) {
         free(lv);
         return NULL;
     }
     lv->v.draw = lesson_draw;
     lv->v.key = lesson_key;
     lv->v.destroy = lesson_destroy;
+    lv->cat = c;
     lv->l = l;
-    code_split(&lv->c, l->c_path ? ui_read_file(l->c_path) : NULL);
+    code_split(&lv->c, l->c_path ? catalogue_read_file(l->c_path) : NULL);
     code_split(&lv->py, l->python ? strdup(l->python) : NULL);
     return &lv->v;
 }
@@ -327,6 +314,7 @@ struct ui_view *ui_lesson_view(const struct lesson *l)
 
 struct quiz_view {
     struct ui_view v;
+    struct catalogue *cat;
     const struct lesson *l;
     int q;        /* current question */
     int sel;      /* highlighted choice */
@@ -377,8 +365,8 @@ static void quiz_answer(struct quiz_view *qv, int choice)
     if (choice == q->answer) qv->right++;
     /* Answering counts as doing the quiz, right or wrong: the explanation
      * is the lesson. */
-    progress_mark(&ui_app.progress, qv->l->id, PROGRESS_QUIZ);
-    save_progress();
+    progress_mark(&qv->cat->progress, qv->l->id, PROGRESS_QUIZ);
+    save_progress(qv->cat);
 }
 
 static int quiz_key(struct ui_view *v, int ch)
@@ -386,24 +374,21 @@ static int quiz_key(struct ui_view *v, int ch)
     struct quiz_view *qv = (struct quiz_view *)v;
     const struct lesson_quiz *q = &qv->l->quiz[qv->q];
     int n = (int)q->nchoices;
-    if (ch >= '1' && ch <= '9') {
+    enum keys_action a = keys_action(KEYS_QUIZ, ch);
+    if (a == KA_ANSWER_NUMBER) {
         quiz_answer(qv, ch - '1');
         return UI_HANDLED | UI_REDRAW;
     }
-    switch (ch) {
-    case KEY_UP:
-    case 'k':
+    switch (a) {
+    case KA_UP:
         if (qv->sel > 0) qv->sel--;
         break;
-    case KEY_DOWN:
-    case 'j':
+    case KA_DOWN:
         if (qv->sel + 1 < n) qv->sel++;
         break;
-    case '\r':
-    case '\n':
-    case KEY_ENTER:
-    case 'n':
-        if (qv->answered < 0 && ch != 'n') {
+    case KA_ANSWER:
+    case KA_NEXT_QUESTION:
+        if (qv->answered < 0 && a == KA_ANSWER) {
             quiz_answer(qv, qv->sel);
         } else if (qv->answered >= 0) {
             if (qv->q + 1 >= (int)qv->l->nquiz) return UI_HANDLED | UI_POP;
@@ -412,8 +397,7 @@ static int quiz_key(struct ui_view *v, int ch)
             qv->answered = -1;
         }
         break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     return UI_HANDLED | UI_REDRAW;
@@ -424,11 +408,12 @@ static void quiz_destroy(struct ui_view *v)
     free(v);
 }
 
-struct ui_view *ui_quiz_view(const struct lesson *l)
+struct ui_view *ui_quiz_view(struct catalogue *c, const struct lesson *l)
 {
-    if (!l || l->nquiz == 0) return NULL;
+    if (!l || !c || l->nquiz == 0) return NULL;
     struct quiz_view *qv = calloc(1, sizeof *qv);
     if (!qv) return NULL;
+    qv->cat = c;
     qv->v.draw = quiz_draw;
     qv->v.key = quiz_key;
     qv->v.destroy = quiz_destroy;

@@ -7,6 +7,7 @@
 
 struct list_view {
     struct ui_view v;
+    struct catalogue *cat;
     int sel, top, rows;
     bool searching;   /* typing after '/' */
     char query[64];
@@ -16,10 +17,10 @@ struct list_view {
  * the query, ignoring case; -1 when none. */
 static int find_match(const struct list_view *lv, int from)
 {
-    int n = (int)ui_app.nlessons;
+    int n = (int)lv->cat->nlessons;
     if (!lv->query[0] || n == 0) return -1;
     for (int k = 0; k < n; k++) {
-        const struct lesson *l = &ui_app.lessons[(from + k) % n];
+        const struct lesson *l = &lv->cat->lessons[(from + k) % n];
         if ((l->id && strcasestr(l->id, lv->query)) || (l->title && strcasestr(l->title, lv->query)))
             return (from + k) % n;
     }
@@ -29,9 +30,9 @@ static int find_match(const struct list_view *lv, int from)
 static int search_key(struct list_view *lv, int ch)
 {
     size_t len = strlen(lv->query);
-    if (ch == 27 || ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+    if (ch == KEYS_ESC || ch == KEYS_ENTER) {
         lv->searching = false;
-    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+    } else if (ch == KEYS_BACKSPACE) {
         if (len) lv->query[len - 1] = '\0';
     } else if (ch >= 32 && ch < 127 && len + 1 < sizeof lv->query) {
         lv->query[len] = (char)ch;
@@ -57,25 +58,26 @@ static void list_draw(struct ui_view *v, int cols, int lines)
 {
     struct list_view *lv = (struct list_view *)v;
     char line[512];
+    const struct catalogue *cat = lv->cat;
     size_t done = 0;
-    for (size_t i = 0; i < ui_app.nlessons; i++)
-        if (ui_lesson_done(&ui_app.lessons[i])) done++;
-    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)", done, ui_app.nlessons);
+    for (size_t i = 0; i < cat->nlessons; i++)
+        if (catalogue_done(cat, &cat->lessons[i])) done++;
+    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)", done, cat->nlessons);
     ui_put(0, 0, cols, R_TITLE, line);
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "Multiprocessing: process based threading", false);
-    if (ui_app.nlessons == 0) ui_put(in.y, in.x + 1, in.w - 2, R_WARN, "no lessons found (FORKLAB_HOME?)");
+    if (cat->nlessons == 0) ui_put(in.y, in.x + 1, in.w - 2, R_WARN, "no lessons found (FORKLAB_HOME?)");
     int idw = 8;
-    for (size_t i = 0; i < ui_app.nlessons; i++) {
-        int w = ui_app.lessons[i].id ? fmt_width(ui_app.lessons[i].id) : 0;
+    for (size_t i = 0; i < cat->nlessons; i++) {
+        int w = cat->lessons[i].id ? fmt_width(cat->lessons[i].id) : 0;
         if (w > idw) idw = w > 28 ? 28 : w;
     }
     int titlew = in.w - idw - 16;
     if (titlew < 10) titlew = 10;
     for (int r = 0; r < in.h; r++) {
         int i = lv->top + r;
-        if (i >= (int)ui_app.nlessons) break;
-        const struct lesson *l = &ui_app.lessons[i];
-        bool is_done = ui_lesson_done(l);
+        if (i >= (int)cat->nlessons) break;
+        const struct lesson *l = &cat->lessons[i];
+        bool is_done = catalogue_done(cat, l);
         char title[256];
         fmt_fit(title, sizeof title, l->title ? l->title : "", titlew);
         snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s", l->order, idw, l->id, title,
@@ -93,44 +95,35 @@ static void list_draw(struct ui_view *v, int cols, int lines)
 static int list_key(struct ui_view *v, int ch)
 {
     struct list_view *lv = (struct list_view *)v;
-    int n = (int)ui_app.nlessons;
+    int n = (int)lv->cat->nlessons;
     if (lv->searching) {
         int f = search_key(lv, ch);
         if (lv->sel < lv->top) lv->top = lv->sel;
         if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
         return f;
     }
-    switch (ch) {
-    case '/':
+    switch (keys_action(KEYS_LIST, ch)) {
+    case KA_SEARCH:
         lv->searching = true;
         lv->query[0] = '\0';
         break;
-    case 'n': {
+    case KA_NEXT_MATCH: {
         int m = find_match(lv, lv->sel + 1);
         if (m >= 0) lv->sel = m;
         break;
     }
-    case KEY_UP:
-    case 'k':
+    case KA_UP:
         if (lv->sel > 0) lv->sel--;
         break;
-    case KEY_DOWN:
-    case 'j':
+    case KA_DOWN:
         if (lv->sel + 1 < n) lv->sel++;
         break;
-    case KEY_HOME:
-    case 'g': lv->sel = 0; break;
-    case KEY_END:
-    case 'G': lv->sel = n > 0 ? n - 1 : 0; break;
-    case '\r':
-    case '\n':
-    case KEY_ENTER:
-    case KEY_RIGHT:
-    case 'l':
-        if (n > 0) ui_push(ui_lesson_view(&ui_app.lessons[lv->sel]));
+    case KA_FIRST: lv->sel = 0; break;
+    case KA_LAST: lv->sel = n > 0 ? n - 1 : 0; break;
+    case KA_OPEN:
+        if (n > 0) ui_push(ui_lesson_view(lv->cat, &lv->cat->lessons[lv->sel]));
         return UI_HANDLED | UI_REDRAW;
-    case 'q':
-    case 27: return UI_HANDLED | UI_QUIT;
+    case KA_BACK: return UI_HANDLED | UI_QUIT;
     default: return 0;
     }
     if (lv->sel < lv->top) lv->top = lv->sel;
@@ -143,10 +136,11 @@ static void list_destroy(struct ui_view *v)
     free(v);
 }
 
-struct ui_view *ui_list_view(void)
+struct ui_view *ui_list_view(struct catalogue *c)
 {
-    struct list_view *lv = calloc(1, sizeof *lv);
+    struct list_view *lv = c ? calloc(1, sizeof *lv) : NULL;
     if (!lv) return NULL;
+    lv->cat = c;
     lv->v.draw = list_draw;
     lv->v.key = list_key;
     lv->v.resize = list_resize;

@@ -1,6 +1,7 @@
 /*
  * view_run.c — the live run: start a lesson's prebuilt example through the
- * runner, show its output and the panels the lesson names.
+ * runner, show its output and the panels the lesson names (drawn by
+ * run_panels.c; which panels, their place and size: core's panel table).
  *
  * Events are not applied as they are drained. They go into a buffer of
  * pending events and each tick applies `speed` of them, in the order the
@@ -9,10 +10,13 @@
  * example's processes are stopped for real while paused (SIGSTOP to the
  * group), so what is on screen does not run away.
  */
-#include "fmt_mpi.h"
 #include "ui.h"
 
+#include "panels.h"
+#include "paths.h"
+#include "rows.h"
 #include "runner.h"
+#include "words.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -145,7 +149,13 @@ static int resolve(const struct run_view *rv, char *path, size_t cap, char ***ar
     if (l->nargs) {
         *args = calloc(l->nargs, sizeof **args);
         if (!*args) return -ENOMEM;
-        for (size_t i = 0; i < l->nargs; i++) (*args)[i] = strdup(l->args[i] ? l->args[i] : "");
+        for (size_t i = 0; i < l->nargs; i++) {
+            if (!((*args)[i] = strdup(l->args[i] ? l->args[i] : ""))) {
+                runner_free_args(*args, i);
+                *args = NULL;
+                return -ENOMEM;
+            }
+        }
         *nargs = l->nargs;
     }
     return 0;
@@ -238,164 +248,6 @@ static void run_pump(struct run_view *rv)
     tag_new_lines(rv, before);
 }
 
-/* ------------------------------------------------------------ panels */
-
-struct rows {
-    struct rect in;
-    int row;
-};
-
-static bool rows_full(const struct rows *rs)
-{
-    return rs->row >= rs->in.h;
-}
-
-static void rows_put(struct rows *rs, enum ui_role role, const char *text)
-{
-    if (rows_full(rs)) return;
-    ui_put(rs->in.y + rs->row, rs->in.x, rs->in.w, role, text);
-    rs->row++;
-}
-
-static void wrap_emit(void *ctx, const char *line)
-{
-    rows_put(ctx, R_NORMAL, line);
-}
-
-static void panel_processes(const struct model *m, struct rows *rs)
-{
-    char buf[512];
-    size_t order[512];
-    size_t n = model_proc_tree(m, order, 512);
-    /* The column header goes first when a row is to be given up. */
-    if ((int)n < rs->in.h) {
-        fmt_proc_header(buf, sizeof buf, rs->in.w);
-        rows_put(rs, R_TITLE, buf);
-    }
-    /* Too long: keep the tree's root (the example itself) and the newest
-     * rows under it, which is where things happen. */
-    size_t room = (size_t)(rs->in.h - rs->row), first = 0;
-    if (n > room && room > 1) first = n - (room - 1);
-    for (size_t k = 0; k < n && !rows_full(rs); k++) {
-        size_t i = k == 0 || first == 0 ? k : first + k - 1;
-        if (i >= n) break;
-        const struct model_proc *p = &m->procs[order[i]];
-        fmt_proc_row(buf, sizeof buf, p, rs->in.w);
-        enum ui_role role = p->state == MPROC_EXITED ? (p->exit_code == 0 ? R_DIM : R_BAD)
-                            : p->state == MPROC_RUNNING ? R_NORMAL : R_WARN;
-        rows_put(rs, role, buf);
-    }
-    if (n == 0) rows_put(rs, R_DIM, "(no process yet)");
-}
-
-static void panel_locks(const struct model *m, struct rows *rs)
-{
-    char buf[512];
-    for (size_t i = 0; i < m->nlocks && !rows_full(rs); i++) {
-        fmt_lock_row(buf, sizeof buf, &m->locks[i], (int)i + 1, 1000);
-        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
-    }
-    if (m->nlocks == 0) rows_put(rs, R_DIM, "(no lock yet)");
-}
-
-static void panel_queues(const struct model *m, struct rows *rs)
-{
-    char buf[2048];
-    for (size_t i = 0; i < m->nqueues && !rows_full(rs); i++) {
-        const struct model_queue *q = &m->queues[i];
-        snprintf(buf, sizeof buf, "queue %zu: %zu inside; %" PRIu64 " put, %" PRIu64 " got; max %zu", i + 1,
-                 q->nitems, q->puts, q->gets, q->max_size);
-        rows_put(rs, R_TITLE, buf);
-        if (q->nblocked_get || q->nblocked_put) {
-            fmt_queue_blocked(buf, sizeof buf, q, 2000);
-            fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
-        }
-        fmt_queue_row(buf, sizeof buf, q, (int)i + 1, 2000);
-        const char *items = strchr(buf, ':');
-        fmt_wrap(items ? items + 2 : buf, rs->in.w, 1, wrap_emit, rs);
-    }
-    if (m->nqueues == 0) rows_put(rs, R_DIM, "(no queue yet)");
-}
-
-static void panel_pipes(const struct model *m, struct rows *rs)
-{
-    char buf[1024];
-    for (size_t i = 0; i < m->npipes && !rows_full(rs); i++) {
-        fmt_pipe_row(buf, sizeof buf, &m->pipes[i], (int)i + 1, 1000);
-        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
-    }
-    if (m->npipes == 0) rows_put(rs, R_DIM, "(no pipe yet)");
-}
-
-static void panel_arrays(const struct model *m, struct rows *rs)
-{
-    char buf[1024];
-    for (size_t i = 0; i < m->narrays && !rows_full(rs); i++) {
-        fmt_array_row(buf, sizeof buf, &m->arrays[i], (int)i + 1, 1000);
-        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
-    }
-    if (m->narrays == 0) rows_put(rs, R_DIM, "(no shared value or array yet)");
-}
-
-static void panel_pool(const struct model *m, struct rows *rs)
-{
-    char buf[1024];
-    for (size_t i = 0; i < m->npools && !rows_full(rs); i++) {
-        const struct model_pool *p = &m->pools[i];
-        fmt_pool_row(buf, sizeof buf, p, (int)i + 1, 1000);
-        fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
-        /* The latest tasks that fit, two to a row when there is room. */
-        if (p->ntasks) rows_put(rs, R_DIM, "task -> worker pid, state:");
-        int room = rs->in.h - rs->row;
-        int per_row = rs->in.w >= 80 ? 3 : rs->in.w >= 40 ? 2 : 1, colw = rs->in.w / per_row;
-        size_t fit = room > 0 ? (size_t)room * (size_t)per_row : 0;
-        size_t first = p->ntasks > fit ? p->ntasks - fit : 0;
-        for (size_t t = first; t < p->ntasks && !rows_full(rs);) {
-            char line[512] = "";
-            for (int c = 0; c < per_row && t < p->ntasks; c++, t++) {
-                char cell[256];
-                fmt_task_row(cell, sizeof cell, &p->tasks[t], colw - 1);
-                snprintf(line + strlen(line), sizeof line - strlen(line), "%-*s", colw, cell);
-            }
-            rows_put(rs, R_NORMAL, line);
-        }
-    }
-    if (m->npools == 0) rows_put(rs, R_DIM, "(no pool yet)");
-}
-
-static void panel_async(const struct model *m, struct rows *rs)
-{
-    char buf[512];
-    for (size_t i = 0; i < m->nasyncs && !rows_full(rs); i++) {
-        fmt_async_row(buf, sizeof buf, &m->asyncs[i], rs->in.w);
-        rows_put(rs, m->asyncs[i].ready ? R_GOOD : R_WARN, buf);
-    }
-    if (m->nasyncs == 0) rows_put(rs, R_DIM, "(no async result yet)");
-}
-
-static void panel_timeline(const struct model *m, struct rows *rs)
-{
-    char buf[512];
-    size_t order[512];
-    size_t n = model_proc_tree(m, order, 512);
-    for (size_t i = 0; i < n && !rows_full(rs); i++) {
-        fmt_timeline_row(buf, sizeof buf, m->procs[order[i]].pid, m->events, m->nevents, rs->in.w);
-        rows_put(rs, R_NORMAL, buf);
-    }
-    if (n == 0) rows_put(rs, R_DIM, "(no event yet)");
-}
-
-static void panel_notes(const struct model *m, struct rows *rs)
-{
-    char buf[256];
-    size_t room = (size_t)rs->in.h, first = m->nnotes > room ? m->nnotes - room : 0;
-    for (size_t i = first; i < m->nnotes && !rows_full(rs); i++) {
-        snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
-        rows_put(rs, R_NORMAL, buf);
-    }
-    if (m->nnotes == 0) rows_put(rs, R_DIM, "(no note yet)");
-}
-
 /* Output lines the replay has reached: a line shows once every event
  * that came before it is on screen, so a slowed or paused replay keeps the
  * output in step with the panels. Lines are in arrival order. */
@@ -406,87 +258,35 @@ static size_t out_visible(const struct run_view *rv)
     return n;
 }
 
-static void panel_output(const struct run_view *rv, struct rows *rs)
+/* Output line i of those visible (0 = the oldest kept). */
+static const char *out_text(const void *ctx, size_t i, bool *is_err)
 {
-    size_t nout = out_visible(rv);
-    /* Scrolling back stops when the oldest line kept is at the top. */
-    size_t room = (size_t)rs->in.h, max_back = nout > room ? nout - room : 0;
-    size_t back = rv->out_back < max_back ? rv->out_back : max_back;
-    size_t end = nout - back, first = end > room ? end - room : 0;
-    for (size_t i = first; i < end; i++) {
-        const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
-        rows_put(rs, o->err ? R_BAD : R_NORMAL, o->text);
-    }
-    if (nout == 0) rows_put(rs, R_DIM, rv->started ? "(no output yet)" : "");
-}
-
-static void mpi_row(void *ctx, bool alert, const char *line)
-{
-    rows_put(ctx, alert ? R_BAD : R_NORMAL, line);
+    const struct run_view *rv = ctx;
+    const struct out_line *o = &rv->out[(rv->out_first + i) % OUT_LINES];
+    *is_err = o->err;
+    return o->text;
 }
 
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
-    const struct model *m = &rv->m;
+    int id = panel_find(p->name);
+    if (id < 0) return;
     char title[64];
     snprintf(title, sizeof title, "%s", p->name);
-    if (!strcmp(p->name, "output") && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
+    if (id == PANEL_output && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
         snprintf(title, sizeof title, "output (scrolled back; End: latest)");
-    else if (!strcmp(p->name, "output") && rv->out_total > rv->nout)
+    else if (id == PANEL_output && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
-    struct rows rs = {ui_box(p->r, title, false), 0};
-    rs.in.x += 1;
-    rs.in.w -= 1;
-    if (rs.in.w <= 0 || rs.in.h <= 0) return;
-    static const struct {
-        const char *name;
-        void (*fn)(const struct model *, struct rows *);
-    } panels[] = {
-        {"processes", panel_processes}, {"locks", panel_locks}, {"queues", panel_queues},
-        {"pipes", panel_pipes},         {"arrays", panel_arrays}, {"pool", panel_pool},
-        {"async", panel_async},         {"timeline", panel_timeline}, {"notes", panel_notes},
-    };
-    if (!strcmp(p->name, "output")) {
-        panel_output(rv, &rs);
-        return;
-    }
-    if (fmt_mpi_panel(m, p->name, mpi_row, &rs)) return; /* ranks, messages, collectives */
-    for (size_t i = 0; i < sizeof panels / sizeof panels[0]; i++)
-        if (!strcmp(p->name, panels[i].name)) panels[i].fn(m, &rs);
+    struct ui_panel_source src = {&rv->m, out_visible(rv), rv->out_back, out_text, rv, rv->started};
+    ui_draw_panel(id, p->r, title, &src);
 }
 
 /* Rows a panel would like, borders included, for its current content. */
-static int panel_want(const struct run_view *rv, const char *name, int width)
+static int want_of(const struct run_view *rv, const char *name, int width)
 {
-    const struct model *m = &rv->m;
-    int rows = 1;
-    if (!strcmp(name, "processes")) {
-        rows = (int)m->nprocs + 1;
-    } else if (!strcmp(name, "pool")) {
-        rows = 0;
-        for (size_t i = 0; i < m->npools; i++) rows += 3 + ((int)m->pools[i].ntasks + 1) / (width >= 40 ? 2 : 1);
-    } else if (!strcmp(name, "queues")) {
-        rows = 0;
-        for (size_t i = 0; i < m->nqueues; i++) rows += 2 + (int)m->queues[i].nitems * 8 / (width > 8 ? width : 8);
-    } else if (!strcmp(name, "locks")) {
-        rows = 2 * (int)m->nlocks;
-    } else if (!strcmp(name, "pipes")) {
-        rows = 2 * (int)m->npipes;
-    } else if (!strcmp(name, "arrays")) {
-        rows = 2 * (int)m->narrays;
-    } else if (!strcmp(name, "async")) {
-        rows = (int)m->nasyncs;
-    } else if (!strcmp(name, "notes")) {
-        rows = (int)m->nnotes;
-    } else if (!strcmp(name, "timeline")) {
-        rows = (int)m->nprocs;
-    } else if (!strcmp(name, "output")) {
-        rows = (int)out_visible(rv);
-    } else if (!strcmp(name, "ranks") || !strcmp(name, "messages") || !strcmp(name, "collectives")) {
-        rows = fmt_mpi_rows(m, name);
-    }
-    if (rows < 1) rows = 1;
-    return rows > 500 ? 502 : rows + 2;
+    int id = panel_find(name);
+    struct panel_input in = {&rv->m, out_visible(rv), width};
+    return id < 0 ? 3 : panel_want(id, &in);
 }
 
 /* No lesson to name the panels: show the processes and whatever kind of
@@ -495,22 +295,22 @@ static size_t default_panels(const struct model *m, const char **out)
 {
     size_t n = 0;
     if (m->mpi) { /* an MPI run: its ranks instead of the process tree */
-        out[n++] = "ranks";
-        out[n++] = "messages";
-        out[n++] = "collectives";
-        out[n++] = "output";
+        out[n++] = PANEL_NAME(ranks);
+        out[n++] = PANEL_NAME(messages);
+        out[n++] = PANEL_NAME(collectives);
+        out[n++] = PANEL_NAME(output);
         return n;
     }
-    out[n++] = "processes";
-    if (m->npools) out[n++] = "pool";
-    if (m->nasyncs) out[n++] = "async";
-    if (m->nlocks && !m->npools) out[n++] = "locks";
-    if (m->nqueues && !m->npools) out[n++] = "queues";
-    if (m->npipes && !m->npools) out[n++] = "pipes";
-    if (m->narrays && !m->npools) out[n++] = "arrays";
-    out[n++] = "output";
-    out[n++] = "notes";
-    if (n < 5) out[n++] = "timeline";
+    out[n++] = PANEL_NAME(processes);
+    if (m->npools) out[n++] = PANEL_NAME(pool);
+    if (m->nasyncs) out[n++] = PANEL_NAME(async);
+    if (m->nlocks && !m->npools) out[n++] = PANEL_NAME(locks);
+    if (m->nqueues && !m->npools) out[n++] = PANEL_NAME(queues);
+    if (m->npipes && !m->npools) out[n++] = PANEL_NAME(pipes);
+    if (m->narrays && !m->npools) out[n++] = PANEL_NAME(arrays);
+    out[n++] = PANEL_NAME(output);
+    out[n++] = PANEL_NAME(notes);
+    if (n < 5) out[n++] = PANEL_NAME(timeline);
     return n;
 }
 
@@ -522,8 +322,10 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
         snprintf(buf, cap, "killed");
     } else if (rv->started && rv->r.exited) {
         int c = rv->r.exit_code;
+        char sig[32];
+        words_signal(-c, sig, sizeof sig);
         if (c < 0)
-            snprintf(buf, cap, "crashed: %s", fmt_signal_name(-c));
+            snprintf(buf, cap, "crashed: %s", sig);
         else
             snprintf(buf, cap, "exited %d", c);
     } else if (rv->paused) {
@@ -591,7 +393,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     int wants[LAYOUT_MAX_PANELS * 2] = {0};
     int half = cols * 11 / 20 - 3;
     for (size_t i = 0; i < npanels && i < LAYOUT_MAX_PANELS * 2; i++)
-        wants[i] = panel_want(rv, names[i], half > 10 ? half : 10);
+        wants[i] = want_of(rv, names[i], half > 10 ? half : 10);
     struct layout_run lay;
     layout_run(cols, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
                watch_rows, wants, &lay);
@@ -609,12 +411,12 @@ static void run_draw(struct ui_view *v, int cols, int lines)
 
     for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
     if (rv->error[0]) {
-        const struct rect *o = layout_run_find(&lay, "output");
+        const struct rect *o = layout_run_find(&lay, PANEL_NAME(output));
         if (o) ui_put(o->y + 1, o->x + 2, o->w - 3, R_BAD, rv->error);
     }
     if (watch) {
-        struct rows rs = {lay.watch, 0};
-        fmt_wrap(watch_text, lay.watch.w, 2, wrap_emit, &rs);
+        struct ui_rows rs = {lay.watch, 0};
+        ui_rows_wrap(&rs, watch_text, 2);
     }
     if (rv->paused && rv->m.nevents) {
         /* Stepping: say which event was applied last. */
@@ -636,8 +438,8 @@ static int run_key(struct ui_view *v, int ch)
 {
     struct run_view *rv = (struct run_view *)v;
     bool live = rv->started && !rv->r.finished;
-    switch (ch) {
-    case ' ':
+    switch (keys_action(KEYS_RUN, ch)) {
+    case KA_PAUSE:
         if (!rv->paused) {
             if (live) runner_pause(&rv->r);
             rv->paused = true;
@@ -646,31 +448,29 @@ static int run_key(struct ui_view *v, int ch)
             rv->paused = false;
         }
         break;
-    case 's':
+    case KA_STEP:
         if (rv->paused) {
             run_pump(rv);
             apply_one(rv);
         }
         break;
-    case '+':
-    case '=':
+    case KA_FASTER:
         if (rv->speed + 1 < NSPEEDS) rv->speed++;
         break;
-    case '-':
-    case '_':
+    case KA_SLOWER:
         if (rv->speed > 0) rv->speed--;
         break;
-    case KEY_PPAGE:
+    case KA_PAGE_UP:
         rv->out_back += 5;
         if (rv->out_back > rv->nout) rv->out_back = rv->nout;
         break;
-    case KEY_NPAGE: rv->out_back = rv->out_back > 5 ? rv->out_back - 5 : 0; break;
-    case KEY_END: rv->out_back = 0; break;
-    case 'R':
+    case KA_PAGE_DOWN: rv->out_back = rv->out_back > 5 ? rv->out_back - 5 : 0; break;
+    case KA_LATEST: rv->out_back = 0; break;
+    case KA_RESTART:
         rv->out_back = 0;
         run_reset(rv);
         break;
-    case 'x':
+    case KA_KILL:
         if (live) {
             uint64_t before = rv->out_total;
             runner_kill(&rv->r);
@@ -678,8 +478,7 @@ static int run_key(struct ui_view *v, int ch)
             rv->killed = true;
         }
         break;
-    case 'q':
-    case 27: return UI_HANDLED | UI_POP;
+    case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     return UI_HANDLED | UI_REDRAW;
