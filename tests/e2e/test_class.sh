@@ -62,7 +62,7 @@ e2e_ok "the board shows bob's stub with no points" e2e_wait_cmd 10 board_has '^b
 e2e_ok "the board has two students" board_has '^class board: 2 students'
 
 as eve class join "$ADDR" --name $'eve\e[2J\e]0;owned\a\r' --key-file "$KEY" >/dev/null
-e2e_ok "a name with escape sequences is shown harmlessly" grep -Fq 'eve?[2J?]0;owned??' "$BOARD"
+e2e_ok "a name with escape sequences is shown harmlessly" e2e_wait_cmd 5 grep -Fq 'eve?[2J?]0;owned??' "$BOARD"
 no_ctrl() { ! LC_ALL=C tr -d '\n' <"$BOARD" | LC_ALL=C grep -q '[[:cntrl:]]'; }
 e2e_ok "no escape or control byte reaches the instructor's terminal" no_ctrl
 
@@ -91,7 +91,10 @@ e2e_ok "the server serves others while a half frame is pending" \
   as carol class join "$ADDR" --name carol --key-file "$KEY"
 e2e_ok "a stalled half frame is closed in time" closed_by_server 6
 exec 6>&-
+e2e_ok "after the handshake, a malformed request and a 4 GiB length each close their connection" \
+  "$E2E_BUILD/e2e/class_probe" bad "$ADDR" "$KEY"
 e2e_ok "the server is still running" kill -0 "$SRV"
+e2e_ok "and still answers" as carol class join "$ADDR" --name carol --key-file "$KEY"
 
 # Restart: what was acknowledged stays; what was queued arrives.
 e2e_ok "the server stops cleanly" stop
