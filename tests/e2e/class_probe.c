@@ -140,7 +140,11 @@ int main(int argc, char **argv)
     for (int p = 0; p < procs; p++) {
         int first = students * p / procs, last = students * (p + 1) / procs;
         pid_t pid = fork();
-        if (pid == 0) _exit(load_part(argv[2], key, keylen, first, last - first, secs, p));
+        if (pid == 0) {
+            int rc = load_part(argv[2], key, keylen, first, last - first, secs, p);
+            fflush(NULL); /* _exit does not flush the figures */
+            _exit(rc);
+        }
         if (pid < 0) return 1;
     }
     int rc = 0, st;
