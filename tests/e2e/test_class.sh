@@ -93,11 +93,21 @@ e2e_ok "a stalled half frame is closed in time" closed_by_server 6
 exec 6>&-
 e2e_ok "after the handshake, a malformed request and a 4 GiB length each close their connection" \
   "$E2E_BUILD/e2e/class_probe" bad "$ADDR" "$KEY"
+# A flood of strangers (more connections than the server keeps) holding
+# their handshakes open does not lock a student out.
+bash -c "for i in \$(seq 600); do exec {fd}<>/dev/tcp/127.0.0.1/$PORT || exit 1; done; sleep 4" 2>/dev/null &
+FLOOD=$!
+sleep 2
+e2e_ok "a student joins during a flood of 600 unauthenticated connections" \
+  as dave class join "$ADDR" --name dave --key-file "$KEY"
+wait "$FLOOD"
 e2e_ok "the server is still running" kill -0 "$SRV"
 e2e_ok "and still answers" as carol class join "$ADDR" --name carol --key-file "$KEY"
 
-# Restart: what was acknowledged stays; what was queued arrives.
-e2e_ok "the server stops cleanly" stop
+# Restart after a crash (SIGKILL): what was acknowledged stays; what was
+# queued while it was away arrives.
+crash() { kill -KILL "$SRV" && { wait "$SRV" 2>/dev/null; true; }; SRV=""; }
+e2e_ok "the server is killed" crash
 as alice grade --solutions 02 >/dev/null 2>&1
 e2e_ok "a result graded while the server is away is queued" grep -q '^02-lock-counter' "$T/alice/forklab/class/outbox"
 serve "$ADDR"

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #define MAX_CONNS 512
+#define OUT_MAX (64u << 10) /* reply bytes a client may leave unread */
 #define FRAME_TIMEOUT 5.0  /* seconds from a frame's first byte to its last */
 #define IDLE_TIMEOUT 120.0 /* seconds a connection may say nothing */
 #define PRINT_EVERY 0.2    /* seconds between two headless tables: a busy class
@@ -86,8 +87,16 @@ static void accept_one(struct server *s)
     int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     if (s->n == MAX_CONNS) {
-        close(fd); /* full: this one only */
-        return;
+        /* Full: a flood of strangers must not lock students out, so the
+         * oldest connection still in its handshake makes room. */
+        size_t victim = MAX_CONNS;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->c[i].st != C_READY && (victim == MAX_CONNS || s->c[i].deadline < s->c[victim].deadline)) victim = i;
+        if (victim == MAX_CONNS) {
+            close(fd);
+            return;
+        }
+        conn_close(s, victim);
     }
     struct conn *c = &s->c[s->n];
     memset(c, 0, sizeof *c);
@@ -219,7 +228,7 @@ static bool conn_flush(struct conn *c)
 static bool conn_read(struct server *s, struct conn *c)
 {
     size_t cap = MP__FRAME_HDR + CLASS_FRAME_MAX;
-    if (c->in.len >= cap) return false;
+    if (c->in.len >= cap || c->out.len > OUT_MAX) return false; /* it does not read its replies */
     uint8_t *space = mp__buf_space(&c->in, cap - c->in.len);
     if (!space) return false;
     ssize_t got = recv(c->fd, space, cap - c->in.len, MSG_DONTWAIT);
