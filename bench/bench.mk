@@ -61,3 +61,14 @@ $(BENCH_DIR)/bench_manager_del: bench/bench_manager_del.c $(BENCH_HDRS) $(LIBMP_
 .PHONY: bench-manager-del
 bench-manager-del: $(BENCH_DIR)/bench_manager_del
 	$(BENCH_DIR)/bench_manager_del
+
+# Controlled runs (the gate): operations granted per second and whole runs
+# per second; the gate's cost outside controlled runs is in bench_mp's
+# lock_uncontended_ns / value_rw_ns (see bench/README.md).
+$(BENCH_DIR)/gate_ops: bench/gate_ops.c $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+
+.PHONY: bench-gate
+bench-gate: $(BENCH_DIR)/gate_ops $(FORKLAB) $(BUILD)/e2e/two
+	@bash bench/gate.sh $(BUILD)

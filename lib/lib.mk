@@ -43,7 +43,7 @@ install: $(LIBMP_A) $(LIBMP_SO)
 	install -m 644 $(LIBMP_A) $(DESTDIR)$(PREFIX)/lib/libmp.a
 	install -m 755 $(LIBMP_SO) $(DESTDIR)$(PREFIX)/lib/libmp.so.0
 	ln -sf libmp.so.0 $(DESTDIR)$(PREFIX)/lib/libmp.so
-	install -m 644 lib/mp.h lib/mp_trace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/mp.h lib/mp_trace.h lib/mp_gate.h $(DESTDIR)$(PREFIX)/include/
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
 	  'Name: forklab' 'Description: libmp, process-based parallelism after Python multiprocessing' \
 	  'Version: $(VERSION)' 'Cflags: -I$${includedir} -pthread' \

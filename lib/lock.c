@@ -113,9 +113,17 @@ static int try_or_deadlk(mp_lock *l)
     return pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &past);
 }
 
+/* A controlled run granted a wait that cannot complete as its timeout. */
+__attribute__((noinline)) static int gate_timed_out(mp_lock *l)
+{
+    mp__trace_emit(MP_EV_LOCK_TIMEOUT, l->id, 0, 0, NULL);
+    return -ETIMEDOUT;
+}
+
 int mp_lock_acquire(mp_lock *l, double timeout)
 {
     if (!l) return -EINVAL;
+    if (MP__GATE_WAIT(MP_GOP_LOCK_ACQUIRE, l->id, 0, 0, timeout) == MP_GRANT_TIMEOUT) return gate_timed_out(l);
     int r = pthread_mutex_trylock(&l->mutex);
     if (r == 0) return took(l, 0, 0);
     if (r == EOWNERDEAD) return took(l, owner_died(&l->mutex), 0);
@@ -179,7 +187,10 @@ int mp_lock_release(mp_lock *l)
     pid_t me = mp__pid();
     bool mine = l->holder == me;
     /* One test of the trace flag: the untraced path reads nothing more. */
-    if (__builtin_expect(mp__trace_on, 0)) return release_traced(l, me, mine);
+    if (__builtin_expect(mp__trace_on, 0)) {
+        MP__GATE(MP_GOP_LOCK_RELEASE, l->id, 0, 0);
+        return release_traced(l, me, mine);
+    }
     return unlock(l, me, mine);
 }
 

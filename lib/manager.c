@@ -151,6 +151,7 @@ static int ensure_conn(mp_manager *m)
 
 int mp__mgr_roundtrip(mp_manager *m, mp__dec *reply)
 {
+    MP__GATE(MP_GOP_MANAGER, 0, 0, 0);
     int r = mp__frame_end(&m->tx, (size_t)m->tx_at, MP__FRAME_MAX);
     if (r < 0) return r;
     if ((r = ensure_conn(m)) < 0) return r;
@@ -214,7 +215,7 @@ static int fork_server(mp_manager *m, int lfd)
 {
     pid_t parent = getpid();
     pid_t pid = mp__fork();
-    if (pid == 0) mp__mgr_serve(lfd, parent, m->key, m->keylen, m->path, m->dir);
+    if (pid == 0) mp__gate_detach(), mp__mgr_serve(lfd, parent, m->key, m->keylen, m->path, m->dir); /* answers within its callers' steps */
     close(lfd);
     if (pid < 0) return (int)pid;
     m->owner = parent;

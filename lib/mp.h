@@ -31,6 +31,11 @@
  *  - Tracing: when MP_TRACE or MP_TRACE_FD is set in the environment every
  *    primitive reports what it does (see mp_trace.h); otherwise it costs one
  *    predictable branch.
+ *  - Controlled runs: under forklab's controller (MP_GATE_FD, see
+ *    mp_gate.h) every traced operation waits for its turn, so forklab
+ *    decides the order in which processes move. A timed wait that cannot
+ *    complete may then be told to time out at once. Only a process's first
+ *    thread takes part; other threads run freely.
  */
 #ifndef MP_H
 #define MP_H
@@ -499,6 +504,70 @@ bool mp_trace_enabled(void);
 /* An example's own narration line, shown in the viewer's notes panel (and
  * nowhere when tracing is off). printf-like; long notes are cut. */
 void mp_trace_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+
+/* ------------------------------------------------------------ call sites */
+
+/* The file and line of the libmp call being made, for trace events and the
+ * pending operations of a controlled run ("wants lock 1 at 03-sync.c:24").
+ * The macros below set them and call the function of the same name (a
+ * macro is not expanded inside itself), so the functions stay callable
+ * as such, e.g. through a pointer or as (mp_lock_acquire)(l, t). Define
+ * MP_NO_SITE before including mp.h to call the functions directly. */
+extern const char *mp__site_file;
+extern unsigned mp__site_line;
+#if !defined(MP__INTERNAL) && !defined(MP_NO_SITE)
+#define MP__SITE (mp__site_file = __FILE__, mp__site_line = __LINE__)
+#define mp_process_start(...) (MP__SITE, mp_process_start(__VA_ARGS__))
+#define mp_process_join(...) (MP__SITE, mp_process_join(__VA_ARGS__))
+#define mp_process_terminate(...) (MP__SITE, mp_process_terminate(__VA_ARGS__))
+#define mp_process_kill(...) (MP__SITE, mp_process_kill(__VA_ARGS__))
+#define mp_lock_acquire(...) (MP__SITE, mp_lock_acquire(__VA_ARGS__))
+#define mp_lock_release(...) (MP__SITE, mp_lock_release(__VA_ARGS__))
+#define mp_value_set_i64(...) (MP__SITE, mp_value_set_i64(__VA_ARGS__))
+#define mp_value_set_f64(...) (MP__SITE, mp_value_set_f64(__VA_ARGS__))
+#define mp_value_get_i64(...) (MP__SITE, mp_value_get_i64(__VA_ARGS__))
+#define mp_value_get_f64(...) (MP__SITE, mp_value_get_f64(__VA_ARGS__))
+#define mp_array_set_i64(...) (MP__SITE, mp_array_set_i64(__VA_ARGS__))
+#define mp_array_set_f64(...) (MP__SITE, mp_array_set_f64(__VA_ARGS__))
+#define mp_array_get_i64(...) (MP__SITE, mp_array_get_i64(__VA_ARGS__))
+#define mp_array_get_f64(...) (MP__SITE, mp_array_get_f64(__VA_ARGS__))
+#define mp_conn_send(...) (MP__SITE, mp_conn_send(__VA_ARGS__))
+#define mp_conn_recv(...) (MP__SITE, mp_conn_recv(__VA_ARGS__))
+#define mp_conn_poll(...) (MP__SITE, mp_conn_poll(__VA_ARGS__))
+#define mp_conn_close(...) (MP__SITE, mp_conn_close(__VA_ARGS__))
+#define mp_queue_put(...) (MP__SITE, mp_queue_put(__VA_ARGS__))
+#define mp_queue_get(...) (MP__SITE, mp_queue_get(__VA_ARGS__))
+#define mp_pool_apply(...) (MP__SITE, mp_pool_apply(__VA_ARGS__))
+#define mp_pool_apply_async(...) (MP__SITE, mp_pool_apply_async(__VA_ARGS__))
+#define mp_pool_map(...) (MP__SITE, mp_pool_map(__VA_ARGS__))
+#define mp_pool_map_chunked(...) (MP__SITE, mp_pool_map_chunked(__VA_ARGS__))
+#define mp_pool_map_async(...) (MP__SITE, mp_pool_map_async(__VA_ARGS__))
+#define mp_pool_map_async_chunked(...) (MP__SITE, mp_pool_map_async_chunked(__VA_ARGS__))
+#define mp_async_ready(...) (MP__SITE, mp_async_ready(__VA_ARGS__))
+#define mp_async_wait(...) (MP__SITE, mp_async_wait(__VA_ARGS__))
+#define mp_async_get(...) (MP__SITE, mp_async_get(__VA_ARGS__))
+#define mp_pool_close(...) (MP__SITE, mp_pool_close(__VA_ARGS__))
+#define mp_pool_join(...) (MP__SITE, mp_pool_join(__VA_ARGS__))
+#define mp_pool_terminate(...) (MP__SITE, mp_pool_terminate(__VA_ARGS__))
+#define mp_pool_free(...) (MP__SITE, mp_pool_free(__VA_ARGS__))
+#define mp_dict_set_int(...) (MP__SITE, mp_dict_set_int(__VA_ARGS__))
+#define mp_dict_set_double(...) (MP__SITE, mp_dict_set_double(__VA_ARGS__))
+#define mp_dict_set_str(...) (MP__SITE, mp_dict_set_str(__VA_ARGS__))
+#define mp_dict_get_int(...) (MP__SITE, mp_dict_get_int(__VA_ARGS__))
+#define mp_dict_get_double(...) (MP__SITE, mp_dict_get_double(__VA_ARGS__))
+#define mp_dict_get_str(...) (MP__SITE, mp_dict_get_str(__VA_ARGS__))
+#define mp_dict_add_int(...) (MP__SITE, mp_dict_add_int(__VA_ARGS__))
+#define mp_dict_len(...) (MP__SITE, mp_dict_len(__VA_ARGS__))
+#define mp_dict_format(...) (MP__SITE, mp_dict_format(__VA_ARGS__))
+#define mp_list_append_int(...) (MP__SITE, mp_list_append_int(__VA_ARGS__))
+#define mp_list_get_int(...) (MP__SITE, mp_list_get_int(__VA_ARGS__))
+#define mp_list_len(...) (MP__SITE, mp_list_len(__VA_ARGS__))
+#define mp_mvalue_set_int(...) (MP__SITE, mp_mvalue_set_int(__VA_ARGS__))
+#define mp_mvalue_get_int(...) (MP__SITE, mp_mvalue_get_int(__VA_ARGS__))
+#define mp_mvalue_add_int(...) (MP__SITE, mp_mvalue_add_int(__VA_ARGS__))
+#define mp_trace_note(...) (MP__SITE, mp_trace_note(__VA_ARGS__))
+#endif
 
 #ifdef __cplusplus
 }

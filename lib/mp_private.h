@@ -4,7 +4,10 @@
 #ifndef MP_PRIVATE_H
 #define MP_PRIVATE_H
 
+/* The library's own calls must not overwrite the caller's site (mp.h). */
+#define MP__INTERNAL 1
 #include "mp.h"
+#include "mp_gate.h"
 #include "mp_trace.h"
 
 #include <errno.h>
@@ -140,6 +143,49 @@ void mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, 
     do {                                                                                  \
         if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit_data(kind, obj, a, b, data, len); \
     } while (0)
+
+/* ---- controlled runs (gate.c). mp__gate_on is set at start-up in a
+ * controlled run only (MP_GATE_FD) and implies mp__trace_on, so behind the
+ * trace flag's branch a gate costs nothing when tracing is off.
+ * mp__gate publishes the pending operation, parks until granted and returns
+ * the grant (enum mp_gate_grant); MP_GRANT_GO when not controlled. */
+extern bool mp__gate_on;
+int mp__gate(unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout);
+/* After a TRY grant that could not complete: park again with op.tried set. */
+int mp__gate_retry(void);
+/* mp__fork's helpers: reserve the child's index before fork(); then record
+ * the outcome in parent (pid > 0), child (0) or on failure (< 0). */
+int mp__gate_fork_prepare(void);
+void mp__gate_fork_done(int idx, pid_t pid);
+/* This process takes no part any more (the manager's server: it only answers
+ * requests, within each caller's own step). */
+void mp__gate_detach(void);
+/* The last step of a process (once): code is what it will exit with. */
+void mp__gate_exit(int code);
+/* After kill(pid, sig) in a controlled run: wait until a killed pid ended. */
+void mp__gate_signal_sent(pid_t pid, int sig);
+/* This process's index in the run, -1 outside one. */
+int mp__gate_index(void);
+void mp__gate_init(void);
+
+#define MP__GATE_ON() (__builtin_expect(mp__trace_on, 0) && mp__gate_on)
+/* An operation that always completes: just wait for the turn. */
+#define MP__GATE(kind, obj, a, b)                                     \
+    do {                                                              \
+        if (MP__GATE_ON()) mp__gate(kind, obj, a, b, MP_FOREVER);     \
+    } while (0)
+/* A wait that may time out: the grant (MP_GRANT_TIMEOUT: give up now). */
+#define MP__GATE_WAIT(kind, obj, a, b, timeout) \
+    (MP__GATE_ON() ? mp__gate(kind, obj, a, b, timeout) : MP_GRANT_GO)
+
+/* A timed wait's gate in one line: when granted as its timeout, do
+ * on_timeout (typically `return mp__gate_timeout(EV, id, a)`). */
+#define MP__GATE_OR(kind, obj, a, b, timeout, on_timeout)                                        \
+    do {                                                                                         \
+        if (MP__GATE_ON() && mp__gate(kind, obj, a, b, timeout) == MP_GRANT_TIMEOUT) { on_timeout; } \
+    } while (0)
+/* Emits the timeout event (kind, obj, a) and returns -ETIMEDOUT. */
+int mp__gate_timeout(unsigned ev_kind, uint64_t obj, int64_t a);
 
 /* ---- fork with care: flush stdio, fork, and in the child reset what must
  * not be inherited (cached pid, signal mask). Returns fork()'s value or

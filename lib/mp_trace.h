@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define MP_TRACE_VERSION 2
-#define MP_TRACE_TEXT 88 /* bytes of text, NUL-terminated within */
+#define MP_TRACE_TEXT 80 /* bytes of text, NUL-terminated within */
 
 enum mp_ev_kind {
     MP_EV_NONE = 0,
@@ -38,8 +38,8 @@ enum mp_ev_kind {
     MP_EV_MEM_WRITE,    /* a = index; b = new value (int64, or the double's bits for 'f'/'d'); text = printed value */
     /* pipes (obj = pipe) */
     MP_EV_PIPE_NEW,     /* a = 1 when duplex */
-    MP_EV_PIPE_SEND,    /* a = length; text = preview */
-    MP_EV_PIPE_RECV,    /* a = length; text = preview */
+    MP_EV_PIPE_SEND,    /* a = length; b = end sent on (0 left, 1 right); text = preview */
+    MP_EV_PIPE_RECV,    /* a = length; b = end received on; text = preview */
     MP_EV_PIPE_CLOSE,   /* pid closed its end; a = which (0 left, 1 right) */
     /* queues (obj = queue) */
     MP_EV_QUEUE_NEW,    /* a = capacity in bytes */
@@ -84,6 +84,9 @@ enum mp_ev_kind {
     MP_EV_MPI_WAIT,       /* blocks in MPI_Wait/Waitall on obj's request */
     MP_EV_MPI_COLL_ENTER, /* a = MP_MPI_COLL_*; b = root (-1 none); text = what this rank gives */
     MP_EV_MPI_COLL_LEAVE, /* a = MP_MPI_COLL_*; b = root; text = what this rank got */
+    /* controlled runs (version 2): reads through the API, pool close */
+    MP_EV_MEM_READ,     /* a = index; b = value read (as MEM_WRITE); text = printed value */
+    MP_EV_POOL_CLOSE,   /* a = 1 for terminate: no new tasks, idle workers leave */
     MP_EV__COUNT
 };
 
@@ -95,6 +98,8 @@ struct mp_trace_event {
     uint16_t kind;  /* enum mp_ev_kind */
     uint8_t flags;  /* MP_EVF_* */
     uint8_t reserved;
+    uint32_t line;  /* source line of the libmp call that made it, 0 = unknown */
+    uint32_t file;  /* its file: FNV-1a hash of the basename (mp_trace_file_id), 0 = unknown */
     char text[MP_TRACE_TEXT];
 };
 
@@ -103,6 +108,10 @@ struct mp_trace_event {
 
 _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes");
 
+/* The file id events carry for a source file's basename (FNV-1a, 32 bits;
+ * never 0 for a non-empty name): compare it with the id of the file a
+ * viewer shows. */
+uint32_t mp_trace_file_id(const char *basename);
 /* MPI events' fields (see MP_EV_MPI_*). */
 enum mp_mpi_coll {
     MP_MPI_COLL_BARRIER = 1,

@@ -46,7 +46,7 @@ struct mp_conn {
     bool can_recv;
     bool can_send;
     uint64_t id;          /* the pipe's trace id, shared by both ends */
-    int end;              /* 0 left, 1 right: traced on close and receive waits */
+    int end;              /* 0 left, 1 right (traces tell the directions apart) */
     unsigned char hdr[FRAME_HDR];
     size_t hdr_got;       /* header bytes of the next message read so far */
     unsigned char *part;  /* its payload bytes read before a timeout, or NULL */
@@ -56,10 +56,11 @@ struct mp_conn {
 
 /* ------------------------------------------------------------ creation */
 
-static mp_conn *conn_make(int fd, bool can_recv, bool can_send, uint64_t id)
+static mp_conn *conn_make(int fd, bool can_recv, bool can_send, uint64_t id, int end)
 {
     mp_conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
+    c->end = end;
     c->fd = fd;
     c->can_recv = can_recv;
     c->can_send = can_send;
@@ -83,10 +84,9 @@ int mp_pipe(mp_conn **left, mp_conn **right, bool duplex)
         return r;
     }
     uint64_t id = mp__obj_id();
-    mp_conn *l = conn_make(fds[0], true, duplex, id);
-    mp_conn *rt = conn_make(fds[1], duplex, true, id);
+    mp_conn *l = conn_make(fds[0], true, duplex, id, 0);
+    mp_conn *rt = conn_make(fds[1], duplex, true, id, 1);
     if (!l || !rt) goto fail;
-    rt->end = 1;
     *left = l;
     *right = rt;
     MP__TRACE(MP_EV_PIPE_NEW, id, duplex, 0, duplex ? "duplex" : "one-way");
@@ -130,13 +130,14 @@ int mp_conn_send(mp_conn *c, const void *buf, size_t len)
     if (!c || (!buf && len)) return -EINVAL;
     if (!c->can_send) return -EBADF;
     if (len > (size_t)SSIZE_MAX) return -EMSGSIZE;
+    MP__GATE(MP_GOP_PIPE_SEND, c->id, (int64_t)len, c->end);
     uint64_t hdr = len;
     struct iovec iov[2] = {
         {.iov_base = &hdr, .iov_len = sizeof hdr},
         {.iov_base = (void *)buf, .iov_len = len},
     };
     int r = write_all(c, iov, len ? 2 : 1);
-    if (r == 0) MP__TRACE_DATA(MP_EV_PIPE_SEND, c->id, (int64_t)len, 0, buf, len);
+    if (r == 0) MP__TRACE_DATA(MP_EV_PIPE_SEND, c->id, (int64_t)len, c->end, buf, len);
     return r;
 }
 
@@ -245,12 +246,13 @@ static int keep_partial(mp_conn *c, const unsigned char *buf, size_t got)
     return -ETIMEDOUT;
 }
 
-ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
+static int poll_ready(mp_conn *c, double timeout);
+
+static ssize_t recv_msg(mp_conn *c, void *buf, size_t cap, double timeout)
 {
-    if (!c || (!buf && cap)) return -EINVAL;
-    if (!c->can_recv) return -EBADF;
     mp__deadline d = mp__deadline_in(timeout);
-    if (mp__trace_on && mp_conn_poll(c, 0) == 0) MP__TRACE_WAIT(MP_EV_PIPE_RECV_WAIT, c->id, c->end, 0, timeout);
+    /* (poll_ready, not mp_conn_poll: that one is a step of a controlled run) */
+    if (mp__trace_on && poll_ready(c, 0) == 0) MP__TRACE_WAIT(MP_EV_PIPE_RECV_WAIT, c->id, c->end, 0, timeout);
     int r = read_header(c, &d);
     if (r < 0) return r;
     uint64_t len = header_len(c);
@@ -265,17 +267,75 @@ ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
     }
     message_done(c);
     if (r < 0) return r;
-    MP__TRACE_DATA(MP_EV_PIPE_RECV, c->id, (int64_t)len, 0, buf, (size_t)len);
+    MP__TRACE_DATA(MP_EV_PIPE_RECV, c->id, (int64_t)len, c->end, buf, (size_t)len);
     return (ssize_t)len;
+}
+
+/* A controlled run's grant for a receive or poll on c: TRY (the controller
+ * cannot tell whether the peer's close is there) tries without waiting
+ * and parks again while nothing is there; returns the final grant, or
+ * MP_GRANT_GO with *done set and *res the result of a try that completed. */
+static int gate_recv(mp_conn *c, unsigned gop, double timeout, bool (*try_once)(mp_conn *, void *, size_t, ssize_t *),
+                     void *buf, size_t cap, ssize_t *res, bool *done)
+{
+    *done = false;
+    int g = mp__gate(gop, c->id, 0, c->end, timeout);
+    while (g == MP_GRANT_TRY) {
+        if (try_once(c, buf, cap, res)) {
+            *done = true;
+            return MP_GRANT_GO;
+        }
+        g = mp__gate_retry();
+    }
+    return g;
+}
+
+static bool try_recv(mp_conn *c, void *buf, size_t cap, ssize_t *res)
+{
+    *res = recv_msg(c, buf, cap, 0.0);
+    return *res != -ETIMEDOUT;
+}
+
+ssize_t mp_conn_recv(mp_conn *c, void *buf, size_t cap, double timeout)
+{
+    if (!c || (!buf && cap)) return -EINVAL;
+    if (!c->can_recv) return -EBADF;
+    if (MP__GATE_ON()) {
+        ssize_t res;
+        bool done;
+        int g = gate_recv(c, MP_GOP_PIPE_RECV, timeout, try_recv, buf, cap, &res, &done);
+        if (done) return res;
+        if (g == MP_GRANT_TIMEOUT) return -ETIMEDOUT;
+    }
+    return recv_msg(c, buf, cap, timeout);
+}
+
+static int poll_ready(mp_conn *c, double timeout)
+{
+    if (c->hdr_got > 0 || c->eof) return 1;
+    mp__deadline d = mp__deadline_in(timeout);
+    return wait_readable(c->fd, &d);
+}
+
+static bool try_poll(mp_conn *c, void *buf, size_t cap, ssize_t *res)
+{
+    MP__UNUSED(buf), MP__UNUSED(cap);
+    *res = poll_ready(c, 0.0);
+    return *res != 0;
 }
 
 int mp_conn_poll(mp_conn *c, double timeout)
 {
     if (!c) return -EINVAL;
     if (!c->can_recv) return -EBADF;
-    if (c->hdr_got > 0 || c->eof) return 1;
-    mp__deadline d = mp__deadline_in(timeout);
-    return wait_readable(c->fd, &d);
+    if (MP__GATE_ON()) {
+        ssize_t res;
+        bool done;
+        int g = gate_recv(c, MP_GOP_PIPE_POLL, timeout, try_poll, NULL, 0, &res, &done);
+        if (done) return (int)res;
+        if (g == MP_GRANT_TIMEOUT) return 0;
+    }
+    return poll_ready(c, timeout);
 }
 
 ssize_t mp_conn_pending(mp_conn *c)
@@ -294,6 +354,7 @@ int mp_conn_fileno(const mp_conn *c)
 void mp_conn_close(mp_conn *c)
 {
     if (!c) return;
+    MP__GATE(MP_GOP_PIPE_CLOSE, c->id, 0, c->end);
     close(c->fd);
     MP__TRACE(MP_EV_PIPE_CLOSE, c->id, c->end, 0, NULL);
     free(c->part);

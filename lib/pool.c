@@ -146,6 +146,7 @@ int mp_pool_close(mp_pool *p)
     if (!p || !mp__pool_is_owner(p)) return -EINVAL;
     if (p->closed) return 0;
     p->closed = true;
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 0, 0, NULL);
     struct pool_shared *sh = p->sh;
     mp__pool_lock(sh);
     atomic_store(&sh->closing, 1);
@@ -167,6 +168,7 @@ static bool all_workers_gone(void *arg)
 int mp_pool_join(mp_pool *p)
 {
     if (!p || (!p->closed && !p->terminated) || !mp__pool_is_owner(p)) return -EINVAL;
+    MP__GATE(MP_GOP_POOL_JOIN, p->id, 0, 0);
     mp__deadline forever = mp__deadline_in(MP_FOREVER);
     while (!all_workers_gone(p)) {
         mp__pool_harvest_all(p);
@@ -195,6 +197,7 @@ int mp_pool_terminate(mp_pool *p)
     if (p->terminated) return 0;
     p->terminated = true;
     p->closed = true;
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 1, 0, NULL);
     struct pool_shared *sh = p->sh;
     atomic_store(&sh->shutdown, 1);
     for (int i = 0; i < p->nworkers; i++)
@@ -225,6 +228,8 @@ static void stop_idle_workers(mp_pool *p)
     bool wake = sh->work_sleepers > 0;
     mp__pool_unlock(sh);
     if (wake) mp__futex_wake((uint32_t *)&sh->work_seq, INT_MAX);
+    MP__TRACE(MP_EV_POOL_CLOSE, p->id, 0, 0, NULL);
+    MP__GATE(MP_GOP_POOL_JOIN, p->id, 0, 0); /* a controlled run lets the workers leave first */
     mp__deadline d = mp__deadline_in(1.0);
     mp__pool_parent_wait(p, all_workers_gone, p, &d);
 }
@@ -331,6 +336,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     *err = -EINVAL;
     if (!p || !fn || p->closed || p->terminated || chunksize == 0) return NULL;
     if (!mp__pool_is_owner(p)) return NULL;
+    MP__GATE(MP_GOP_POOL_SUBMIT, p->id, (int64_t)n, 0);
     if (!mul_ok(n, in_size, &in_len) || !mul_ok(n, out_size, &out_len)) return NULL;
     if (in_len && !in) return NULL;
     mp__pool_maybe_check_workers(p);

@@ -113,6 +113,7 @@ bool mp__pool_any_finished(void *arg)
 bool mp_async_ready(mp_async *r)
 {
     if (!r) return false;
+    MP__GATE(MP_GOP_ASYNC_POLL, r->id, 0, 0);
     r->polls++;
     if (!r->done && mp__pool_is_owner(r->pool)) {
         mp_pool *p = r->pool;
@@ -133,6 +134,7 @@ int mp_async_wait(mp_async *r, double timeout)
     if (r->done) return 0;
     mp_pool *p = r->pool;
     if (!mp__pool_is_owner(p)) return -EINVAL;
+    MP__GATE_OR(MP_GOP_ASYNC_WAIT, r->id, 0, 0, timeout, return -ETIMEDOUT);
     MP__TRACE_WAIT(MP_EV_ASYNC_WAIT, r->id, 0, 0, timeout);
     mp__deadline d = mp__deadline_in(timeout);
     for (;;) {

@@ -159,6 +159,8 @@ static void worker_end_locked(struct pool_shared *sh, struct worker_slot *me, ui
  * worker must leave (terminate, or close with an empty queue). Every
  * stretch that holds the mutex and changes shared state runs between
  * undo_open and undo_close. */
+static uint64_t gate_pool_id; /* a worker's pool, for its gates in a controlled run */
+
 static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t *job, size_t *chunk)
 {
     struct worker_slot *me = &sh->w[idx];
@@ -191,6 +193,7 @@ static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t
         if (atomic_load(&sh->closing)) break;
         undo_close(me);
         mp__pool_unlock(sh);
+        if (MP__GATE_ON()) { mp__gate(MP_GOP_POOL_CLAIM, gate_pool_id, 0, 0, MP_FOREVER); mp__pool_lock(sh); undo_open(sh, me); continue; } /* park instead of sleeping */
         bool got = mp__spin_until(work_or_stop, sh, WORKER_SPIN_NS, 1);
         mp__pool_lock(sh);
         undo_open(sh, me);
@@ -231,6 +234,7 @@ static void run_chunk(mp_pool *p, struct job *jb, size_t chunk)
 static void leave(mp_pool *p, int idx)
 {
     struct pool_shared *sh = p->sh;
+    if (MP__GATE_ON()) mp__gate_exit(0);
     fflush(NULL);
     atomic_store(&sh->w[idx].exiting, 1);
     atomic_fetch_add(&sh->exits, 1);
@@ -247,6 +251,7 @@ static void worker_main(mp_pool *p, int idx, const char *name)
     /* A worker never outlives the parent that manages it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != p->parent) _exit(0);
+    gate_pool_id = p->id;
     mp__trace_child_started(name);
     if (p->opts.initializer) p->opts.initializer(p->opts.initarg);
     int ran = 0;
@@ -256,6 +261,7 @@ static void worker_main(mp_pool *p, int idx, const char *name)
     while (claim_chunk(sh, idx, ended, &j, &chunk)) {
         struct job *jb = &sh->jobs[j];
         run_chunk(p, jb, chunk);
+        MP__GATE(MP_GOP_POOL_CLAIM, p->id, 1, 0); /* the end of the chunk is one step with its event */
         /* Traced before the end: once the job ends its slot may be reused. */
         MP__TRACE(MP_EV_TASK_DONE, p->id, (int64_t)(jb->task_id + chunk), 0, NULL);
         ended = j;

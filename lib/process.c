@@ -65,11 +65,13 @@ int mp_process_start(mp_process *p)
 {
     if (!p) return -EINVAL;
     if (p->pid) return -EALREADY;
+    MP__GATE(MP_GOP_SPAWN, 0, 0, 0);
     pid_t pid = mp__fork();
     if (pid < 0) return pid;
     if (pid == 0) {
         mp__trace_child_started(p->name);
         int rc = p->target(p->arg);
+        if (MP__GATE_ON()) mp__gate_exit(rc & 0xff);
         fflush(NULL); /* the child's own output only: the parent's was flushed before fork */
         _exit(rc & 0xff);
     }
@@ -137,6 +139,7 @@ static int pidfd_get(mp_process *p)
 int mp_process_join(mp_process *p, double timeout)
 {
     if (!p || !p->pid) return -EINVAL;
+    if (!p->reaped && MP__GATE_WAIT(MP_GOP_JOIN, 0, p->pid, 0, timeout) == MP_GRANT_TIMEOUT) return -ETIMEDOUT;
     if (!p->reaped) MP__TRACE_WAIT(MP_EV_JOIN_WAIT, 0, p->pid, 0, timeout);
     if (timeout < 0 || isnan(timeout)) return join_forever(p);
     mp__deadline d = mp__deadline_in(timeout);
@@ -177,7 +180,9 @@ static int send_signal(mp_process *p, int sig)
 {
     if (!p || !p->pid) return -EINVAL;
     if (p->reaped) return -ESRCH;
+    MP__GATE(MP_GOP_SIGNAL, 0, p->pid, sig);
     if (kill(p->pid, sig) < 0) return -errno;
+    if (MP__GATE_ON()) mp__gate_signal_sent(p->pid, sig);
     return 0;
 }
 

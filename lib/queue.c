@@ -312,6 +312,7 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
 {
     if (!q || (!item && len)) return -EINVAL;
     if (len > q->capacity) return -EMSGSIZE;
+    MP__GATE_OR(MP_GOP_QUEUE_PUT, q->id, (int64_t)len, 0, timeout, return mp__gate_timeout(MP_EV_QUEUE_TIMEOUT, q->id, 1));
     uint64_t need = REC_HDR + len;
     struct lazy_deadline ld = {.timeout = timeout};
     int r = queue_lock(q, &ld);
@@ -362,6 +363,7 @@ static bool get_record(mp_queue *q, void *buf, uint32_t len)
 ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
 {
     if (!q || (!buf && cap)) return -EINVAL;
+    MP__GATE_OR(MP_GOP_QUEUE_GET, q->id, 0, 0, timeout, return mp__gate_timeout(MP_EV_QUEUE_TIMEOUT, q->id, 0));
     struct lazy_deadline ld = {.timeout = timeout};
     int r = queue_lock(q, &ld);
     if (r) return r == -ETIMEDOUT ? timed_out(q, 0, false) : r;

@@ -89,6 +89,8 @@ static const char *const ev_names[MP_EV__COUNT] = {
     [MP_EV_MPI_WAIT] = "mpi_wait",
     [MP_EV_MPI_COLL_ENTER] = "mpi_coll_enter",
     [MP_EV_MPI_COLL_LEAVE] = "mpi_coll_leave",
+    [MP_EV_MEM_READ] = "mem_read",
+    [MP_EV_POOL_CLOSE] = "pool_close",
 };
 
 const char *mp_ev_name(unsigned kind)
@@ -344,6 +346,29 @@ static void set_text(struct mp_trace_event *ev, const char *text)
     ev->text[n] = '\0';
 }
 
+uint32_t mp_trace_file_id(const char *name)
+{
+    if (!name || !*name) return 0;
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
+    return h ? h : 1;
+}
+
+/* The file id of the current call site, computed once per distinct file
+ * name pointer (a program's calls come from a handful of files). */
+static uint32_t site_file_id(void)
+{
+    static const char *last;
+    static uint32_t last_id;
+    const char *f = mp__site_file;
+    if (f != last) {
+        const char *slash = f ? strrchr(f, '/') : NULL;
+        last_id = mp_trace_file_id(slash ? slash + 1 : f);
+        last = f;
+    }
+    return last_id;
+}
+
 /* Every field is written, but of text only what the event needs: readers
  * take text up to its NUL (and cut it at MP_TRACE_TEXT - 1 themselves), so
  * the bytes after it may be an older event's; clearing all 128 bytes each
@@ -359,6 +384,8 @@ static void event_init(struct mp_trace_event *ev, uint64_t t_ns, unsigned kind, 
     ev->b = b;
     ev->flags = 0;
     ev->reserved = 0;
+    ev->line = mp__site_line;
+    ev->file = mp__site_line ? site_file_id() : 0;
     ev->text[0] = '\0';
 }
 
@@ -495,6 +522,7 @@ void mp__trace_child_started(const char *name)
 {
     if (!mp__trace_on) return;
     mp__trace_emit(MP_EV_PROC_START, 0, (int64_t)getppid(), 0, name);
+    MP__GATE(MP_GOP_START, 0, 0, 0); /* a new process waits for its first step */
 }
 
 bool mp_trace_enabled(void)
@@ -506,6 +534,7 @@ void mp_trace_note(const char *fmt, ...)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s || !fmt) return;
+    MP__GATE(MP_GOP_NOTE, 0, 0, 0);
     uint64_t t_ns = mp__now_ns();
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &pos);
@@ -645,6 +674,7 @@ __attribute__((constructor(101))) static void trace_init(void)
     if (!cur) return;
     mp__trace_on = true;
     emit_self_started();
+    mp__gate_init(); /* a controlled run: park until the controller lets us start */
 }
 
 /* ------------------------------------------------------------ reader API */

@@ -88,9 +88,12 @@ pid_t mp__fork(void)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* In a controlled run the child's index is taken before the fork. */
+    int idx = mp__gate_on ? mp__gate_fork_prepare() : -1;
     pid_t pid = fork();
     int err = errno;
     if (pid == 0) cached_pid = getpid();
+    if (idx >= 0) mp__gate_fork_done(idx, pid);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) return -err;
     return pid;

@@ -17,8 +17,15 @@ $(E2E_CLASS_PROBE): tests/e2e/class_probe.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS)
 
+# Two children printing a letter each, for the controlled-run tests.
+E2E_TWO := $(BUILD)/e2e/two
+$(E2E_TWO): tests/e2e/two.c $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+all: $(E2E_TWO)
+
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_CLASS_PROBE)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_CLASS_PROBE)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \

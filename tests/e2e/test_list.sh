@@ -74,4 +74,18 @@ e2e_expect "an unknown lesson exits 1" '^APP_EXIT=1$'
 e2e_launch 80 24 "$FORKLAB run no-such-example"
 e2e_expect "run: an unknown example is reported" "no lesson or example 'no-such-example'"
 e2e_expect "run: an unknown example exits 1" '^APP_EXIT=1$'
+# A lesson title that is an escape sequence (retitle the window, clear the
+# screen) shows as text: each control character a '?', the pane's title
+# untouched. The same lesson fails `forklab lint` (tests/viewer/test_input.c).
+esc_home=$(mktemp -d "${TMPDIR:-/tmp}/fl-e2e-esc.XXXXXX")
+mkdir -p "$esc_home/lessons"
+sed 's/^title: .*/title: "\\e]0;pwned\\a\\e[2J"/' lessons/02-spawn.yaml >"$esc_home/lessons/02-spawn.yaml"
+e2e_launch 80 24 "FORKLAB_HOME='$esc_home' $FORKLAB"
+e2e_expect "escape title: the list shows it as text" '02-spawn +\?\]0;pwned\?\?\[2J'
+e2e_ok "escape title: the pane's title was not changed" \
+  sh -c "! tmux -S '$E2E_SOCK' display -p '#{pane_title}' | grep -q pwned"
+e2e_keys q
+e2e_expect "escape title: q quits with status 0" '^APP_EXIT=0$'
+rm -rf "$esc_home"
+
 e2e_end

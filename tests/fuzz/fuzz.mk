@@ -19,6 +19,7 @@ FUZZ_EXTRA_fuzz_model := $(wildcard viewer/core/*.c) viewer/out/dump.c viewer/ou
 FUZZ_EXTRA_fuzz_layout := $(wildcard viewer/core/*.c)
 # viewer/core is one library: each target takes all of it (the linker keeps
 # what it needs), so splitting a core file never breaks a fuzz build.
+FUZZ_EXTRA_fuzz_sched := $(wildcard viewer/core/*.c)
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_model = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_layout = $(YAML_LIBS)

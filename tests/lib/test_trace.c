@@ -344,16 +344,18 @@ Test(trace, integer_and_hex_previews_match_printf, .timeout = 10.)
     snprintf(want, sizeof want, "%lld, %lld", (long long)pair[0], (long long)pair[1]);
     cr_assert_str_eq(data_event(pair, 16).text, want);
 
-    /* 27 bytes fit whole, 28 get the ellipsis */
-    unsigned char b[28];
+    /* fit bytes fit whole (3 chars each, room kept for " ..."), one more
+     * gets the ellipsis */
+    enum { fit = (MP_TRACE_TEXT - 5) / 3 };
+    unsigned char b[fit + 1];
     for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(i * 37 + 0x80);
-    for (size_t len = 27; len <= 28; len++) {
+    for (size_t len = fit; len <= fit + 1; len++) {
         size_t o = 0;
-        for (size_t i = 0; i < 27; i++) o += (size_t)snprintf(want + o, sizeof want - o, i ? " %02x" : "%02x", b[i]);
-        if (len == 28) snprintf(want + o, sizeof want - o, " ...");
+        for (size_t i = 0; i < fit; i++) o += (size_t)snprintf(want + o, sizeof want - o, i ? " %02x" : "%02x", b[i]);
+        if (len == fit + 1) snprintf(want + o, sizeof want - o, " ...");
         struct mp_trace_event ev = data_event(b, len);
         cr_assert_str_eq(ev.text, want, "len %zu", len);
-        cr_assert_eq(!!(ev.flags & MP_EVF_TRUNCATED), len == 28);
+        cr_assert_eq(!!(ev.flags & MP_EVF_TRUNCATED), len == fit + 1);
     }
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,32 @@ static inline double tu_now(void)
                   (int)w_, errno);                                                    \
     } while (0)
 
+
+/* Runs cmd with sh, its stdout and stderr captured into out (at most
+ * cap - 1 bytes, NUL-terminated). The exit status, 128 + the signal that
+ * killed it, or -1 when it could not be run. */
+static inline int tu_sh(char *out, size_t cap, const char *cmd)
+{
+    char log[] = "/tmp/fl-tu-shXXXXXX";
+    int fd = mkstemp(log);
+    out[0] = '\0';
+    if (fd < 0) return -1;
+    close(fd);
+    size_t len = strlen(cmd) + sizeof log + 16;
+    char *full = malloc(len);
+    if (!full) return -1;
+    snprintf(full, len, "(%s) >'%s' 2>&1", cmd, log);
+    fflush(NULL);
+    int st = system(full);
+    free(full);
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, cap - 1, f) : 0;
+    out[n] = '\0';
+    if (f) fclose(f);
+    unlink(log);
+    if (st < 0) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 /* The forklab binary the viewer's tests drive: $FORKLAB_BUILD/forklab, else
  * $BUILD/forklab, else build/forklab. */

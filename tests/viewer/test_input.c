@@ -20,27 +20,17 @@
 #include <unistd.h>
 
 /* Runs a shell command under a 20 s limit with its output in out; returns
- * the exit status (124 when the limit killed it). */
+ * the exit status (137 when the limit killed it). */
 static int run(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int run(char *out, size_t cap, const char *fmt, ...)
 {
     char cmd[PATH_MAX * 4], full[PATH_MAX * 5];
-    char log[] = "/tmp/fl-input-logXXXXXX";
-    int fd = mkstemp(log);
-    cr_assert(fd >= 0);
-    close(fd);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    snprintf(full, sizeof full, "timeout -s KILL 20 sh -c \"%s\" >'%s' 2>&1", cmd, log);
-    int st = system(full);
-    FILE *f = fopen(log, "r");
-    size_t n = f ? fread(out, 1, cap - 1, f) : 0;
-    out[n] = '\0';
-    if (f) fclose(f);
-    unlink(log);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    snprintf(full, sizeof full, "timeout -s KILL 20 sh -c \"%s\"", cmd);
+    return tu_sh(out, cap, full);
 }
 
 /* The first byte of s a terminal would act on (C0 but newline, DEL), or

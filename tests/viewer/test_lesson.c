@@ -330,18 +330,8 @@ Test(shipped, every_lesson_loads_with_every_required_field, .timeout = 20.)
 static int run_lint(const char *file, char *out, size_t cap)
 {
     char cmd[PATH_MAX * 3];
-    char log[] = "/tmp/fl-lint-logXXXXXX";
-    int fd = mkstemp(log);
-    if (fd < 0) return -1;
-    close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' >'%s' 2>&1", repo_dir(), tu_forklab_bin(), file, log);
-    int st = system(cmd);
-    FILE *f = fopen(log, "r");
-    size_t n = f ? fread(out, 1, cap - 1, f) : 0;
-    out[n] = '\0';
-    if (f) fclose(f);
-    unlink(log);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s'", repo_dir(), tu_forklab_bin(), file);
+    return tu_sh(out, cap, cmd);
 }
 
 /* Writes text to path (replacing it), then lints path like run_lint. */
@@ -462,24 +452,13 @@ Test(lint, duplicate_orders_and_ids_are_errors, .timeout = 20.)
     char a[PATH_MAX + 64], b[PATH_MAX + 64], cmd[PATH_MAX * 4], out[4096];
     snprintf(a, sizeof a, "%s/07-pipes.yaml", dir);
     snprintf(b, sizeof b, "%s/07-pipes.yaml", sub);
-    char log[] = "/tmp/fl-lint-logXXXXXX";
-    int fd = mkstemp(log);
-    cr_assert(fd >= 0);
-    close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' '%s' >'%s' 2>&1", repo_dir(), tu_forklab_bin(), a, b, log);
-    int st = system(cmd);
-    {
-        FILE *f = fopen(log, "r");
-        size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
-        out[n] = '\0';
-        if (f) fclose(f);
-    }
-    unlink(log);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' lint '%s' '%s'", repo_dir(), tu_forklab_bin(), a, b);
+    int st = tu_sh(out, sizeof out, cmd);
     unlink(a);
     unlink(b);
     rmdir(sub);
     rmdir(dir);
-    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 1, "exit 1 on duplicates: %s", out);
+    cr_expect_eq(st, 1, "exit 1 on duplicates: %s", out);
     cr_expect(strstr(out, ":1:5: id: '07-pipes' is also the id of") != NULL, "%s", out);
     cr_expect(strstr(out, ":3:8: order: 7 is also the order of") != NULL, "%s", out);
     tu_assert_no_children();
@@ -489,18 +468,8 @@ Test(list, shows_every_shipped_lesson_in_order, .timeout = 20.)
 {
     if (access(tu_forklab_bin(), X_OK) != 0) cr_skip_test("no %s (set FORKLAB_BUILD)", tu_forklab_bin());
     char cmd[PATH_MAX * 2], out[8192];
-    char log[] = "/tmp/fl-list-logXXXXXX";
-    int fd = mkstemp(log);
-    cr_assert(fd >= 0);
-    close(fd);
-    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' list >'%s' 2>&1", repo_dir(), tu_forklab_bin(), log);
-    int st = system(cmd);
-    FILE *f = fopen(log, "r");
-    size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
-    out[n] = '\0';
-    if (f) fclose(f);
-    unlink(log);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "FORKLAB_HOME=%s '%s' list", repo_dir(), tu_forklab_bin());
+    cr_assert_eq(tu_sh(out, sizeof out, cmd), 0, "%s", out);
     cr_expect(strncmp(out, "ORDER  ID ", 10) == 0, "header first: %s", out);
     const char *first = strstr(out, "    1  01-processes-threads ");
     const char *last = strstr(out, "   13  13-address-spaces ");

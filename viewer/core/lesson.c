@@ -274,8 +274,13 @@ static int parse_run(struct loader *ld, yaml_node_t *n, struct lesson *l)
     struct field f[] = {{"program", true, NULL, NULL}, {"args", false, NULL, NULL},
                         {"panels", true, NULL, NULL},  {"watch_for", true, NULL, NULL},
                         {"expect", true, NULL, NULL},  {"mpi", false, NULL, NULL},
-                        {"mpi_args", false, NULL, NULL}};
-    if (ly_collect_fields(ld, n, "run", "the run section", f, 7) < 0) return -1;
+                        {"mpi_args", false, NULL, NULL}, {"mode", false, NULL, NULL}};
+    if (ly_collect_fields(ld, n, "run", "the run section", f, 8) < 0) return -1;
+    if (f[7].node) {
+        if (ly_get_str(ld, f[7].node, "run.mode", true, &l->mode) < 0) return -1;
+        if (strcmp(l->mode, "free") && strcmp(l->mode, "paced") && strcmp(l->mode, "schedule"))
+            return ly_fail_mark(ld, f[7].node->start_mark, "run.mode", "expected one of: free, paced, schedule");
+    }
     if (ly_get_str(ld, f[0].node, "run.program", true, &l->program) < 0) return -1;
     if (!is_program_name(l->program))
         return ly_fail_mark(ld, f[0].node->start_mark, "run.program",
@@ -462,6 +467,7 @@ void lesson_free(struct lesson *l)
     free_strv(l->mpi_args, l->nmpi_args);
     free_strv(l->panels, l->npanels);
     free(l->watch_for);
+    free(l->mode);
     free_strv(l->expect, l->nexpect);
     free(l->exercise);
     for (size_t i = 0; i < l->nquiz; i++) {

@@ -50,6 +50,7 @@ struct lesson {
     char **panels;           /* "processes", "locks", "queues", "pipes", "arrays", "pool", "async", "timeline", "notes", "output" */
     size_t npanels;
     char *watch_for;
+    char *mode;              /* how the viewer runs it first: "free" (NULL too), "paced", "schedule" */
     int mpi;                 /* run.mpi: ranks to start under mpirun (0 = a plain program) */
     char **mpi_args;         /* run.mpi_args: more mpirun options ("--mca", "btl", "tcp,self") */
     size_t nmpi_args;

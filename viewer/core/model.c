@@ -369,6 +369,7 @@ static int items_push(struct model_item **items, size_t *n, size_t *cap, const s
     ev_text(ev, it->preview, sizeof it->preview);
     it->len = ev->a;
     it->producer = ev->pid;
+    it->end = ev->kind == MP_EV_PIPE_SEND ? (int)(ev->b & 1) : 0;
     return 0;
 }
 
@@ -410,10 +411,16 @@ static int on_pipe(struct model *m, const struct mp_trace_event *ev)
             p->early_recv[p->nearly_recv++] = ev->pid;
             break;
         }
-        /* On a duplex pipe the receiver gets what the other side sent. */
+        /* On a duplex pipe the receiver gets what the other side sent:
+         * the oldest message sent on the other end (events say which end
+         * since version 2), else one another process sent. */
         size_t pick = 0;
-        while (pick < p->ninflight && p->inflight[pick].producer == ev->pid) pick++;
-        if (pick == p->ninflight) pick = 0;
+        while (pick < p->ninflight && p->inflight[pick].end == (int)(ev->b & 1)) pick++;
+        if (pick == p->ninflight) {
+            pick = 0;
+            while (pick < p->ninflight && p->inflight[pick].producer == ev->pid) pick++;
+            if (pick == p->ninflight) pick = 0;
+        }
         items_remove(p->inflight, &p->ninflight, pick);
         break;
     }
@@ -501,6 +508,9 @@ static int on_pool(struct model *m, const struct mp_trace_event *ev)
     switch (ev->kind) {
     case MP_EV_POOL_NEW:
         p->nworkers = (int)ev->a;
+        break;
+    case MP_EV_POOL_CLOSE:
+        p->closed = true;
         break;
     case MP_EV_POOL_WORKER:
         if (grow(&p->workers, &p->cap_workers, p->nworker_pids + 1, sizeof *p->workers)) return -ENOMEM;
@@ -633,8 +643,13 @@ static int apply_kind(struct model *m, const struct mp_trace_event *ev)
     case MP_EV_QUEUE_GET_WAIT: case MP_EV_QUEUE_GET: case MP_EV_QUEUE_TIMEOUT:
         return on_queue(m, ev);
     case MP_EV_POOL_NEW: case MP_EV_POOL_WORKER: case MP_EV_TASK_SUBMIT:
-    case MP_EV_TASK_START: case MP_EV_TASK_DONE:
+    case MP_EV_TASK_START: case MP_EV_TASK_DONE: case MP_EV_POOL_CLOSE:
         return on_pool(m, ev);
+    case MP_EV_MEM_READ: {
+        struct model_array *a = (struct model_array *)model_array(m, ev->obj);
+        if (a) a->reads++;
+        return 0;
+    }
     case MP_EV_ASYNC_NEW: case MP_EV_ASYNC_POLL: case MP_EV_ASYNC_READY: return on_async(m, ev);
     case MP_EV_MANAGER_OP: return on_manager(m, ev);
     case MP_EV_NOTE: return on_note(m, ev);

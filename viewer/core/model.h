@@ -52,6 +52,7 @@ struct model_item {
     char preview[MP_TRACE_TEXT];
     int64_t len;
     int producer;         /* pid that put it */
+    int end;              /* pipes: the end it was sent on (0 left, 1 right) */
 };
 
 struct model_queue {
@@ -86,6 +87,7 @@ struct model_array {
     size_t len;
     char (*cells)[24];    /* printed values, "0" until written */
     uint64_t writes;
+    uint64_t reads;       /* reads through the API */
     int64_t last_index;   /* -1 before the first write */
 };
 
@@ -108,6 +110,7 @@ struct model_pool {
     struct model_task *tasks;
     size_t ntasks, cap_tasks;
     uint64_t done, failed;
+    bool closed;          /* close/terminate/free: no new tasks, idle workers leave */
 };
 
 struct model_async {

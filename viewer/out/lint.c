@@ -4,8 +4,11 @@
  * lint loads every lesson (all of lessons/ under forklab_home() by default),
  * then checks what the loader cannot see from one file: that the example,
  * the C source and the exercise it names exist in the tree, that the id
- * matches the file name, and that ids and orders are unique. It prints every
- * problem as file:line:col: field: message and exits 1 when there is any.
+ * matches the file name, that ids and orders are unique, and that no text
+ * a person reads holds a control character (an escape sequence in a title
+ * would act on the learner's terminal). It prints every problem as
+ * file:line:col: field: message and exits 1 when there is any; every line
+ * it prints, and every line of list, goes out through text_safe.
  *
  * list prints the lessons in order as a table; `list --examples` prints
  * the run section as tab-separated records for lessons/check-examples.sh,

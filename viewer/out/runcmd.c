@@ -13,6 +13,7 @@
  * cycle in its "deadlock" section.
  */
 #include "commands.h"
+#include "controller.h"
 #include "dump.h"
 #include "lesson.h"
 #include "paths.h"
@@ -99,10 +100,15 @@ static int step(struct runner *r, struct wf_watch *watch)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N] [-- ARGS...]\n"
+    fprintf(stderr, "usage: forklab run LESSON|EXAMPLE [--headless|--frames] [--timeout SECONDS] [--ring-events N]\n"
+                    "                   [--seed N | --schedule S] [-- ARGS...]\n"
                     "       forklab run --mpi N [--mca KEY VALUE]... PROGRAM [--headless|--frames] [-- ARGS...]\n"
                     "  (--mpi: N ranks under mpirun, each traced)\n"
-                    "exit status: the example's; 124 on --timeout; 3 when it deadlocked (stopped at once)\n");
+                    "  --seed N      controlled run: each step picks uniformly among the enabled processes\n"
+                    "  --schedule S  controlled run replaying S (process indexes by creation order, \"0 0 1 2\"),\n"
+                    "                then the lowest enabled index; headless ends with the line 'schedule: S'\n"
+                    "exit status: the example's; 124 on --timeout; 3 when it deadlocked (stopped at once) or, controlled,\n"
+                    "no process could move; 2 when a schedule names a process that is not enabled\n");
 }
 
 /* argv for the program: argv[0] = path, then the lesson's args, then ours. */
@@ -125,8 +131,32 @@ struct mpi_opts {
     size_t nargs;
 };
 
+/* A controlled run's own lines after the dump: who is who, then the
+ * schedule (the last line, for scripts). */
+static void print_controlled(const struct controller *c)
+{
+    if (c->free_runs)
+        printf("note: %zu time(s) a process ran over %.0f s without a libmp operation (a busy wait on memory?) and the "
+               "run went on without it: this schedule may not replay exactly\n",
+               c->free_runs, CTL_FREE_RUN_NS / 1e9);
+    printf("indexes:");
+    for (size_t i = 0; i < c->nprocs; i++) printf(" %d=%d", c->procs[i].index, c->procs[i].pid);
+    printf("\n");
+    size_t need = ctl_schedule(c, NULL, 0) + 1;
+    char *buf = malloc(need);
+    if (buf) ctl_schedule(c, buf, need);
+    printf("schedule: %s\n", buf ? buf : "");
+    free(buf);
+}
+
+/* --seed / --schedule: a controlled run under this policy. */
+struct control_opts {
+    bool on;
+    struct sched_policy policy;
+};
+
 static int run_headless(const char *target, bool frames, double timeout, size_t ring, char **extra, int nextra,
-                        const struct mpi_opts *mo)
+                        const struct mpi_opts *mo, struct control_opts *ctl)
 {
     char path[PATH_MAX];
     char **largs;
@@ -152,9 +182,29 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     r.mpi_ranks = mo->ranks ? mo->ranks : mpi_launch_lesson(target, &lesson_mpi_args, &nlesson_mpi_args);
     r.mpi_args = mo->ranks ? mo->args : lesson_mpi_args;
     r.nmpi_args = mo->ranks ? mo->nargs : nlesson_mpi_args;
-    rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
+    struct controller c;
+    bool controlled = ctl->on && !frames;
+    if (controlled && r.mpi_ranks > 0) {
+        fprintf(stderr, "forklab run: %s is an MPI lesson: its ranks run under mpirun, not under forklab's "
+                        "control (--seed and --schedule are for libmp programs)\n", target);
+        free(argv);
+        runner_free_args(largs, nlargs);
+        runner_free_args(lesson_mpi_args, nlesson_mpi_args);
+        sched_policy_free(&ctl->policy);
+        model_free(&m);
+        return 2;
+    }
+    if (controlled && (rc = ctl_init(&c, &r, &m, &ctl->policy)) < 0) {
+        fprintf(stderr, "forklab run: cannot make the control channel: %s\n", mp_strerror(rc));
+        ctl_free(&c);
+        controlled = false;
+    } else {
+        rc = argv ? runner_start(&r, path, argv) : -ENOMEM;
+    }
+    if (controlled && rc == 0) ctl_started(&c);
     if (rc < 0) {
         fprintf(stderr, "forklab run: cannot run %s: %s\n", path, mp_strerror(rc));
+        if (controlled) ctl_free(&c);
         free(argv);
         runner_free_args(largs, nlargs);
         runner_free_args(lesson_mpi_args, nlesson_mpi_args);
@@ -179,6 +229,8 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
+    } else if (controlled) {
+        rc = ctl_run(&c, timeout);
     } else {
         double until = timeout < 0 ? -1 : now_s() + timeout;
         rc = 0;
@@ -193,6 +245,14 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     if (o.lost_lines) on_line(&o, RUNNER_STDERR, "(output cut: too long)");
     dump_model(stdout, &m, frames ? NULL : (o.text ? o.text : ""));
     int status = runner_shell_status(&r);
+    if (controlled) {
+        if (rc == CTL_STUCK) printf("stuck: %s\n", c.error);
+        if (rc == CTL_REFUSED) fprintf(stderr, "forklab run: %s\n", c.error);
+        print_controlled(&c);
+        if (rc == CTL_STUCK) status = RUN_EXIT_DEADLOCK;
+        if (rc == CTL_REFUSED) status = 2;
+        ctl_free(&c);
+    }
     fflush(stdout);
     free(o.text);
     free(argv);
@@ -211,6 +271,8 @@ int cmd_run(int argc, char **argv, int (*live)(const char *target))
     double timeout = -1;
     size_t ring = 0;
     struct mpi_opts mo = {0};
+    struct control_opts ctl = {0};
+    const char *schedule = NULL;
     int i = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -247,6 +309,17 @@ int cmd_run(int argc, char **argv, int (*live)(const char *target))
             mo.args[mo.nargs++] = (char *)"--mca";
             mo.args[mo.nargs++] = argv[++i];
             mo.args[mo.nargs++] = argv[++i];
+        } else if (!strcmp(a, "--seed") && i + 1 < argc) {
+            char *end;
+            unsigned long long seed = strtoull(argv[++i], &end, 10);
+            if (*end || !*argv[i] || argv[i][0] == '-') {
+                fprintf(stderr, "forklab run: bad --seed '%s' (a number)\n", argv[i]);
+                return 2;
+            }
+            sched_policy_init(&ctl.policy, SCHED_SEEDED, seed);
+            ctl.on = true;
+        } else if (!strcmp(a, "--schedule") && i + 1 < argc) {
+            schedule = argv[++i];
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return 0;
@@ -269,6 +342,25 @@ int cmd_run(int argc, char **argv, int (*live)(const char *target))
         fprintf(stderr, "forklab run: --mca needs --mpi N\n");
         return 2;
     }
+    if (schedule) {
+        char err[256];
+        if (ctl.on) {
+            fprintf(stderr, "forklab run: --seed and --schedule do not go together\n");
+            return 2;
+        }
+        sched_policy_init(&ctl.policy, SCHED_FREE, 0);
+        if (sched_policy_replay(&ctl.policy, schedule, SCHED_FREE, err, sizeof err) < 0) {
+            fprintf(stderr, "forklab run: %s\n", err);
+            return 2;
+        }
+        ctl.on = true;
+    }
+    if (ctl.on && (mo.ranks || !headless)) {
+        sched_policy_free(&ctl.policy);
+        fprintf(stderr, "forklab run: --seed and --schedule work with --headless and without --mpi "
+                        "(in the live view, m switches to a controlled mode)\n");
+        return 2;
+    }
     if (!headless && !frames) {
         char **largs = NULL;
         size_t nlargs = 0;
@@ -278,5 +370,5 @@ int cmd_run(int argc, char **argv, int (*live)(const char *target))
         runner_free_args(largs, nlargs);
         return st;
     }
-    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &mo);
+    return run_headless(target, frames, timeout, ring, argv + i, argc - i, &mo, &ctl);
 }

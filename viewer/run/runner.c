@@ -170,7 +170,8 @@ void runner_init(struct runner *r, struct model *model)
 }
 
 /* In the child: never returns. Reports an exec failure on errfd. */
-static void child_exec(const char *path, char *const argv[], int out, int err, int ringfd, int errfd, pid_t parent)
+static void child_exec(const struct runner *r, const char *path, char *const argv[], int out, int err, int ringfd,
+                       int errfd, pid_t parent)
 {
     setpgid(0, 0);
     /* Should forklab die without cleaning up (a crash), the example goes too. */
@@ -191,6 +192,12 @@ static void child_exec(const char *path, char *const argv[], int out, int err, i
     snprintf(num, sizeof num, "%d", ringfd);
     setenv("MP_TRACE_FD", num, 1);
     unsetenv("MP_TRACE");
+    unsetenv("MP_GATE_FD");
+    for (int i = 0; r->gate_env && i < r->ngate_fds; i++) {
+        flags = fcntl(r->gate_fds[i], F_GETFD);
+        if (flags >= 0) fcntl(r->gate_fds[i], F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    if (r->gate_env) setenv("MP_GATE_FD", r->gate_env, 1);
     execv(path, argv);
     int e = errno;
     if (write(errfd, &e, sizeof e) < 0) { /* nothing more to do */ }
@@ -255,7 +262,7 @@ static int start_plain(struct runner *r, const char *path, char *const argv[])
         rc = -errno;
         goto fail;
     }
-    if (pid == 0) child_exec(path, argv, out[1], err[1], mp_trace_ring_fd(r->ring), ex[1], me);
+    if (pid == 0) child_exec(r, path, argv, out[1], err[1], mp_trace_ring_fd(r->ring), ex[1], me);
     setpgid(pid, pid); /* also here: no race with an early killpg */
     groups_add(pid);
     r->pid = pid;

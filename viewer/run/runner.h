@@ -64,6 +64,11 @@ struct runner {
     runner_line_fn on_line;
     runner_event_fn on_event;
     void *ctx;
+    /* A controlled run (controller.h): MP_GATE_FD's value and the
+     * descriptors the example inherits; NULL / none otherwise. */
+    const char *gate_env;
+    int gate_fds[3];
+    int ngate_fds;
     /* MPI (run/mpi_launch.h): start path on mpi_ranks ranks under mpirun
      * with the tracer, or with mpi_wrap, path is mpirun itself (the
      * tracer and forklab's options are added to its line). */

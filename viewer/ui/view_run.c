@@ -9,8 +9,20 @@
  * faithful, pausing also stops the replay, and `s` applies exactly one. The
  * example's processes are stopped for real while paused (SIGSTOP to the
  * group), so what is on screen does not run away.
+ *
+ * Controlled modes (m switches; a lesson's run.mode picks the first): the
+ * example runs under the gate (run/controller.h) and every libmp operation
+ * waits for its turn. Paced grants one operation per beat (0.5 to 200 a
+ * second, +/-), "you schedule" lets the learner pick which process moves
+ * (its number, or arrows and Enter). Events are applied as they come, since
+ * nothing moves between grants; pausing stops granting (no SIGSTOP), and
+ * `s` moves the real processes by one operation. Lock waits then count
+ * only real waiting, which is none: who waits for what is shown instead in
+ * operations, as each process's pending one in the processes panel.
  */
 #include "ui.h"
+
+#include "controller.h"
 
 #include "panels.h"
 #include "paths.h"
@@ -34,6 +46,12 @@
 static const int speeds[] = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 0};
 #define NSPEEDS (int)(sizeof speeds / sizeof speeds[0])
 #define DEFAULT_SPEED 5
+
+enum run_mode { MODE_FREE, MODE_PACED, MODE_SCHEDULE, MODE__COUNT };
+/* Paced: operations per second, in tenths (0.5 .. 200). */
+static const int rates_x10[] = {5, 10, 20, 50, 100, 200, 500, 1000, 2000};
+#define NRATES (int)(sizeof rates_x10 / sizeof rates_x10[0])
+#define DEFAULT_RATE 2 /* 2 a second: slow enough to narrate */
 
 struct out_line {
     bool err;
@@ -65,7 +83,24 @@ struct run_view {
     struct model now;
     struct wf_watch watch;
     bool deadlock;
+    /* controlled runs */
+    enum run_mode mode;
+    bool controlled;            /* this run is under the gate (ctl is live) */
+    struct controller ctl;
+    int rate;                   /* index into rates_x10 */
+    uint64_t next_grant_ns;     /* paced: when the next operation may go */
+    int sel;                    /* you schedule: the selected row (position in ctl.procs) */
+    uint64_t ctl_sig;           /* processes known, alive and parked, as last drawn */
+    bool stuck;
+    char ctl_msg[CTL_ERR];      /* the last refusal or the stuck report */
 };
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* ------------------------------------------------------------ buffering */
 
@@ -98,6 +133,7 @@ static void on_event(void *ctx, const struct mp_trace_event *ev)
     struct run_view *rv = ctx;
     rv->received++;
     model_apply(&rv->now, ev);
+    if (rv->controlled) return; /* the runner applies it to rv->m itself */
     if (rv->npend == rv->cap && !pending_grow(rv)) {
         if (rv->cap == 0) { /* no memory at all: show it at once */
             model_apply(&rv->m, ev);
@@ -132,6 +168,8 @@ static void run_stop(struct run_view *rv)
     if (!rv->started) return;
     runner_free(&rv->r); /* kills and reaps the whole group */
     rv->started = false;
+    if (rv->controlled) ctl_free(&rv->ctl);
+    rv->controlled = false;
 }
 
 /* A lesson names its program and args itself; anything else is resolved
@@ -183,7 +221,11 @@ static void run_start(struct run_view *rv)
     }
     argv[0] = path;
     for (size_t i = 0; i < nargs; i++) argv[i + 1] = args[i];
-    runner_init(&rv->r, NULL);
+    rv->controlled = rv->mode != MODE_FREE && !(rv->l && rv->l->mpi); /* mpirun's ranks have no gate */
+    rv->stuck = false;
+    rv->ctl_msg[0] = '\0';
+    rv->sel = 0;
+    runner_init(&rv->r, rv->controlled ? &rv->m : NULL);
     rv->r.on_event = on_event;
     rv->r.on_line = on_line;
     rv->r.ctx = rv;
@@ -192,7 +234,23 @@ static void run_start(struct run_view *rv)
         rv->r.mpi_args = rv->l->mpi_args;
         rv->r.nmpi_args = rv->l->nmpi_args;
     }
+    if (rv->controlled) {
+        struct sched_policy pol;
+        if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, mono_ns()); /* a new interleaving each run */
+        else sched_policy_init(&pol, SCHED_LEARNER, 0);
+        rc = ctl_init(&rv->ctl, &rv->r, &rv->m, &pol);
+        if (rc < 0) {
+            ctl_free(&rv->ctl);
+            rv->controlled = false;
+            free(argv);
+            runner_free_args(args, nargs);
+            snprintf(rv->error, sizeof rv->error, "cannot make the control channel: %s", strerror(-rc));
+            return;
+        }
+        rv->next_grant_ns = 0;
+    }
     rc = runner_start(&rv->r, path, argv);
+    if (rv->controlled && rc == 0) ctl_started(&rv->ctl);
     /* The runner puts its own fatal-signal handlers in place; ours end the
      * loop cleanly (endwin, then the group is killed as the view closes). */
     ui_term_signals();
@@ -201,6 +259,8 @@ static void run_start(struct run_view *rv)
     if (rc < 0) {
         snprintf(rv->error, sizeof rv->error, "cannot start %s: %s", path, strerror(-rc));
         runner_free(&rv->r);
+        if (rv->controlled) ctl_free(&rv->ctl);
+        rv->controlled = false;
         return;
     }
     rv->started = true;
@@ -267,10 +327,85 @@ static const char *out_text(const void *ctx, size_t i, bool *is_err)
     return o->text;
 }
 
+/* ------------------------------------------------------------ controlled runs */
+
+/* Grant one operation: choice is a process index (you schedule) or -1 (the
+ * policy's pick). Returns true when a process moved. */
+static bool ctl_move(struct run_view *rv, int choice)
+{
+    if (!rv->controlled || rv->r.finished || !ctl_settled(&rv->ctl) || !ctl_has_parked(&rv->ctl)) return false;
+    enum sched_policy_kind kind = rv->ctl.policy.kind;
+    if (choice < 0 && kind == SCHED_LEARNER) rv->ctl.policy.kind = SCHED_FREE; /* s: the lowest enabled */
+    int st = ctl_step(&rv->ctl, choice);
+    rv->ctl.policy.kind = kind;
+    if (st == CTL_GRANTED) {
+        rv->ctl_msg[0] = '\0';
+        return true;
+    }
+    if (st == CTL_STUCK) rv->stuck = true;
+    if (st < 0) snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", rv->ctl.error);
+    return false;
+}
+
+/* Paced: one operation per beat, unless paused. Also keeps the displayed
+ * pending operations fresh in every mode; true when the screen changes. */
+static bool ctl_pace(struct run_view *rv)
+{
+    if (!rv->controlled || rv->r.finished) return false;
+    ctl_settled(&rv->ctl);
+    uint64_t sig = rv->ctl.nprocs;
+    for (size_t i = 0; i < rv->ctl.nprocs; i++)
+        sig = sig * 31 + (uint64_t)(rv->ctl.procs[i].alive * 2 + rv->ctl.procs[i].parked);
+    bool changed = sig != rv->ctl_sig;
+    rv->ctl_sig = sig;
+    if (rv->mode != MODE_PACED || rv->paused) return changed;
+    uint64_t now = mono_ns();
+    if (now < rv->next_grant_ns) return changed;
+    if (!ctl_move(rv, -1)) return changed;
+    rv->next_grant_ns = now + 10000000000ull / (uint64_t)rates_x10[rv->rate];
+    return true;
+}
+
+/* Controlled: each process with what it waits to do, "2 · PID 745 ·
+ * wants lock 1 (held by PID 746)"; the enabled ones bright (the selected
+ * one highlighted in "you schedule"), the others dimmed with the reason. */
+static void draw_controlled(const struct run_view *rv, struct rect r)
+{
+    const struct controller *c = &rv->ctl;
+    struct ui_rows rs = {ui_box(r, "processes (pending operations)", false), 0};
+    rs.in.x += 1;
+    rs.in.w -= 1;
+    if (rs.in.w <= 0 || rs.in.h <= 0) return;
+    enum sched_verdict v[MP_GATE_MAX];
+    sched_enabled(&rv->m, c->procs, c->nprocs, v);
+    size_t room = (size_t)rs.in.h, first = 0;
+    if (rv->mode == MODE_SCHEDULE && c->nprocs > room && (size_t)rv->sel >= room) first = (size_t)rv->sel - room + 1;
+    for (size_t i = first; i < c->nprocs; i++) {
+        const struct sched_proc *p = &c->procs[i];
+        char what[256], line[400];
+        const struct model_proc *mp = model_proc(&rv->m, p->pid);
+        if (!p->alive && mp && mp->state == MPROC_EXITED)
+            snprintf(what, sizeof what, "exited %d", mp->exit_code);
+        else
+            sched_describe(&rv->m, c->procs, c->nprocs, i, what, sizeof what);
+        const char *tag = v[i] == SCHED_TRY ? " (may end)" : v[i] == SCHED_TIMEOUT ? " (times out)" : "";
+        snprintf(line, sizeof line, "%s%d · PID %d · %s%s", rv->mode == MODE_SCHEDULE && (int)i == rv->sel ? ">" : " ",
+                 p->index, p->pid, what, tag);
+        enum ui_role role = !p->alive || !p->parked || v[i] == SCHED_DISABLED ? R_DIM : R_NORMAL;
+        if (rv->mode == MODE_SCHEDULE && (int)i == rv->sel) role = R_SELECTED;
+        ui_rows_put(&rs, role, line);
+    }
+    if (c->nprocs == 0) ui_rows_put(&rs, R_DIM, "(no process yet)");
+}
+
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
     int id = panel_find(p->name);
     if (id < 0) return;
+    if (id == PANEL_processes && rv->controlled) {
+        draw_controlled(rv, p->r);
+        return;
+    }
     char title[64];
     snprintf(title, sizeof title, "%s", p->name);
     if (id == PANEL_output && rv->out_back && p->r.h > 2 && out_visible(rv) > (size_t)(p->r.h - 2))
@@ -328,6 +463,8 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
             snprintf(buf, cap, "crashed: %s", sig);
         else
             snprintf(buf, cap, "exited %d", c);
+    } else if (rv->stuck) {
+        snprintf(buf, cap, "STUCK: no process can move");
     } else if (rv->paused) {
         snprintf(buf, cap, "PAUSED");
     } else {
@@ -336,12 +473,6 @@ static void status_text(const struct run_view *rv, char *buf, size_t cap)
     if (rv->paused && rv->started && rv->r.exited) snprintf(buf + strlen(buf), cap - strlen(buf), ", replay paused");
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void banner_emit(void *ctx, const char *line)
 {
@@ -404,10 +535,19 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         snprintf(speed, sizeof speed, "%d/tick", speeds[rv->speed]);
     else
         snprintf(speed, sizeof speed, "all");
-    snprintf(head, sizeof head, "forklab: run %s [%s] events %" PRIu64 " (+%zu) speed %s%s",
-             rv->l ? rv->l->id : rv->target, status, rv->m.applied, rv->npend, speed,
-             rv->m.dropped ? " (events dropped)" : "");
-    ui_put(0, 0, cols, rv->paused ? R_WARN : R_TITLE, head);
+    char last[32] = "";
+    if (rv->controlled && rv->ctl.nsteps) snprintf(last, sizeof last, " (last moved: %d)", rv->ctl.steps[rv->ctl.nsteps - 1]);
+    if (rv->mode == MODE_PACED)
+        snprintf(head, sizeof head, "forklab: run %s [%s] paced %g op/s, step %zu%s", rv->l ? rv->l->id : rv->target,
+                 status, rates_x10[rv->rate] / 10.0, rv->controlled ? rv->ctl.nsteps : 0, last);
+    else if (rv->mode == MODE_SCHEDULE)
+        snprintf(head, sizeof head, "forklab: run %s [%s] you schedule, step %zu%s", rv->l ? rv->l->id : rv->target,
+                 status, rv->controlled ? rv->ctl.nsteps : 0, last);
+    else
+        snprintf(head, sizeof head, "forklab: run %s [%s] events %" PRIu64 " (+%zu) speed %s%s",
+                 rv->l ? rv->l->id : rv->target, status, rv->m.applied, rv->npend, speed,
+                 rv->m.dropped ? " (events dropped)" : "");
+    ui_put(0, 0, cols, rv->paused || rv->stuck ? R_WARN : R_TITLE, head);
 
     for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
     if (rv->error[0]) {
@@ -418,7 +558,19 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         struct ui_rows rs = {lay.watch, 0};
         ui_rows_wrap(&rs, watch_text, 2);
     }
-    if (rv->paused && rv->m.nevents) {
+    if (rv->controlled && rv->ctl_msg[0]) {
+        char foot[CTL_ERR + 8];
+        snprintf(foot, sizeof foot, " %s", rv->ctl_msg);
+        for (char *c = foot; *c; c++)
+            if (*c == '\n') *c = ' ';
+        ui_put(lines - 1, 0, cols, R_WARN, foot);
+    } else if (rv->mode == MODE_SCHEDULE) {
+        ui_put(lines - 1, 0, cols, R_DIM, " 0-9 or arrows+Enter: move that process  s: next  m: mode  R: restart  q: back");
+    } else if (rv->mode == MODE_PACED) {
+        ui_put(lines - 1, 0, cols, rv->paused ? R_WARN : R_DIM,
+               rv->paused ? " PAUSED  space: resume  s: one operation  +/-: pace  m: mode  q: back"
+                          : " space: pause  s: one operation  +/-: pace  m: mode  R: restart  x: kill  q: back");
+    } else if (rv->paused && rv->m.nevents) {
         /* Stepping: say which event was applied last. */
         char ev[256], foot[320];
         fmt_event_line(ev, sizeof ev, rv->m.applied, &rv->m.events[rv->m.nevents - 1], cols - 40);
@@ -427,17 +579,63 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     } else if (rv->paused) {
         ui_put(lines - 1, 0, cols, R_WARN, " PAUSED  space: resume  s: step one event  R: restart  x: kill  q: back");
     } else {
-        ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  R: restart  x: kill  ?: help  q: back");
+        ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  m: mode  R: restart  x: kill  ?: help  q: back");
     }
     if (rv->deadlock) draw_deadlock(rv, cols, lines);
 }
 
 /* ------------------------------------------------------------ view */
 
+/* Keys of the controlled modes; 0 when the key is not theirs. */
+static int controlled_key(struct run_view *rv, int ch)
+{
+    if (ch == 'm') {
+        rv->mode = (enum run_mode)((rv->mode + 1) % MODE__COUNT);
+        rv->out_back = 0;
+        run_reset(rv);
+        return UI_HANDLED | UI_REDRAW;
+    }
+    if (!rv->controlled) return 0;
+    switch (ch) {
+    case ' ': rv->paused = !rv->paused; break; /* stops granting: nobody is stopped */
+    case 's': ctl_move(rv, -1); break;
+    case '+':
+    case '=':
+        if (rv->rate + 1 < NRATES) rv->rate++;
+        break;
+    case '-':
+    case '_':
+        if (rv->rate > 0) rv->rate--;
+        break;
+    case KEY_UP:
+        if (rv->sel > 0) rv->sel--;
+        break;
+    case KEY_DOWN:
+        if ((size_t)rv->sel + 1 < rv->ctl.nprocs) rv->sel++;
+        break;
+    case '\n':
+    case '\r':
+    case KEY_ENTER:
+        if (rv->mode != MODE_SCHEDULE || (size_t)rv->sel >= rv->ctl.nprocs) return 0;
+        ctl_move(rv, rv->ctl.procs[rv->sel].index);
+        break;
+    default:
+        if (rv->mode == MODE_SCHEDULE && ch >= '0' && ch <= '9') {
+            rv->sel = ch - '0' < (int)rv->ctl.nprocs ? ch - '0' : rv->sel;
+            ctl_move(rv, ch - '0');
+            break;
+        }
+        return 0;
+    }
+    return UI_HANDLED | UI_REDRAW;
+}
+
 static int run_key(struct ui_view *v, int ch)
 {
     struct run_view *rv = (struct run_view *)v;
     bool live = rv->started && !rv->r.finished;
+    int k = controlled_key(rv, ch);
+    if (k) return k;
     switch (keys_action(KEYS_RUN, ch)) {
     case KA_PAUSE:
         if (!rv->paused) {
@@ -488,7 +686,9 @@ static int run_fds(struct ui_view *v, struct pollfd *fds, int max)
 {
     struct run_view *rv = (struct run_view *)v;
     if (!rv->started || rv->r.finished) return 0;
-    return runner_pollfds(&rv->r, fds, max);
+    int n = runner_pollfds(&rv->r, fds, max);
+    if (rv->controlled) n += ctl_pollfds(&rv->ctl, fds + n, max - n);
+    return n;
 }
 
 static int run_io(struct ui_view *v, const struct pollfd *fds, int n)
@@ -496,11 +696,13 @@ static int run_io(struct ui_view *v, const struct pollfd *fds, int n)
     struct run_view *rv = (struct run_view *)v;
     (void)fds;
     (void)n;
-    uint64_t before = rv->out_total;
+    uint64_t before = rv->out_total, applied = rv->m.applied;
     bool was_finished = rv->r.finished;
     run_pump(rv);
-    /* Output shows at once; events wait for the tick. */
-    return rv->out_total != before || rv->r.finished != was_finished ? UI_REDRAW : 0;
+    bool moved = rv->controlled && ctl_pace(rv);
+    /* Output shows at once; events wait for the tick (controlled: they
+     * are applied as they come, nothing moves between grants). */
+    return moved || rv->out_total != before || rv->r.finished != was_finished || rv->m.applied != applied ? UI_REDRAW : 0;
 }
 
 static int run_tick_ms(struct ui_view *v)
@@ -511,6 +713,12 @@ static int run_tick_ms(struct ui_view *v)
     /* A deadlock seen and not confirmed yet: look again soon, so the
      * banner comes within about 100 ms of the deadlock forming. */
     if (rv->watch.pending && !rv->deadlock) return WF_CONFIRM_NS / 1000000 + 5;
+    if (rv->controlled && rv->mode == MODE_PACED && !rv->paused) {
+        uint64_t now = mono_ns();
+        if (rv->next_grant_ns <= now) return 1;
+        uint64_t ms = (rv->next_grant_ns - now) / 1000000 + 1;
+        return ms < TICK_MS ? (int)ms : TICK_MS;
+    }
     return TICK_MS;
 }
 
@@ -519,10 +727,13 @@ static int run_tick(struct ui_view *v)
     struct run_view *rv = (struct run_view *)v;
     uint64_t applied = rv->m.applied, out = rv->out_total;
     bool finished = rv->started && rv->r.finished;
+    size_t steps = rv->controlled ? rv->ctl.nsteps : 0;
     run_pump(rv);
     bool was_deadlock = rv->deadlock;
     if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, &rv->now, mono_ns()) == 1) rv->deadlock = true;
-    if (!rv->paused) {
+    bool moved = false;
+    if (rv->controlled) moved = ctl_pace(rv);
+    else if (!rv->paused) {
         int n = speeds[rv->speed];
         if (n == 0) {
             while (rv->npend) apply_one(rv);
@@ -531,7 +742,7 @@ static int run_tick(struct ui_view *v)
         }
     }
     bool changed = rv->m.applied != applied || rv->out_total != out || rv->deadlock != was_deadlock ||
-                   (rv->started && rv->r.finished) != finished;
+                   (rv->started && rv->r.finished) != finished || moved || (rv->controlled && rv->ctl.nsteps != steps);
     return changed ? UI_REDRAW : 0;
 }
 
@@ -572,6 +783,10 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program)
     rv->v.destroy = run_destroy;
     rv->l = l;
     rv->speed = DEFAULT_SPEED;
+    rv->rate = DEFAULT_RATE;
+    rv->mode = l && l->mode && !strcmp(l->mode, "paced")      ? MODE_PACED
+               : l && l->mode && !strcmp(l->mode, "schedule") ? MODE_SCHEDULE
+                                                               : MODE_FREE;
     /* The lesson id lets the runner pass the lesson's run.args. */
     snprintf(rv->target, sizeof rv->target, "%s", l && l->id ? l->id : program ? program : "");
     model_init(&rv->now);
