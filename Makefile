@@ -67,6 +67,34 @@ include tests/mpi/mpi.mk
 # Last: nothing of ours left behind after every other step.
 TEST_STEPS += check-leftovers
 
+# ---- make install PREFIX=...: libmp and forklab (lib/lib.mk), and what an
+# installed forklab needs to work from any folder. It finds these from its
+# own location (viewer/core/workspace.c), so the prefix can be anything:
+#   PREFIX/share/forklab     lessons (YAML + example sources), exercise stubs,
+#                            hints, the graders and the headers they build with
+#   PREFIX/libexec/forklab   the built examples, libmp.a and the model object
+#                            the graders link (same layout as BUILD)
+# `forklab init DIR` then gives each learner a workspace of their own.
+DATADIR := $(PREFIX)/share/forklab
+LIBEXECDIR := $(PREFIX)/libexec/forklab
+INSTALL_DATA_FILES = $(wildcard lessons/*.yaml lessons/[0-9]*.c lessons/README.md) \
+  $(EX_SRCS) $(wildcard exercises/*.h) exercises/hints.txt exercises/README.md \
+  tests/exercises/harness.c tests/exercises/harness.h $(wildcard tests/exercises/test_[0-9]*.c) \
+  $(wildcard tests/exercises/sandbox.sh) \
+  tests/lib/testutil.h $(LIB_HDRS) $(wildcard viewer/core/*.h)
+INSTALL_BUILT_FILES = $(LESSON_BINS) $(GRADE_DEPS)
+
+.PHONY: install-data
+install: install-data
+install-data: $(FORKLAB) $(INSTALL_BUILT_FILES)
+	@set -e; for f in $(INSTALL_DATA_FILES); do \
+	  install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f; done
+	install -D -m 755 tests/exercises/grade.sh $(DESTDIR)$(DATADIR)/tests/exercises/grade.sh
+	@set -e; for f in $(INSTALL_BUILT_FILES); do \
+	  rel=$${f#$(BUILD)/}; mode=644; [ -x $$f ] && mode=755; \
+	  install -D -m $$mode $$f $(DESTDIR)$(LIBEXECDIR)/$$rel; done
+	@echo "installed forklab in $(DESTDIR)$(PREFIX): bin/forklab, share/forklab, libexec/forklab"
+
 test: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
 	@bash tests/driver.sh $(TEST_STEPS)

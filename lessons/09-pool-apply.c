@@ -7,12 +7,15 @@
  *         print(pool.apply(f, (4,)))            # 16, waits for the answer
  *         result = pool.apply_async(f, (12,))   # returns at once
  *         print(result.get(timeout=1))          # 144
+ *         results = [pool.apply_async(f, (i,)) for i in range(8)]
+ *         print([r.get(timeout=1) for r in results])   # 8 tasks, 4 workers: PIDs repeat
  *
  * A task reads a fixed-size input record and writes a fixed-size output
  * record. Here the output also carries the pid of the worker that ran it,
  * to show the work really happened in another process. */
 #include <mp.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 struct answer {
@@ -26,6 +29,42 @@ static void f(const void *in, void *out)
     struct answer *a = out;
     a->value = x * x;
     a->worker = getpid();
+    /* A millisecond of "work", so that tasks submitted together spread
+     * over the workers instead of all going to the first free one. */
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+}
+
+#define NTASKS 8
+
+/* Eight tasks at once on four workers: each is run by some worker, so the
+ * worker PIDs repeat (the slide's point). */
+static int many_tasks(mp_pool *pool)
+{
+    mp_async *rs[NTASKS] = {0};
+    long xs[NTASKS];
+    int rc = 0;
+    for (int i = 0; i < NTASKS && rc == 0; i++) {
+        xs[i] = i;
+        rs[i] = mp_pool_apply_async(pool, f, &xs[i], sizeof xs[i], sizeof(struct answer));
+        if (!rs[i]) rc = -1;
+    }
+    mp_trace_note("%d apply_async tasks submitted at once to 4 workers", NTASKS);
+    pid_t seen[NTASKS];
+    int distinct = 0;
+    printf("%d tasks ran in workers:", NTASKS);
+    for (int i = 0; i < NTASKS && rc == 0; i++) {
+        struct answer a;
+        rc = mp_async_get(rs[i], &a, 1.0);
+        if (rc < 0) break;
+        printf(" %d", (int)a.worker);
+        int k = 0;
+        while (k < distinct && seen[k] != a.worker) k++;
+        if (k == distinct) seen[distinct++] = a.worker;
+    }
+    printf("\n%d different workers ran %d tasks: PIDs repeat\n", distinct, NTASKS);
+    for (int i = 0; i < NTASKS; i++) mp_async_free(rs[i]);
+    return rc;
 }
 
 int main(void)
@@ -65,6 +104,10 @@ int main(void)
     printf("%ld\n", a.value);
     printf("  f(12) ran in worker %d\n", (int)a.worker);
     mp_trace_note("result.get(timeout=1) gave %ld from worker %d", a.value, (int)a.worker);
+    if (many_tasks(pool) < 0) {
+        fprintf(stderr, "apply_async: a task did not come back\n");
+        goto out;
+    }
     rc = 0;
 out:
     /* Leaving `with Pool(...)` terminates the pool, as mp_pool_free does. */

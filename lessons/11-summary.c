@@ -9,6 +9,7 @@
 #include <mp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define N 16
@@ -21,6 +22,11 @@ struct shared {
 static void square(const void *in, void *out)
 {
     int64_t x = *(const int64_t *)in;
+    /* A millisecond of "work": long enough that the other worker takes the
+     * next task meanwhile, so the pool panel shows the tasks spread over
+     * the workers, as a real CPU-bound task would be. */
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
     *(int64_t *)out = x * x;
 }
 
@@ -56,7 +62,9 @@ static int squares_to_queue(mp_queue *q)
     int64_t in[N], out[N];
     for (int i = 0; i < N; i++) in[i] = i;
     mp_trace_note("the pool squares %d numbers", N);
-    int rc = mp_pool_map(pool, square, in, N, sizeof in[0], out, sizeof out[0]);
+    /* chunksize 1: one task per number, so the pool panel counts 16 tasks
+     * for the 16 numbers (the default would hand them out in pairs) */
+    int rc = mp_pool_map_chunked(pool, square, in, N, sizeof in[0], out, sizeof out[0], 1);
     int workers = mp_pool_worker_pids(pool, NULL, 0);
     mp_pool_close(pool);
     mp_pool_join(pool);

@@ -80,7 +80,9 @@ static long with_processes(int workers)
     mp_pool *pool = mp_pool_new(workers);
     if (!pool) return -1;
     long counts[NCHUNKS];
-    int rc = mp_pool_map(pool, prime_task, chunks, NCHUNKS, sizeof chunks[0], counts, sizeof counts[0]);
+    /* chunksize 1: one pool task per chunk, so the pool panel counts the
+     * NCHUNKS chunks the output speaks of (the default would group them) */
+    int rc = mp_pool_map_chunked(pool, prime_task, chunks, NCHUNKS, sizeof chunks[0], counts, sizeof counts[0], 1);
     mp_pool_close(pool);
     mp_pool_join(pool);
     mp_pool_free(pool);

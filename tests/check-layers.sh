@@ -27,8 +27,9 @@ bad=0
 fail() { echo "check-layers: $*"; bad=1; }
 
 # Core files that may do I/O: reading files, the tree's location, the
-# progress file, the lesson catalogue.
-IO_FILES="files paths progress catalogue"
+# progress file, the lesson catalogue, the workspace (forklab init, reset),
+# the hints file.
+IO_FILES="files paths progress catalogue workspace hints"
 IO_SYMS='^(open|open64|openat|creat|read|write|pread|pwrite|readv|writev|close|lseek|dup|dup2|fopen|fdopen|freopen|fclose|fread|fwrite|fgets|fgetc|getc|getchar|fputs|fputc|putc|putchar|puts|printf|fprintf|vprintf|vfprintf|dprintf|vdprintf|scanf|fscanf|getline|getdelim|fflush|perror|stdin|stdout|stderr|stat|stat64|fstat|fstat64|lstat|access|opendir|readdir|scandir|closedir|mkdir|unlink|rename|readlink|getenv|secure_getenv|setenv|system|popen|fork|vfork|execv|execvp|execve|execl|execlp|socket|connect|send|recv|pipe|pipe2|mmap|ioctl|poll|select|kill|time|clock_gettime|gettimeofday|getpid|isatty)(@.*)?$'
 
 lib_a=$build/libmp.a

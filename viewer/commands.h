@@ -14,6 +14,10 @@ int cmd_trace(int argc, char **argv); /* out/tracecmd.c: forklab trace record|sh
 int cmd_trace_merge(int argc, char **argv); /* out/trace_merge.c: forklab trace merge -o OUT FILE... */
 int cmd_watch(int argc, char **argv); /* out/grade.c: forklab watch [EXERCISE] */
 int cmd_grade(int argc, char **argv); /* out/grade.c: forklab grade [EXERCISE] */
+int cmd_init(int argc, char **argv);     /* out/learncmd.c: forklab init DIR */
+int cmd_progress(int argc, char **argv); /* out/learncmd.c: forklab progress */
+int cmd_hint(int argc, char **argv);     /* out/learncmd.c: forklab hint EXERCISE [N] */
+int cmd_reset(int argc, char **argv);    /* out/learncmd.c: forklab reset EXERCISE */
 int cmd_class(int argc, char **argv); /* out/class_client.c: forklab class serve|join|leave|sync|export */
 
 

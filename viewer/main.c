@@ -19,6 +19,10 @@ static void usage(FILE *out)
             "       forklab trace merge -o OUT FILE...   join per-rank MPI trace files\n"
             "       forklab grade [EXERCISE]         grade exercises\n"
             "       forklab watch [EXERCISE]         re-grade on every save\n"
+            "       forklab hint EXERCISE [N]        the next hint, one step at a time\n"
+            "       forklab reset EXERCISE           restore the original exercise (yours is backed up)\n"
+            "       forklab progress                 quiz scores, exercise points, last grade time\n"
+            "       forklab init DIR                 a workspace of your own: exercises and progress\n"
             "       forklab class serve|join|leave|sync|export   the workshop class board\n"
             "       forklab --help | --version\n");
 }
@@ -38,6 +42,7 @@ int main(int argc, char **argv)
     } cmds[] = {
         {"run", run},     {"list", cmd_list},   {"lint", cmd_lint},
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
+        {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
         {"class", cmd_class},
     };
     if (argc >= 2) {

@@ -48,7 +48,7 @@ e2e_launch() {
   E2E_SOCK=$(mktemp -u "/tmp/fl-e2e-$E2E_NAME-XXXXXX.sock")
   tmux -S "$E2E_SOCK" -f /dev/null new-session -d -x "$cols" -y "$lines" -e LANG=C.UTF-8 \
     -e TERM=xterm-256color \
-    "sh -c \"cd '$E2E_ROOT' && XDG_STATE_HOME='$E2E_STATE' FORKLAB_HOME='$E2E_ROOT' FORKLAB_BUILD='$E2E_BUILD' $cmd; echo APP_EXIT=\\\$?; exec sleep 600\""
+    "sh -c \"cd '$E2E_ROOT' && FORKLAB_STATE='$E2E_STATE/forklab' FORKLAB_HOME='$E2E_ROOT' FORKLAB_BUILD='$E2E_BUILD' $cmd; echo APP_EXIT=\\\$?; exec sleep 600\""
 }
 
 e2e_keys() { tmux -S "$E2E_SOCK" send-keys "$@"; }

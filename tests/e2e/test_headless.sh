@@ -57,7 +57,7 @@ while IFS=$'\t' read -r id prog args; do
         e2e_ok "$id: 10 worker processes, each a child of the parent" \
           [ "$(procs "$f" | awk 'NR == 1 {p = $1; next} $2 == p' | wc -l)" -eq 10 ] ;;
   09-*) e2e_ok "$id: apply and apply_async both ready with status 0" \
-          [ "$(grep -Ec 'async [0-9]+ \(apply(_async)?, 1 tasks\): ready yes status 0' "$f")" -eq 2 ]
+          [ "$(grep -Ec 'async [0-9]+ \(apply(_async)?, 1 tasks\): ready yes status 0' "$f")" -ge 2 ]
         e2e_ok "$id: the tasks ran in pool workers" has "$f" 'task 0 -> pid [0-9]+ done' ;;
   10-*) e2e_ok "$id: map_async polled before it was ready" \
           has "$f" 'map_async, 10 tasks\): ready yes status 0, polls [0-9]+, polls before ready [1-9]'

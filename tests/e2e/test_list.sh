@@ -72,7 +72,7 @@ e2e_expect "an unknown lesson is reported" "no lesson '99-nothing'"
 e2e_expect "an unknown lesson exits 1" '^APP_EXIT=1$'
 # forklab run with nothing to run.
 e2e_launch 80 24 "$FORKLAB run no-such-example"
-e2e_expect "run: an unknown example is reported" "no lesson or example 'no-such-example'"
+e2e_expect "run: an unknown example is reported" "nothing named 'no-such-example'"
 e2e_expect "run: an unknown example exits 1" '^APP_EXIT=1$'
 # A lesson title that is an escape sequence (retitle the window, clear the
 # screen) shows as text: each control character a '?', the pane's title

@@ -11,8 +11,9 @@ border_width() {
 }
 width_is() { [ "$(border_width)" = "$1" ]; }
 
-e2e_launch 60 20 "$FORKLAB"
-e2e_expect "60x20 shows the too-small message" 'forklab needs at least 80x24; this terminal is 60x20'
+e2e_launch 50 16 "$FORKLAB"
+e2e_expect "50x16 shows the too-small message" 'forklab needs at least 60x20; this'
+e2e_ok "the message is wrapped to fit, not cut" e2e_wait '^50x16\. Resize it, or press q to quit\.$' 2
 e2e_ok "no lesson list is drawn on a too-small terminal" \
   e2e_absent 'forklab: lessons'
 tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
@@ -24,8 +25,8 @@ e2e_ok "at 100x30 the footer is on row 30" \
   e2e_wait_cmd 3 e2e_row_has 30 'Enter: open'
 tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
 e2e_ok "back at 80x24 the layout is 80 columns again" e2e_wait_cmd 5 width_is 80
-tmux -S "$E2E_SOCK" resize-window -x 70 -y 24
-e2e_expect "shrinking to 70x24 shows the message again" 'this terminal is 70x24'
+tmux -S "$E2E_SOCK" resize-window -x 55 -y 24
+e2e_expect "shrinking to 55x24 shows the message again" '55x24'
 e2e_keys q
 e2e_expect "q quits from the too-small screen with status 0" '^APP_EXIT=0$'
 

@@ -23,6 +23,7 @@ FUZZ_EXTRA_fuzz_sched := $(wildcard viewer/core/*.c)
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_model = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_layout = $(YAML_LIBS)
+FUZZ_LIBS_fuzz_sched = $(YAML_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

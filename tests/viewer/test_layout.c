@@ -2,7 +2,6 @@
 #include "keys.h"
 #include "layout.h"
 #include "panels.h"
-#include "progress.h"
 #include "highlight.h"
 #include "rows.h"
 #include "text.h"
@@ -65,12 +64,12 @@ Test(layout, too_small_detection, .timeout = 5.)
 {
     cr_assert(!layout_too_small(80, 24));
     cr_assert(!layout_too_small(200, 50));
-    cr_assert(layout_too_small(79, 24));
-    cr_assert(layout_too_small(80, 23));
-    cr_assert(layout_too_small(60, 20));
+    cr_assert(!layout_too_small(60, 20), "a laptop's split screen gets the compact layout");
+    cr_assert(layout_too_small(59, 24));
+    cr_assert(layout_too_small(80, 19));
     char msg[128];
-    layout_too_small_msg(msg, sizeof msg, 60, 20);
-    cr_assert_str_eq(msg, "forklab needs at least 80x24; this terminal is 60x20");
+    layout_too_small_msg(msg, sizeof msg, 40, 10);
+    cr_assert_str_eq(msg, "forklab needs at least 60x20; this terminal is 40x10");
 }
 
 Test(layout, run_80x24_two_columns_fill_the_screen, .timeout = 5.)
@@ -367,7 +366,11 @@ Test(rows, free_lock_and_pipe_rows, .timeout = 5.)
     p.duplex = false;
     p.ninflight = 0;
     fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
-    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; closed");
+    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; an end closed by 77",
+                     "who closed an end, not 'closed' (a child closing its unused copy closes no pipe)");
+    p.closed_by[0] = 76;
+    fmt_pipe_row(buf, sizeof buf, &p, 1, 200);
+    cr_assert_str_eq(buf, "pipe 1: 5 sent, 3 recv, 0 in flight; ends closed by 76, 77");
 }
 
 Test(rows, queue_row_items_in_order_and_truncated, .timeout = 5.)
@@ -600,85 +603,3 @@ Test(highlight, max_spans_respected, .timeout = 5.)
     cr_assert_eq(s[n - 1].start + s[n - 1].len, (int)strlen("a b c d e f g 1 2 3 \"s\""));
 }
 
-/* ------------------------------------------------------------ progress */
-
-static char state_dir[256];
-
-static void make_state_dir(void)
-{
-    snprintf(state_dir, sizeof state_dir, "/tmp/fl-progress-XXXXXX");
-    cr_assert_not_null(mkdtemp(state_dir));
-    setenv("XDG_STATE_HOME", state_dir, 1);
-}
-
-static void remove_state_dir(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", state_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", state_dir);
-}
-
-Test(progress, path_honours_xdg_state_home, .timeout = 5.)
-{
-    char path[512];
-    setenv("XDG_STATE_HOME", "/tmp/xyz", 1);
-    cr_assert_eq(progress_path(path, sizeof path), 0);
-    cr_assert_str_eq(path, "/tmp/xyz/forklab/progress");
-    setenv("XDG_STATE_HOME", "", 1);
-    setenv("HOME", "/home/someone", 1);
-    cr_assert_eq(progress_path(path, sizeof path), 0);
-    cr_assert_str_eq(path, "/home/someone/.local/state/forklab/progress");
-    cr_assert_eq(progress_path(path, 8), -ENAMETOOLONG);
-}
-
-Test(progress, round_trip, .timeout = 5., .init = make_state_dir, .fini = remove_state_dir)
-{
-    struct progress p;
-    cr_assert_eq(progress_load(&p), 0, "a missing file is empty progress");
-    cr_assert_eq(p.n, 0);
-    cr_assert(!progress_done(&p, "08-queues"));
-    cr_assert_eq(progress_mark(&p, "08-queues", PROGRESS_QUIZ), 0);
-    cr_assert_eq(progress_mark(&p, "10-pool-map-async", PROGRESS_EXERCISE), 0);
-    cr_assert_eq(progress_mark(&p, "08-queues", PROGRESS_EXERCISE), 0);
-    cr_assert_eq(progress_mark(&p, "bad id", PROGRESS_QUIZ), -EINVAL);
-    cr_assert_eq(progress_mark(&p, NULL, PROGRESS_QUIZ), -EINVAL);
-    cr_assert_eq(progress_save(&p), 0);
-    progress_free(&p);
-
-    struct progress q;
-    cr_assert_eq(progress_load(&q), 0);
-    cr_assert_eq(q.n, 2);
-    cr_assert_eq(progress_get(&q, "08-queues"), PROGRESS_QUIZ | PROGRESS_EXERCISE);
-    cr_assert_eq(progress_get(&q, "10-pool-map-async"), PROGRESS_EXERCISE);
-    cr_assert(progress_done(&q, "10-pool-map-async"));
-    cr_assert(!progress_done(&q, "02-spawn"));
-    progress_free(&q);
-
-    char path[512], line[256];
-    progress_path(path, sizeof path);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f);
-    cr_assert_not_null(fgets(line, sizeof line, f));
-    fclose(f);
-    cr_assert_str_eq(line, "08-queues quiz exercise\n");
-}
-
-Test(progress, malformed_lines_are_skipped, .timeout = 5., .init = make_state_dir, .fini = remove_state_dir)
-{
-    char path[512];
-    progress_path(path, sizeof path);
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/forklab", state_dir);
-    cr_assert_eq(mkdir(dir, 0700), 0);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("# comment\n\n02-spawn quiz\n03-x bogus\n   \n04-y exercise extra\n", f);
-    fclose(f);
-    struct progress p;
-    cr_assert_eq(progress_load(&p), 0);
-    cr_assert_eq(p.n, 2);
-    cr_assert(progress_done(&p, "02-spawn"));
-    cr_assert(!progress_done(&p, "03-x"));
-    cr_assert_eq(progress_get(&p, "04-y"), PROGRESS_EXERCISE);
-    progress_free(&p);
-}

@@ -550,3 +550,41 @@ Test(waitfor, process_state_names_the_wait)
     cr_assert_str_eq(buf, "waits to receive on pipe 1");
     model_free(&m);
 }
+
+/* Events carry the source line of the libmp call (controlled-runs format);
+ * the graph names it for the blocked call and for each lock order. */
+static void ev_at(struct model *m, unsigned kind, int pid, uint64_t obj, uint32_t line)
+{
+    struct mp_trace_event e;
+    memset(&e, 0, sizeof e);
+    e.t_ns = (clock_ns += 1000);
+    e.kind = (uint16_t)kind;
+    e.pid = pid;
+    e.obj = obj;
+    e.line = line;
+    e.file = mp_trace_file_id("example.c");
+    cr_assert_eq(model_apply(m, &e), 0);
+}
+
+Test(waitfor, blocked_calls_and_lock_orders_name_their_source_line)
+{
+    struct model m;
+    setup(&m, 2);
+    ev_at(&m, MP_EV_LOCK_ACQUIRE, 101, L1, 21);
+    ev_at(&m, MP_EV_LOCK_ACQUIRE, 102, L2, 31);
+    ev_at(&m, MP_EV_LOCK_WAIT, 101, L2, 22);
+    ev_at(&m, MP_EV_LOCK_WAIT, 102, L1, 32);
+    const struct wf_wait *w = waitfor_wait_of(&m, 101);
+    cr_assert_not_null(w);
+    char text[256];
+    waitfor_member_text(&m, w, text, sizeof text);
+    cr_assert(strstr(text, "at line 22") != NULL, "member text: %s", text);
+    w = waitfor_wait_of(&m, 102);
+    cr_assert_not_null(w);
+    waitfor_member_text(&m, w, text, sizeof text);
+    cr_assert(strstr(text, "at line 32") != NULL, "member text: %s", text);
+    cr_assert_eq(m.wf.ninvs, 1, "opposite orders are one inversion");
+    waitfor_inversion_text(&m, &m.wf.invs[0], text, sizeof text);
+    cr_assert(strstr(text, "line 22") && strstr(text, "line 32"), "inversion: %s", text);
+    model_free(&m);
+}

@@ -100,8 +100,10 @@ int catalogue_load(struct catalogue *c, size_t *nerrors, int *progress_rc)
 {
     if (!c) return -EINVAL;
     bool (*passed)(const char *) = c->exercise_passed;
+    int (*points)(const char *, int *, int *) = c->exercise_points;
     memset(c, 0, sizeof *c);
     c->exercise_passed = passed;
+    c->exercise_points = points;
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s/lessons", forklab_home());
     int rc = lessons_load_dir(dir, &c->lessons, &c->nlessons, nerrors);
@@ -138,9 +140,26 @@ const struct lesson *catalogue_find(const struct catalogue *c, const char *name)
 bool catalogue_done(const struct catalogue *c, const struct lesson *l)
 {
     if (!c || !l) return false;
-    if (progress_done(&c->progress, l->id)) return true;
-    /* Passing the exercise with `make grade` counts too. */
-    return l->exercise && c->exercise_passed && c->exercise_passed(l->exercise);
+    /* The exercise counts as it stands at its last grade (the viewer,
+     * forklab grade or make grade), so a regression undoes it. */
+    bool passes = l->exercise && c->exercise_passed && c->exercise_passed(l->exercise);
+    return progress_lesson_done(&c->progress, l->id, (int)l->nquiz, l->exercise != NULL, passes);
+}
+
+void catalogue_score(const struct catalogue *c, const struct lesson *l, bool compact, char *buf, size_t cap)
+{
+    char quiz[32] = "-", ex[96] = "-";
+    if (l->nquiz) snprintf(quiz, sizeof quiz, "%d/%zu", progress_quiz_right(&c->progress, l->id, (int)l->nquiz), l->nquiz);
+    if (l->exercise) {
+        int pts = 0, max = 10;
+        if (c->exercise_points && c->exercise_points(l->exercise, &pts, &max) < 0) pts = 0, max = 10;
+        if (compact) snprintf(ex, sizeof ex, "%d/%d", pts, max);
+        else snprintf(ex, sizeof ex, "exercise %s %d/%d", l->exercise, pts, max);
+    }
+    if (compact) snprintf(buf, cap, "%3s %5s", quiz, ex);
+    else if (l->nquiz && l->exercise) snprintf(buf, cap, "quiz %s, %s", quiz, ex);
+    else if (l->nquiz) snprintf(buf, cap, "quiz %s", quiz);
+    else snprintf(buf, cap, "%s", l->exercise ? ex : "");
 }
 
 char *catalogue_read_file(const char *relpath)

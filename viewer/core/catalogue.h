@@ -32,6 +32,9 @@ struct catalogue {
      * whoever can tell (the grader's cached results); NULL = only the
      * progress file counts. */
     bool (*exercise_passed)(const char *exercise_id);
+    /* The points of an exercise's last grade: 0 with *points, *max set, or
+     * -ENOENT (never graded); NULL = unknown. */
+    int (*exercise_points)(const char *exercise_id, int *points, int *max);
 };
 
 /* Loads the lessons under forklab_home()/lessons and the progress file.
@@ -42,8 +45,12 @@ int catalogue_load(struct catalogue *c, size_t *nerrors, int *progress_rc);
 void catalogue_free(struct catalogue *c);
 /* A lesson by id ("08-queues"), order number ("8") or program name. */
 const struct lesson *catalogue_find(const struct catalogue *c, const char *name);
-/* Done: the quiz answered or the exercise passed. */
+/* Done: every quiz question answered right (the latest answers) and the
+ * exercise passing at its last grade, for the parts the lesson has. */
 bool catalogue_done(const struct catalogue *c, const struct lesson *l);
+/* Where a lesson stands: compact "2/3 10/10" (quiz right/asked, exercise
+ * points; "-" for a part it lacks), or long "quiz 2/3, exercise 01-spawn 10/10". */
+void catalogue_score(const struct catalogue *c, const struct lesson *l, bool compact, char *buf, size_t cap);
 /* The whole text of a file under forklab_home() (an absolute path as is),
  * at most 8 MiB; NULL with errno set when it cannot be read. */
 char *catalogue_read_file(const char *relpath);

@@ -39,6 +39,7 @@ enum keys_action {
     KA_PAGE_UP, KA_PAGE_DOWN, KA_LATEST,
     /* a lesson */
     KA_PREV_SLIDE, KA_NEXT_SLIDE, KA_LANGUAGE, KA_RUN, KA_QUIZ, KA_GRADE,
+    KA_EXERCISE, KA_SLIDE_DOWN, KA_SLIDE_UP,
     /* a live run */
     KA_PAUSE, KA_STEP, KA_FASTER, KA_SLOWER, KA_RESTART, KA_KILL,
     /* the quiz */

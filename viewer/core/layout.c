@@ -11,6 +11,7 @@
 #include "panels.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A panel's share of spare rows, from the table. */

@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LAYOUT_MIN_COLS 80
-#define LAYOUT_MIN_LINES 24
+#define LAYOUT_MIN_COLS 60
+#define LAYOUT_MIN_LINES 20
+/* Shown (UTF-8) where text was cut to fit. */
+#define LAYOUT_ELLIPSIS "\xe2\x80\xa6"
 
 struct rect {
     int x, y, w, h;

@@ -86,7 +86,7 @@ void model_init(struct model *m)
 void model_free(struct model *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->nlocks; i++) free(m->locks[i].waiters);
+    for (size_t i = 0; i < m->nlocks; i++) free(m->locks[i].waiters), free(m->locks[i].per);
     for (size_t i = 0; i < m->nqueues; i++) {
         free(m->queues[i].items);
         free(m->queues[i].blocked_get);
@@ -114,6 +114,18 @@ void model_free(struct model *m)
     waitfor_free(&m->wf);
     if (model_mpi_free) model_mpi_free(m->mpi);
     memset(m, 0, sizeof *m);
+}
+
+void model_set_host(struct model *m, int pid)
+{
+    if (m) m->host_pid = pid;
+}
+
+bool model_proc_tree_has_parent(const struct model *m, int ppid)
+{
+    for (size_t i = 0; m && ppid && i < m->nprocs; i++)
+        if (m->procs[i].ppid == ppid) return true;
+    return false;
 }
 
 void model_set_dropped(struct model *m, uint64_t dropped)
@@ -255,6 +267,16 @@ static int on_proc_exit(struct model *m, const struct mp_trace_event *ev)
     }
     p->exit_code = (int)ev->b;
     p->t_exit = ev->t_ns;
+    /* A task still running in a process that ended will never finish. */
+    for (size_t i = 0; i < m->npools; i++)
+        for (size_t k = 0; k < m->pools[i].ntasks; k++) {
+            struct model_task *t = &m->pools[i].tasks[k];
+            if (t->state != MTASK_RUNNING || t->worker != pid) continue;
+            t->state = MTASK_FAILED;
+            t->status = -ECHILD;
+            t->t_done = ev->t_ns;
+            m->pools[i].failed++;
+        }
     return 0;
 }
 
@@ -269,6 +291,20 @@ static void set_state(struct model *m, int pid, enum model_proc_state st, uint64
 }
 
 /* ------------------------------------------------------------ locks */
+
+/* Count a wait of pid on l (an acquisition it waited for, or a timeout). */
+static int lock_wait_add(struct model_lock *l, int pid, uint64_t ns)
+{
+    size_t i = 0;
+    while (i < l->nper && l->per[i].pid != pid) i++;
+    if (i == l->nper) {
+        if (grow(&l->per, &l->cap_per, l->nper + 1, sizeof *l->per)) return -ENOMEM;
+        l->per[l->nper++] = (struct model_lock_wait){.pid = pid};
+    }
+    l->per[i].waits++;
+    l->per[i].wait_ns += ns;
+    return 0;
+}
 
 static int on_lock(struct model *m, const struct mp_trace_event *ev)
 {
@@ -295,6 +331,7 @@ static int on_lock(struct model *m, const struct mp_trace_event *ev)
         l->wait_total_ns += ns;
         if (ns > l->wait_max_ns) l->wait_max_ns = ns;
         set_state(m, ev->pid, MPROC_RUNNING, 0);
+        if (waited && lock_wait_add(l, ev->pid, ns)) return -ENOMEM;
         break;
     }
     case MP_EV_LOCK_TIMEOUT:
@@ -302,6 +339,7 @@ static int on_lock(struct model *m, const struct mp_trace_event *ev)
         l->timeouts++;
         if (ev->a > 0) l->wait_total_ns += (uint64_t)ev->a;
         set_state(m, ev->pid, MPROC_RUNNING, 0);
+        if (lock_wait_add(l, ev->pid, ev->a > 0 ? (uint64_t)ev->a : 0)) return -ENOMEM;
         break;
     case MP_EV_LOCK_RELEASE:
         if (l->holder == ev->pid) l->holder = 0;

@@ -38,6 +38,13 @@ struct model_proc {
     int depth;            /* in the process tree (root = 0), for drawing */
 };
 
+/* One process's waits on one lock: acquisitions it had to wait for (and
+ * timeouts), and the time spent waiting. */
+struct model_lock_wait {
+    int pid;
+    uint64_t waits, wait_ns;
+};
+
 struct model_lock {
     uint64_t id;
     char what[24];        /* "lock", "value", "array", "queue" ... */
@@ -46,6 +53,8 @@ struct model_lock {
     size_t nwaiters, cap_waiters;
     uint64_t acquisitions, contended, timeouts, owner_died;
     uint64_t wait_total_ns, wait_max_ns;
+    struct model_lock_wait *per;  /* waits of each process that had to wait, first waiter first */
+    size_t nper, cap_per;
 };
 
 struct model_item {
@@ -156,6 +165,7 @@ struct model {
     uint64_t applied;            /* events applied in all */
     uint64_t dropped;            /* events the ring dropped (model_set_dropped) */
     uint64_t unknown;            /* events of a kind the model does not know */
+    int host_pid;                /* forklab, the run's top parent (model_set_host); 0 unknown */
     struct waitfor wf;           /* the wait-for graph's records (waitfor.h) */
 };
 
@@ -167,6 +177,11 @@ void model_free(struct model *m);
 int model_apply(struct model *m, const struct mp_trace_event *ev);
 /* The transport's count of dropped events, shown to the reader. */
 void model_set_dropped(struct model *m, uint64_t dropped);
+/* The process that started the run (forklab itself), so the top PPID of the
+ * tree can be labelled; a recorded trace leaves it 0. */
+void model_set_host(struct model *m, int pid);
+/* Some process of the run has ppid as its parent. */
+bool model_proc_tree_has_parent(const struct model *m, int ppid);
 
 /* Lookups: NULL when absent. */
 const struct model_proc *model_proc(const struct model *m, int pid);

@@ -39,6 +39,27 @@ static const char *env_set(const char *name)
     return v && v[0] ? v : NULL;
 }
 
+/* PREFIX when this binary is PREFIX/bin/forklab of an installed copy. */
+static bool install_prefix(char *prefix, size_t cap)
+{
+    char dir[PATH_MAX], probe[PATH_MAX + 32];
+    exe_dir(dir, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!dir[0] || !slash || slash == dir) return false;
+    *slash = '\0';
+    struct stat st;
+    snprintf(probe, sizeof probe, "%s/share/forklab/lessons", dir);
+    if (stat(probe, &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    copy(prefix, cap, dir);
+    return true;
+}
+
+bool forklab_installed(void)
+{
+    char prefix[PATH_MAX];
+    return install_prefix(prefix, sizeof prefix);
+}
+
 const char *forklab_home(void)
 {
     static char home[PATH_MAX];
@@ -48,6 +69,10 @@ const char *forklab_home(void)
         return home;
     }
     char dir[PATH_MAX];
+    if (install_prefix(dir, sizeof dir)) {
+        snprintf(home, sizeof home, "%.*s/share/forklab", PATH_MAX - 20, dir);
+        return home;
+    }
     exe_dir(dir, sizeof dir);
     char *slash = strrchr(dir, '/');
     if (dir[0] && slash && slash != dir) {
@@ -71,6 +96,11 @@ const char *forklab_build_dir(void)
     const char *env = env_set("FORKLAB_BUILD");
     if (env) {
         copy(build, sizeof build, env);
+        return build;
+    }
+    char prefix[PATH_MAX];
+    if (install_prefix(prefix, sizeof prefix)) {
+        snprintf(build, sizeof build, "%.*s/libexec/forklab", PATH_MAX - 20, prefix);
         return build;
     }
     exe_dir(build, sizeof build);

@@ -11,9 +11,15 @@
 #ifndef FORKLAB_PATHS_H
 #define FORKLAB_PATHS_H
 
+#include <stdbool.h>
+
 /* Static strings, computed on each call (the environment may change in
  * tests). */
 const char *forklab_home(void);
 const char *forklab_build_dir(void);
+/* Running as an installed copy: PREFIX/bin/forklab beside
+ * PREFIX/share/forklab/lessons; then the tree is PREFIX/share/forklab and
+ * the built programs PREFIX/libexec/forklab (make install puts them there). */
+bool forklab_installed(void);
 
 #endif

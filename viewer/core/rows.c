@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* snprintf into a scratch line, then fit it into width. */
@@ -109,15 +110,48 @@ void fmt_queue_blocked(char *buf, size_t cap, const struct model_queue *q, int w
     fmt_fit(buf, cap, line, width);
 }
 
+void fmt_lock_waits(char *buf, size_t cap, const struct model_lock *l, int width)
+{
+    char line[1024] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < l->nper && len + 48 < sizeof line; i++) {
+        char d[32];
+        fmt_duration(d, sizeof d, l->per[i].wait_ns);
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%d %" PRIu64 "x %s", i ? ", " : "waits: ",
+                                l->per[i].pid, l->per[i].waits, d);
+    }
+    fmt_fit(buf, cap, line, width);
+}
+
 void fmt_pipe_row(char *buf, size_t cap, const struct model_pipe *p, int index, int width)
 {
     char line[512];
     snprintf(line, sizeof line, "pipe %d%s: %" PRIu64 " sent, %" PRIu64 " recv, %zu in flight", index,
              p->duplex ? " (duplex)" : "", p->sends, p->recvs, p->ninflight);
     append_items(line, sizeof line, p->inflight, p->ninflight);
-    if (p->closed_by[0] || p->closed_by[1])
-        snprintf(line + strlen(line), sizeof line - strlen(line), "; closed");
+    /* Who closed an end, not "closed": a child closing its copy of the
+     * unused end says nothing about the pipe as a whole. */
+    int c0 = p->closed_by[0] ? p->closed_by[0] : p->closed_by[1], c1 = p->closed_by[0] ? p->closed_by[1] : 0;
+    if (c0 && c1)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "; ends closed by %d, %d", c0, c1);
+    else if (c0)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "; an end closed by %d", c0);
     fmt_fit(buf, cap, line, width);
+}
+
+/* A cell as shown: an integer of pointer size (2^40 and up) is almost
+ * surely an address a program stored, and reads as one in hex, the way %p
+ * prints it (lesson 13 stores &counter next to its value). */
+static const char *cell_text(const struct model_array *a, size_t i)
+{
+    static char hex[32];
+    const char *c = a->cells[i];
+    if (a->typecode != 'q' && a->typecode != 'Q' && a->typecode != 'l' && a->typecode != 'L') return c;
+    char *end;
+    unsigned long long v = strtoull(c, &end, 10);
+    if (*end || c[0] == '-' || v < (1ull << 40)) return c;
+    snprintf(hex, sizeof hex, "0x%llx", v);
+    return hex;
 }
 
 void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index, int width)
@@ -131,7 +165,7 @@ void fmt_array_row(char *buf, size_t cap, const struct model_array *a, int index
         for (size_t i = 0; i < a->len && a->cells; i++) {
             size_t len = strlen(line);
             if (len + 4 >= sizeof line) break;
-            snprintf(line + len, sizeof line - len, " %s", a->cells[i]);
+            snprintf(line + len, sizeof line - len, " %s", cell_text(a, i));
         }
     }
     fmt_fit(buf, cap, line, width);

@@ -18,6 +18,9 @@ void fmt_proc_row(char *buf, size_t cap, const struct model_proc *p, int width);
 void fmt_proc_header(char *buf, size_t cap, int width);
 /* "lock 1: held by 1234; waiting 1235 1236; 40% contended, wait 1.20ms" */
 void fmt_lock_row(char *buf, size_t cap, const struct model_lock *l, int index, int width);
+/* "waits: 1234 3x 1.2ms, 1235 1x 40us": each process that had to wait for
+ * the lock; "" when nobody waited. */
+void fmt_lock_waits(char *buf, size_t cap, const struct model_lock *l, int width);
 /* "queue 1 [3]: 'item 1' 'item 2' ..." — the items inside, oldest first. */
 void fmt_queue_row(char *buf, size_t cap, const struct model_queue *q, int index, int width);
 /* "blocked in get: 1234 1235; blocked in put: 1236" (arrival order), "" when

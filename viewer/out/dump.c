@@ -93,6 +93,8 @@ static void dump_procs(FILE *out, const struct model *m)
     if (!order) return;
     size_t n = model_proc_tree(m, order, m->nprocs);
     fprintf(out, "  %-8s %-8s %-24s %s\n", "PID", "PPID", "NAME", "STATE");
+    if (m->host_pid && model_proc_tree_has_parent(m, m->host_pid))
+        fprintf(out, "  (PPID %d is forklab, which started the run)\n", m->host_pid);
     for (size_t i = 0; i < n; i++) {
         const struct model_proc *p = &m->procs[order[i]];
         char state[64], name[64];
@@ -123,6 +125,12 @@ static void dump_locks(FILE *out, const struct model *m)
                 ", timeouts %" PRIu64 ", owner died %" PRIu64 "\n",
                 l->acquisitions, l->contended, model_lock_contention_pct(l), total, max, l->timeouts,
                 l->owner_died);
+        for (size_t k = 0; k < l->nper; k++) {
+            char d[32];
+            dump_duration(l->per[k].wait_ns, d, sizeof d);
+            fprintf(out, "    pid %d waited %" PRIu64 " time%s, %s\n", l->per[k].pid, l->per[k].waits,
+                    l->per[k].waits == 1 ? "" : "s", d);
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 #include "class.h"
 #include "commands.h"
 #include "paths.h"
+#include "workspace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,11 +104,20 @@ static void build_dir(char *buf, size_t cap)
     snprintf(buf, cap, "%s", forklab_build_dir());
 }
 
+/* The learner's file: in a workspace made by `forklab init`, its
+ * exercises/; else the tree's. */
+static void exercise_file(const char *id, char *buf, size_t cap)
+{
+    if (ws_find(NULL, 0) != WS_INIT || ws_exercise_path(id, buf, cap) < 0)
+        snprintf(buf, cap, "%s/exercises/%s.c", root_dir(), id);
+}
+
 static void result_path(const char *id, bool solutions, char *buf, size_t cap)
 {
-    char build[1024];
-    build_dir(build, sizeof build);
-    snprintf(buf, cap, "%s/grade%s/%s.result", build, solutions ? "/solutions" : "", id);
+    char dir[PATH_MAX - 64];
+    if (solutions || ws_find(NULL, 0) != WS_INIT || ws_grade_dir(dir, sizeof dir) < 0)
+        snprintf(dir, sizeof dir, "%.*s/grade", PATH_MAX - 200, ws_build());
+    snprintf(buf, cap, "%s%s/%s.result", dir, solutions ? "/solutions" : "", id);
 }
 
 /* ------------------------------------------------------------ hints */
@@ -182,24 +192,36 @@ enum grade_status grade_last_status(const char *id)
 
 /* ------------------------------------------------------------ running the driver */
 
-/* Runs grade.sh with args; quiet sends its output to BUILD/grade/driver.log
- * (the viewer's terminal belongs to curses). The exit status, or -errno. */
+/* Runs grade.sh with args; quiet sends its output to GRADE_DIR/driver.log
+ * (the viewer's terminal belongs to curses). In a workspace made by
+ * `forklab init` the driver takes the learner's files from it and writes
+ * its results there (an installed build folder is read-only). The exit
+ * status, or -errno. */
 static int run_driver(char *const *args, size_t nargs, bool quiet)
 {
-    char build[1024], script[PATH_MAX], log[1100];
+    char build[1024], script[PATH_MAX], log[PATH_MAX + 16], wsdir[PATH_MAX], ex[PATH_MAX + 16], out[PATH_MAX];
     build_dir(build, sizeof build);
     snprintf(script, sizeof script, "%s/tests/exercises/grade.sh", root_dir());
     if (!is_file(script)) return -ENOENT;
-    char *argv[16];
+    char *argv[48];
     size_t n = 0;
     argv[n++] = "bash";
     argv[n++] = script;
-    for (size_t i = 0; i < nargs && n < 15; i++) argv[n++] = args[i];
+    bool solutions = false;
+    for (size_t i = 0; i < nargs; i++) solutions |= !strcmp(args[i], "--solutions");
+    snprintf(out, sizeof out, "%s/grade", build);
+    if (!solutions && ws_find(wsdir, sizeof wsdir) == WS_INIT && ws_grade_dir(out, sizeof out) == 0) {
+        snprintf(ex, sizeof ex, "%s/exercises", wsdir);
+        argv[n++] = "--dir";
+        argv[n++] = ex;
+        argv[n++] = "--out";
+        argv[n++] = out;
+    }
+    for (size_t i = 0; i < nargs && n < 47; i++) argv[n++] = args[i];
     argv[n] = NULL;
     if (quiet) {
-        snprintf(log, sizeof log, "%s/grade", build);
-        mkdir(log, 0755);
-        snprintf(log, sizeof log, "%s/grade/driver.log", build);
+        ws_mkdirs(out, 0755);
+        snprintf(log, sizeof log, "%s/driver.log", out);
     }
     fflush(NULL);
     pid_t pid = fork();
@@ -244,9 +266,11 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
  * stopped), without the prefix; false when there is none. */
 static bool driver_said(char *buf, size_t cap)
 {
-    char build[1024], path[1100], line[512];
-    build_dir(build, sizeof build);
-    snprintf(path, sizeof path, "%s/grade/driver.log", build);
+    char dir[PATH_MAX], path[PATH_MAX + 16], line[512];
+    /* where run_driver put it: the workspace's results, else the build's */
+    if (ws_find(NULL, 0) != WS_INIT || ws_grade_dir(dir, sizeof dir) < 0)
+        snprintf(dir, sizeof dir, "%.*s/grade", PATH_MAX - 16, ws_build());
+    snprintf(path, sizeof path, "%s/driver.log", dir);
     FILE *f = fopen(path, "r");
     bool found = false;
     while (f && fgets(line, sizeof line, f)) {
@@ -281,7 +305,7 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out)
         if (driver_said(why, sizeof why)) /* e.g. it refused to run uncontained */
             snprintf(out->check, sizeof out->check, "%.*s", (int)sizeof out->check - 1, why);
         else
-            snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see the build's grade/driver.log", rc);
+            snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see driver.log beside the results", rc);
     } else {
         class_report(out); /* to the class board, when this learner joined one */
     }
@@ -304,13 +328,23 @@ static void report_fresh(const char *const *ids, size_t nids, bool solutions, ti
     }
 }
 
+/* An installed forklab grades only inside a workspace: its build folder is
+ * read-only and holds no exercise to edit. */
+static bool have_workspace(const char *cmd)
+{
+    if (!ws_installed() || ws_find(NULL, 0) != WS_NONE) return true;
+    fprintf(stderr, "forklab %s: no workspace here: make one with `forklab init DIR`, then cd DIR\n", cmd);
+    return false;
+}
+
 int cmd_grade(int argc, char **argv)
 {
-    char *args[32];
-    const char *ids[32];
+    char *args[40];
+    const char *ids[40];
     size_t n = 0, nids = 0;
     bool solutions = false, elsewhere = false;
     time_t start = time(NULL);
+    if (!have_workspace("grade")) return 1;
     for (int i = 0; i < argc && n < 30; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: forklab grade [--solutions] [--strict] [--dir DIR] [EXERCISE...]\n"
@@ -360,7 +394,7 @@ static void on_interrupt(int sig)
 static time_t source_mtime(const char *id, long *nsec)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/exercises/%s.c", root_dir(), id);
+    exercise_file(id, path, sizeof path);
     struct stat st;
     if (stat(path, &st) != 0) return (time_t)-1;
     *nsec = st.st_mtim.tv_nsec;
@@ -389,6 +423,7 @@ static size_t next_unsolved(size_t start)
 int cmd_watch(int argc, char **argv)
 {
     size_t cur = 0;
+    if (!have_workspace("watch")) return 1;
     if (argc > 0) {
         const char *id = grade_find_exercise(argv[0]);
         if (!id) {

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "lesson.h"
 #include "paths.h"
+#include "runner.h"
 #include "text.h"
 
 #include <dirent.h>
@@ -252,17 +253,33 @@ static int width(const struct lesson *ls, size_t n, const char *head, size_t off
     return (int)w;
 }
 
+/* "10-pool-map-async,10-pool-map": every example the lesson runs, its own first. */
+static void examples_of(const struct lesson *l, char *buf, size_t cap)
+{
+    char ex[8][RUNNER_NAME_MAX];
+    size_t k = runner_lesson_examples(l, ex, 8), len = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < k && len < cap; j++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", j ? "," : "", ex[j]);
+    if (!k) snprintf(buf, cap, "%s", l->program ? l->program : "-");
+}
+
 static void print_table(const struct lesson *ls, size_t n)
 {
     int wid = width(ls, n, "ID", offsetof(struct lesson, id));
     int wti = width(ls, n, "TITLE", offsetof(struct lesson, title));
-    int wex = width(ls, n, "EXAMPLE", offsetof(struct lesson, program));
-    char id[512], title[512], program[512], exercise[512];
-    printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLE", "EXERCISE");
-    for (size_t i = 0; i < n; i++)
+    int wex = (int)strlen("EXAMPLES");
+    char ex[512], id[512], title[512], exercise[512];
+    for (size_t i = 0; i < n; i++) {
+        examples_of(&ls[i], ex, sizeof ex);
+        if ((int)strlen(ex) > wex) wex = (int)strlen(ex);
+    }
+    printf("%5s  %-*s  %-*s  %-*s  %s\n", "ORDER", wid, "ID", wti, "TITLE", wex, "EXAMPLES", "EXERCISE");
+    for (size_t i = 0; i < n; i++) {
+        examples_of(&ls[i], ex, sizeof ex);
         printf("%5d  %-*s  %-*s  %-*s  %s\n", ls[i].order, wid, shown(ls[i].id, id, sizeof id), wti,
-               shown(ls[i].title, title, sizeof title), wex, shown(ls[i].program, program, sizeof program),
-               shown(ls[i].exercise, exercise, sizeof exercise));
+               shown(ls[i].title, title, sizeof title), wex, ex, shown(ls[i].exercise, exercise, sizeof exercise));
+    }
 }
 
 int cmd_list(int argc, char **argv)

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define OUTPUT_MAX (1u << 20) /* keep at most 1 MiB of the example's output */
 #define RUN_EXIT_DEADLOCK 3
@@ -36,8 +37,36 @@ struct output {
     char *text;
     size_t len, cap;
     size_t lost_lines;
-    bool live;      /* --frames: also print each line as it comes */
+    bool live;      /* --frames: also print each line, after the frame of its pump */
+    char *pending;  /* --frames: lines read in this pump, not printed yet */
+    size_t npending, cap_pending;
 };
+
+/* --frames: a pump reads the output before it drains the trace, so a line
+ * is held until the frame with the events that came before it is printed
+ * (else a child's output would show a frame before the child exists). */
+static void hold_line(struct output *o, const char *tag, const char *line)
+{
+    size_t need = strlen(tag) + strlen(line) + 2;
+    if (o->npending + need > o->cap_pending) {
+        size_t ncap = o->cap_pending ? o->cap_pending * 2 : 4096;
+        while (ncap < o->npending + need) ncap *= 2;
+        char *p = realloc(o->pending, ncap);
+        if (!p) { /* no room to hold it: print it now rather than lose it */
+            printf("%s%s\n", tag, line);
+            return;
+        }
+        o->pending = p;
+        o->cap_pending = ncap;
+    }
+    o->npending += (size_t)snprintf(o->pending + o->npending, o->cap_pending - o->npending, "%s%s\n", tag, line);
+}
+
+static void flush_held(struct output *o)
+{
+    if (o->npending) fwrite(o->pending, 1, o->npending, stdout);
+    o->npending = 0;
+}
 
 static void on_line(void *ctx, enum runner_stream s, const char *line)
 {
@@ -47,7 +76,7 @@ static void on_line(void *ctx, enum runner_stream s, const char *line)
     char shown[4096];
     text_safe(shown, sizeof shown, line);
     line = shown;
-    if (o->live) printf("%s%s\n", tag, line);
+    if (o->live) hold_line(o, tag, line);
     size_t need = strlen(tag) + strlen(line) + 2;
     if (o->len + need > OUTPUT_MAX) {
         o->lost_lines++;
@@ -92,6 +121,7 @@ static int step(struct runner *r, struct wf_watch *watch)
     int got = runner_pump(r);
     /* MPI ranks blocked for good (model_mpi) are a deadlock too. */
     if (waitfor_watch(watch, r->model, now_ns()) == 1 || mpi_launch_deadlocked(r, now_ns())) {
+        r->keep_state = true; /* the deadlock section shows who waited for whom */
         runner_finish(r);
         return -EDEADLK;
     }
@@ -163,8 +193,8 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     size_t nlargs;
     int rc = runner_resolve(target, path, sizeof path, &largs, &nlargs);
     if (rc < 0) {
-        fprintf(stderr, "forklab run: no example or lesson named '%s' (looked in %s/lessons): %s\n", target,
-                forklab_build_dir(), mp_strerror(rc));
+        if (rc == -ENOENT) runner_explain_missing(stderr, "forklab run", target);
+        else fprintf(stderr, "forklab run: cannot resolve '%s': %s\n", target, mp_strerror(rc));
         return 1;
     }
     char **argv = build_argv(path, largs, nlargs, extra, nextra);
@@ -173,6 +203,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     struct output o = {.live = frames};
     struct wf_watch watch = {0};
     model_init(&m);
+    model_set_host(&m, (int)getpid()); /* the top PPID is us: say so */
     runner_init(&r, &m);
     r.ring_events = ring;
     r.on_line = on_line;
@@ -224,11 +255,13 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
             int got = step(&r, &watch);
             if (got == -EDEADLK) rc = got;
             if (got != 0) dump_frame(stdout, &m, ++frame);
+            flush_held(&o);
             if (got == -EDEADLK) break;
         }
         size_t before = m.applied;
         runner_finish(&r);
         if (m.applied > before) dump_frame(stdout, &m, ++frame);
+        flush_held(&o);
     } else if (controlled) {
         rc = ctl_run(&c, timeout);
     } else {
@@ -255,6 +288,7 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     }
     fflush(stdout);
     free(o.text);
+    free(o.pending);
     free(argv);
     runner_free_args(largs, nlargs);
     runner_free(&r);

@@ -20,6 +20,7 @@
 
 #include <mp.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,7 +119,11 @@ static int resolve_lesson(const char *id, char *path, size_t cap, char ***args, 
     if (lessons_load_dir(dir, &ls, &n, NULL) < 0) return -ENOENT;
     int rc = -ENOENT;
     for (size_t i = 0; i < n && rc == -ENOENT; i++) {
-        if (!ls[i].id || strcmp(ls[i].id, id) || !ls[i].program) continue;
+        /* the lesson's id, or its number as the viewer takes it ("10") */
+        char *end;
+        long num = strtol(id, &end, 10);
+        bool by_number = end != id && *end == '\0' && num == ls[i].order;
+        if (!ls[i].id || (strcmp(ls[i].id, id) && !by_number) || !ls[i].program) continue;
         char prog[PATH_MAX];
         if (strchr(ls[i].program, '/'))
             snprintf(prog, sizeof prog, "%s", ls[i].program);
@@ -151,6 +156,74 @@ int runner_resolve(const char *target, char *path, size_t cap, char ***args, siz
     snprintf(prog, sizeof prog, "%s/lessons/%s", forklab_build_dir(), target);
     if (is_executable(prog)) return copy_path(path, cap, prog);
     return resolve_lesson(target, path, cap, args, nargs);
+}
+
+/* The number a lesson or example name starts with ("10-pool-map" -> 10); -1. */
+static int name_number(const char *s)
+{
+    if (!s || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' || s[2] != '-') return -1;
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+size_t runner_lesson_examples(const struct lesson *l, char (*out)[RUNNER_NAME_MAX], size_t cap)
+{
+    size_t n = 0;
+    if (!l || !cap) return 0;
+    if (l->program && strlen(l->program) < RUNNER_NAME_MAX) snprintf(out[n++], RUNNER_NAME_MAX, "%s", l->program);
+    int num = name_number(l->id);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/lessons", forklab_build_dir());
+    DIR *d = num >= 0 ? opendir(dir) : NULL;
+    size_t first_extra = n;
+    for (struct dirent *e; d && n < cap && (e = readdir(d));) {
+        char prog[PATH_MAX + 300];
+        if (name_number(e->d_name) != num || strlen(e->d_name) >= RUNNER_NAME_MAX) continue;
+        if (l->program && !strcmp(e->d_name, l->program)) continue;
+        snprintf(prog, sizeof prog, "%s/%s", dir, e->d_name);
+        if (!is_executable(prog)) continue;
+        snprintf(out[n++], RUNNER_NAME_MAX, "%s", e->d_name);
+    }
+    if (d) closedir(d);
+    qsort(out + first_extra, n - first_extra, sizeof *out, by_name);
+    return n;
+}
+
+const struct lesson *runner_example_lesson(const struct lesson *ls, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (ls[i].program && !strcmp(ls[i].program, name)) return &ls[i];
+    for (size_t i = 0; name && i < n; i++)
+        if (name_number(name) >= 0 && name_number(ls[i].id) == name_number(name)) return &ls[i];
+    return NULL;
+}
+
+void runner_explain_missing(FILE *out, const char *cmd, const char *target)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/lessons", forklab_home());
+    fprintf(out, "%s: nothing named '%s': no lesson has that id or number, and no example of that name is built in %s/lessons\n",
+            cmd, target, forklab_build_dir());
+    struct lesson *ls = NULL;
+    size_t n = 0;
+    if (lessons_load_dir(dir, &ls, &n, NULL) < 0 || n == 0) {
+        fprintf(out, "  (and no lessons were found in %s)\n", dir);
+        return;
+    }
+    fprintf(out, "  lessons:");
+    for (size_t i = 0; i < n; i++) fprintf(out, " %s", ls[i].id);
+    fprintf(out, "\n  examples:");
+    for (size_t i = 0; i < n; i++) {
+        char ex[8][RUNNER_NAME_MAX];
+        size_t k = runner_lesson_examples(&ls[i], ex, 8);
+        for (size_t j = 0; j < k; j++) fprintf(out, " %s", ex[j]);
+    }
+    fprintf(out, "\n  (`forklab list` shows them with their titles)\n");
+    lessons_free(ls, n);
 }
 
 void runner_free_args(char **args, size_t nargs)
@@ -388,6 +461,9 @@ static void reap(struct runner *r, bool block)
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) break;
         if (w == r->pid) record_exit(r, status);
+        else if (r->nreaped < RUNNER_MAX_REAPED)
+            r->reaped[r->nreaped].pid = w,
+            r->reaped[r->nreaped++].code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
     }
     /* The leader may have been reaped before its group changed (never by
      * us otherwise): ask for it alone too. */
@@ -404,6 +480,18 @@ static void reap(struct runner *r, bool block)
  * from us, its parent. */
 static void apply_exit(struct runner *r)
 {
+    /* Killed workers first (their parent, the example, is dead too): the
+     * model shows each process's real end, not "running" forever. Only
+     * processes the run traced: an untraced helper stays out of it. */
+    for (; !r->keep_state && r->nreaped_applied < r->nreaped; r->nreaped_applied++) {
+        pid_t pid = r->reaped[r->nreaped_applied].pid;
+        if (r->model && !model_proc(r->model, pid)) continue;
+        struct mp_trace_event ev = {.t_ns = now_ns(), .a = pid, .b = r->reaped[r->nreaped_applied].code,
+                                    .kind = MP_EV_PROC_EXIT};
+        ev.pid = (int32_t)getpid();
+        if (r->on_event) r->on_event(r->ctx, &ev);
+        if (r->model) model_apply(r->model, &ev);
+    }
     if (!r->exited || r->exit_applied || r->exit_code == MP_EXIT_NONE) return;
     struct mp_trace_event ev = {.t_ns = now_ns(), .a = r->pid, .b = r->exit_code, .kind = MP_EV_PROC_EXIT};
     ev.pid = (int32_t)getpid();

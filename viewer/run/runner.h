@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <poll.h>
 #include <sys/types.h>
 
@@ -39,6 +40,7 @@
 /* After the example exited, how long a pipe still held open by a process it
  * left behind is drained before the run counts as finished. */
 #define RUNNER_ORPHAN_GRACE_MS 2000
+#define RUNNER_MAX_REAPED 256
 
 enum runner_stream { RUNNER_STDOUT = 1, RUNNER_STDERR = 2 };
 
@@ -80,6 +82,14 @@ struct runner {
     uint64_t mpi_seen_events, mpi_stuck_since; /* the deadlock watch */
     char partial[2][RUNNER_LINE_MAX]; /* an unfinished line per stream */
     size_t npartial[2];
+    /* Processes of the run we reaped ourselves (orphans after the example
+     * died or was killed): nobody inside the run reports their end, so we
+     * do, once their own events are in. */
+    struct { pid_t pid; int code; } reaped[RUNNER_MAX_REAPED];
+    size_t nreaped, nreaped_applied;
+    /* Set before stopping a deadlocked run: its report describes the moment
+     * it was stopped, so the killed processes' ends are not reported. */
+    bool keep_state;
 };
 
 void runner_init(struct runner *r, struct model *model);
@@ -90,6 +100,18 @@ void runner_init(struct runner *r, struct model *model);
  * -ENOENT when nothing matches. */
 int runner_resolve(const char *target, char *path, size_t cap, char ***args, size_t *nargs);
 void runner_free_args(char **args, size_t nargs);
+
+struct lesson;
+#define RUNNER_NAME_MAX 64
+/* The examples lesson l runs: its run.program first, then every other
+ * example built as BUILD/lessons/NN-* with the lesson's number NN (lesson
+ * 10 runs 10-pool-map-async and 10-pool-map). Up to cap names; the count. */
+size_t runner_lesson_examples(const struct lesson *l, char (*out)[RUNNER_NAME_MAX], size_t cap);
+/* The lesson among ls[0..n) that runs example name (see above), or NULL. */
+const struct lesson *runner_example_lesson(const struct lesson *ls, size_t n, const char *name);
+/* For `forklab run X` when X resolved to nothing: says what was not found
+ * and lists the lessons and the examples that exist. */
+void runner_explain_missing(FILE *out, const char *cmd, const char *target);
 /* Start path with argv (argv[0] included, NULL-terminated) in its own
  * process group, with the trace ring and output pipes. 0 | -errno (the
  * exec failure's errno when the program cannot run). */

@@ -23,11 +23,23 @@ static bool exercise_passed(const char *id)
     return grade_last_status(id) == GRADE_PASS;
 }
 
+/* The points of the last grade, for the scores the screens show. */
+static int exercise_points(const char *id, int *points, int *max)
+{
+    struct grade_result r;
+    int rc = grade_last_result(id, &r);
+    if (rc < 0) return rc;
+    *points = r.points;
+    *max = r.max_points;
+    return 0;
+}
+
 static int load(struct catalogue *c)
 {
     size_t nerr = 0;
     int prc = 0;
     c->exercise_passed = exercise_passed;
+    c->exercise_points = exercise_points;
     int rc = catalogue_load(c, &nerr, &prc);
     if (rc < 0) {
         fprintf(stderr, "forklab: cannot read lessons in %s/lessons: %s\n", forklab_home(), strerror(-rc));
@@ -40,18 +52,23 @@ static int load(struct catalogue *c)
     return 0;
 }
 
-/* Nothing to run is a plain error, said before the screen is ours. */
-static bool runnable(const struct lesson *l, const char *run_name)
+/* What `forklab run X` names, by the rule headless uses (runner_resolve):
+ * a built example of that name first, else a lesson's own example. Nothing
+ * to run is a plain error, said before the screen is ours. */
+static bool runnable(const struct catalogue *cat, const char *run_name, const struct lesson **l,
+                     const char **program)
 {
-    char path[4096], **args = NULL;
+    char path[4096], own[4096], **args = NULL;
     size_t nargs = 0;
-    if (l) return true;
     if (runner_resolve(run_name, path, sizeof path, &args, &nargs) < 0) {
-        fprintf(stderr, "forklab: no lesson or example '%s' (built examples are in %s/lessons)\n", run_name,
-                forklab_build_dir());
+        runner_explain_missing(stderr, "forklab run", run_name);
         return false;
     }
     runner_free_args(args, nargs);
+    snprintf(own, sizeof own, "%s/lessons/%s", forklab_build_dir(), run_name);
+    bool example = !strchr(run_name, '/') && !strcmp(path, own);
+    *l = example ? runner_example_lesson(cat->lessons, cat->nlessons, run_name) : catalogue_find(cat, run_name);
+    *program = example || !*l ? run_name : (*l)->program;
     return true;
 }
 
@@ -66,10 +83,11 @@ static int run_ui(const char *lesson_name, const char *run_name)
         fprintf(stderr, "forklab: no lesson '%s' (try `forklab list`)\n", lesson_name);
         goto out;
     }
-    if (run_name && !runnable(l = catalogue_find(&cat, run_name), run_name)) goto out;
+    const char *program = NULL;
+    if (run_name && !runnable(&cat, run_name, &l, &program)) goto out;
     if (ui_term_start() < 0) goto out;
     if (run_name) {
-        ui_push(ui_run_view(l, l ? l->program : run_name));
+        ui_push(ui_run_view(l, program));
     } else {
         ui_push(ui_list_view(&cat));
         if (l) ui_push(ui_lesson_view(&cat, l));

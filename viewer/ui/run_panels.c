@@ -71,6 +71,8 @@ static void draw_locks(const struct ui_panel_source *src, struct ui_rows *rs)
     for (size_t i = 0; i < m->nlocks && !rows_full(rs); i++) {
         fmt_lock_row(buf, sizeof buf, &m->locks[i], (int)i + 1, 1000);
         fmt_wrap(buf, rs->in.w, 2, wrap_emit, rs);
+        fmt_lock_waits(buf, sizeof buf, &m->locks[i], 1000);
+        if (buf[0]) fmt_wrap(buf, rs->in.w, 4, wrap_emit, rs);
     }
     if (m->nlocks == 0) ui_rows_put(rs, R_DIM, "(no lock yet)");
 }
@@ -168,16 +170,72 @@ static void draw_timeline(const struct ui_panel_source *src, struct ui_rows *rs)
     if (n == 0) ui_rows_put(rs, R_DIM, "(no event yet)");
 }
 
+/* Notes and output wrap (continuation rows indented) rather than being cut:
+ * the newest line ends at the bottom, and the oldest one shown may lose its
+ * first rows. */
+#define WRAP_INDENT 2
+
+struct wrap_rows {
+    struct ui_rows *rs;
+    int skip;       /* rows of this line that are above the panel */
+    int count;      /* rows counted (when rs is NULL) */
+    enum ui_role role;
+};
+
+static void wrap_row(void *ctx, const char *line)
+{
+    struct wrap_rows *w = ctx;
+    if (!w->rs) w->count++;
+    else if (w->skip > 0) w->skip--;
+    else ui_rows_put(w->rs, w->role, line);
+}
+
+static int wrapped_rows(const char *text, int width)
+{
+    struct wrap_rows w = {NULL, 0, 0, R_NORMAL};
+    fmt_wrap(text, width, WRAP_INDENT, wrap_row, &w);
+    return w.count > 0 ? w.count : 1;
+}
+
+typedef const char *(*line_fn)(const void *ctx, size_t i, enum ui_role *role);
+
+/* Draws lines [0, n) of a list so that the last one ends at the bottom. */
+static void put_wrapped_tail(struct ui_rows *rs, size_t n, line_fn text, const void *ctx)
+{
+    int room = rs->in.h - rs->row, used = 0;
+    size_t first = n;
+    enum ui_role role;
+    while (first > 0 && used < room) used += wrapped_rows(text(ctx, first - 1, &role), rs->in.w), first--;
+    for (size_t i = first; i < n && !rows_full(rs); i++) {
+        const char *t = text(ctx, i, &role);
+        struct wrap_rows w = {rs, i == first && used > room ? used - room : 0, 0, role};
+        fmt_wrap(t, rs->in.w, WRAP_INDENT, wrap_row, &w);
+    }
+}
+
+static const char *note_text(const void *ctx, size_t i, enum ui_role *role)
+{
+    static char buf[300];
+    const struct model *m = ctx;
+    snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
+    *role = R_NORMAL;
+    return buf;
+}
+
 static void draw_notes(const struct ui_panel_source *src, struct ui_rows *rs)
 {
     const struct model *m = src->m;
-    char buf[256];
-    size_t room = (size_t)rs->in.h, first = m->nnotes > room ? m->nnotes - room : 0;
-    for (size_t i = first; i < m->nnotes && !rows_full(rs); i++) {
-        snprintf(buf, sizeof buf, "%d: %s", m->notes[i].pid, m->notes[i].text);
-        ui_rows_put(rs, R_NORMAL, buf);
-    }
+    put_wrapped_tail(rs, m->nnotes, note_text, m);
     if (m->nnotes == 0) ui_rows_put(rs, R_DIM, "(no note yet)");
+}
+
+static const char *output_text(const void *ctx, size_t i, enum ui_role *role)
+{
+    const struct ui_panel_source *src = ctx;
+    bool err = false;
+    const char *t = src->line(src->ctx, i, &err);
+    *role = err ? R_BAD : R_NORMAL;
+    return t;
 }
 
 /* The MPI panels: their lines come from fmt_mpi.c. */
@@ -207,12 +265,8 @@ static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)
     /* Scrolling back stops when the oldest line kept is at the top. */
     size_t room = (size_t)rs->in.h, max_back = nout > room ? nout - room : 0;
     size_t back = src->back < max_back ? src->back : max_back;
-    size_t end = nout - back, first = end > room ? end - room : 0;
-    for (size_t i = first; i < end; i++) {
-        bool err = false;
-        const char *text = src->line(src->ctx, i, &err);
-        ui_rows_put(rs, err ? R_BAD : R_NORMAL, text);
-    }
+    size_t end = nout - back;
+    put_wrapped_tail(rs, end, output_text, src);
     if (nout == 0) ui_rows_put(rs, R_DIM, src->started ? "(no output yet)" : "");
 }
 

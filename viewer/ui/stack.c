@@ -59,15 +59,33 @@ static void draw_help(int cols, int lines)
     }
 }
 
+struct too_small_rows {
+    int y, n;
+    bool draw; /* first pass counts the rows, the second draws them */
+};
+
+static void too_small_row(void *ctx, const char *line)
+{
+    struct too_small_rows *r = ctx;
+    if (r->draw && r->y + r->n < LINES) ui_put(r->y + r->n, 0, COLS, R_WARN, line);
+    r->n++;
+}
+
 static void draw(void)
 {
     erase();
     if (layout_too_small(COLS, LINES)) {
-        char msg[128];
+        /* Wrapped to the width, whatever it is: the whole message shows
+         * down to a dozen columns. */
+        char msg[256];
         layout_too_small_msg(msg, sizeof msg, COLS, LINES);
-        int y = LINES / 2;
-        ui_put(y > 0 ? y - 1 : 0, 0, COLS, R_WARN, msg);
-        ui_put(y + 1 < LINES ? y + 1 : 0, 0, COLS, R_NORMAL, "resize the terminal, or press q to quit");
+        size_t len = strlen(msg);
+        snprintf(msg + len, sizeof msg - len, ". Resize it, or press q to quit.");
+        struct too_small_rows r = {0, 0, false};
+        fmt_wrap(msg, COLS, 0, too_small_row, &r);
+        int y = (LINES - r.n) / 2;
+        r = (struct too_small_rows){y < 0 ? 0 : y, 0, true};
+        fmt_wrap(msg, COLS, 0, too_small_row, &r);
     } else {
         struct ui_view *top = stack[depth - 1];
         top->draw(top, COLS, LINES);

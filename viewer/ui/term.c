@@ -156,6 +156,21 @@ int ui_term_start(void)
         return -1;
     }
     set_term(screen);
+    /* A terminal that cannot move the cursor (TERM=dumb) would get only
+     * the last line drawn and junk after: refuse it as clearly as an
+     * unknown one, before anything is drawn. */
+    const char *cup = tigetstr("cup");
+    if (!cup || cup == (const char *)-1) {
+        endwin();
+        delscreen(screen);
+        screen = NULL;
+        release_stderr();
+        fprintf(stderr,
+                "forklab: terminal type '%s' cannot move the cursor, which the viewer needs (set TERM, e.g. "
+                "TERM=xterm-256color; `forklab run X --headless` works anywhere)\n",
+                term && term[0] ? term : "(unset)");
+        return -1;
+    }
     cbreak();
     noecho();
     nonl();

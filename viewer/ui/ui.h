@@ -119,6 +119,10 @@ void ui_draw_panel(enum panel_id id, struct rect r, const char *title, const str
 struct ui_view *ui_list_view(struct catalogue *c);
 struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l);
 struct ui_view *ui_quiz_view(struct catalogue *c, const struct lesson *l);
+/* The lesson's exercise: task, file, checks, last result, edit, grade, hints
+ * (view_exercise.c); grading started at once when grade_now. NULL when the
+ * lesson has none. */
+struct ui_view *ui_exercise_view(struct catalogue *c, const struct lesson *l, bool grade_now);
 /* A live run of a lesson's example (l may be NULL: program + args only). */
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 

@@ -6,6 +6,7 @@
 #include "ui.h"
 
 #include "grade.h"
+#include "runner.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,11 @@ struct lesson_view {
     struct code c, py;
     char status[1024];
     enum ui_role status_role;
-    bool show_grade;           /* the last grading's details, until a key */
-    struct grade_result grade;
+    int slide_scroll;  /* first row of the slide shown (J/K) */
+    /* r on a lesson with several examples: which one to run */
+    char examples[8][RUNNER_NAME_MAX];
+    int nexamples;
+    bool choosing;
 };
 
 /* Keep the learner's progress; a failure is reported on stderr, which
@@ -73,11 +77,16 @@ struct wrap_ctx {
     struct rect r;
     int row;
     enum ui_role role;
+    int skip; /* rows scrolled off the top */
 };
 
 static void emit_row(void *ctx, const char *line)
 {
     struct wrap_ctx *w = ctx;
+    if (w->skip > 0) {
+        w->skip--;
+        return;
+    }
     if (w->row < w->r.h) ui_put(w->r.y + w->row, w->r.x, w->r.w, w->role, line);
     w->row++;
 }
@@ -112,7 +121,12 @@ static void draw_slide(const struct lesson_view *lv, struct rect r)
     struct rect in = ui_box(r, title, false);
     in.x += 1;
     in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_NORMAL};
+    /* J/K scroll a slide taller than its pane; a sign on the border says
+     * there is more, above or below. */
+    int total = slide_rows(lv, in.w), scroll = lv->slide_scroll;
+    if (scroll > total - in.h) scroll = total - in.h;
+    if (scroll < 0) scroll = 0;
+    struct wrap_ctx w = {in, 0, R_NORMAL, scroll};
     static const char *const marks[] = {"* ", "- ", "+ "};
     for (size_t i = 0; i < s->nbullets && w.row < in.h; i++) {
         char text[2048];
@@ -122,9 +136,15 @@ static void draw_slide(const struct lesson_view *lv, struct rect r)
         fmt_wrap(text, in.w, level * 2 + 2, emit_row, &w);
     }
     if (s->notes && w.row + 1 < in.h) {
-        w.row++;
+        if (w.skip > 0) w.skip--;
+        else w.row++;
         w.role = R_DIM;
         fmt_wrap(s->notes, in.w, 0, emit_row, &w);
+    }
+    if (total > in.h && in.w > 24) {
+        const char *sign = scroll + in.h < total ? (scroll > 0 ? " more above and below: J/K " : " more below: J ")
+                                                 : " more above: K ";
+        ui_put(in.y + in.h, in.x + in.w - (int)strlen(sign), (int)strlen(sign), R_WARN, sign);
     }
 }
 
@@ -147,7 +167,20 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
         ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
 }
 
-static void draw_grade(const struct lesson_view *lv, int cols, int lines);
+/* The examples of the lesson, numbered: its own first. */
+static void draw_chooser(const struct lesson_view *lv, int cols, int lines)
+{
+    struct rect r = layout_centered(cols, lines, cols - 8 < 60 ? cols - 8 : 60, lv->nexamples + 4);
+    ui_clear(r);
+    struct rect in = ui_box(r, "run which example?", false);
+    char line[160];
+    for (int i = 0; i < lv->nexamples && i < in.h; i++) {
+        snprintf(line, sizeof line, " %d) %s%s", i + 1, lv->examples[i], i == 0 ? "  (the lesson's own)" : "");
+        ui_put(in.y + i, in.x, in.w, i == 0 ? R_SELECTED : R_NORMAL, line);
+    }
+    if (lv->nexamples + 1 < in.h)
+        ui_put(in.y + lv->nexamples + 1, in.x, in.w, R_DIM, " 1-9: run it   Enter: the first   other keys: back");
+}
 
 static void lesson_draw(struct ui_view *v, int cols, int lines)
 {
@@ -156,8 +189,16 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     struct layout_lesson lay;
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
-    snprintf(buf, sizeof buf, "forklab: %d. %s%s", l->order, l->title ? l->title : l->id,
-             catalogue_done(lv->cat, l) ? "  [done]" : "");
+    char score[160];
+    catalogue_score(lv->cat, l, false, score, sizeof score);
+    snprintf(buf, sizeof buf, "forklab: %d. %s%s  %s", l->order, l->title ? l->title : l->id,
+             catalogue_done(lv->cat, l) ? "  [done]" : "", score);
+    /* Too wide: the points matter more than the exercise's name. */
+    char *ex = strstr(buf, "exercise ");
+    if (fmt_width(buf) > cols && ex) {
+        char *sp = strchr(ex + 9, ' ');
+        if (sp) memmove(ex + 3, sp + 1, strlen(sp + 1) + 1), memcpy(ex, "ex ", 3);
+    }
     ui_put(0, 0, cols, R_TITLE, buf);
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
@@ -174,8 +215,9 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
     else
         ui_put(lines - 1, 0, cols, R_DIM,
-               " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  g: grade  ?: help  q: back");
-    if (lv->show_grade) draw_grade(lv, cols, lines);
+               cols >= 80 ? " h/l: slide  j/k: scroll  p: Python  r: run  z: quiz  e: exercise  ?  q: back"
+                          : " h/l: slide  j/k  p  r: run  z: quiz  e: exercise  ?  q");
+    if (lv->choosing) draw_chooser(lv, cols, lines);
 }
 
 static void set_status(struct lesson_view *lv, enum ui_role role, const char *fmt, const char *a, const char *b)
@@ -184,80 +226,28 @@ static void set_status(struct lesson_view *lv, enum ui_role role, const char *fm
     lv->status_role = role;
 }
 
-static void grade_now(struct lesson_view *lv)
-{
-    const struct lesson *l = lv->l;
-    if (!l->exercise) {
-        set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
-        return;
-    }
-    /* Grading blocks for a few seconds: say so before it starts. */
-    set_status(lv, R_WARN, " grading %s ...%s", l->exercise, NULL);
-    lesson_draw(&lv->v, COLS, LINES);
-    refresh();
-    struct grade_result res;
-    memset(&res, 0, sizeof res);
-    int rc = grade_exercise(l->exercise, false, &res);
-    if (rc < 0) {
-        set_status(lv, R_BAD, " cannot grade %s (%s)", l->exercise, rc == -22 ? "unknown exercise" : "grader failed");
-        return;
-    }
-    char line[800];
-    if (res.status == GRADE_PASS) {
-        progress_mark(&lv->cat->progress, l->id, PROGRESS_EXERCISE);
-        save_progress(lv->cat);
-        snprintf(line, sizeof line, " %s: PASS %d/%d", res.id, res.points, res.max_points);
-        set_status(lv, R_GOOD, "%s%s", line, NULL);
-    } else {
-        snprintf(line, sizeof line, " %s: %s %d/%d: %s -- hint: %s", res.id, grade_status_name(res.status),
-                 res.points, res.max_points, res.check, res.hint);
-        set_status(lv, R_BAD, "%s%s", line, NULL);
-        /* The check and the hint rarely fit a status line: show them whole. */
-        lv->grade = res;
-        lv->show_grade = true;
-    }
-}
-
-static void draw_grade(const struct lesson_view *lv, int cols, int lines)
-{
-    const struct grade_result *g = &lv->grade;
-    char title[128], text[1024];
-    snprintf(title, sizeof title, "%s: %s %d/%d (any key closes)", g->id, grade_status_name(g->status), g->points,
-             g->max_points);
-    struct rect r = layout_centered(cols, lines, cols - 8, 12);
-    ui_clear(r);
-    struct rect in = ui_box(r, title, false);
-    in.x += 1;
-    in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_BAD};
-    snprintf(text, sizeof text, "Failed check: %s", g->check[0] ? g->check : "-");
-    fmt_wrap(text, in.w, 2, emit_row, &w);
-    w.row++;
-    w.role = R_NORMAL;
-    snprintf(text, sizeof text, "Hint: %s", g->hint[0] ? g->hint : "-");
-    fmt_wrap(text, in.w, 2, emit_row, &w);
-}
-
 static int lesson_key(struct ui_view *v, int ch)
 {
     struct lesson_view *lv = (struct lesson_view *)v;
     const struct lesson *l = lv->l;
     int max_scroll = (lv->python ? lv->py.n : lv->c.n) - 1;
     if (lv->c.n - 1 > max_scroll && COLS >= LAYOUT_SIDE_BY_SIDE_COLS) max_scroll = lv->c.n - 1;
-    if (lv->show_grade) { /* any key closes the grading details */
-        lv->show_grade = false;
+    if (lv->choosing) {
+        lv->choosing = false;
+        int pick = ch == '\n' || ch == '\r' || ch == KEY_ENTER ? 0 : ch >= '1' && ch <= '9' ? ch - '1' : -1;
+        if (pick >= 0 && pick < lv->nexamples) ui_push(ui_run_view(l, lv->examples[pick]));
         return UI_HANDLED | UI_REDRAW;
     }
     lv->status[0] = '\0';
     switch (keys_action(KEYS_LESSON, ch)) {
     case KA_NEXT_SLIDE:
         if (lv->slide + 1 < (int)l->nslides)
-            lv->slide++;
+            lv->slide++, lv->slide_scroll = 0;
         else if (l->nquiz)
             ui_push(ui_quiz_view(lv->cat, l)); /* past the last slide: the quiz */
         break;
     case KA_PREV_SLIDE:
-        if (lv->slide > 0) lv->slide--;
+        if (lv->slide > 0) lv->slide--, lv->slide_scroll = 0;
         break;
     case KA_DOWN: lv->scroll++; break;
     case KA_UP: lv->scroll--; break;
@@ -265,7 +255,12 @@ static int lesson_key(struct ui_view *v, int ch)
     case KA_PAGE_UP: lv->scroll -= 10; break;
     case KA_LANGUAGE: lv->python = !lv->python; lv->scroll = 0; break;
     case KA_RUN:
-        if (l->program)
+        /* several examples (10-pool-map: the async one and the blocking
+         * map): let the learner pick, headless runs either by its name */
+        lv->nexamples = (int)runner_lesson_examples(l, lv->examples, 8);
+        if (lv->nexamples > 1)
+            lv->choosing = true;
+        else if (l->program)
             ui_push(ui_run_view(l, l->program));
         else
             set_status(lv, R_WARN, " this lesson has no example to run%s%s", NULL, NULL);
@@ -276,7 +271,17 @@ static int lesson_key(struct ui_view *v, int ch)
         else
             set_status(lv, R_WARN, " this lesson has no quiz%s%s", NULL, NULL);
         break;
-    case KA_GRADE: grade_now(lv); break;
+    case KA_GRADE: /* grading happens in the exercise view, in the background */
+    case KA_EXERCISE:
+        if (l->exercise)
+            ui_push(ui_exercise_view(lv->cat, l, keys_action(KEYS_LESSON, ch) == KA_GRADE));
+        else
+            set_status(lv, R_WARN, " this lesson has no exercise%s%s", NULL, NULL);
+        break;
+    case KA_SLIDE_DOWN: lv->slide_scroll++; break;
+    case KA_SLIDE_UP:
+        if (lv->slide_scroll > 0) lv->slide_scroll--;
+        break;
     case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
@@ -332,7 +337,7 @@ static void quiz_draw(struct ui_view *v, int cols, int lines)
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "quiz", false);
     in.x += 1;
     in.w -= 2;
-    struct wrap_ctx w = {in, 0, R_TITLE};
+    struct wrap_ctx w = {in, 0, R_TITLE, 0};
     fmt_wrap(q->question, in.w, 0, emit_row, &w);
     w.row++;
     for (size_t i = 0; i < q->nchoices; i++) {
@@ -363,9 +368,9 @@ static void quiz_answer(struct quiz_view *qv, int choice)
     if (qv->answered >= 0 || choice < 0 || choice >= (int)q->nchoices) return;
     qv->answered = choice;
     if (choice == q->answer) qv->right++;
-    /* Answering counts as doing the quiz, right or wrong: the explanation
-     * is the lesson. */
-    progress_mark(&qv->cat->progress, qv->l->id, PROGRESS_QUIZ);
+    /* The latest answer to each question counts: the quiz is done only
+     * when every question is answered right. */
+    progress_quiz_answer(&qv->cat->progress, qv->l->id, qv->q, (int)qv->l->nquiz, choice == q->answer);
     save_progress(qv->cat);
 }
 

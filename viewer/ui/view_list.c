@@ -62,7 +62,8 @@ static void list_draw(struct ui_view *v, int cols, int lines)
     size_t done = 0;
     for (size_t i = 0; i < cat->nlessons; i++)
         if (catalogue_done(cat, &cat->lessons[i])) done++;
-    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)", done, cat->nlessons);
+    snprintf(line, sizeof line, "forklab: lessons (%zu of %zu done)%s", done, cat->nlessons,
+             cols >= 80 ? "   quiz right, exercise points" : "");
     ui_put(0, 0, cols, R_TITLE, line);
     struct rect in = ui_box((struct rect){0, 1, cols, lines - 2}, "Multiprocessing: process based threading", false);
     if (cat->nlessons == 0) ui_put(in.y, in.x + 1, in.w - 2, R_WARN, "no lessons found (FORKLAB_HOME?)");
@@ -71,24 +72,34 @@ static void list_draw(struct ui_view *v, int cols, int lines)
         int w = cat->lessons[i].id ? fmt_width(cat->lessons[i].id) : 0;
         if (w > idw) idw = w > 28 ? 28 : w;
     }
-    int titlew = in.w - idw - 16;
+    /* Compact (under 80 columns): the title says more than the id. */
+    bool show_id = in.w >= 76;
+    if (!show_id) idw = 0;
+    int titlew = in.w - idw - (show_id ? 26 : 24);
     if (titlew < 10) titlew = 10;
     for (int r = 0; r < in.h; r++) {
         int i = lv->top + r;
         if (i >= (int)cat->nlessons) break;
         const struct lesson *l = &cat->lessons[i];
         bool is_done = catalogue_done(cat, l);
-        char title[256];
+        char title[256], score[64];
         fmt_fit(title, sizeof title, l->title ? l->title : "", titlew);
-        snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s", l->order, idw, l->id, title,
-                 titlew - fmt_width(title), "", is_done ? "[done]" : "[    ]");
+        catalogue_score(cat, l, true, score, sizeof score);
+        if (show_id)
+            snprintf(line, sizeof line, " %2d  %-*s  %s%*s %s %s", l->order, idw, l->id, title,
+                     titlew - fmt_width(title), "", score, is_done ? "[done]" : "[    ]");
+        else
+            snprintf(line, sizeof line, " %2d  %s%*s %s %s", l->order, title, titlew - fmt_width(title), "", score,
+                     is_done ? "[done]" : "[    ]");
         ui_put(in.y + r, in.x, in.w, i == lv->sel ? R_SELECTED : (is_done ? R_GOOD : R_NORMAL), line);
     }
     if (lv->searching) {
         snprintf(line, sizeof line, "/%s", lv->query);
         ui_put(lines - 1, 0, cols, find_match(lv, 0) >= 0 || !lv->query[0] ? R_KEY : R_BAD, line);
     } else {
-        ui_put(lines - 1, 0, cols, R_DIM, " Up/Down j/k: move   Enter: open   /: search  n: next   ?: help   q: quit");
+        ui_put(lines - 1, 0, cols, R_DIM,
+               cols >= 80 ? " Up/Down j/k: move   Enter: open   /: search  n: next   ?: help   q: quit"
+                          : " j/k: move  Enter: open  /: search  ?: help  q: quit");
     }
 }
 

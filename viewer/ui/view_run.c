@@ -177,7 +177,10 @@ static void run_stop(struct run_view *rv)
 static int resolve(const struct run_view *rv, char *path, size_t cap, char ***args, size_t *nargs)
 {
     const struct lesson *l = rv->l;
-    if (!l || !l->program) return runner_resolve(rv->target, path, cap, args, nargs);
+    /* Another example of the lesson (10-pool-map beside 10-pool-map-async)
+     * is found by its own name, as headless does. */
+    if (!l || !l->program || (rv->target[0] && strcmp(rv->target, l->program)))
+        return runner_resolve(rv->target, path, cap, args, nargs);
     int n = strchr(l->program, '/') ? snprintf(path, cap, "%s", l->program)
                                     : snprintf(path, cap, "%s/lessons/%s", forklab_build_dir(), l->program);
     if (n < 0 || (size_t)n >= cap) return -ENAMETOOLONG;
@@ -250,6 +253,7 @@ static void run_start(struct run_view *rv)
         rv->next_grant_ns = 0;
     }
     rc = runner_start(&rv->r, path, argv);
+    model_set_host(&rv->m, (int)getpid());
     if (rv->controlled && rc == 0) ctl_started(&rv->ctl);
     /* The runner puts its own fatal-signal handlers in place; ours end the
      * loop cleanly (endwin, then the group is killed as the view closes). */
@@ -412,6 +416,10 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
         snprintf(title, sizeof title, "output (scrolled back; End: latest)");
     else if (id == PANEL_output && rv->out_total > rv->nout)
         snprintf(title, sizeof title, "output (last %zu lines)", rv->nout);
+    /* The top PPID is this viewer itself: label it. */
+    else if (id == PANEL_processes && rv->m.host_pid && model_proc_tree_has_parent(&rv->m, rv->m.host_pid) &&
+             p->r.w >= 40)
+        snprintf(title, sizeof title, "processes (PPID %d = forklab)", rv->m.host_pid);
     struct ui_panel_source src = {&rv->m, out_visible(rv), rv->out_back, out_text, rv, rv->started};
     ui_draw_panel(id, p->r, title, &src);
 }
@@ -671,6 +679,7 @@ static int run_key(struct ui_view *v, int ch)
     case KA_KILL:
         if (live) {
             uint64_t before = rv->out_total;
+            rv->r.keep_state = rv->deadlock; /* the banner keeps who waited for whom */
             runner_kill(&rv->r);
             tag_new_lines(rv, before);
             rv->killed = true;
@@ -788,7 +797,7 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program)
                : l && l->mode && !strcmp(l->mode, "schedule") ? MODE_SCHEDULE
                                                                : MODE_FREE;
     /* The lesson id lets the runner pass the lesson's run.args. */
-    snprintf(rv->target, sizeof rv->target, "%s", l && l->id ? l->id : program ? program : "");
+    snprintf(rv->target, sizeof rv->target, "%s", program ? program : l && l->id ? l->id : "");
     model_init(&rv->now);
     model_init(&rv->m);
     run_start(rv);
