@@ -19,6 +19,7 @@ int cmd_init(int argc, char **argv);     /* out/learncmd.c: forklab init DIR */
 int cmd_progress(int argc, char **argv); /* out/learncmd.c: forklab progress */
 int cmd_hint(int argc, char **argv);     /* out/learncmd.c: forklab hint EXERCISE [N] */
 int cmd_reset(int argc, char **argv);    /* out/learncmd.c: forklab reset EXERCISE */
+int cmd_class(int argc, char **argv); /* out/class_client.c: forklab class serve|join|leave|sync|export */
 
 
 /* ui/app.c: the live run view for one lesson or example, for `forklab run X`

@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "       forklab reset EXERCISE           restore the original exercise (yours is backed up)\n"
             "       forklab progress                 quiz scores, exercise points, last grade time\n"
             "       forklab init DIR                 a workspace of your own: exercises and progress\n"
+            "       forklab class serve|join|leave|sync|export   the workshop class board\n"
             "       forklab --help | --version\n");
 }
 
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
         {"explore", cmd_explore},
         {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
+        {"class", cmd_class},
     };
     if (argc >= 2) {
         const char *a = argv[1];

@@ -11,6 +11,12 @@ $(E2E_CRASH): tests/e2e/crash.c $(LIBMP_A)
 	@mkdir -p $(@D)
 	$(LINK_MP)
 
+# A raw client of the class board (malformed requests, load).
+E2E_CLASS_PROBE := $(BUILD)/e2e/class_probe
+$(E2E_CLASS_PROBE): tests/e2e/class_probe.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS)
+
 # Two children printing a letter each, for the controlled-run tests.
 E2E_TWO := $(BUILD)/e2e/two
 $(E2E_TWO): tests/e2e/two.c $(LIBMP_A)
@@ -27,7 +33,7 @@ $(E2E_LOCKORDER) $(E2E_SPIN): $(BUILD)/e2e/%: tests/e2e/%.c $(LIBMP_A)
 all: $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CRASH)
 
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CLASS_PROBE)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \

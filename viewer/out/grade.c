@@ -9,6 +9,7 @@
  */
 #include "grade.h"
 
+#include "class.h"
 #include "commands.h"
 #include "paths.h"
 #include "workspace.h"
@@ -305,11 +306,27 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out)
             snprintf(out->check, sizeof out->check, "%.*s", (int)sizeof out->check - 1, why);
         else
             snprintf(out->check, sizeof out->check, "the grader did not run (exit %d); see driver.log beside the results", rc);
+    } else {
+        class_report(out); /* to the class board, when this learner joined one */
     }
     return (int)out->status;
 }
 
 /* ------------------------------------------------------------ forklab grade */
+
+/* Sends the results this run wrote (newer than `since`) to the class
+ * board, when this learner joined one. */
+static void report_fresh(const char *const *ids, size_t nids, bool solutions, time_t since)
+{
+    for (size_t i = 0; i < (nids ? nids : NEXERCISES); i++) {
+        const char *id = nids ? ids[i] : exercise_ids[i];
+        char path[PATH_MAX];
+        struct stat st;
+        struct grade_result r;
+        result_path(id, solutions, path, sizeof path);
+        if (stat(path, &st) == 0 && st.st_mtime >= since && read_result(path, &r) == 0) class_report(&r);
+    }
+}
 
 /* An installed forklab grades only inside a workspace: its build folder is
  * read-only and holds no exercise to edit. */
@@ -323,7 +340,10 @@ static bool have_workspace(const char *cmd)
 int cmd_grade(int argc, char **argv)
 {
     char *args[40];
-    size_t n = 0;
+    const char *ids[40];
+    size_t n = 0, nids = 0;
+    bool solutions = false, elsewhere = false;
+    time_t start = time(NULL);
     if (!have_workspace("grade")) return 1;
     for (int i = 0; i < argc && n < 30; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -335,9 +355,11 @@ int cmd_grade(int argc, char **argv)
         if ((!strcmp(argv[i], "--dir") || !strcmp(argv[i], "--out")) && i + 1 < argc) {
             args[n++] = argv[i++];
             args[n++] = argv[i];
+            elsewhere = true; /* results outside the build: not reported */
             continue;
         }
         if (argv[i][0] == '-') {
+            solutions |= !strcmp(argv[i], "--solutions");
             args[n++] = argv[i];
             continue;
         }
@@ -347,8 +369,10 @@ int cmd_grade(int argc, char **argv)
             return 2;
         }
         args[n++] = (char *)id;
+        ids[nids++] = id;
     }
     int rc = run_driver(args, n, false);
+    if (rc >= 0 && !elsewhere) report_fresh(ids, nids, solutions, start);
     if (rc == -ENOENT) {
         fprintf(stderr, "forklab grade: tests/exercises/grade.sh not found under %s (run from the source tree "
                         "or set FORKLAB_HOME)\n", root_dir());
