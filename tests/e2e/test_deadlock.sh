@@ -43,8 +43,10 @@ else
   want="deadlock: PID $b holds lock 2 and waits for lock 1 <- held by PID $a, which waits for lock 2 <- held by PID $b"
 fi
 e2e_ok "locks: the cycle names both PIDs and both locks ($want)" line_is "$f" "$want"
-e2e_ok "locks: the lock-order warning names both orders" \
-  grep -qF "warning: lock 1 and lock 2 were taken in both orders: PID $a took lock 1 then lock 2; PID $b took lock 2 then lock 1" "$f"
+e2e_ok "locks: the lock-order warning names both orders, each with its source line" \
+  grep -qE "warning: lock 1 and lock 2 were taken in both orders: PID $a took lock 1 then lock 2 \(at line [0-9]+\); PID $b took lock 2 then lock 1 \(at line [0-9]+\)" "$f"
+e2e_ok "locks: each blocked call names its source line" \
+  [ "$(grep -cE "^  PID [0-9]+ waits for lock [12], at line [0-9]+$" "$f")" = 2 ]
 e2e_ok "locks: nothing left running" e2e_no_procs
 
 # ---- join before get, child blocked in put on the full queue
