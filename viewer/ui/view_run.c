@@ -38,65 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TICK_MS 50
-#define OUT_LINES 400          /* output lines kept */
-#define PENDING_MAX 200000     /* beyond this, the replay catches up at once */
+#include "run_view.h"
 
-/* Events applied per tick, from slowest to all at once. */
-static const int speeds[] = {1, 2, 5, 10, 25, 50, 100, 250, 1000, 0};
-#define NSPEEDS (int)(sizeof speeds / sizeof speeds[0])
-#define DEFAULT_SPEED 5
 
-enum run_mode { MODE_FREE, MODE_PACED, MODE_SCHEDULE, MODE__COUNT };
-/* Paced: operations per second, in tenths (0.5 .. 200). */
-static const int rates_x10[] = {5, 10, 20, 50, 100, 200, 500, 1000, 2000};
-#define NRATES (int)(sizeof rates_x10 / sizeof rates_x10[0])
-#define DEFAULT_RATE 2 /* 2 a second: slow enough to narrate */
-
-struct out_line {
-    bool err;
-    uint64_t after;   /* events received before it: it shows once the replay got there */
-    char text[200];
-};
-
-struct run_view {
-    struct ui_view v;
-    const struct lesson *l;
-    char target[256];           /* what to resolve: the lesson id or program */
-    struct runner r;
-    struct model m;             /* what is displayed */
-    bool started;
-    char error[4400];           /* why the run could not start */
-    struct mp_trace_event *pending;
-    size_t head, npend, cap;    /* a ring: npend events from pending[head] */
-    uint64_t received;          /* events the runner handed over this run */
-    struct out_line *out;
-    size_t nout, out_first;     /* ring of OUT_LINES */
-    uint64_t out_total;
-    size_t out_back;            /* output lines scrolled back from the latest */
-    int speed;                  /* index into speeds */
-    bool paused;                /* the replay (and the group, while it runs) */
-    bool killed;                /* x */
-    int cols, lines;
-    /* Deadlocks are watched on every event as it arrives, not at the
-     * replay's pace: the banner shows within a tick or two of forming. */
-    struct model now;
-    struct wf_watch watch;
-    bool deadlock;
-    /* controlled runs */
-    enum run_mode mode;
-    bool controlled;            /* this run is under the gate (ctl is live) */
-    struct controller ctl;
-    int rate;                   /* index into rates_x10 */
-    uint64_t next_grant_ns;     /* paced: when the next operation may go */
-    int sel;                    /* you schedule: the selected row (position in ctl.procs) */
-    uint64_t ctl_sig;           /* processes known, alive and parked, as last drawn */
-    bool stuck;
-    char ctl_msg[CTL_ERR];      /* the last refusal or the stuck report */
-    char *replay;               /* a schedule replayed paced (from explore), NULL: none */
-};
-
-static uint64_t mono_ns(void)
+uint64_t run_view_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -245,7 +190,7 @@ static void run_start(struct run_view *rv)
             sched_policy_init(&pol, SCHED_FREE, 0);
             if (sched_policy_replay(&pol, rv->replay, SCHED_FREE, err, sizeof err) < 0)
                 snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", err);
-        } else if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, mono_ns()); /* a new interleaving each run */
+        } else if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, run_view_now_ns()); /* a new interleaving each run */
         else sched_policy_init(&pol, SCHED_LEARNER, 0);
         rc = ctl_init(&rv->ctl, &rv->r, &rv->m, &pol);
         if (rc < 0) {
@@ -276,7 +221,7 @@ static void run_start(struct run_view *rv)
     rv->started = true;
 }
 
-static void run_reset(struct run_view *rv)
+void run_view_reset(struct run_view *rv)
 {
     run_stop(rv);
     model_free(&rv->m);
@@ -337,83 +282,12 @@ static const char *out_text(const void *ctx, size_t i, bool *is_err)
     return o->text;
 }
 
-/* ------------------------------------------------------------ controlled runs */
-
-/* Grant one operation: choice is a process index (you schedule) or -1 (the
- * policy's pick). Returns true when a process moved. */
-static bool ctl_move(struct run_view *rv, int choice)
-{
-    if (!rv->controlled || rv->r.finished || !ctl_settled(&rv->ctl) || !ctl_has_parked(&rv->ctl)) return false;
-    enum sched_policy_kind kind = rv->ctl.policy.kind;
-    if (choice < 0 && kind == SCHED_LEARNER) rv->ctl.policy.kind = SCHED_FREE; /* s: the lowest enabled */
-    int st = ctl_step(&rv->ctl, choice);
-    rv->ctl.policy.kind = kind;
-    if (st == CTL_GRANTED) {
-        rv->ctl_msg[0] = '\0';
-        return true;
-    }
-    if (st == CTL_STUCK) rv->stuck = true;
-    if (st < 0) snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", rv->ctl.error);
-    return false;
-}
-
-/* Paced: one operation per beat, unless paused. Also keeps the displayed
- * pending operations fresh in every mode; true when the screen changes. */
-static bool ctl_pace(struct run_view *rv)
-{
-    if (!rv->controlled || rv->r.finished) return false;
-    ctl_settled(&rv->ctl);
-    uint64_t sig = rv->ctl.nprocs;
-    for (size_t i = 0; i < rv->ctl.nprocs; i++)
-        sig = sig * 31 + (uint64_t)(rv->ctl.procs[i].alive * 2 + rv->ctl.procs[i].parked);
-    bool changed = sig != rv->ctl_sig;
-    rv->ctl_sig = sig;
-    if (rv->mode != MODE_PACED || rv->paused) return changed;
-    uint64_t now = mono_ns();
-    if (now < rv->next_grant_ns) return changed;
-    if (!ctl_move(rv, -1)) return changed;
-    rv->next_grant_ns = now + 10000000000ull / (uint64_t)rates_x10[rv->rate];
-    return true;
-}
-
-/* Controlled: each process with what it waits to do, "2 · PID 745 ·
- * wants lock 1 (held by PID 746)"; the enabled ones bright (the selected
- * one highlighted in "you schedule"), the others dimmed with the reason. */
-static void draw_controlled(const struct run_view *rv, struct rect r)
-{
-    const struct controller *c = &rv->ctl;
-    struct ui_rows rs = {ui_box(r, "processes (pending operations)", false), 0};
-    rs.in.x += 1;
-    rs.in.w -= 1;
-    if (rs.in.w <= 0 || rs.in.h <= 0) return;
-    enum sched_verdict v[MP_GATE_MAX];
-    sched_enabled(&rv->m, c->procs, c->nprocs, v);
-    size_t room = (size_t)rs.in.h, first = 0;
-    if (rv->mode == MODE_SCHEDULE && c->nprocs > room && (size_t)rv->sel >= room) first = (size_t)rv->sel - room + 1;
-    for (size_t i = first; i < c->nprocs; i++) {
-        const struct sched_proc *p = &c->procs[i];
-        char what[256], line[400];
-        const struct model_proc *mp = model_proc(&rv->m, p->pid);
-        if (!p->alive && mp && mp->state == MPROC_EXITED)
-            snprintf(what, sizeof what, "exited %d", mp->exit_code);
-        else
-            sched_describe(&rv->m, c->procs, c->nprocs, i, what, sizeof what);
-        const char *tag = v[i] == SCHED_TRY ? " (may end)" : v[i] == SCHED_TIMEOUT ? " (times out)" : "";
-        snprintf(line, sizeof line, "%s%d · PID %d · %s%s", rv->mode == MODE_SCHEDULE && (int)i == rv->sel ? ">" : " ",
-                 p->index, p->pid, what, tag);
-        enum ui_role role = !p->alive || !p->parked || v[i] == SCHED_DISABLED ? R_DIM : R_NORMAL;
-        if (rv->mode == MODE_SCHEDULE && (int)i == rv->sel) role = R_SELECTED;
-        ui_rows_put(&rs, role, line);
-    }
-    if (c->nprocs == 0) ui_rows_put(&rs, R_DIM, "(no process yet)");
-}
-
 static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
     int id = panel_find(p->name);
     if (id < 0) return;
     if (id == PANEL_processes && rv->controlled) {
-        draw_controlled(rv, p->r);
+        run_view_draw_controlled(rv, p->r);
         return;
     }
     char title[64];
@@ -600,55 +474,11 @@ static void run_draw(struct ui_view *v, int cols, int lines)
 
 /* ------------------------------------------------------------ view */
 
-/* Keys of the controlled modes; 0 when the key is not theirs. */
-static int controlled_key(struct run_view *rv, int ch)
-{
-    if (ch == 'm') {
-        rv->mode = (enum run_mode)((rv->mode + 1) % MODE__COUNT);
-        rv->out_back = 0;
-        run_reset(rv);
-        return UI_HANDLED | UI_REDRAW;
-    }
-    if (!rv->controlled) return 0;
-    switch (ch) {
-    case ' ': rv->paused = !rv->paused; break; /* stops granting: nobody is stopped */
-    case 's': ctl_move(rv, -1); break;
-    case '+':
-    case '=':
-        if (rv->rate + 1 < NRATES) rv->rate++;
-        break;
-    case '-':
-    case '_':
-        if (rv->rate > 0) rv->rate--;
-        break;
-    case KEY_UP:
-        if (rv->sel > 0) rv->sel--;
-        break;
-    case KEY_DOWN:
-        if ((size_t)rv->sel + 1 < rv->ctl.nprocs) rv->sel++;
-        break;
-    case '\n':
-    case '\r':
-    case KEY_ENTER:
-        if (rv->mode != MODE_SCHEDULE || (size_t)rv->sel >= rv->ctl.nprocs) return 0;
-        ctl_move(rv, rv->ctl.procs[rv->sel].index);
-        break;
-    default:
-        if (rv->mode == MODE_SCHEDULE && ch >= '0' && ch <= '9') {
-            rv->sel = ch - '0' < (int)rv->ctl.nprocs ? ch - '0' : rv->sel;
-            ctl_move(rv, ch - '0');
-            break;
-        }
-        return 0;
-    }
-    return UI_HANDLED | UI_REDRAW;
-}
-
 static int run_key(struct ui_view *v, int ch)
 {
     struct run_view *rv = (struct run_view *)v;
     bool live = rv->started && !rv->r.finished;
-    int k = controlled_key(rv, ch);
+    int k = run_view_controlled_key(rv, ch);
     if (k) return k;
     switch (keys_action(KEYS_RUN, ch)) {
     case KA_PAUSE:
@@ -680,7 +510,7 @@ static int run_key(struct ui_view *v, int ch)
     case KA_LATEST: rv->out_back = 0; break;
     case KA_RESTART:
         rv->out_back = 0;
-        run_reset(rv);
+        run_view_reset(rv);
         break;
     case KA_KILL:
         if (live) {
@@ -714,7 +544,7 @@ static int run_io(struct ui_view *v, const struct pollfd *fds, int n)
     uint64_t before = rv->out_total, applied = rv->m.applied;
     bool was_finished = rv->r.finished;
     run_pump(rv);
-    bool moved = rv->controlled && ctl_pace(rv);
+    bool moved = rv->controlled && run_view_pace(rv);
     /* Output shows at once; events wait for the tick (controlled: they
      * are applied as they come, nothing moves between grants). */
     return moved || rv->out_total != before || rv->r.finished != was_finished || rv->m.applied != applied ? UI_REDRAW : 0;
@@ -729,7 +559,7 @@ static int run_tick_ms(struct ui_view *v)
      * banner comes within about 100 ms of the deadlock forming. */
     if (rv->watch.pending && !rv->deadlock) return WF_CONFIRM_NS / 1000000 + 5;
     if (rv->controlled && rv->mode == MODE_PACED && !rv->paused) {
-        uint64_t now = mono_ns();
+        uint64_t now = run_view_now_ns();
         if (rv->next_grant_ns <= now) return 1;
         uint64_t ms = (rv->next_grant_ns - now) / 1000000 + 1;
         return ms < TICK_MS ? (int)ms : TICK_MS;
@@ -745,9 +575,9 @@ static int run_tick(struct ui_view *v)
     size_t steps = rv->controlled ? rv->ctl.nsteps : 0;
     run_pump(rv);
     bool was_deadlock = rv->deadlock;
-    if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, &rv->now, mono_ns()) == 1) rv->deadlock = true;
+    if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, &rv->now, run_view_now_ns()) == 1) rv->deadlock = true;
     bool moved = false;
-    if (rv->controlled) moved = ctl_pace(rv);
+    if (rv->controlled) moved = run_view_pace(rv);
     else if (!rv->paused) {
         int n = speeds[rv->speed];
         if (n == 0) {
