@@ -66,6 +66,9 @@ while IFS=$'\t' read -r id prog args; do
           bash -c "grep -Eq 'acquisitions [1-9]' '$f' && grep -Eq 'queue 1: .*puts [1-9]' '$f' && grep -Eq 'pool 1: .*done [1-9]' '$f'" ;;
   12-*) e2e_ok "$id: the process pool finished every task" has "$f" 'pool 1: 2 workers .*failed 0' ;;
   13-*) e2e_ok "$id: parent and child are separate processes" [ "$(nprocs "$f")" -ge 2 ] ;;
+  14-*) e2e_ok "$id: two adders, each writing the shared value twice without the lock" \
+          has "$f" "^  value 1 'i': [234] \\(writes 4\\)$"
+        e2e_ok "$id: the example prints the final counter" has "$f" '^\[out\] counter = [234]$' ;;
   16-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
         e2e_ok "$id: all 4 ranks left the barrier" has "$f" '#1 MPI_Barrier: entered \[0, 1, 2, 3\], left \[0, 1, 2, 3\] \(done\)' ;;
   17-*) e2e_ok "$id: 4 ranks, all finalized" [ "$(nranks_final "$f")" -eq 4 ]
