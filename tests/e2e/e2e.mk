@@ -35,6 +35,8 @@ all: $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CRASH)
 .PHONY: test-e2e
 test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CLASS_PROBE)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
+	@# the explorer's --json output is checked with Python's json parser
+	@command -v python3 >/dev/null 2>&1 || bash tests/deps.sh python3
 	@rc=0; for t in $(E2E_SCRIPTS); do \
 	  n=$$(basename $$t .sh); n=$${n#test_}; \
 	  echo "---- e2e $$n"; \
