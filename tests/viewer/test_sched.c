@@ -82,6 +82,26 @@ Test(sched, empty_queue_get_and_full_queue_put_wait, .timeout = 5.)
     model_free(&m);
 }
 
+/* Sizes in a trace can be anything (a broken or hostile trace): the room
+ * check must answer, not overflow (found by fuzz_sched: 4 + INT64_MAX). */
+Test(sched, absurd_sizes_in_a_trace_give_an_answer_not_an_overflow, .timeout = 5.)
+{
+    struct model m;
+    model_init(&m);
+    apply(&m, MP_EV_QUEUE_NEW, 100, Q, INT64_MAX, 0);
+    struct sched_proc ps[3] = {parked(0, MP_GOP_QUEUE_PUT, Q, INT64_MAX, 0, -1),
+                               parked(1, MP_GOP_QUEUE_PUT, Q, -5, 0, -1), parked(2, MP_GOP_QUEUE_PUT, Q, 8, 0, -1)};
+    enum sched_verdict v[3];
+    sched_enabled(&m, ps, 3, v);
+    cr_assert_eq(v[0], SCHED_DISABLED, "no ring holds INT64_MAX bytes");
+    cr_assert_eq(v[1], SCHED_DISABLED, "a negative size never fits");
+    cr_assert_eq(v[2], SCHED_ENABLED, "an 8-byte item fits an empty huge ring");
+    apply(&m, MP_EV_QUEUE_PUT, 101, Q, INT64_MAX, 1);
+    sched_enabled(&m, ps, 3, v);
+    cr_assert_eq(v[2], SCHED_DISABLED, "after an item that fills the ring, nothing fits");
+    model_free(&m);
+}
+
 Test(sched, pipe_receive_needs_a_message_from_the_other_end, .timeout = 5.)
 {
     struct model m;

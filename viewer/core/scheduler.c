@@ -38,12 +38,20 @@ static bool lock_free_for(const struct model *m, const struct sched_proc *procs,
 
 #define QUEUE_REC_HDR 4 /* bytes of header per item (lib/queue.c) */
 #define QUEUE_DEFAULT_CAP (1u << 20)
+#define QUEUE_MAX_CAP (INT64_C(1) << 40) /* far above any real ring; keeps sums in range */
 
 static bool queue_has_room(const struct model_queue *q, int64_t len)
 {
     int64_t cap = q && q->capacity > 0 ? q->capacity : QUEUE_DEFAULT_CAP;
+    /* Lengths come from trace events, which a broken or hostile trace can
+     * fill with anything: count in the ring's own range so no sum wraps. */
+    if (cap > QUEUE_MAX_CAP) cap = QUEUE_MAX_CAP;
+    if (len < 0 || len > cap) return false;
     int64_t used = 0;
-    for (size_t i = 0; q && i < q->nitems; i++) used += QUEUE_REC_HDR + q->items[i].len;
+    for (size_t i = 0; q && i < q->nitems && used <= cap; i++) {
+        int64_t l = q->items[i].len;
+        used += QUEUE_REC_HDR + (l < 0 || l > cap ? cap : l);
+    }
     /* The ring has capacity + one header of room (lib/queue.c). */
     return cap + QUEUE_REC_HDR - used >= QUEUE_REC_HDR + len;
 }
