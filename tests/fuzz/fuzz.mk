@@ -29,7 +29,9 @@ FUZZ_LIBS_fuzz_model = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_layout = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_sched = $(YAML_LIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) | $(DEPS_STAMP)
+# Every viewer source is a prerequisite: a target links the sources it
+# needs from there, and a stale fuzzer would test yesterday's code.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) $(wildcard viewer/*/*.c viewer/*/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(CSTD) $(WARN) $(BASE_CPPFLAGS) $(VIEWER_INC) -pthread $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) \
 	  $(FUZZ_EXTRA_$*) $(FUZZ_LIBS_$*) $(LIB_LDLIBS)
