@@ -78,18 +78,14 @@ mp_lock *mp_lock_new(void)
     return l;
 }
 
-/* When tracing, one clock reading (about 40 ns) serves as the event's time,
- * the end of "ns waited" (wait_start_ns is 0 when there was no wait) and
- * the start of "ns held". */
-static int took(mp_lock *l, int r, uint64_t wait_start_ns)
+/* When tracing, one clock reading serves as the event's time, the end of
+ * "ns waited" (wait_start is 0 when there was no wait) and the start of
+ * "ns held": all trace-clock stamps, which the reader turns into ns. */
+static int took(mp_lock *l, int r, uint64_t wait_start)
 {
     l->holder = mp__pid();
-    if (__builtin_expect(mp__trace_on, 0)) {
-        uint64_t now = mp__now_ns();
-        uint64_t waited = wait_start_ns ? now - wait_start_ns : 0;
-        l->acquired_ns = now;
-        mp__trace_emit_at(now, MP_EV_LOCK_ACQUIRE, l->id, (int64_t)waited, r == -EOWNERDEAD, NULL);
-    }
+    if (__builtin_expect(mp__trace_on, 0))
+        l->acquired_ns = mp__trace_emit_since(MP_EV_LOCK_ACQUIRE, l->id, wait_start, r == -EOWNERDEAD);
     return r;
 }
 
@@ -145,17 +141,11 @@ int mp_lock_acquire(mp_lock *l, double timeout)
     if (timeout == 0) return -ETIMEDOUT;
 
     uint64_t t0 = 0;
-    if (__builtin_expect(mp__trace_on, 0)) {
-        t0 = mp__now_ns();
-        mp__trace_emit_wait(t0, MP_EV_LOCK_WAIT, l->id, 0, 0, timeout);
-    }
+    if (__builtin_expect(mp__trace_on, 0)) t0 = mp__trace_emit_wait(0, MP_EV_LOCK_WAIT, l->id, 0, 0, timeout);
     mp__deadline d = mp__deadline_in(timeout);
     r = mp__mutex_lock(&l->mutex, &d);
     if (r == 0 || r == -EOWNERDEAD) return took(l, r, t0);
-    if (r == -ETIMEDOUT && __builtin_expect(mp__trace_on, 0)) {
-        uint64_t now = mp__now_ns();
-        mp__trace_emit_at(now, MP_EV_LOCK_TIMEOUT, l->id, t0 ? (int64_t)(now - t0) : 0, 0, NULL);
-    }
+    if (r == -ETIMEDOUT && __builtin_expect(mp__trace_on, 0)) mp__trace_emit_since(MP_EV_LOCK_TIMEOUT, l->id, t0, 0);
     return r;
 }
 
@@ -175,8 +165,7 @@ __attribute__((noinline)) static int release_traced(mp_lock *l, pid_t me, bool m
     uint64_t since = l->acquired_ns;
     int r = unlock(l, me, mine);
     if (r) return r;
-    uint64_t now = mp__now_ns(); /* read once: the event's time and the end of "held" */
-    mp__trace_emit_at(now, MP_EV_LOCK_RELEASE, l->id, since ? (int64_t)(now - since) : 0, 0, NULL);
+    mp__trace_emit_since(MP_EV_LOCK_RELEASE, l->id, since, 0); /* one stamp: the time and the end of "held" */
     return 0;
 }
 

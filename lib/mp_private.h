@@ -91,7 +91,7 @@ struct mp_lock {
     uint64_t id;           /* trace object id */
     pid_t creator;         /* only the creator destroys it */
     pid_t holder;          /* pid holding it, 0 when free (for traces) */
-    uint64_t acquired_ns;  /* when the holder got it (for "ns held") */
+    uint64_t acquired_ns;  /* trace stamp of when the holder got it (for "ns held") */
 };
 /* Initialise a lock in shared memory; what names it in traces. 0 | -errno */
 int mp__lock_init(struct mp_lock *l, const char *what);
@@ -113,9 +113,18 @@ uint64_t mp__obj_id(void);
  * inherited across fork; when false a trace point is one branch. */
 extern bool mp__trace_on;
 void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
-/* Same, stamped t_ns: a mp__now_ns() reading the caller also needs (lock.c
- * derives "ns waited" / "ns held" from it), so the clock is read once. */
+/* Same, stamped with a CLOCK_MONOTONIC time the caller read. */
 void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text);
+/* An event whose a is the time since stamp `since` (0: a = 0), a stamp
+ * one of these functions returned, converted to ns by the reader (lock.c:
+ * "ns waited", "ns held"). Returns the event's stamp, which the caller
+ * keeps as the start of the next span: one clock read per event. */
+uint64_t mp__trace_emit_since(unsigned kind, uint64_t obj, uint64_t since, int64_t b);
+/* The trace clock (trace_clock.c): calibrate for a new ring; a raw
+ * time-stamp counter read; a CLOCK_MONOTONIC time as a stamp. */
+void mp__trace_clock_calibrate(struct mp_trace_clock *c);
+uint64_t mp__trace_clock_stamp_tsc(void);
+uint64_t mp__trace_clock_from_ns(const struct mp_trace_clock *c, uint64_t ns);
 /* Decimal text of an integer without snprintf (which costs more than the
  * rest of an event): NUL-terminated, at most 21 bytes; returns the length. */
 size_t mp__trace_fmt_i64(char *out, int64_t v);
@@ -133,8 +142,9 @@ void mp__trace_child_started(const char *name);
         if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit(kind, obj, a, b, text); \
     } while (0)
 /* A wait the wait-for graph reads: timeout as the caller's (negative =
- * forever, which alone can deadlock). t_ns 0 = now. */
-void mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout);
+ * forever, which alone can deadlock). t_ns: a stamp, 0 = now; returns
+ * the event's stamp (see mp__trace_emit_since). */
+uint64_t mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout);
 #define MP__TRACE_WAIT(kind, obj, a, b, timeout)                                            \
     do {                                                                                    \
         if (__builtin_expect(mp__trace_on, 0)) mp__trace_emit_wait(0, kind, obj, a, b, timeout); \

@@ -10,7 +10,16 @@
  * Transport (trace.c): events go into a shared-memory ring made by whoever
  * starts the run (the viewer, `forklab trace record`, or the first libmp
  * process when MP_TRACE=path is set) and inherited by every process forked
- * after. A full ring counts drops; writers never block.
+ * after. Each writer (process, or thread) fills its own slice of the ring;
+ * the reader merges the slices by time. A full ring counts drops; writers
+ * never block.
+ *
+ * Time (version 3): in the ring, t_ns holds a raw stamp of the ring's
+ * clock (struct mp_trace_clock: the CPU's time-stamp counter where it is
+ * invariant and the kernel keeps time with it, else CLOCK_MONOTONIC ns),
+ * calibrated once when the ring is made and used by every process of the
+ * run. mp_trace_ring_read() and trace-file readers return CLOCK_MONOTONIC
+ * nanoseconds: they convert with mp_trace_event_to_ns().
  */
 #ifndef MP_TRACE_H
 #define MP_TRACE_H
@@ -18,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_TRACE_VERSION 2
+#define MP_TRACE_VERSION 3
 #define MP_TRACE_TEXT 80 /* bytes of text, NUL-terminated within */
 
 enum mp_ev_kind {
@@ -91,13 +100,13 @@ enum mp_ev_kind {
 };
 
 struct mp_trace_event {
-    uint64_t t_ns;  /* CLOCK_MONOTONIC */
+    uint64_t t_ns;  /* CLOCK_MONOTONIC ns (raw clock stamp inside the ring, see above) */
     uint64_t obj;   /* object id, 0 = none */
     int64_t a, b;
     int32_t pid;    /* the process that did it */
     uint16_t kind;  /* enum mp_ev_kind */
     uint8_t flags;  /* MP_EVF_* */
-    uint8_t reserved;
+    uint8_t reserved; /* 0 once read; inside the ring, MP_EVR_* */
     uint32_t line;  /* source line of the libmp call that made it, 0 = unknown */
     uint32_t file;  /* its file: FNV-1a hash of the basename (mp_trace_file_id), 0 = unknown */
     char text[MP_TRACE_TEXT];
@@ -105,6 +114,9 @@ struct mp_trace_event {
 
 #define MP_EVF_TRUNCATED 1u /* text was cut */
 #define MP_EVF_TIMED 2u     /* a *_WAIT with a timeout: never a deadlock edge */
+/* reserved, before conversion only: a is a duration in clock units that
+ * ends at t_ns (converted to ns with it) */
+#define MP_EVR_A_SPAN 1u
 
 _Static_assert(sizeof(struct mp_trace_event) == 128, "trace events are 128 bytes");
 
@@ -127,6 +139,46 @@ enum mp_mpi_coll {
 #define MP_MPI_PACK(peer, tag) ((int64_t)(((uint64_t)(uint32_t)(tag) << 32) | (uint32_t)(peer)))
 #define MP_MPI_PEER(a) ((int32_t)(uint32_t)((uint64_t)(a) & 0xffffffffu))
 #define MP_MPI_TAG(a) ((int32_t)(uint32_t)((uint64_t)(a) >> 32))
+
+/* ------------------------------------------------------------ time
+ * How a trace's stamps become CLOCK_MONOTONIC ns: for MP_TRACE_CLOCK_TSC,
+ * ns = ns0 + ((stamp - tsc0) * mult >> shift) (signed); MP_TRACE_CLOCK_NS
+ * stamps are ns already. Every process of a run shares the ring's clock,
+ * so converted times from different processes compare directly. */
+enum mp_trace_clock_kind { MP_TRACE_CLOCK_NS = 0, MP_TRACE_CLOCK_TSC = 1 };
+struct mp_trace_clock {
+    uint32_t kind; /* enum mp_trace_clock_kind */
+    uint32_t shift;
+    uint64_t tsc0, ns0, mult;
+};
+/* A stamp as ns. */
+uint64_t mp_trace_clock_ns(const struct mp_trace_clock *c, uint64_t stamp);
+/* Convert an event as read raw (t_ns, and a when MP_EVR_A_SPAN) to ns;
+ * clears reserved. */
+void mp_trace_event_to_ns(const struct mp_trace_clock *c, struct mp_trace_event *ev);
+/* The clock of a ring. */
+struct mp_trace_ring;
+struct mp_trace_clock mp_trace_ring_clock(const struct mp_trace_ring *r);
+
+/* A trace file (MP_TRACE=path, `forklab trace record`, MPI rank files) is
+ * a 16-byte header {magic "FLTRACE1", uint32 version, uint32 event size},
+ * then, from version 3, a clock block of one event's size (below; where an
+ * event has its kind it holds 0, MP_EV_NONE), then the events with raw
+ * stamps, which a reader converts with the block's clock. */
+#define MP_TRACE_CLOCK_MAGIC "FLCLOCK1"
+struct mp_trace_clock_block {
+    char magic[8];  /* MP_TRACE_CLOCK_MAGIC */
+    uint32_t kind, shift;
+    uint64_t tsc0, ns0;
+    uint64_t zero;  /* over an event's pid and kind: reads as MP_EV_NONE */
+    uint64_t mult;
+    char pad[128 - 48];
+};
+_Static_assert(sizeof(struct mp_trace_clock_block) == 128, "a clock block is one event long");
+/* The block for clock c (NULL: ns). */
+void mp_trace_clock_block_make(struct mp_trace_clock_block *b, const struct mp_trace_clock *c);
+/* The clock in a block: 0, or -EINVAL when it is not a valid block. */
+int mp_trace_clock_block_parse(const struct mp_trace_clock_block *b, struct mp_trace_clock *c);
 
 /* Name of a kind ("queue_put"), "?" when unknown. */
 const char *mp_ev_name(unsigned kind);

@@ -238,10 +238,12 @@ static void open_rank_file(int rank)
     struct {
         char magic[8];
         uint32_t version, event_size;
+        struct mp_trace_clock_block clock;
     } hdr;
     memcpy(hdr.magic, "FLTRACE1", 8);
     hdr.version = MP_TRACE_VERSION;
     hdr.event_size = sizeof(struct mp_trace_event);
+    mp_trace_clock_block_make(&hdr.clock, NULL); /* rank files hold CLOCK_MONOTONIC ns */
     fwrite(&hdr, sizeof hdr, 1, rank_file);
 }
 

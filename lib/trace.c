@@ -2,25 +2,29 @@
  * trace.c — trace events (mp_trace.h): the shared-memory ring, the writer
  * side every primitive calls, the reader API, and recording to a file.
  *
- * Design note. The ring is one shared mapping: a header, an array of
- * per-slot sequence numbers, and the 128-byte events. Writers (any process
- * of the run) never block and make no syscall per event:
+ * Design note. The ring is one shared mapping: a header, a table of
+ * slices, and the 128-byte events in blocks. Each writer (a process, or a
+ * thread of one) claims a slice the first time it traces and from then on
+ * writes only there, so writers share no cache line and an event costs no
+ * atomic operation:
  *
- *   1. read the clock;
- *   2. reserve position p with a CAS on head while head - tail < capacity,
- *      else count a drop;
- *   3. write the event (pid, preview) straight into slot p % capacity;
- *   4. publish: CAS the slot's sequence from "free for p" (p + 1 - cap) to
- *      "holds p" (p + 1), with release order.
+ *   1. reserve: position p = the slice's head; at a block's start take a
+ *      free block (one atomic on the free-block bitmap per block, when
+ *      there is none the event is counted as dropped); head = p + 1;
+ *   2. stamp (trace_clock.c: the time-stamp counter where it is usable);
+ *   3. write the event (pid, preview) straight into its slot;
+ *   4. publish: store pub = p + 1 with release order.
  *
- * The single reader takes slot tail while its sequence says "holds tail",
- * then advances tail (release), which frees the slot for p + cap. A writer
- * that died between 2 and 4 would stall the reader forever, so a slot that
- * stays unpublished for more than 100 ms while a later one is published (or
- * for more than 1 s at all) is skipped: the reader moves its sequence to
- * "holds p" itself and counts a drop. Should that writer wake up after all
- * (it was only stopped), its publishing CAS fails and the event is dropped,
- * so a late writer never corrupts a newer slot's sequence.
+ * The single reader merges the slices by stamp (ring_take): an event goes
+ * out once no slice can still add an earlier one. A block goes back to the
+ * free bitmap when all its events were read, the slice of a writer that
+ * has exited when it was read to the end. A writer that died between 1 and
+ * 4 would stall the merge forever, so a position that stays reserved but
+ * unpublished for more than 100 ms while other events wait (or for more
+ * than 1 s at all) is skipped and counted as dropped. Should that writer
+ * wake up after all (it was only stopped), it writes into a slot nobody
+ * reads again: its slice keeps its blocks until it exits, so the late
+ * write can never land in another writer's block.
  *
  * Recording (MP_TRACE=path): the first process creates the ring in a memfd
  * (so exec'd libmp programs join it through MP_TRACE_FD, which it exports),
@@ -100,28 +104,52 @@ const char *mp_ev_name(unsigned kind)
 
 /* ------------------------------------------------------------ the ring */
 
-#define RING_MAGIC "FLRING01"
+#define RING_MAGIC "FLRING03"
 #define RING_DEFAULT_EVENTS (1u << 16)
 #define RING_MIN_EVENTS 16u
 #define RING_MAX_EVENTS (1u << 22)
 #define RING_HDR_SIZE 4096u
-#define SKIP_IF_LATER_NS 100000000ull /* 100 ms: a later slot is published */
+#define RING_SLICES 128u     /* writers at once (a dead one's slice is reused) */
+#define RING_MAX_BLOCKS 64u  /* blocks of the ring: one bit each in free_blocks */
+#define RING_BLOCK_MIN 16u   /* events a block holds at least */
+#define SKIP_IF_LATER_NS 100000000ull /* 100 ms: a later event is published */
 #define SKIP_ALWAYS_NS 1000000000ull  /* 1 s: nothing will come */
+#define REAP_EVERY_NS 50000000ull     /* look for slices of dead writers at most every 50 ms */
 
 struct ring_shm {
     char magic[8];
     uint32_t version, event_size;
-    uint64_t cap, mask;
+    uint64_t cap;                  /* events in all: nblocks * block_events */
+    uint32_t nblocks, block_shift; /* a block holds 1 << block_shift events */
+    struct mp_trace_clock clock;   /* how stamps convert (trace_clock.c) */
     int32_t out_fd;  /* file being recorded to, -1 when none */
     int32_t creator; /* pid that drains to out_fd at exit */
     uint64_t out_dev, out_ino; /* which file out_fd is, for exec'd joiners */
-    alignas(64) _Atomic uint64_t head; /* next position to reserve */
-    alignas(64) _Atomic uint64_t tail; /* next position to read */
-    _Atomic uint64_t dropped;
+    alignas(64) _Atomic uint64_t free_blocks; /* bit b set: block b is free */
+    _Atomic uint32_t nslices;                 /* slices ever claimed: the reader looks at these */
+    alignas(64) _Atomic uint64_t dropped;
     _Atomic int32_t drain_pid; /* drain lock: 0 free, else holder's pid */
-    uint64_t stuck_pos, stuck_since; /* reader's note of an unpublished slot */
+    uint64_t next_reap;        /* reader: when to look for dead writers again (ns) */
 };
 _Static_assert(sizeof(struct ring_shm) <= RING_HDR_SIZE, "ring header fits a page");
+
+/* One writer's slice: its events, in the order it wrote them, in the
+ * blocks listed in fifo (position p is event p % block of fifo[p / block
+ * % RING_MAX_BLOCKS]). The writer's fields and the reader's sit on
+ * separate cache lines; writers of different slices share none. */
+struct slice {
+    alignas(64) _Atomic int32_t owner; /* pid, 0 = free */
+    int32_t tid;                       /* the thread (one writer per slice) */
+    _Atomic uint64_t head;             /* positions reserved */
+    _Atomic uint64_t pub;              /* positions published (all below are complete) */
+    uint8_t fifo[RING_MAX_BLOCKS];     /* blocks by position / block */
+    alignas(64) uint64_t rd;           /* reader: next position to read */
+    uint64_t last_stamp;               /* reader: stamp of the last event read */
+    uint64_t stuck_since;              /* reader: when rd was first seen reserved but unpublished, 0 = not */
+    uint64_t freed;                    /* reader: blocks of fifo handed back */
+    bool tainted;                      /* reader: a slot was skipped: keep blocks until the owner is gone */
+};
+_Static_assert(sizeof(struct slice) == 192, "slices are three cache lines");
 
 struct mp_trace_ring {
     struct ring_shm *shm;
@@ -129,19 +157,28 @@ struct mp_trace_ring {
     int fd;
 };
 
+#define RING_SLICES_SIZE (RING_SLICES * sizeof(struct slice))
+
 static size_t ring_map_size(uint64_t cap)
 {
-    return RING_HDR_SIZE + cap * sizeof(uint64_t) + cap * sizeof(struct mp_trace_event);
+    return RING_HDR_SIZE + RING_SLICES_SIZE + cap * sizeof(struct mp_trace_event);
 }
 
-static _Atomic uint64_t *ring_seq(struct ring_shm *s)
+static struct slice *ring_slices(struct ring_shm *s)
 {
-    return (_Atomic uint64_t *)((char *)s + RING_HDR_SIZE);
+    return (struct slice *)((char *)s + RING_HDR_SIZE);
 }
 
 static struct mp_trace_event *ring_events(struct ring_shm *s)
 {
-    return (struct mp_trace_event *)((char *)s + RING_HDR_SIZE + s->cap * sizeof(uint64_t));
+    return (struct mp_trace_event *)((char *)s + RING_HDR_SIZE + RING_SLICES_SIZE);
+}
+
+/* The slot of position p of slice sl. */
+static struct mp_trace_event *slot_of(struct ring_shm *s, const struct slice *sl, uint64_t p)
+{
+    uint64_t block = sl->fifo[(p >> s->block_shift) % RING_MAX_BLOCKS];
+    return &ring_events(s)[(block << s->block_shift) | (p & ((1ull << s->block_shift) - 1))];
 }
 
 static uint64_t round_capacity(size_t n)
@@ -154,22 +191,35 @@ static uint64_t round_capacity(size_t n)
     return cap;
 }
 
+static uint32_t log2_u64(uint64_t v)
+{
+    uint32_t l = 0;
+    while (v > 1) v >>= 1, l++;
+    return l;
+}
+
+/* Blocks: as many as fit RING_MAX_BLOCKS with RING_BLOCK_MIN events each
+ * (a ring of 16 is one block), so one writer can fill the whole ring and
+ * a block changes hands (one atomic on free_blocks) every 16+ events. */
 static void ring_format(struct ring_shm *s, uint64_t cap)
 {
     memcpy(s->magic, RING_MAGIC, 8);
     s->version = MP_TRACE_VERSION;
     s->event_size = sizeof(struct mp_trace_event);
     s->cap = cap;
-    s->mask = cap - 1;
+    uint64_t nblocks = cap / RING_BLOCK_MIN;
+    if (nblocks > RING_MAX_BLOCKS) nblocks = RING_MAX_BLOCKS;
+    s->nblocks = (uint32_t)nblocks;
+    s->block_shift = log2_u64(cap / nblocks);
+    mp__trace_clock_calibrate(&s->clock);
     s->out_fd = -1;
     s->creator = 0;
-    atomic_init(&s->head, 0);
-    atomic_init(&s->tail, 0);
+    atomic_init(&s->free_blocks, nblocks == 64 ? UINT64_MAX : (1ull << nblocks) - 1);
+    atomic_init(&s->nslices, 0);
     atomic_init(&s->dropped, 0);
     atomic_init(&s->drain_pid, 0);
-    /* Slot i is "free for position i" when its sequence is i + 1 - cap. */
-    _Atomic uint64_t *seq = ring_seq(s);
-    for (uint64_t i = 0; i < cap; i++) atomic_init(&seq[i], i + 1 - cap);
+    s->next_reap = 0;
+    /* The slices are zero: the memfd is new. */
 }
 
 /* A ring in a fresh memfd (close-on-exec), formatted. NULL + errno. */
@@ -196,6 +246,16 @@ fail:;
     return NULL;
 }
 
+static bool header_ok(const struct ring_shm *h, size_t file_size)
+{
+    if (memcmp(h->magic, RING_MAGIC, 8) || h->version != MP_TRACE_VERSION ||
+        h->event_size != sizeof(struct mp_trace_event) || h->cap < RING_MIN_EVENTS || h->cap > RING_MAX_EVENTS ||
+        (h->cap & (h->cap - 1)) || ring_map_size(h->cap) > file_size)
+        return false;
+    return h->nblocks >= 1 && h->nblocks <= RING_MAX_BLOCKS && h->block_shift < 32 &&
+           ((uint64_t)h->nblocks << h->block_shift) == h->cap;
+}
+
 /* Map a ring someone else made, checking it is one. NULL + errno. */
 static struct ring_shm *ring_map_fd(int fd, size_t *map_size)
 {
@@ -207,10 +267,7 @@ static struct ring_shm *ring_map_fd(int fd, size_t *map_size)
     }
     struct ring_shm *h = mmap(NULL, RING_HDR_SIZE, PROT_READ, MAP_SHARED, fd, 0);
     if (h == MAP_FAILED) return NULL;
-    bool ok = !memcmp(h->magic, RING_MAGIC, 8) && h->version == MP_TRACE_VERSION &&
-              h->event_size == sizeof(struct mp_trace_event) && h->cap >= RING_MIN_EVENTS &&
-              h->cap <= RING_MAX_EVENTS && (h->cap & (h->cap - 1)) == 0 &&
-              ring_map_size(h->cap) <= (size_t)st.st_size;
+    bool ok = header_ok(h, (size_t)st.st_size);
     size_t size = ok ? ring_map_size(h->cap) : 0;
     munmap(h, RING_HDR_SIZE);
     if (!ok) {
@@ -223,58 +280,189 @@ static struct ring_shm *ring_map_fd(int fd, size_t *map_size)
     return p;
 }
 
-/* Is a slot after position t (and before head) published? Bounded scan:
- * only runs while the reader is stuck. */
-static bool later_published(struct ring_shm *s, uint64_t t, uint64_t head)
+/* A stamp of the ring's clock, now. */
+static inline uint64_t ring_stamp(const struct ring_shm *s)
 {
-    _Atomic uint64_t *seq = ring_seq(s);
-    uint64_t end = head - t > 256 ? t + 256 : head;
-    for (uint64_t p = t + 1; p < end; p++)
-        if (atomic_load_explicit(&seq[p & s->mask], memory_order_acquire) == p + 1) return true;
-    return false;
+    return s->clock.kind == MP_TRACE_CLOCK_TSC ? mp__trace_clock_stamp_tsc() : mp__now_ns();
 }
 
-/* Position t is reserved but unpublished: skip it when its writer is
- * surely gone. True when t was skipped (and counted as dropped). */
-static bool maybe_skip_stuck(struct ring_shm *s, uint64_t t, uint64_t head)
+static void block_free(struct ring_shm *s, uint64_t block)
+{
+    atomic_fetch_or_explicit(&s->free_blocks, 1ull << block, memory_order_release);
+}
+
+/* Take a free block: its index, or -1 when the ring is full. */
+static int block_take(struct ring_shm *s)
+{
+    uint64_t f = atomic_load_explicit(&s->free_blocks, memory_order_acquire);
+    while (f) {
+        int b = __builtin_ctzll(f);
+        if (atomic_compare_exchange_weak_explicit(&s->free_blocks, &f, f & ~(1ull << b), memory_order_acquire,
+                                                  memory_order_acquire))
+            return b;
+    }
+    return -1;
+}
+
+/* ---- reader side: the caller is the only reader (or holds the drain lock) */
+
+/* Every position of sl up to rd is consumed: hand back the blocks that
+ * are wholly behind it (unless a skipped writer might still write). */
+static void slice_free_behind(struct ring_shm *s, struct slice *sl)
+{
+    uint64_t done = sl->rd >> s->block_shift;
+    while (!sl->tainted && sl->freed < done) block_free(s, sl->fifo[sl->freed++ % RING_MAX_BLOCKS]);
+}
+
+/* sl's owner is gone and everything it published was read: give back its
+ * blocks, then the slice itself. */
+static void slice_release(struct ring_shm *s, struct slice *sl)
+{
+    uint64_t blocks = (atomic_load(&sl->head) + (1ull << s->block_shift) - 1) >> s->block_shift;
+    while (sl->freed < blocks) block_free(s, sl->fifo[sl->freed++ % RING_MAX_BLOCKS]);
+    atomic_store(&sl->head, 0);
+    atomic_store(&sl->pub, 0);
+    sl->rd = sl->last_stamp = sl->stuck_since = sl->freed = 0;
+    sl->tainted = false;
+    sl->tid = 0;
+    atomic_store_explicit(&sl->owner, 0, memory_order_release);
+}
+
+static bool pid_gone(int32_t pid)
+{
+    return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Now and then: the slices of writers that are gone, read to the end, go
+ * back to the ring (their unfilled blocks too). */
+static void reap_dead_slices(struct ring_shm *s, uint32_t nslices)
 {
     uint64_t now = mp__now_ns();
-    if (s->stuck_pos != t + 1) { /* stored +1 so that 0 means "none" */
-        s->stuck_pos = t + 1;
-        s->stuck_since = now;
+    if (now < s->next_reap) return;
+    s->next_reap = now + REAP_EVERY_NS;
+    int saved_errno = errno;
+    struct slice *sls = ring_slices(s);
+    for (uint32_t i = 0; i < nslices; i++) {
+        struct slice *sl = &sls[i];
+        int32_t owner = atomic_load_explicit(&sl->owner, memory_order_acquire);
+        if (owner && atomic_load(&sl->head) == sl->rd && pid_gone(owner)) slice_release(s, sl);
+    }
+    errno = saved_errno;
+}
+
+/* Position rd of sl is reserved but not published: skip it when its
+ * writer is surely gone (or stopped): unpublished for 100 ms while another
+ * event waits, or for 1 s at all. True when skipped (counted as dropped).
+ * A stopped writer that wakes up writes into a slot nobody reads again,
+ * and its slice keeps its blocks until it exits (tainted). */
+static bool maybe_skip_stuck(struct ring_shm *s, struct slice *sl, bool others_wait)
+{
+    uint64_t now = mp__now_ns();
+    if (!sl->stuck_since) {
+        sl->stuck_since = now;
         return false;
     }
-    uint64_t age = now - s->stuck_since;
-    if (age < SKIP_IF_LATER_NS) return false;
-    if (age < SKIP_ALWAYS_NS && !later_published(s, t, head)) return false;
-    uint64_t expect = t + 1 - s->cap;
-    if (!atomic_compare_exchange_strong_explicit(&ring_seq(s)[t & s->mask], &expect, t + 1,
-                                                 memory_order_acq_rel, memory_order_acquire))
-        return false; /* published just now: read it normally */
+    uint64_t age = now - sl->stuck_since;
+    if (age < SKIP_IF_LATER_NS || (age < SKIP_ALWAYS_NS && !others_wait)) return false;
+    if (atomic_load_explicit(&sl->pub, memory_order_acquire) > sl->rd) return false; /* published just now */
+    sl->tainted = true;
+    sl->rd++;
+    sl->stuck_since = 0;
     atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
-    atomic_store_explicit(&s->tail, t + 1, memory_order_release);
-    s->stuck_pos = 0;
     return true;
 }
 
-/* The reader's loop; the caller is the only reader (or holds the drain lock). */
+/* What the reader knows of a slice during one take. */
+struct slice_view {
+    struct slice *sl;
+    uint64_t end;   /* published positions seen: [sl->rd, end) may be read */
+    uint64_t bound; /* once those are read: nothing later than this may go out */
+};
+
+/* Look at sl again: what is published, and, when nothing is, how far the
+ * merge may go (see ring_take). */
+static void view_refresh(struct ring_shm *s, struct slice_view *v, uint64_t now_stamp, bool others_wait)
+{
+    struct slice *sl = v->sl;
+    for (;;) {
+        uint64_t head = atomic_load_explicit(&sl->head, memory_order_acquire);
+        v->end = atomic_load_explicit(&sl->pub, memory_order_acquire);
+        if (v->end > sl->rd) {
+            sl->stuck_since = 0;
+            return;
+        }
+        if (head == sl->rd) { /* empty: its next event is stamped after now */
+            v->bound = now_stamp;
+            return;
+        }
+        if (!maybe_skip_stuck(s, sl, others_wait)) {
+            v->bound = sl->last_stamp; /* the pending event is stamped after the last one */
+            return;
+        }
+        slice_free_behind(s, sl);
+    }
+}
+
+/* Take up to max events, oldest first, merging the slices by stamp. Each
+ * slice is in its writer's order; an event goes out only when no slice can
+ * still add an earlier one: an empty slice's next event will be stamped
+ * after now (writers reserve, then stamp), a slice whose next position is
+ * reserved but unpublished holds the merge at its last stamp until that
+ * event is published or skipped. Raw stamps (no conversion). */
 static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t max)
 {
-    _Atomic uint64_t *seq = ring_seq(s);
-    struct mp_trace_event *evs = ring_events(s);
-    size_t n = 0;
-    while (n < max) {
-        uint64_t t = atomic_load_explicit(&s->tail, memory_order_relaxed);
-        uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        if (t == head) break;
-        if (atomic_load_explicit(&seq[t & s->mask], memory_order_acquire) != t + 1) {
-            if (maybe_skip_stuck(s, t, head)) continue;
-            break;
-        }
-        out[n++] = evs[t & s->mask];
-        /* The copy is done before the slot is handed back to writers. */
-        atomic_store_explicit(&s->tail, t + 1, memory_order_release);
+    struct slice_view views[RING_SLICES];
+    size_t nv = 0, n = 0;
+    uint32_t nslices = atomic_load_explicit(&s->nslices, memory_order_acquire);
+    if (nslices > RING_SLICES) nslices = RING_SLICES;
+    reap_dead_slices(s, nslices);
+    uint64_t now_stamp = ring_stamp(s); /* before any slice is looked at */
+    struct slice *sls = ring_slices(s);
+    for (uint32_t i = 0; i < nslices; i++) {
+        if (!atomic_load_explicit(&sls[i].owner, memory_order_acquire)) continue;
+        views[nv++] = (struct slice_view){.sl = &sls[i]};
     }
+    bool any_ready = false;
+    for (size_t i = 0; i < nv; i++) {
+        view_refresh(s, &views[i], now_stamp, false);
+        any_ready |= views[i].end > views[i].sl->rd;
+    }
+    if (any_ready) /* a stuck slice may be skipped sooner when others wait */
+        for (size_t i = 0; i < nv; i++)
+            if (views[i].end <= views[i].sl->rd) view_refresh(s, &views[i], now_stamp, true);
+    while (n < max) {
+        struct slice_view *best = NULL;
+        /* A slice claimed since the scan starts later than now_stamp too. */
+        uint64_t best_t = UINT64_MAX, limit = now_stamp;
+        for (size_t i = 0; i < nv; i++) {
+            struct slice_view *v = &views[i];
+            if (v->end > v->sl->rd) {
+                uint64_t t = slot_of(s, v->sl, v->sl->rd)->t_ns;
+                if (!best || t < best_t) best = v, best_t = t;
+            } else if (v->bound < limit) {
+                limit = v->bound;
+            }
+        }
+        if (!best || best_t > limit) break;
+        struct slice *sl = best->sl;
+        out[n++] = *slot_of(s, sl, sl->rd);
+        sl->last_stamp = best_t;
+        /* The copy is done before the slot's block can be handed back. */
+        atomic_thread_fence(memory_order_acquire);
+        sl->rd++;
+        if (!(sl->rd & ((1ull << s->block_shift) - 1))) slice_free_behind(s, sl);
+        if (sl->rd == best->end) view_refresh(s, best, now_stamp, false);
+    }
+    return n;
+}
+
+static uint64_t ring_pending(struct ring_shm *s)
+{
+    uint64_t n = 0;
+    uint32_t nslices = atomic_load(&s->nslices);
+    struct slice *sls = ring_slices(s);
+    for (uint32_t i = 0; i < nslices && i < RING_SLICES; i++)
+        if (atomic_load(&sls[i].owner)) n += atomic_load(&sls[i].head) - sls[i].rd;
     return n;
 }
 
@@ -284,6 +472,11 @@ static struct ring_shm *cur;       /* the ring this process writes into */
 static bool may_write_file;        /* out_fd here is the recording (see trace_init) */
 static struct ring_shm *saved_cur; /* what attach replaced */
 static bool saved_on;
+/* This thread's slice of cur; valid while my_gen == ring_gen (bumped when
+ * cur changes, and reset in a forked child, which needs its own). */
+static unsigned ring_gen = 1;
+static __thread struct slice *my_slice __attribute__((tls_model("initial-exec")));
+static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
 
 static void drain_to_file(struct ring_shm *s, bool final);
 
@@ -298,38 +491,79 @@ static inline void maybe_drain(struct ring_shm *s)
 
 static void drain_if_half_full(struct ring_shm *s)
 {
-    uint64_t used = atomic_load_explicit(&s->head, memory_order_relaxed) -
-                    atomic_load_explicit(&s->tail, memory_order_relaxed);
-    if (used >= s->cap / 2) drain_to_file(s, false);
+    uint64_t free_ = (uint64_t)__builtin_popcountll(atomic_load_explicit(&s->free_blocks, memory_order_relaxed));
+    if (free_ * 2 < s->nblocks) drain_to_file(s, false);
 }
 
-/* Reserve the next position (*pos) and return its slot, which the caller
- * fills in place (no event on the stack, no 128-byte copy) and then
- * publishes; NULL when the ring is full (the event is counted as dropped). */
-static struct mp_trace_event *ring_reserve(struct ring_shm *s, uint64_t *pos)
+static void forget_slice_in_child(void)
 {
-    uint64_t h = atomic_load_explicit(&s->head, memory_order_relaxed);
-    for (;;) {
-        uint64_t t = atomic_load_explicit(&s->tail, memory_order_acquire);
-        if (h - t >= s->cap) {
-            atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
-            maybe_drain(s);
+    my_slice = NULL;
+    my_gen = 0;
+}
+
+/* A free slice for this thread, or NULL when all are taken (the event is
+ * dropped). */
+static __attribute__((noinline)) struct slice *claim_slice(struct ring_shm *s)
+{
+    static bool atfork_set;
+    if (!atfork_set) {
+        pthread_atfork(NULL, NULL, forget_slice_in_child);
+        atfork_set = true;
+    }
+    struct slice *sls = ring_slices(s);
+    int32_t me = (int32_t)getpid();
+    for (uint32_t i = 0; i < RING_SLICES; i++) {
+        int32_t free_ = 0;
+        if (atomic_load_explicit(&sls[i].owner, memory_order_relaxed) ||
+            !atomic_compare_exchange_strong(&sls[i].owner, &free_, me))
+            continue;
+        sls[i].tid = (int32_t)gettid();
+        uint32_t n = atomic_load(&s->nslices);
+        while (n < i + 1 && !atomic_compare_exchange_weak(&s->nslices, &n, i + 1)) {}
+        my_slice = &sls[i];
+        my_gen = ring_gen;
+        return my_slice;
+    }
+    return NULL;
+}
+
+static void count_drop(struct ring_shm *s)
+{
+    atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
+    maybe_drain(s);
+}
+
+/* Reserve this thread's next position (*pos) in slice *slp and return its
+ * slot, which the caller fills in place (no event on the stack, no
+ * 128-byte copy) and then publishes; NULL when the ring is full (the event
+ * is counted as dropped). One writer per slice: no atomic operation here
+ * but the free-block one at each block's start. */
+static inline struct mp_trace_event *ring_reserve(struct ring_shm *s, struct slice **slp, uint64_t *pos)
+{
+    struct slice *sl = my_slice;
+    if (__builtin_expect(my_gen != ring_gen || !sl, 0) && !(sl = claim_slice(s))) {
+        count_drop(s);
+        return NULL;
+    }
+    uint64_t h = atomic_load_explicit(&sl->head, memory_order_relaxed);
+    uint64_t in_block = h & ((1ull << s->block_shift) - 1);
+    if (__builtin_expect(!in_block, 0)) {
+        int b = block_take(s);
+        if (b < 0) {
+            count_drop(s);
             return NULL;
         }
-        if (atomic_compare_exchange_weak_explicit(&s->head, &h, h + 1, memory_order_acq_rel,
-                                                  memory_order_relaxed)) {
-            *pos = h;
-            return &ring_events(s)[h & s->mask];
-        }
+        sl->fifo[(h >> s->block_shift) % RING_MAX_BLOCKS] = (uint8_t)b;
     }
+    atomic_store_explicit(&sl->head, h + 1, memory_order_relaxed);
+    *slp = sl;
+    *pos = h;
+    return slot_of(s, sl, h);
 }
 
-static void ring_publish(struct ring_shm *s, uint64_t pos)
+static inline void ring_publish(struct ring_shm *s, struct slice *sl, uint64_t pos)
 {
-    uint64_t expect = pos + 1 - s->cap;
-    /* Fails only when the reader gave up on this slot meanwhile. */
-    atomic_compare_exchange_strong_explicit(&ring_seq(s)[pos & s->mask], &expect, pos + 1, memory_order_release,
-                                            memory_order_relaxed);
+    atomic_store_explicit(&sl->pub, pos + 1, memory_order_release);
     maybe_drain(s);
 }
 
@@ -389,36 +623,67 @@ static void event_init(struct mp_trace_event *ev, uint64_t t_ns, unsigned kind, 
     ev->text[0] = '\0';
 }
 
+/* The event of kind ... stamped now (after reserving, so that an empty
+ * slice's next event is later than anything the reader has seen). */
+void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
+{
+    struct ring_shm *s = cur;
+    if (!mp__trace_on || !s) return;
+    struct slice *sl;
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
+    if (!ev) return;
+    event_init(ev, ring_stamp(s), kind, obj, a, b);
+    set_text(ev, text);
+    ring_publish(s, sl, pos);
+}
+
+/* Stamped with a CLOCK_MONOTONIC time the caller read (MPI rank files
+ * share it); converted to the ring's clock. */
 void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
+    struct slice *sl;
     uint64_t pos;
-    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, t_ns, kind, obj, a, b);
+    event_init(ev, mp__trace_clock_from_ns(&s->clock, t_ns), kind, obj, a, b);
     set_text(ev, text);
-    ring_publish(s, pos);
+    ring_publish(s, sl, pos);
 }
 
-/* A *_WAIT event: like emit_at (t_ns 0 = now), flagged MP_EVF_TIMED when
- * the wait has a deadline, so the wait-for graph knows it ends by itself. */
-void mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout)
+uint64_t mp__trace_emit_since(unsigned kind, uint64_t obj, uint64_t since, int64_t b)
 {
     struct ring_shm *s = cur;
-    if (!mp__trace_on || !s) return;
+    if (!mp__trace_on || !s) return 0;
+    struct slice *sl;
     uint64_t pos;
-    struct mp_trace_event *ev = ring_reserve(s, &pos);
-    if (!ev) return;
-    event_init(ev, t_ns ? t_ns : mp__now_ns(), kind, obj, a, b);
-    if (timeout >= 0) ev->flags |= MP_EVF_TIMED;
-    ring_publish(s, pos);
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
+    uint64_t now = ring_stamp(s);
+    if (!ev) return now;
+    event_init(ev, now, kind, obj, since && since <= now ? (int64_t)(now - since) : 0, b);
+    ev->reserved = MP_EVR_A_SPAN;
+    ring_publish(s, sl, pos);
+    return now;
 }
 
-void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const char *text)
+/* A *_WAIT event, flagged MP_EVF_TIMED when the wait has a deadline, so
+ * the wait-for graph knows it ends by itself. t_ns: a stamp one of these
+ * functions returned, 0 = now. Returns the event's stamp. */
+uint64_t mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, int64_t b, double timeout)
 {
-    if (!mp__trace_on || !cur) return;
-    mp__trace_emit_at(mp__now_ns(), kind, obj, a, b, text);
+    struct ring_shm *s = cur;
+    if (!mp__trace_on || !s) return 0;
+    struct slice *sl;
+    uint64_t pos;
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
+    uint64_t now = t_ns ? t_ns : ring_stamp(s);
+    if (!ev) return now;
+    event_init(ev, now, kind, obj, a, b);
+    if (timeout >= 0) ev->flags |= MP_EVF_TIMED;
+    ring_publish(s, sl, pos);
+    return now;
 }
 
 static bool is_text(const unsigned char *p, size_t len)
@@ -509,13 +774,13 @@ void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, cons
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return;
-    uint64_t t_ns = mp__now_ns(); /* before reserving: positions follow time */
+    struct slice *sl;
     uint64_t pos;
-    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, t_ns, kind, obj, a, b);
+    event_init(ev, ring_stamp(s), kind, obj, a, b);
     preview(ev, data, len);
-    ring_publish(s, pos);
+    ring_publish(s, sl, pos);
 }
 
 void mp__trace_child_started(const char *name)
@@ -535,17 +800,17 @@ void mp_trace_note(const char *fmt, ...)
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s || !fmt) return;
     MP__GATE(MP_GOP_NOTE, 0, 0, 0);
-    uint64_t t_ns = mp__now_ns();
+    struct slice *sl;
     uint64_t pos;
-    struct mp_trace_event *ev = ring_reserve(s, &pos);
+    struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, t_ns, MP_EV_NOTE, 0, 0, 0);
+    event_init(ev, ring_stamp(s), MP_EV_NOTE, 0, 0, 0);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(ev->text, sizeof ev->text, fmt, ap);
     va_end(ap);
     if (n >= (int)sizeof ev->text) ev->flags |= MP_EVF_TRUNCATED;
-    ring_publish(s, pos);
+    ring_publish(s, sl, pos);
 }
 
 static void emit_self_started(void)
@@ -599,7 +864,7 @@ static void final_drain(void)
     uint64_t until = mp__now_ns() + SKIP_ALWAYS_NS + SKIP_IF_LATER_NS;
     do {
         drain_to_file(s, true);
-        if (atomic_load(&s->head) == atomic_load(&s->tail)) break;
+        if (ring_pending(s) == 0) break;
         usleep(10000);
     } while (mp__now_ns() < until);
 }
@@ -618,8 +883,15 @@ static void start_recording(const char *path)
     struct {
         char magic[8];
         uint32_t version, event_size;
-    } hdr = {"FLTRACE", MP_TRACE_VERSION, sizeof(struct mp_trace_event)};
+        struct mp_trace_clock_block clock;
+    } hdr;
+    memset(&hdr, 0, sizeof hdr);
     memcpy(hdr.magic, "FLTRACE1", 8);
+    hdr.version = MP_TRACE_VERSION;
+    hdr.event_size = sizeof(struct mp_trace_event);
+    /* The events go to the file as the ring holds them, raw stamps: the
+     * clock block tells a reader how to convert them. */
+    mp_trace_clock_block_make(&hdr.clock, &r->shm->clock);
     write_all(out, &hdr, sizeof hdr);
     /* Exec'd libmp programs join this ring (and its file) by fd. */
     int flags = fcntl(r->fd, F_GETFD);
@@ -636,6 +908,7 @@ static void start_recording(const char *path)
     r->shm->creator = (int32_t)getpid();
     may_write_file = true;
     cur = r->shm;
+    ring_gen++;
     free(r); /* the mapping and fd live as long as the process */
     atexit(final_drain);
 }
@@ -663,6 +936,7 @@ __attribute__((constructor(101))) static void trace_init(void)
         }
         if (!s) return;
         cur = s;
+        ring_gen++;
         /* A recording's file fd is only ours if it is still that file
          * (an exec in between may have closed or reused the number). */
         struct stat st;
@@ -692,7 +966,9 @@ int mp_trace_ring_fd(const struct mp_trace_ring *r)
 size_t mp_trace_ring_read(struct mp_trace_ring *r, struct mp_trace_event *out, size_t max)
 {
     if (!r || !out) return 0;
-    return ring_take(r->shm, out, max);
+    size_t n = ring_take(r->shm, out, max);
+    for (size_t i = 0; i < n; i++) mp_trace_event_to_ns(&r->shm->clock, &out[i]);
+    return n;
 }
 
 uint64_t mp_trace_ring_dropped(const struct mp_trace_ring *r)
@@ -702,8 +978,13 @@ uint64_t mp_trace_ring_dropped(const struct mp_trace_ring *r)
 
 uint64_t mp_trace_ring_pending(const struct mp_trace_ring *r)
 {
-    if (!r) return 0;
-    return atomic_load(&r->shm->head) - atomic_load(&r->shm->tail);
+    return r ? ring_pending(r->shm) : 0;
+}
+
+struct mp_trace_clock mp_trace_ring_clock(const struct mp_trace_ring *r)
+{
+    struct mp_trace_clock c = {0};
+    return r ? r->shm->clock : c;
 }
 
 size_t mp_trace_ring_capacity(const struct mp_trace_ring *r)
@@ -729,6 +1010,7 @@ int mp_trace_attach(struct mp_trace_ring *r)
         saved_on = mp__trace_on;
     }
     cur = r->shm;
+    ring_gen++;
     mp__trace_on = true;
     emit_self_started();
     return 0;
@@ -738,6 +1020,7 @@ void mp_trace_detach(void)
 {
     mp__trace_on = saved_on && saved_cur;
     cur = saved_cur;
+    ring_gen++;
     saved_cur = NULL;
     saved_on = false;
 }
@@ -750,8 +1033,7 @@ bool mp__trace_test_reserve_only(void)
 {
     struct ring_shm *s = cur;
     if (!mp__trace_on || !s) return false;
-    uint64_t h = atomic_load(&s->head);
-    while (h - atomic_load(&s->tail) < s->cap)
-        if (atomic_compare_exchange_weak(&s->head, &h, h + 1)) return true;
-    return false;
+    struct slice *sl;
+    uint64_t pos;
+    return ring_reserve(s, &sl, &pos) != NULL;
 }

@@ -17,11 +17,15 @@ struct file_header {
     uint32_t version, event_size;
 };
 
+/* The events a recorder writes come out of mp_trace_ring_read(), in ns
+ * already: the clock block says so. */
 int trace_file_write_header(FILE *f)
 {
     struct file_header h = {.version = MP_TRACE_VERSION, .event_size = sizeof(struct mp_trace_event)};
     memcpy(h.magic, TRACE_FILE_MAGIC, 8);
-    return fwrite(&h, sizeof h, 1, f) == 1 ? 0 : -EIO;
+    struct mp_trace_clock_block clock;
+    mp_trace_clock_block_make(&clock, NULL);
+    return fwrite(&h, sizeof h, 1, f) == 1 && fwrite(&clock, sizeof clock, 1, f) == 1 ? 0 : -EIO;
 }
 
 long trace_file_load(const char *path, struct model *m, char *msg, size_t msgcap)
@@ -34,6 +38,8 @@ long trace_file_load(const char *path, struct model *m, char *msg, size_t msgcap
         return -e;
     }
     struct file_header h;
+    struct mp_trace_clock_block block;
+    struct mp_trace_clock clock;
     long n = 0;
     if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, TRACE_FILE_MAGIC, 8)) {
         snprintf(msg, msgcap, "%s: not a forklab trace file", path);
@@ -42,9 +48,13 @@ long trace_file_load(const char *path, struct model *m, char *msg, size_t msgcap
         snprintf(msg, msgcap, "%s: trace version %u with %u-byte events; this forklab reads version %d, %zu bytes",
                  path, h.version, h.event_size, MP_TRACE_VERSION, sizeof(struct mp_trace_event));
         n = -EINVAL;
+    } else if (fread(&block, sizeof block, 1, f) != 1 || mp_trace_clock_block_parse(&block, &clock) < 0) {
+        snprintf(msg, msgcap, "%s: the trace's clock block is missing or damaged", path);
+        n = -EINVAL;
     } else {
         struct mp_trace_event ev;
         while (fread(&ev, sizeof ev, 1, f) == 1) {
+            mp_trace_event_to_ns(&clock, &ev);
             if (model_apply(m, &ev) < 0) {
                 snprintf(msg, msgcap, "%s: out of memory", path);
                 n = -ENOMEM;

@@ -2,8 +2,9 @@
  * export.h — trace files and the Chrome trace-event export.
  *
  * A trace file (written by MP_TRACE=path and `forklab trace record`) is a
- * 16-byte header {magic "FLTRACE1", uint32 version, uint32 event size}
- * followed by raw struct mp_trace_event records.
+ * 16-byte header {magic "FLTRACE1", uint32 version, uint32 event size},
+ * a 128-byte clock block (mp_trace.h) and raw struct mp_trace_event
+ * records, converted to ns with the block's clock as they are loaded.
  */
 #ifndef FORKLAB_EXPORT_H
 #define FORKLAB_EXPORT_H
@@ -14,7 +15,7 @@
 
 #define TRACE_FILE_MAGIC "FLTRACE1"
 
-/* Write the header. 0 | -errno. */
+/* Write the header and a clock block for events in ns. 0 | -errno. */
 int trace_file_write_header(FILE *f);
 /* Apply every event of the file at path to m. Returns the number of
  * events, or -errno: -ENOENT, -EINVAL (not a trace file, or another
