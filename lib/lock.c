@@ -56,6 +56,7 @@ int mp__lock_init(struct mp_lock *l, const char *what)
     l->creator = mp__pid();
     l->holder = 0;
     l->acquired_ns = 0;
+    l->handoff = 0;
     MP__TRACE(MP_EV_LOCK_NEW, l->id, 0, 0, what);
     return 0;
 }
@@ -84,8 +85,10 @@ mp_lock *mp_lock_new(void)
 static int took(mp_lock *l, int r, uint64_t wait_start)
 {
     l->holder = mp__pid();
-    if (__builtin_expect(mp__trace_on, 0))
+    if (__builtin_expect(mp__trace_on, 0)) {
+        mp__trace_follow(&l->handoff);
         l->acquired_ns = mp__trace_emit_since(MP_EV_LOCK_ACQUIRE, l->id, wait_start, r == -EOWNERDEAD);
+    }
     return r;
 }
 
@@ -163,6 +166,7 @@ static int unlock(mp_lock *l, pid_t me, bool mine)
 __attribute__((noinline)) static int release_traced(mp_lock *l, pid_t me, bool mine)
 {
     uint64_t since = l->acquired_ns;
+    mp__trace_hand_off(&l->handoff); /* while still held: the next holder's events follow ours */
     int r = unlock(l, me, mine);
     if (r) return r;
     mp__trace_emit_since(MP_EV_LOCK_RELEASE, l->id, since, 0); /* one stamp: the time and the end of "held" */

@@ -92,6 +92,7 @@ struct mp_lock {
     pid_t creator;         /* only the creator destroys it */
     pid_t holder;          /* pid holding it, 0 when free (for traces) */
     uint64_t acquired_ns;  /* trace stamp of when the holder got it (for "ns held") */
+    uint64_t handoff;      /* trace stamp the last holder left (mp__trace_follow) */
 };
 /* Initialise a lock in shared memory; what names it in traces. 0 | -errno */
 int mp__lock_init(struct mp_lock *l, const char *what);
@@ -136,6 +137,22 @@ void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, cons
  * MP_EV_PROC_START with the parent's pid and name; the event's own pid
  * field says who started. (The pid is cached by mp__fork, not here.) */
 void mp__trace_child_started(const char *name);
+
+/* Causal order across CPUs without a fence (trace.c, ring_stamp_fenced):
+ * a thread's stamps only grow, and an object handed from one process to
+ * another (a lock, a queue's mutex) carries the last stamp of the one
+ * that let it go: the one that takes it over follows it, so its next
+ * stamps come after. Tracing only; the caller holds the object. */
+extern __thread uint64_t mp__trace_last __attribute__((tls_model("initial-exec")));
+static inline void mp__trace_follow(const uint64_t *handoff)
+{
+    uint64_t h = __atomic_load_n(handoff, __ATOMIC_RELAXED);
+    if (h > mp__trace_last) mp__trace_last = h;
+}
+static inline void mp__trace_hand_off(uint64_t *handoff)
+{
+    __atomic_store_n(handoff, mp__trace_last, __ATOMIC_RELAXED);
+}
 
 #define MP__TRACE(kind, obj, a, b, text)                                        \
     do {                                                                        \

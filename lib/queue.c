@@ -60,6 +60,7 @@ struct mp_queue {
     uint64_t tail_pos;         /* tail % size */
     uint64_t count;            /* records between head and tail */
     pid_t creator;
+    uint64_t handoff;          /* trace stamp the last traced put/get left (mp__trace_follow) */
     _Alignas(64) unsigned char ring[];
 };
 
@@ -308,6 +309,15 @@ static int timed_out(mp_queue *q, int is_put, bool locked)
     return -ETIMEDOUT;
 }
 
+/* A put or get, traced under the queue's mutex: it follows the stamp the
+ * last traced put/get left, and leaves its own (mp_private.h). */
+static void trace_item(mp_queue *q, unsigned kind, const void *item, size_t len)
+{
+    mp__trace_follow(&q->handoff);
+    mp__trace_emit_data(kind, q->id, (int64_t)len, (int64_t)q->count, item, len);
+    mp__trace_hand_off(&q->handoff);
+}
+
 int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
 {
     if (!q || (!item && len)) return -EINVAL;
@@ -321,7 +331,7 @@ int mp_queue_put(mp_queue *q, const void *item, size_t len, double timeout)
     for (;;) {
         if (q->size - (q->tail - q->head) >= need) {
             bool wake = put_record(q, item, (uint32_t)len);
-            MP__TRACE_DATA(MP_EV_QUEUE_PUT, q->id, (int64_t)len, (int64_t)q->count, item, len);
+            if (__builtin_expect(mp__trace_on, 0)) trace_item(q, MP_EV_QUEUE_PUT, item, len);
             queue_unlock(q);
             if (wake) mp__event_wake_all(&q->items);
             return 0;
@@ -376,7 +386,7 @@ ssize_t mp_queue_get(mp_queue *q, void *buf, size_t cap, double timeout)
                 return -EMSGSIZE;
             }
             bool wake = get_record(q, buf, len);
-            MP__TRACE_DATA(MP_EV_QUEUE_GET, q->id, (int64_t)len, (int64_t)q->count, buf, len);
+            if (__builtin_expect(mp__trace_on, 0)) trace_item(q, MP_EV_QUEUE_GET, buf, len);
             queue_unlock(q);
             if (wake) mp__event_wake_all(&q->room);
             return (ssize_t)len;

@@ -46,6 +46,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 bool mp__trace_on = false;
 
 static const char *const ev_names[MP_EV__COUNT] = {
@@ -280,10 +284,57 @@ static struct ring_shm *ring_map_fd(int fd, size_t *map_size)
     return p;
 }
 
-/* A stamp of the ring's clock, now. */
+/* A stamp of the ring's clock, now, inline. A bare rdtsc may execute
+ * before earlier instructions complete: measured here, a process that
+ * takes over a cache line from another CPU and stamps can read the counter
+ * up to ~150 ns before the handover (the other side's stamp, taken before
+ * it let go, is then later). So events that follow something another
+ * process did (a lock taken, an item got, a value read...) are stamped
+ * after an lfence, which waits for every earlier instruction, as the
+ * kernel's own clock reads do; every later stamp of the process then
+ * follows that event too. Events that only announce what this process
+ * does next (a release, a put, a send, a write) may be stamped early
+ * without putting anything out of causal order, and skip the fence (it
+ * costs about as much as the rest of the event). */
+static inline uint64_t ring_stamp_fenced(const struct ring_shm *s, bool fence)
+{
+#if defined(__x86_64__)
+    if (__builtin_expect(s->clock.kind == MP_TRACE_CLOCK_TSC, 1)) {
+        if (fence) _mm_lfence();
+        return __rdtsc();
+    }
+#endif
+    (void)fence;
+    return mp__now_ns();
+}
+
+/* Kinds stamped without the fence: those that only announce, and those
+ * that follow a hand-off (a lock taken, an item got: the object carries
+ * the stamp of the last traced event before it was let go, see
+ * mp__trace_follow), which orders them after it by itself. */
+static inline bool kind_needs_no_fence(unsigned kind)
+{
+    return kind == MP_EV_LOCK_RELEASE || kind == MP_EV_QUEUE_PUT || kind == MP_EV_PIPE_SEND ||
+           kind == MP_EV_MEM_WRITE || kind == MP_EV_MPI_SEND || kind == MP_EV_LOCK_ACQUIRE ||
+           kind == MP_EV_QUEUE_GET;
+}
+
+__thread uint64_t mp__trace_last __attribute__((tls_model("initial-exec")));
+
+/* The stamp of an event of this kind: also later than every earlier stamp
+ * of this thread and every stamp it followed. */
+static inline uint64_t event_stamp(const struct ring_shm *s, unsigned kind)
+{
+    uint64_t t = ring_stamp_fenced(s, !kind_needs_no_fence(kind));
+    if (__builtin_expect(t <= mp__trace_last, 0)) t = mp__trace_last + 1;
+    mp__trace_last = t;
+    return t;
+}
+
+/* The reader's "now": fenced, so that it follows the loads before it. */
 static inline uint64_t ring_stamp(const struct ring_shm *s)
 {
-    return s->clock.kind == MP_TRACE_CLOCK_TSC ? mp__trace_clock_stamp_tsc() : mp__now_ns();
+    return ring_stamp_fenced(s, true);
 }
 
 static void block_free(struct ring_shm *s, uint64_t block)
@@ -477,6 +528,8 @@ static bool saved_on;
 static unsigned ring_gen = 1;
 static __thread struct slice *my_slice __attribute__((tls_model("initial-exec")));
 static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
+static __thread int32_t my_pid __attribute__((tls_model("initial-exec"))); /* events' pid, set with my_slice */
+static __thread const struct ring_shm *my_ring __attribute__((tls_model("initial-exec"))); /* mp__trace_last's */
 
 static void drain_to_file(struct ring_shm *s, bool final);
 
@@ -522,6 +575,9 @@ static __attribute__((noinline)) struct slice *claim_slice(struct ring_shm *s)
         while (n < i + 1 && !atomic_compare_exchange_weak(&s->nslices, &n, i + 1)) {}
         my_slice = &sls[i];
         my_gen = ring_gen;
+        if (my_ring != s) mp__trace_last = 0; /* another ring's stamps mean nothing here */
+        my_ring = s;
+        my_pid = me;
         return my_slice;
     }
     return NULL;
@@ -607,11 +663,11 @@ static uint32_t site_file_id(void)
  * take text up to its NUL (and cut it at MP_TRACE_TEXT - 1 themselves), so
  * the bytes after it may be an older event's; clearing all 128 bytes each
  * time cost more than the rest of the event. */
-static void event_init(struct mp_trace_event *ev, uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a,
-                       int64_t b)
+static inline __attribute__((always_inline)) void event_init(struct mp_trace_event *ev, uint64_t t_ns,
+                                                            unsigned kind, uint64_t obj, int64_t a, int64_t b)
 {
     ev->t_ns = t_ns;
-    ev->pid = (int32_t)mp__pid();
+    ev->pid = my_pid; /* getpid(), cached when the slice was claimed */
     ev->kind = (uint16_t)kind;
     ev->obj = obj;
     ev->a = a;
@@ -633,7 +689,7 @@ void mp__trace_emit(unsigned kind, uint64_t obj, int64_t a, int64_t b, const cha
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, ring_stamp(s), kind, obj, a, b);
+    event_init(ev, event_stamp(s, kind), kind, obj, a, b);
     set_text(ev, text);
     ring_publish(s, sl, pos);
 }
@@ -660,7 +716,7 @@ uint64_t mp__trace_emit_since(unsigned kind, uint64_t obj, uint64_t since, int64
     struct slice *sl;
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
-    uint64_t now = ring_stamp(s);
+    uint64_t now = event_stamp(s, kind);
     if (!ev) return now;
     event_init(ev, now, kind, obj, since && since <= now ? (int64_t)(now - since) : 0, b);
     ev->reserved = MP_EVR_A_SPAN;
@@ -678,7 +734,7 @@ uint64_t mp__trace_emit_wait(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t
     struct slice *sl;
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
-    uint64_t now = t_ns ? t_ns : ring_stamp(s);
+    uint64_t now = t_ns ? t_ns : event_stamp(s, kind);
     if (!ev) return now;
     event_init(ev, now, kind, obj, a, b);
     if (timeout >= 0) ev->flags |= MP_EVF_TIMED;
@@ -778,7 +834,7 @@ void mp__trace_emit_data(unsigned kind, uint64_t obj, int64_t a, int64_t b, cons
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, ring_stamp(s), kind, obj, a, b);
+    event_init(ev, event_stamp(s, kind), kind, obj, a, b);
     preview(ev, data, len);
     ring_publish(s, sl, pos);
 }
@@ -804,7 +860,7 @@ void mp_trace_note(const char *fmt, ...)
     uint64_t pos;
     struct mp_trace_event *ev = ring_reserve(s, &sl, &pos);
     if (!ev) return;
-    event_init(ev, ring_stamp(s), MP_EV_NOTE, 0, 0, 0);
+    event_init(ev, event_stamp(s, MP_EV_NOTE), MP_EV_NOTE, 0, 0, 0);
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(ev->text, sizeof ev->text, fmt, ap);
