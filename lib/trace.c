@@ -23,8 +23,9 @@
  * unpublished for more than 100 ms while other events wait (or for more
  * than 1 s at all) is skipped and counted as dropped. Should that writer
  * wake up after all (it was only stopped), it writes into a slot nobody
- * reads again: its slice keeps its blocks until it exits, so the late
- * write can never land in another writer's block.
+ * reads again: its slice keeps its blocks until it has moved on to a
+ * later position (or exited), so the late write can never land in another
+ * writer's block.
  *
  * Recording (MP_TRACE=path): the first process creates the ring in a memfd
  * (so exec'd libmp programs join it through MP_TRACE_FD, which it exports),
@@ -151,7 +152,8 @@ struct slice {
     uint64_t last_stamp;               /* reader: stamp of the last event read */
     uint64_t stuck_since;              /* reader: when rd was first seen reserved but unpublished, 0 = not */
     uint64_t freed;                    /* reader: blocks of fifo handed back */
-    bool tainted;                      /* reader: a slot was skipped: keep blocks until the owner is gone */
+    uint64_t skipped;                  /* reader: the last position skipped */
+    bool tainted;                      /* reader: its writer may still write there: keep blocks */
 };
 _Static_assert(sizeof(struct slice) == 192, "slices are three cache lines");
 
@@ -358,9 +360,12 @@ static int block_take(struct ring_shm *s)
 /* ---- reader side: the caller is the only reader (or holds the drain lock) */
 
 /* Every position of sl up to rd is consumed: hand back the blocks that
- * are wholly behind it (unless a skipped writer might still write). */
+ * are wholly behind it, unless a skipped writer might still write into
+ * one: once it has reserved a later position it has finished with the
+ * skipped one (it writes one event at a time, in order). */
 static void slice_free_behind(struct ring_shm *s, struct slice *sl)
 {
+    if (sl->tainted && atomic_load_explicit(&sl->head, memory_order_acquire) > sl->skipped + 1) sl->tainted = false;
     uint64_t done = sl->rd >> s->block_shift;
     while (!sl->tainted && sl->freed < done) block_free(s, sl->fifo[sl->freed++ % RING_MAX_BLOCKS]);
 }
@@ -373,7 +378,7 @@ static void slice_release(struct ring_shm *s, struct slice *sl)
     while (sl->freed < blocks) block_free(s, sl->fifo[sl->freed++ % RING_MAX_BLOCKS]);
     atomic_store(&sl->head, 0);
     atomic_store(&sl->pub, 0);
-    sl->rd = sl->last_stamp = sl->stuck_since = sl->freed = 0;
+    sl->rd = sl->last_stamp = sl->stuck_since = sl->freed = sl->skipped = 0;
     sl->tainted = false;
     sl->tid = 0;
     atomic_store_explicit(&sl->owner, 0, memory_order_release);
@@ -417,6 +422,7 @@ static bool maybe_skip_stuck(struct ring_shm *s, struct slice *sl, bool others_w
     if (age < SKIP_IF_LATER_NS || (age < SKIP_ALWAYS_NS && !others_wait)) return false;
     if (atomic_load_explicit(&sl->pub, memory_order_acquire) > sl->rd) return false; /* published just now */
     sl->tainted = true;
+    sl->skipped = sl->rd;
     sl->rd++;
     sl->stuck_since = 0;
     atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
@@ -482,26 +488,34 @@ static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t m
         for (size_t i = 0; i < nv; i++)
             if (views[i].end <= views[i].sl->rd) view_refresh(s, &views[i], now_stamp, true);
     while (n < max) {
+        /* The slice with the earliest next event, and how far it may run
+         * before another slice's next event (or a bound) comes first. */
         struct slice_view *best = NULL;
         /* A slice claimed since the scan starts later than now_stamp too. */
         uint64_t best_t = UINT64_MAX, limit = now_stamp;
         for (size_t i = 0; i < nv; i++) {
             struct slice_view *v = &views[i];
-            if (v->end > v->sl->rd) {
-                uint64_t t = slot_of(s, v->sl, v->sl->rd)->t_ns;
-                if (!best || t < best_t) best = v, best_t = t;
-            } else if (v->bound < limit) {
-                limit = v->bound;
+            uint64_t t = v->end > v->sl->rd ? slot_of(s, v->sl, v->sl->rd)->t_ns : v->bound;
+            if (v->end > v->sl->rd && (!best || t < best_t)) {
+                if (best && best_t < limit) limit = best_t;
+                best = v, best_t = t;
+            } else if (t < limit) {
+                limit = t;
             }
         }
         if (!best || best_t > limit) break;
+        /* Copy the run: a slice's stamps only grow. */
         struct slice *sl = best->sl;
-        out[n++] = *slot_of(s, sl, sl->rd);
-        sl->last_stamp = best_t;
-        /* The copy is done before the slot's block can be handed back. */
-        atomic_thread_fence(memory_order_acquire);
-        sl->rd++;
-        if (!(sl->rd & ((1ull << s->block_shift) - 1))) slice_free_behind(s, sl);
+        do {
+            const struct mp_trace_event *ev = slot_of(s, sl, sl->rd);
+            if (ev->t_ns > limit) break;
+            out[n++] = *ev;
+            sl->last_stamp = ev->t_ns;
+            /* The copy is done before the slot's block can be handed back. */
+            atomic_thread_fence(memory_order_acquire);
+            sl->rd++;
+            if (!(sl->rd & ((1ull << s->block_shift) - 1))) slice_free_behind(s, sl);
+        } while (n < max && sl->rd < best->end);
         if (sl->rd == best->end) view_refresh(s, best, now_stamp, false);
     }
     return n;
@@ -565,6 +579,12 @@ static __attribute__((noinline)) struct slice *claim_slice(struct ring_shm *s)
     }
     struct slice *sls = ring_slices(s);
     int32_t me = (int32_t)getpid();
+    /* Back to a ring this thread wrote into before (attach, detach,
+     * attach): its slice is still its own. */
+    if (my_slice && my_ring == s && atomic_load(&my_slice->owner) == me && my_slice->tid == (int32_t)gettid()) {
+        my_gen = ring_gen;
+        return my_slice;
+    }
     for (uint32_t i = 0; i < RING_SLICES; i++) {
         int32_t free_ = 0;
         if (atomic_load_explicit(&sls[i].owner, memory_order_relaxed) ||
