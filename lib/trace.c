@@ -504,17 +504,25 @@ static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t m
             }
         }
         if (!best || best_t > limit) break;
-        /* Copy the run: a slice's stamps only grow. */
+        /* Copy the run, a block's worth at a time: a slice's stamps only
+         * grow, so a stretch whose last stamp is within the limit goes
+         * out whole. */
         struct slice *sl = best->sl;
+        uint64_t block_mask = (1ull << s->block_shift) - 1;
         do {
             const struct mp_trace_event *ev = slot_of(s, sl, sl->rd);
-            if (ev->t_ns > limit) break;
-            out[n++] = *ev;
-            sl->last_stamp = ev->t_ns;
-            /* The copy is done before the slot's block can be handed back. */
+            uint64_t len = best->end - sl->rd, room = block_mask + 1 - (sl->rd & block_mask);
+            if (len > room) len = room;
+            if (len > max - n) len = max - n;
+            while (len > 1 && ev[len - 1].t_ns > limit) len /= 2;
+            if (ev[len - 1].t_ns > limit) break;
+            memcpy(out + n, ev, len * sizeof *ev);
+            n += len;
+            sl->last_stamp = ev[len - 1].t_ns;
+            /* The copy is done before the slots' block can be handed back. */
             atomic_thread_fence(memory_order_acquire);
-            sl->rd++;
-            if (!(sl->rd & ((1ull << s->block_shift) - 1))) slice_free_behind(s, sl);
+            sl->rd += len;
+            if (!(sl->rd & block_mask)) slice_free_behind(s, sl);
         } while (n < max && sl->rd < best->end);
         if (sl->rd == best->end) view_refresh(s, best, now_stamp, false);
     }

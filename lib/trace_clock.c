@@ -146,6 +146,7 @@ uint64_t mp__trace_clock_from_ns(const struct mp_trace_clock *c, uint64_t ns)
 void mp_trace_event_to_ns(const struct mp_trace_clock *c, struct mp_trace_event *ev)
 {
     if (!ev) return;
+    if ((!c || c->kind != MP_TRACE_CLOCK_TSC) && !ev->reserved) return; /* ns already */
     uint64_t t = ev->t_ns;
     ev->t_ns = mp_trace_clock_ns(c, t);
     /* A span converts as the difference of its two ends, so that spans and
