@@ -62,6 +62,16 @@ $(BENCH_DIR)/bench_manager_del: bench/bench_manager_del.c $(BENCH_HDRS) $(LIBMP_
 bench-manager-del: $(BENCH_DIR)/bench_manager_del
 	$(BENCH_DIR)/bench_manager_del
 
+# What tracing adds to a lock pair with no reader running alongside, for
+# each trace clock (bench/README.md, "Tracing cost"). `make bench-trace-cost`
+$(BENCH_DIR)/trace_cost: bench/trace_cost.c $(BENCH_HDRS) $(LIBMP_A)
+	@mkdir -p $(@D)
+	$(LINK_MP)
+
+.PHONY: bench-trace-cost
+bench-trace-cost: $(BENCH_DIR)/trace_cost
+	$(BENCH_DIR)/trace_cost --pin
+
 # Controlled runs (the gate): operations granted per second and whole runs
 # per second; the gate's cost outside controlled runs is in bench_mp's
 # lock_uncontended_ns / value_rw_ns (see bench/README.md).

@@ -127,6 +127,7 @@ struct ring_shm {
     uint64_t cap;                  /* events in all: nblocks * block_events */
     uint32_t nblocks, block_shift; /* a block holds 1 << block_shift events */
     struct mp_trace_clock clock;   /* how stamps convert (trace_clock.c) */
+    uint64_t ring_id;              /* tells this ring from one mapped at the same address before */
     int32_t out_fd;  /* file being recorded to, -1 when none */
     int32_t creator; /* pid that drains to out_fd at exit */
     uint64_t out_dev, out_ino; /* which file out_fd is, for exec'd joiners */
@@ -218,6 +219,8 @@ static void ring_format(struct ring_shm *s, uint64_t cap)
     s->nblocks = (uint32_t)nblocks;
     s->block_shift = log2_u64(cap / nblocks);
     mp__trace_clock_calibrate(&s->clock);
+    static uint64_t made;
+    s->ring_id = ((uint64_t)getpid() << 32) ^ (++made << 20) ^ mp__now_ns();
     s->out_fd = -1;
     s->creator = 0;
     atomic_init(&s->free_blocks, nblocks == 64 ? UINT64_MAX : (1ull << nblocks) - 1);
@@ -323,12 +326,17 @@ static inline bool kind_needs_no_fence(unsigned kind)
 
 __thread uint64_t mp__trace_last __attribute__((tls_model("initial-exec")));
 
+/* How far ahead of the clock a followed stamp may be and still count: a
+ * real one is ahead by a fence's worth at most; one from another ring (an
+ * object used under two rings) is not a time here. */
+#define FOLLOW_GUARD (1ull << 22)
+
 /* The stamp of an event of this kind: also later than every earlier stamp
  * of this thread and every stamp it followed. */
 static inline uint64_t event_stamp(const struct ring_shm *s, unsigned kind)
 {
     uint64_t t = ring_stamp_fenced(s, !kind_needs_no_fence(kind));
-    if (__builtin_expect(t <= mp__trace_last, 0)) t = mp__trace_last + 1;
+    if (__builtin_expect(t <= mp__trace_last, 0) && mp__trace_last - t < FOLLOW_GUARD) t = mp__trace_last + 1;
     mp__trace_last = t;
     return t;
 }
@@ -551,7 +559,7 @@ static unsigned ring_gen = 1;
 static __thread struct slice *my_slice __attribute__((tls_model("initial-exec")));
 static __thread unsigned my_gen __attribute__((tls_model("initial-exec")));
 static __thread int32_t my_pid __attribute__((tls_model("initial-exec"))); /* events' pid, set with my_slice */
-static __thread const struct ring_shm *my_ring __attribute__((tls_model("initial-exec"))); /* mp__trace_last's */
+static __thread uint64_t my_ring_id __attribute__((tls_model("initial-exec"))); /* my_slice's, mp__trace_last's */
 
 static void drain_to_file(struct ring_shm *s, bool final);
 
@@ -589,7 +597,8 @@ static __attribute__((noinline)) struct slice *claim_slice(struct ring_shm *s)
     int32_t me = (int32_t)getpid();
     /* Back to a ring this thread wrote into before (attach, detach,
      * attach): its slice is still its own. */
-    if (my_slice && my_ring == s && atomic_load(&my_slice->owner) == me && my_slice->tid == (int32_t)gettid()) {
+    if (my_slice && my_ring_id == s->ring_id && my_slice >= sls && my_slice < sls + RING_SLICES &&
+        atomic_load(&my_slice->owner) == me && my_slice->tid == (int32_t)gettid()) {
         my_gen = ring_gen;
         return my_slice;
     }
@@ -603,8 +612,8 @@ static __attribute__((noinline)) struct slice *claim_slice(struct ring_shm *s)
         while (n < i + 1 && !atomic_compare_exchange_weak(&s->nslices, &n, i + 1)) {}
         my_slice = &sls[i];
         my_gen = ring_gen;
-        if (my_ring != s) mp__trace_last = 0; /* another ring's stamps mean nothing here */
-        my_ring = s;
+        if (my_ring_id != s->ring_id) mp__trace_last = 0; /* another ring's stamps mean nothing here */
+        my_ring_id = s->ring_id;
         my_pid = me;
         return my_slice;
     }
