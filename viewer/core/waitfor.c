@@ -145,13 +145,14 @@ static bool has_inversion(const struct waitfor *w, uint64_t a, uint64_t b)
     return false;
 }
 
-/* pid took `second` while holding `first`: remember the order (once per
- * pid), and warn when another process took them the other way round. */
-static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const struct mp_trace_event *ev)
+/* pid took (or waits for) `second` while holding `first`: remember the
+ * order (once per pid), and warn when another process took them the other
+ * way round. */
+static int note_order(struct waitfor *w, uint64_t first, uint64_t second, int pid, uint64_t t_ns, const char *site)
 {
     for (size_t i = 0; i < w->norders; i++) {
         const struct wf_order *o = &w->orders[i];
-        if (o->first == first && o->second == second && o->pid == ev->pid) return 0;
+        if (o->first == first && o->second == second && o->pid == pid) return 0;
     }
     if (w->norders >= WF_MAX_ORDERS) return 0; /* enough to warn; bounded memory */
     if (core_grow(&w->orders, &w->cap_orders, w->norders + 1, sizeof *w->orders)) return -ENOMEM;
@@ -159,10 +160,10 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
     memset(o, 0, sizeof *o);
     o->first = first;
     o->second = second;
-    o->pid = ev->pid;
-    o->t_ns = ev->t_ns;
-    ev_site(ev, o->site, sizeof o->site);
-    const struct wf_order *other = find_order(w, second, first, ev->pid);
+    o->pid = pid;
+    o->t_ns = t_ns;
+    snprintf(o->site, sizeof o->site, "%s", site);
+    const struct wf_order *other = find_order(w, second, first, pid);
     if (!other || has_inversion(w, first, second)) return 0;
     struct wf_order mine = *o, theirs = *other; /* grow may move orders */
     if (core_grow(&w->invs, &w->cap_invs, w->ninvs + 1, sizeof *w->invs)) return -ENOMEM;
@@ -170,12 +171,13 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
     return 0;
 }
 
-static int on_acquire(struct waitfor *w, const struct model *m, const struct mp_trace_event *ev)
+/* pid takes (or waits for) lock: an order with each lock it holds. */
+static int on_acquire(struct waitfor *w, const struct model *m, int pid, uint64_t lock, uint64_t t_ns, const char *site)
 {
     for (size_t i = 0; i < m->nlocks; i++) {
         const struct model_lock *h = &m->locks[i];
-        if (h->holder != ev->pid || h->id == ev->obj) continue;
-        int r = note_order(w, h->id, ev->obj, ev);
+        if (h->holder != pid || h->id == lock) continue;
+        int r = note_order(w, h->id, lock, pid, t_ns, site);
         if (r) return r;
     }
     return 0;
@@ -190,14 +192,16 @@ int waitfor_apply(struct waitfor *w, const struct model *m, const struct mp_trac
     /* A wait for a lock counts as an order, as in lockdep: a deadlocked
      * run never gets its second lock. */
     if (ev->kind == MP_EV_LOCK_WAIT || ev->kind == MP_EV_LOCK_ACQUIRE) {
-        int r = on_acquire(w, m, ev);
+        char site[WF_SITE];
+        ev_site(ev, site, sizeof site);
+        int r = on_acquire(w, m, ev->pid, ev->obj, ev->t_ns, site);
         if (r) return r;
     }
     enum wf_kind k = wait_kind(ev->kind);
     if (k == WF_NONE && mpi_blocks(ev) && model_mpi_releasers) k = WF_MPI;
     if (k != WF_NONE) return add_wait(w, m, ev, k);
     switch (ev->kind) {
-    case MP_EV_QUEUE_NEW: case MP_EV_PIPE_NEW: return note_obj(w, ev);
+    case MP_EV_QUEUE_NEW: case MP_EV_PIPE_NEW: case MP_EV_POOL_NEW: return note_obj(w, ev);
     case MP_EV_PIPE_CLOSE: return note_close(w, ev);
     default: return 0;
     }
@@ -317,6 +321,20 @@ static size_t successors(const struct model *m, const struct wf_wait *x, int *ou
         if (!alive(m, (int)x->arg)) return 0;
         ADD((int)x->arg);
         break;
+    case WF_POOL_CLAIM: {
+        /* Its pool's maker could submit a task (or close the pool). */
+        const struct wf_obj *o = find_obj(w, x->obj);
+        if (!o || o->creator == x->pid || !alive(m, o->creator)) return 0; /* the pool ends it */
+        ADD(o->creator);
+        break;
+    }
+    case WF_POOL_JOIN: {
+        const struct model_pool *pl = model_pool(m, x->obj);
+        for (size_t k = 0; pl && k < pl->nworker_pids; k++)
+            if (alive(m, pl->workers[k]) && pl->workers[k] != x->pid) ADD(pl->workers[k]);
+        if (!n) return 0;
+        break;
+    }
     case WF_MPI: {
         int pids[256];
         bool waiting = false;
@@ -337,6 +355,59 @@ static size_t successors(const struct model *m, const struct wf_wait *x, int *ou
 const struct wf_wait *waitfor_wait_of(const struct model *m, int pid)
 {
     return m ? find_wait(&m->wf, pid) : NULL;
+}
+
+int waitfor_releasers(const struct model *m, int pid, int *out, size_t cap)
+{
+    const struct wf_wait *x = waitfor_wait_of(m, pid);
+    if (!x) return -1;
+    enum wf_state st;
+    size_t n = successors(m, x, out, cap, &st);
+    return st == WS_WAITING ? (int)n : -1;
+}
+
+/* ------------------------------------------------------------ controlled runs */
+
+static void drop_gate_waits(struct waitfor *w)
+{
+    for (size_t i = 0; i < w->nwaits;) {
+        if (w->waits[i].gate) w->waits[i] = w->waits[--w->nwaits];
+        else i++;
+    }
+}
+
+int model_gate_waits(struct model *m, const struct wf_wait *waits, size_t n)
+{
+    struct waitfor *w = &m->wf;
+    /* The same wait fed again keeps when it began (t_formed). */
+    struct wf_wait *old = NULL;
+    size_t nold = 0;
+    for (size_t i = 0; i < w->nwaits; i++) nold += w->waits[i].gate;
+    if (nold && !(old = malloc(nold * sizeof *old))) return -ENOMEM;
+    nold = 0;
+    for (size_t i = 0; i < w->nwaits; i++)
+        if (w->waits[i].gate) old[nold++] = w->waits[i];
+    drop_gate_waits(w);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct wf_wait x = waits[i];
+        x.gate = true;
+        x.t_ns = m->t_last;
+        for (size_t k = 0; k < nold; k++)
+            if (old[k].pid == x.pid && old[k].kind == x.kind && old[k].obj == x.obj && old[k].arg == x.arg)
+                x.t_ns = old[k].t_ns;
+        const struct model_queue *q = model_queue(m, x.obj);
+        const struct model_pipe *p = model_pipe(m, x.obj);
+        if (x.kind == WF_QUEUE_GET && q) x.mark = q->puts;
+        if (x.kind == WF_QUEUE_PUT && q) x.mark = q->gets;
+        if (x.kind == WF_PIPE_RECV && p) x.mark = p->sends;
+        clear_wait(w, x.pid);
+        if (x.kind == WF_LOCK) rc = on_acquire(w, m, x.pid, x.obj, x.t_ns, x.site);
+        if (!rc && core_grow(&w->waits, &w->cap_waits, w->nwaits + 1, sizeof *w->waits)) rc = -ENOMEM;
+        if (!rc) w->waits[w->nwaits++] = x;
+    }
+    free(old);
+    return rc;
 }
 
 /* The graph over the processes with a wait: node i is waits[i]. */
@@ -567,10 +638,22 @@ static void obj_name(const struct model *m, const char *what, uint64_t id, char 
     else snprintf(buf, cap, "%s ?", what);
 }
 
-/* What the waiter does: "waits for lock 2", "waits to get from queue 1 (empty)". */
-static int doing(const struct model *m, const struct wf_wait *x, char *buf, size_t cap)
+/* "PID 745", or "process 1" when names map pids to creation order. */
+static const char *who(const struct wf_names *nm, int pid, char *buf, size_t cap)
 {
-    char o[48];
+    for (size_t i = 0; nm && nm->pids && i < nm->n; i++)
+        if (nm->pids[i] == pid) {
+            snprintf(buf, cap, "process %zu", i);
+            return buf;
+        }
+    snprintf(buf, cap, "PID %d", pid);
+    return buf;
+}
+
+/* What the waiter does: "waits for lock 2", "waits to get from queue 1 (empty)". */
+static int doing(const struct model *m, const struct wf_wait *x, const struct wf_names *nm, char *buf, size_t cap)
+{
+    char o[48], p[32];
     switch (x->kind) {
     case WF_LOCK: obj_name(m, "lock", x->obj, o, sizeof o); return snprintf(buf, cap, "waits for %s", o);
     case WF_QUEUE_GET:
@@ -582,11 +665,17 @@ static int doing(const struct model *m, const struct wf_wait *x, char *buf, size
     case WF_PIPE_RECV:
         obj_name(m, "pipe", x->obj, o, sizeof o);
         return snprintf(buf, cap, "waits to receive on %s", o);
-    case WF_JOIN: return snprintf(buf, cap, "waits to join PID %lld", (long long)x->arg);
+    case WF_JOIN: return snprintf(buf, cap, "waits to join %s", who(nm, (int)x->arg, p, sizeof p));
     case WF_ASYNC:
         obj_name(m, "async result", x->obj, o, sizeof o);
         return snprintf(buf, cap, "waits for %s", o);
-    case WF_MANAGER: return snprintf(buf, cap, "waits for the manager (PID %lld)", (long long)x->arg);
+    case WF_MANAGER: return snprintf(buf, cap, "waits for the manager (%s)", who(nm, (int)x->arg, p, sizeof p));
+    case WF_POOL_CLAIM:
+        obj_name(m, "pool", x->obj, o, sizeof o);
+        return snprintf(buf, cap, "waits for a task from %s", o);
+    case WF_POOL_JOIN:
+        obj_name(m, "pool", x->obj, o, sizeof o);
+        return snprintf(buf, cap, "waits for the workers of %s to leave", o);
     case WF_MPI:
         if (model_mpi_doing_text) return model_mpi_doing_text(m, x->pid, buf, cap);
         return snprintf(buf, cap, "waits in MPI");
@@ -595,20 +684,24 @@ static int doing(const struct model *m, const struct wf_wait *x, char *buf, size
 }
 
 /* Who could end it, naming `next`: "held by PID 746". */
-static int released_by(const struct wf_wait *x, int next, int nrel, char *buf, size_t cap)
+static int released_by(const struct wf_wait *x, int next, int nrel, const struct wf_names *nm, char *buf, size_t cap)
 {
     const char *only = nrel > 1 ? "" : "only ";
     const char *also = nrel > 1 ? " (and others, all stuck)" : "";
+    char p[32];
+    who(nm, next, p, sizeof p);
     switch (x->kind) {
-    case WF_LOCK: return snprintf(buf, cap, "held by PID %d", next);
-    case WF_QUEUE_GET: return snprintf(buf, cap, "%sPID %d could put%s", only, next, also);
-    case WF_QUEUE_PUT: return snprintf(buf, cap, "%sPID %d could get%s", only, next, also);
-    case WF_PIPE_RECV: return snprintf(buf, cap, "%sPID %d holds the other end%s", only, next, also);
-    case WF_JOIN: return snprintf(buf, cap, "PID %d", next);
-    case WF_ASYNC: return snprintf(buf, cap, "computed by worker PID %d%s", next, also);
-    case WF_MANAGER: return snprintf(buf, cap, "served by PID %d", next);
-    case WF_MPI: return snprintf(buf, cap, "%srank PID %d could send%s", only, next, also);
-    default: return snprintf(buf, cap, "PID %d", next);
+    case WF_LOCK: return snprintf(buf, cap, "held by %s", p);
+    case WF_QUEUE_GET: return snprintf(buf, cap, "%s%s could put%s", only, p, also);
+    case WF_QUEUE_PUT: return snprintf(buf, cap, "%s%s could get%s", only, p, also);
+    case WF_PIPE_RECV: return snprintf(buf, cap, "%s%s holds the other end%s", only, p, also);
+    case WF_JOIN: return snprintf(buf, cap, "%s", p);
+    case WF_ASYNC: return snprintf(buf, cap, "computed by worker %s%s", p, also);
+    case WF_MANAGER: return snprintf(buf, cap, "served by %s", p);
+    case WF_POOL_CLAIM: return snprintf(buf, cap, "only %s could submit one", p);
+    case WF_POOL_JOIN: return snprintf(buf, cap, "worker %s%s", p, also);
+    case WF_MPI: return snprintf(buf, cap, "%srank %s could send%s", only, p, also);
+    default: return snprintf(buf, cap, "%s", p);
     }
 }
 
@@ -620,17 +713,43 @@ static void cat(char *buf, size_t cap, int *len, const char *s)
     *len += (int)strlen(s);
 }
 
-int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char *buf, size_t cap)
+/* " at 15-deadlock.c:55" when names ask for sites and the wait has one. */
+static void cat_site(char *buf, size_t cap, int *len, const struct wf_wait *x, const struct wf_names *nm)
+{
+    if (!nm || !nm->sites || !x->site[0]) return;
+    cat(buf, cap, len, " at ");
+    cat(buf, cap, len, x->site);
+}
+
+/* Where the cycle's words start: the lowest pid (fill_cycle's order), or
+ * with names the lowest creation index, so a run's text does not depend
+ * on which pids it got. */
+static size_t cycle_start(const struct wf_deadlock *d, const struct wf_names *nm)
+{
+    if (!nm || !nm->pids) return 0;
+    size_t best = 0, best_idx = (size_t)-1;
+    for (size_t i = 0; i < d->ncycle; i++)
+        for (size_t k = 0; k < nm->n; k++)
+            if (nm->pids[k] == d->cycle[i].pid && k < best_idx) {
+                best_idx = k;
+                best = i;
+            }
+    return best;
+}
+
+int waitfor_cycle_text_named(const struct model *m, const struct wf_deadlock *d, const struct wf_names *nm,
+                             char *buf, size_t cap)
 {
     int len = 0;
-    char part[192], rel[96], o[48];
+    char part[192], rel[96], o[48], p[32];
     if (cap) buf[0] = '\0';
     if (!d->ncycle) {
         const struct wf_wait *x = &d->cycle[0];
-        doing(m, x, part, sizeof part);
-        snprintf(rel, sizeof rel, "PID %d ", x->pid);
+        doing(m, x, nm, part, sizeof part);
+        snprintf(rel, sizeof rel, "%s ", who(nm, x->pid, p, sizeof p));
         cat(buf, cap, &len, rel);
         cat(buf, cap, &len, part);
+        cat_site(buf, cap, &len, x, nm);
         switch (x->kind) {
         case WF_PIPE_RECV:
             cat(buf, cap, &len, " <- nobody else holds the other end (it still holds it itself: close the end it does not use)");
@@ -641,14 +760,16 @@ int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char 
         }
         return len;
     }
-    for (size_t i = 0; i < d->ncycle; i++) {
+    size_t start = cycle_start(d, nm), nc = d->ncycle;
+    for (size_t k = 0; k < nc; k++) {
+        size_t i = (start + k) % nc;
         const struct wf_wait *x = &d->cycle[i];
-        int next = d->cycle[(i + 1) % d->ncycle].pid;
-        if (i == 0) {
-            snprintf(part, sizeof part, "PID %d ", x->pid);
+        int next = d->cycle[(i + 1) % nc].pid;
+        if (k == 0) {
+            snprintf(part, sizeof part, "%s ", who(nm, x->pid, p, sizeof p));
             cat(buf, cap, &len, part);
-            /* The lock the last one waits for is ours: say so first. */
-            const struct wf_wait *last = &d->cycle[d->ncycle - 1];
+            /* The lock the one before it waits for is ours: say so first. */
+            const struct wf_wait *last = &d->cycle[(i + nc - 1) % nc];
             if (last->kind == WF_LOCK) {
                 obj_name(m, "lock", last->obj, o, sizeof o);
                 snprintf(part, sizeof part, "holds %s and ", o);
@@ -657,24 +778,30 @@ int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char 
         } else {
             cat(buf, cap, &len, ", which ");
         }
-        doing(m, x, part, sizeof part);
+        doing(m, x, nm, part, sizeof part);
         cat(buf, cap, &len, part);
-        released_by(x, next, d->releasers[i], rel, sizeof rel);
+        cat_site(buf, cap, &len, x, nm);
+        released_by(x, next, d->releasers[i], nm, rel, sizeof rel);
         cat(buf, cap, &len, " <- ");
         cat(buf, cap, &len, rel);
     }
     return len;
 }
 
+int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char *buf, size_t cap)
+{
+    return waitfor_cycle_text_named(m, d, NULL, buf, cap);
+}
+
 int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap)
 {
-    return doing(m, w, buf, cap);
+    return doing(m, w, NULL, buf, cap);
 }
 
 int waitfor_member_text(const struct model *m, const struct wf_wait *x, char *buf, size_t cap)
 {
     char part[160];
-    doing(m, x, part, sizeof part);
+    doing(m, x, NULL, part, sizeof part);
     if (x->site[0]) return snprintf(buf, cap, "PID %d %s, at %s", x->pid, part, x->site);
     return snprintf(buf, cap, "PID %d %s", x->pid, part);
 }
@@ -699,4 +826,23 @@ int waitfor_inversion_text(const struct model *m, const struct wf_inversion *v, 
     order_text(m, &v->orders[swap ? 0 : 1], o2, sizeof o2);
     return snprintf(buf, cap, "%s and %s were taken in both orders: %s; %s. Run at the same time, they can deadlock",
                     a, b, o1, o2);
+}
+
+/* "lock 1 then lock 2 by PID 745 at line 40" */
+static int order_brief(const struct model *m, const struct wf_order *o, char *buf, size_t cap)
+{
+    char a[48], b[48];
+    obj_name(m, "lock", o->first, a, sizeof a);
+    obj_name(m, "lock", o->second, b, sizeof b);
+    if (o->site[0]) return snprintf(buf, cap, "%s then %s by PID %d at %s", a, b, o->pid, o->site);
+    return snprintf(buf, cap, "%s then %s by PID %d", a, b, o->pid);
+}
+
+int waitfor_inversion_brief(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap)
+{
+    char o1[200], o2[200];
+    bool swap = model_obj_number(m, v->a) > model_obj_number(m, v->b);
+    order_brief(m, &v->orders[swap ? 1 : 0], o1, sizeof o1);
+    order_brief(m, &v->orders[swap ? 0 : 1], o2, sizeof o2);
+    return snprintf(buf, cap, "LOCK ORDER: %s; %s: run at the same time, they can deadlock", o1, o2);
 }
