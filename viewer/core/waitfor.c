@@ -844,5 +844,5 @@ int waitfor_inversion_brief(const struct model *m, const struct wf_inversion *v,
     bool swap = model_obj_number(m, v->a) > model_obj_number(m, v->b);
     order_brief(m, &v->orders[swap ? 1 : 0], o1, sizeof o1);
     order_brief(m, &v->orders[swap ? 0 : 1], o2, sizeof o2);
-    return snprintf(buf, cap, "LOCK ORDER: %s; %s: run at the same time, they can deadlock", o1, o2);
+    return snprintf(buf, cap, "LOCK ORDER: %s; %s: can deadlock", o1, o2);
 }

@@ -214,9 +214,9 @@ int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf
 int waitfor_member_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap);
 /* A lock-order warning in words. */
 int waitfor_inversion_text(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap);
-/* The same, short, for a status line: "LOCK ORDER: lock 1 then lock 2 by
- * PID 745 at line 40; lock 2 then lock 1 by PID 746 at line 48: run at
- * the same time, they can deadlock". */
+/* The same, short, for a status line (two rows at 80 columns): "LOCK
+ * ORDER: lock 1 then lock 2 by PID 745 at line 40; lock 2 then lock 1 by
+ * PID 746 at line 48: can deadlock". */
 int waitfor_inversion_brief(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap);
 
 #endif

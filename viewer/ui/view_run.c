@@ -380,7 +380,7 @@ static void banner_emit(void *ctx, const char *line)
 
 /* The first lock-order inversion of the run, short: "LOCK ORDER: lock 1
  * then lock 2 by PID 745 at line 40; lock 2 then lock 1 by PID 746 at line
- * 40: run at the same time, they can deadlock". 1 when there is one. */
+ * 40: can deadlock". 1 when there is one. */
 static int inversion_text(struct run_view *rv, char *buf, size_t cap)
 {
     const struct model *m = live_model(rv);
@@ -404,11 +404,12 @@ static void warn_emit(void *ctx, const char *line)
 }
 
 /* The deadlock, over the bottom rows: what waits for what, in words. */
-static void draw_deadlock(struct run_view *rv, int cols, int lines)
+/* Returns the banner's top row (lines when there is none). */
+static int draw_deadlock(struct run_view *rv, int cols, int lines)
 {
     struct wf_deadlock d;
     const struct model *m = live_model(rv);
-    if (!model_deadlock_report(m, &d)) return;
+    if (!model_deadlock_report(m, &d)) return lines;
     char cycle[1024], text[1200];
     waitfor_cycle_text(m, &d, cycle, sizeof cycle);
     snprintf(text, sizeof text, " DEADLOCK: %s", cycle);
@@ -420,6 +421,7 @@ static void draw_deadlock(struct run_view *rv, int cols, int lines)
     int last = lines - 1;
     banner_emit(&last, rv->killed ? " DEADLOCK: the run was ended  R: run again  q: back"
                                   : " DEADLOCK: nothing can move any more  x: end the run  q: back");
+    return lines - 1 - rows < 1 ? 1 : lines - 1 - rows;
 }
 
 static void run_draw(struct ui_view *v, int cols, int lines)
@@ -518,7 +520,13 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     } else {
         ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  m: mode  R: restart  x: kill  ?: help  q: back");
     }
-    if (rv->deadlock) draw_deadlock(rv, cols, lines);
+    if (rv->deadlock) {
+        int top = draw_deadlock(rv, cols, lines);
+        if (warn_rows && top - warn_rows > 1) { /* the lock orders that led to it, above the banner */
+            struct warn_ctx wc = {{.x = 0, .y = top - warn_rows, .w = cols, .h = warn_rows}, 0};
+            fmt_wrap(warn_text, cols, 2, warn_emit, &wc);
+        }
+    }
 }
 
 /* ------------------------------------------------------------ view */
