@@ -208,6 +208,8 @@ int ctl_step(struct controller *c, int choice)
     else memset(c->tried, 0, sizeof c->tried); /* something moved: tries may succeed now */
     if (push_step(c, c->procs[at].index) < 0) return CTL_STUCK;
     c->procs[at].parked = false;
+    /* A try or a timeout lets a waiting process go: it waits no more. */
+    if (mode != MP_GRANT_GO) sched_feed_waits(c->model, c->procs, c->nprocs);
     c->since_ns[at] = now_ns();
     c->free_running[at] = false;
     if (mp_gate_grant(c->gate, at, mode) < 0) c->procs[at].alive = false;
