@@ -10,7 +10,8 @@
 # versions report nothing. The explorer's deadlock outcome names the cycle
 # by creation order, the same in every run.
 # Live (tmux, 80x24, "you schedule"): the lock-order warning after a lucky
-# order, then the DEADLOCK banner with the cycle after an unlucky one.
+# order, then the DEADLOCK banner with the cycle after an unlucky one; and
+# lesson 15's example paced: the banner, both orders, no watchdog.
 . "$(dirname "$0")/lib.sh"
 e2e_start deadlock_controlled
 
@@ -144,4 +145,21 @@ e2e_expect "live: x ends the run" 'the run was ended' 5
 e2e_keys q
 e2e_wait 'APP_EXIT=' 10
 e2e_ok "live: nothing left running" e2e_wait_cmd 5 e2e_no_procs
+
+# ---- lesson 15's own example, paced: the banner when the cycle forms, and
+# the run stays there (no watchdog under the scheduler) until x
+e2e_launch 80 24 "$FORKLAB run 15-deadlock"
+e2e_expect "15-deadlock live: free first" '^forklab: run 15-deadlock \[' 10
+e2e_keys m
+e2e_expect "15-deadlock paced: the DEADLOCK banner with the cycle" 'DEADLOCK: PID [0-9]+ holds lock [12] and waits for lock [12]' 30
+e2e_ok "15-deadlock paced: both orders warned, with their lines" \
+  e2e_wait_cmd 3 flat_has 'LOCK ORDER: lock 1 then lock 2 by PID [0-9]+ at 15-deadlock\.c:[0-9]+; lock 2 then lock 1 by PID [0-9]+ at 15-deadlock\.c:[0-9]+'
+sleep 4
+e2e_ok "15-deadlock paced: 4 s later still deadlocked, not ended by a watchdog" \
+  all "e2e_visible | grep -q 'nothing can move any more' && e2e_absent 'exited|no progress for'"
+e2e_keys x
+e2e_expect "15-deadlock paced: x ends the run" 'the run was ended' 5
+e2e_keys q
+e2e_wait 'APP_EXIT=' 10
+e2e_ok "15-deadlock live: nothing left running" e2e_wait_cmd 5 e2e_no_procs
 e2e_end
