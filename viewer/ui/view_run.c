@@ -403,8 +403,8 @@ static void warn_emit(void *ctx, const char *line)
     ui_put(w->r.y + w->row++, w->r.x, w->r.w, R_WARN, row);
 }
 
-/* The deadlock, over the bottom rows: what waits for what, in words. */
-/* Returns the banner's top row (lines when there is none). */
+/* The deadlock, over the bottom rows: what waits for what, in words.
+ * Returns the banner's top row (lines when there is none). */
 static int draw_deadlock(struct run_view *rv, int cols, int lines)
 {
     struct wf_deadlock d;
