@@ -339,6 +339,7 @@ static size_t default_panels(const struct model *m, const char **out)
     if (m->nqueues && !m->npools) out[n++] = PANEL_NAME(queues);
     if (m->npipes && !m->npools) out[n++] = PANEL_NAME(pipes);
     if (m->narrays && !m->npools) out[n++] = PANEL_NAME(arrays);
+    if (m->nmops && !m->npools) out[n++] = PANEL_NAME(manager);
     out[n++] = PANEL_NAME(output);
     out[n++] = PANEL_NAME(notes);
     if (n < 5) out[n++] = PANEL_NAME(timeline);
