@@ -45,7 +45,7 @@ bool crow_stuck_longest(const struct cls_board *b, int64_t now, struct crow *out
  * containing the filter when some do. Returns how many (<= cap). */
 size_t crow_columns(const struct cls_board *b, const char *filter, const char **cols, size_t cap);
 
-/* 42s, 12m, 3h05m, 2d: a duration in at most 6 columns. */
+/* 42s, 12m, 3h05, 2d: a duration in at most 6 columns. */
 void crow_duration(int64_t secs, char *buf, size_t cap);
 /* A result in a cell: "10/10 PASS", "4/10 TIMEOUT"; "-" for none. */
 void crow_cell(const struct cls_result *r, char *buf, size_t cap);
