@@ -321,21 +321,48 @@ Test(class_rows, lines_fit_the_width)
     char line[1024];
     const int widths[] = {40, 80, 120, 300};
     for (size_t i = 0; i < 4; i++) {
-        crow_line(&r, cols, nc, widths[i], line, sizeof line);
+        struct crow_table tb = {.ex = cols, .nex = nc, .width = widths[i]};
+        crow_line(&tb, &r, line, sizeof line);
         cr_assert_leq((int)strlen(line), widths[i], "row at %d: '%s'", widths[i], line);
         cr_assert(!strncmp(line, "bob ", 4));
-        crow_header(cols, nc, widths[i], line, sizeof line);
+        crow_header(&tb, line, sizeof line);
         cr_assert_leq((int)strlen(line), widths[i]);
         cr_assert(!strncmp(line, "student", 7));
         cr_assert_leq((int)strlen(crow_key_help(widths[i])), widths[i]);
     }
-    crow_line(&r, cols, nc, 80, line, sizeof line);
+    struct crow_table t80 = {.ex = cols, .nex = nc, .width = 80}, t120 = t80;
+    t120.width = 120;
+    crow_line(&t80, &r, line, sizeof line);
     cr_assert(strstr(line, "01-processes-t/4"), "lesson cut to leave the slide: '%s'", line);
     cr_assert(strstr(line, " 1m "), "stuck 100 s: '%s'", line);
     cr_assert(strstr(line, "01-spawn 3/10 FAIL"), "'%s'", line);
     cr_assert_null(strstr(line, "02-lock"), "80 columns hold no exercise column");
-    crow_line(&r, cols, nc, 120, line, sizeof line);
+    crow_line(&t120, &r, line, sizeof line);
     cr_assert(strstr(line, "3/10 FAIL  -"), "120 columns: one per exercise: '%s'", line);
+    board_close(&b);
+}
+
+Test(class_rows, the_text_table_cuts_nothing)
+{
+    struct cls_board b;
+    class_of_four(&b);
+    char t[CLASS_TOKEN_LEN + 1];
+    join(&b, "a-name-longer-than-fourteen", t, 900);
+    result(&b, "a-name-longer-than-fourteen", t, "06-queue-workers-and-more", 1, "FAIL", 990);
+    const char *cols[8];
+    size_t nc = crow_columns(&b, "", cols, 8);
+    struct crow_table tb;
+    crow_table_full(&b, cols, nc, &tb);
+    char line[1024];
+    crow_header(&tb, line, sizeof line);
+    for (size_t j = 0; j < nc; j++) cr_assert(strstr(line, cols[j]), "column %s whole in '%s'", cols[j], line);
+    struct crow r;
+    crow_of(student(&b, "a-name-longer-than-fourteen"), 1000, &r);
+    crow_line(&tb, &r, line, sizeof line);
+    cr_assert(!strncmp(line, "a-name-longer-than-fourteen ", 28), "'%s'", line);
+    cr_assert(strstr(line, "1/10 FAIL"));
+    cr_assert(crow_stuck_text(&b, 1000, line, sizeof line));
+    cr_assert_str_eq(line, "stuck longest: bob, 1m on 01-spawn (3/10 FAIL)");
     board_close(&b);
 }
 

@@ -1,5 +1,6 @@
 /* class_board.c — the class board's data and its log (class_board.h). */
 #include "class_board.h"
+#include "class_rows.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -235,62 +236,33 @@ int board_where(struct cls_board *b, const char *name, const char *token, const 
 
 /* ---- display */
 
-static int cmp_text(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The exercises anybody has a result for, sorted; n <= cap. */
-static size_t columns(const struct cls_board *b, const char **cols, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->n; i++)
-        for (size_t k = 0; k < b->st[i].nres; k++) {
-            const char *ex = b->st[i].res[k].ex;
-            bool seen = false;
-            for (size_t j = 0; j < n && !seen; j++) seen = !strcmp(cols[j], ex);
-            if (!seen && n < cap) cols[n++] = ex;
-        }
-    qsort(cols, n, sizeof *cols, cmp_text);
-    return n;
-}
-
-static const struct cls_result *result_of(const struct cls_student *s, const char *ex)
-{
-    for (size_t k = 0; k < s->nres; k++)
-        if (!strcmp(s->res[k].ex, ex)) return &s->res[k];
-    return NULL;
-}
-
-static int cmp_student(const void *a, const void *b)
-{
-    return strcmp((*(const struct cls_student *const *)a)->name, (*(const struct cls_student *const *)b)->name);
-}
-
+/* The board's screen's table as text: every column, nothing cut, sorted
+ * by name, after a line on who has been stuck longest. */
 void board_print(const struct cls_board *b, FILE *out, int64_t now)
 {
-    const char *cols[64];
-    size_t nc = columns(b, cols, 64);
-    const struct cls_student **rows = malloc((b->n + 1) * sizeof *rows);
-    if (!rows) return;
-    for (size_t i = 0; i < b->n; i++) rows[i] = &b->st[i];
-    qsort(rows, b->n, sizeof *rows, cmp_student);
-    fprintf(out, "class board: %zu students\n%-20s %-16s %8s", b->n, "student", "lesson/slide", "idle");
-    for (size_t j = 0; j < nc; j++) fprintf(out, "  %-18.18s", cols[j]);
-    fputc('\n', out);
-    for (size_t i = 0; i < b->n; i++) {
-        const struct cls_student *s = rows[i];
-        char where[64] = "-";
-        if (s->lesson[0]) snprintf(where, sizeof where, "%.40s/%d", s->lesson, s->slide);
-        fprintf(out, "%-20s %-16s %7llds", s->name, where, (long long)(now > s->last ? now - s->last : 0));
-        for (size_t j = 0; j < nc; j++) {
-            const struct cls_result *r = result_of(s, cols[j]);
-            char cell[64] = "-";
-            if (r) snprintf(cell, sizeof cell, "%d/%d %.10s", r->points, r->max, r->status);
-            fprintf(out, "  %-18s", cell);
-        }
-        fputc('\n', out);
+    const char *cols[CLASS_MAX_EXERCISES * 2];
+    size_t nc = crow_columns(b, "", cols, sizeof cols / sizeof cols[0]);
+    struct crow *rows = malloc((b->n + 1) * sizeof *rows);
+    struct crow_table tb;
+    crow_table_full(b, cols, nc, &tb);
+    size_t cap = (size_t)tb.width + 64;
+    char *line = malloc(cap);
+    if (!rows || !line) {
+        free(rows);
+        free(line);
+        return;
     }
+    const struct crow_query q = {.sort = CROW_BY_NAME};
+    size_t n = crow_select(b, &q, now, rows, b->n);
+    fprintf(out, "class board: %zu students\n", b->n);
+    if (crow_stuck_text(b, now, line, cap)) fprintf(out, "%s\n", line);
+    crow_header(&tb, line, cap);
+    fprintf(out, "%s\n", line);
+    for (size_t i = 0; i < n; i++) {
+        crow_line(&tb, &rows[i], line, cap);
+        fprintf(out, "%s\n", line);
+    }
+    free(line);
     free(rows);
     fflush(out);
 }

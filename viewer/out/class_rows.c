@@ -160,30 +160,47 @@ static void put_col(char *buf, size_t cap, int width, const char *text, int w, b
 
 /* The fixed columns as far as they go, then the exercise columns that fit
  * whole; a narrow screen keeps the first columns, cut to the width. */
-static void fixed(char *buf, size_t cap, int width, const char *t[6])
+static void fixed(const struct crow_table *tb, char *buf, size_t cap, const char *t[6])
 {
-    static const int w[6] = {W_NAME, W_WHERE, W_TIME, W_TIME, W_POINTS, W_NEWEST};
+    const int w[6] = {tb->name_w > W_NAME ? tb->name_w : W_NAME, W_WHERE, W_TIME, W_TIME, W_POINTS, W_NEWEST};
     static const bool right[6] = {false, false, true, true, true, false};
     buf[0] = '\0';
     for (int i = 0; i < 6; i++) {
         size_t len = strlen(buf);
-        if ((int)len + 1 + w[i] > width && i > 0) { /* the last one cut to what is left */
-            int left = width - (int)len - 1;
+        if ((int)len + 1 + w[i] > tb->width && i > 0) { /* the last one cut to what is left */
+            int left = tb->width - (int)len - 1;
             if (left > 0) snprintf(buf + len, cap - len, " %-*.*s", left, left, t[i]);
             return;
         }
-        put_col(buf, cap, width, t[i], w[i], right[i]);
+        put_col(buf, cap, tb->width, t[i], w[i], right[i]);
     }
 }
 
-void crow_header(const char *const *cols, size_t ncols, int width, char *buf, size_t cap)
+static int cell_w(const struct crow_table *tb)
 {
-    const char *t[6] = {"student", "lesson/slide", "stuck", "idle", "points", "newest result"};
-    fixed(buf, cap, width, t);
-    for (size_t j = 0; j < ncols; j++) put_col(buf, cap, width, cols[j], W_CELL, false);
+    return tb->cell_w > W_CELL ? tb->cell_w : W_CELL;
 }
 
-void crow_line(const struct crow *r, const char *const *cols, size_t ncols, int width, char *buf, size_t cap)
+void crow_table_full(const struct cls_board *b, const char *const *ex, size_t nex, struct crow_table *tb)
+{
+    *tb = (struct crow_table){.ex = ex, .nex = nex};
+    for (size_t i = 0; i < b->n; i++)
+        if ((int)strlen(b->st[i].name) > tb->name_w) tb->name_w = (int)strlen(b->st[i].name);
+    for (size_t j = 0; j < nex; j++)
+        if ((int)strlen(ex[j]) > tb->cell_w) tb->cell_w = (int)strlen(ex[j]);
+    int name = tb->name_w > W_NAME ? tb->name_w : W_NAME;
+    tb->width = name + 1 + W_WHERE + 1 + W_TIME + 1 + W_TIME + 1 + W_POINTS + 1 + W_NEWEST +
+                (int)nex * (cell_w(tb) + 1);
+}
+
+void crow_header(const struct crow_table *tb, char *buf, size_t cap)
+{
+    const char *t[6] = {"student", "lesson/slide", "stuck", "idle", "points", "newest result"};
+    fixed(tb, buf, cap, t);
+    for (size_t j = 0; j < tb->nex; j++) put_col(buf, cap, tb->width, tb->ex[j], cell_w(tb), false);
+}
+
+void crow_line(const struct crow_table *tb, const struct crow *r, char *buf, size_t cap)
 {
     char where[W_WHERE + 1] = "-", stuck[16], idle[16], points[32], newest[160] = "-";
     if (r->s->lesson[0]) {
@@ -201,12 +218,23 @@ void crow_line(const struct crow *r, const char *const *cols, size_t ncols, int 
         snprintf(newest, sizeof newest, "%.*s %s", room > 0 ? room : 0, r->newest->ex, cell);
     }
     const char *t[6] = {r->s->name, where, stuck, idle, points, newest};
-    fixed(buf, cap, width, t);
-    for (size_t j = 0; j < ncols; j++) {
+    fixed(tb, buf, cap, t);
+    for (size_t j = 0; j < tb->nex; j++) {
         char cell[64];
-        crow_cell(result_of(r->s, cols[j]), cell, sizeof cell);
-        put_col(buf, cap, width, cell, W_CELL, false);
+        crow_cell(result_of(r->s, tb->ex[j]), cell, sizeof cell);
+        put_col(buf, cap, tb->width, cell, cell_w(tb), false);
     }
+}
+
+bool crow_stuck_text(const struct cls_board *b, int64_t now, char *buf, size_t cap)
+{
+    struct crow r;
+    char t[16], cell[64];
+    if (!crow_stuck_longest(b, now, &r)) return false;
+    crow_duration(r.stuck, t, sizeof t);
+    crow_cell(r.newest, cell, sizeof cell);
+    snprintf(buf, cap, "stuck longest: %s, %s on %s (%s)", r.s->name, t, r.newest->ex, cell);
+    return true;
 }
 
 static const struct {

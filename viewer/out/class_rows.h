@@ -50,11 +50,22 @@ void crow_duration(int64_t secs, char *buf, size_t cap);
 /* A result in a cell: "10/10 PASS", "4/10 TIMEOUT"; "-" for none. */
 void crow_cell(const struct cls_result *r, char *buf, size_t cap);
 
-/* The table's lines fitted to width columns (at least 40): the header and
- * one row. ncols of cols are shown as far as they fit after the fixed
- * columns (student, lesson/slide, points, newest result, idle, stuck). */
-void crow_header(const char *const *cols, size_t ncols, int width, char *buf, size_t cap);
-void crow_line(const struct crow *r, const char *const *cols, size_t ncols, int width, char *buf, size_t cap);
+/* The table: the exercise columns ex[0..nex) shown after the fixed ones
+ * (student, lesson/slide, stuck, idle, points, newest result) as far as
+ * width allows; a narrow width keeps the first columns, cut. name_w and
+ * cell_w widen the student's and the exercises' columns (0: 14 and 10). */
+struct crow_table {
+    const char *const *ex;
+    size_t nex;
+    int width, name_w, cell_w;
+};
+/* The table for text (`class serve --headless`): nothing cut, names and
+ * exercise ids whole, every exercise column. */
+void crow_table_full(const struct cls_board *b, const char *const *ex, size_t nex, struct crow_table *t);
+void crow_header(const struct crow_table *t, char *buf, size_t cap);
+void crow_line(const struct crow_table *t, const struct crow *r, char *buf, size_t cap);
+/* "stuck longest: bob, 12m on 03-sync (4/10 FAIL)"; false: nobody is stuck. */
+bool crow_stuck_text(const struct cls_board *b, int64_t now, char *buf, size_t cap);
 
 /* The board's keys (one table, for the keys and the help line). */
 enum crow_action {

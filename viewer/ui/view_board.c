@@ -71,8 +71,7 @@ static void draw_title(struct board_view *bv, int cols, size_t nshown)
 /* Line 1: who has been stuck longest, or the join instructions (c). */
 static void draw_stuck(struct board_view *bv, int cols, int64_t now)
 {
-    char line[512], t[16], cell[64];
-    struct crow r;
+    char line[512];
     if (bv->show_code) {
         /* The code first: on a narrow screen the command is what gets cut. */
         if (bv->info->code[0])
@@ -81,11 +80,8 @@ static void draw_stuck(struct board_view *bv, int cols, int64_t now)
             snprintf(line, sizeof line, "join: forklab class join %s --name NAME --key-file (your key file)",
                      bv->info->addr);
         ui_put(1, 0, cols, R_KEY, line);
-    } else if (crow_stuck_longest(&bv->b, now, &r)) {
-        crow_duration(r.stuck, t, sizeof t);
-        crow_cell(r.newest, cell, sizeof cell);
-        snprintf(line, sizeof line, "stuck longest: %s, %s on %s (%s)   !: all, longest first", r.s->name, t,
-                 r.newest->ex, cell);
+    } else if (crow_stuck_text(&bv->b, now, line, sizeof line - 32)) {
+        strcat(line, "   !: all, longest first");
         ui_put(1, 0, cols, R_WARN, line);
     } else {
         ui_put(1, 0, cols, R_GOOD, bv->b.n ? "nobody is stuck" : "no student yet: c shows how to join");
@@ -110,11 +106,12 @@ static void board_draw(struct ui_view *v, int cols, int lines)
     clamp(bv, (int)n);
     draw_title(bv, cols, n);
     draw_stuck(bv, cols, now);
-    crow_header(ex, nex, cols, line, sizeof line);
+    const struct crow_table tb = {.ex = ex, .nex = nex, .width = cols};
+    crow_header(&tb, line, sizeof line);
     ui_put(2, 0, cols, R_DIM, line);
     for (int r = 0; r < bv->rows && bv->top + r < (int)n; r++) {
         const struct crow *c = &bv->shown[bv->top + r];
-        crow_line(c, ex, nex, cols, line, sizeof line);
+        crow_line(&tb, c, line, sizeof line);
         ui_put(3 + r, 0, cols, bv->top + r == bv->sel ? R_SELECTED : row_role(c), line);
     }
     if (n == 0 && bv->b.n) ui_put(3, 0, cols, R_DIM, "no student matches the filter (Esc: all)");
