@@ -11,7 +11,10 @@ e2e_start class_board
 
 T=$(mktemp -d /tmp/fl-board-XXXXXX)
 STUDENT_SOCK=$T/student.sock
+WATCH=""
 board_cleanup() {
+  [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null && wait "$WATCH" 2>/dev/null
+WATCH=""
   tmux -S "$STUDENT_SOCK" kill-server 2>/dev/null
   rm -rf "$T"
   e2e_cleanup
@@ -46,8 +49,10 @@ e2e_ok "no code at all is refused" \
   sh -c "! XDG_STATE_HOME='$T/mallory' '$FORKLAB' class join '$ADDR' --name mallory </dev/null 2>'$T/none.err' && grep -q 'no join code' '$T/none.err'"
 e2e_ok "the refused student kept no class" test ! -e "$T/mallory/forklab/class/joined"
 
-as alice grade --solutions 01 >/dev/null 2>&1
+# (side by side: the gradings take most of this script's time)
+as alice grade --solutions 01 >/dev/null 2>&1 &
 as bob grade 01 >/dev/null 2>&1
+wait $!
 e2e_expect "the board shows alice's row with full points" '^alice .* 10/10 +01-spawn 10/10 PASS'
 e2e_expect "the board shows bob's row with none" '^bob .* 0/10 +01-spawn 0/10 FAIL'
 e2e_ok "mallory has no row" e2e_absent '^mallory'
@@ -99,23 +104,34 @@ e2e_keys q
 e2e_expect "q twice stops the board and its server" 'APP_EXIT=0'
 server_gone() { ! pgrep -f -- "class serve --state $T/srv" >/dev/null; }
 e2e_ok "the server is gone" e2e_wait_cmd 5 server_gone
+# bob watches exercise 03 (his stub fails, and waits for a save).
+XDG_STATE_HOME=$T/bob FORKLAB_STATE=$T/bob/progress "$FORKLAB" watch 03 >"$T/watch.out" 2>&1 &
+WATCH=$!
 as alice grade --solutions 02 >/dev/null 2>&1
 e2e_ok "alice's result waits in her outbox" grep -q '^02-lock-counter' "$T/alice/forklab/class/outbox"
+e2e_ok "bob's watch grades 03 and queues it" e2e_wait_cmd 60 grep -q '^03-shared-array' "$T/bob/forklab/class/outbox"
 board "$ADDR"
 e2e_expect "the board is back with both students (nothing lost)" '  2 students  sort: name'
-e2e_expect "the queued result arrives with no grade and no sync" '^alice .*02-lock-count(er)? 10/10 PASS' 40
-e2e_ok "the outbox is empty once acknowledged" e2e_wait_cmd 10 test ! -s "$T/alice/forklab/class/outbox"
+e2e_expect "alice's queued result arrives with no grade and no sync (her viewer sends it)" '^alice .*02-lock-count(er)? 10/10 PASS' 40
+e2e_ok "her outbox is empty once acknowledged" e2e_wait_cmd 10 test ! -s "$T/alice/forklab/class/outbox"
+e2e_expect "bob's arrives too (forklab watch sends it)" '^bob .*03-shared-arra(y)? [0-9]+/[0-9]+ [A-Z]+' 40
+e2e_ok "his outbox is empty once acknowledged" e2e_wait_cmd 10 test ! -s "$T/bob/forklab/class/outbox"
+kill -TERM "$WATCH"
+e2e_ok "forklab watch stops on SIGTERM" e2e_wait_cmd 10 sh -c "! kill -0 $WATCH 2>/dev/null"
+wait "$WATCH" 2>/dev/null
+WATCH=""
 e2e_keys /
-e2e_keys -l 02-lock
+e2e_keys -l 03-shared
 e2e_keys Enter
-e2e_expect "a filter by exercise keeps its students" '2 students \(1 shown\)'
-e2e_ok "alice has 02" e2e_count_ge 1 '^alice '
-e2e_ok "bob has not" e2e_absent '^bob '
+e2e_expect "a filter by exercise keeps the students with a result for it" '2 students \(1 shown\)'
+e2e_ok "bob is shown" e2e_count_ge 1 '^bob '
+e2e_ok "alice is not" e2e_absent '^alice '
+e2e_expect "and only its column" ' newest result +03-shared-$'
 e2e_keys Escape
 
 # ---- the board at 80x24, and smaller
 tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
-e2e_expect "at 80x24 the rows still show" '^bob .* 0/10 +01-spawn 0/10 FAIL'
+e2e_expect "at 80x24 the rows still show" '^bob .* 0/20 03-shared-arra 0/10 FAIL$'
 tmux -S "$E2E_SOCK" resize-window -x 50 -y 16
 e2e_expect "too small: the usual message" 'forklab needs at least [0-9]+x[0-9]+'
 tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
@@ -130,5 +146,6 @@ tmux -S "$STUDENT_SOCK" send-keys q
 e2e_ok "the viewer and its sender end together" e2e_wait_cmd 10 sh -c "! kill -0 $VIEWER 2>/dev/null && ! kill -0 $AGENT 2>/dev/null"
 tmux -S "$STUDENT_SOCK" kill-server 2>/dev/null
 e2e_kill_server
-e2e_ok "no forklab process is left" e2e_wait_cmd 10 e2e_no_procs
+e2e_wait_cmd 10 e2e_no_procs || { echo "left: $(e2e_our_procs)"; ps -eo pid,ppid,args | grep -F "$E2E_BUILD" | grep -v grep; }
+e2e_ok "no forklab process is left" e2e_no_procs
 e2e_end

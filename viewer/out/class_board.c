@@ -236,6 +236,14 @@ int board_where(struct cls_board *b, const char *name, const char *token, const 
 
 /* ---- display */
 
+/* One line of the text table, without the padding at its end. */
+static void put_line(FILE *out, char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == ' ') n--;
+    fprintf(out, "%.*s\n", (int)n, line);
+}
+
 /* The board's screen's table as text: every column, nothing cut, sorted
  * by name, after a line on who has been stuck longest. */
 void board_print(const struct cls_board *b, FILE *out, int64_t now)
@@ -257,10 +265,10 @@ void board_print(const struct cls_board *b, FILE *out, int64_t now)
     fprintf(out, "class board: %zu students\n", b->n);
     if (crow_stuck_text(b, now, line, cap)) fprintf(out, "%s\n", line);
     crow_header(&tb, line, cap);
-    fprintf(out, "%s\n", line);
+    put_line(out, line);
     for (size_t i = 0; i < n; i++) {
         crow_line(&tb, &rows[i], line, cap);
-        fprintf(out, "%s\n", line);
+        put_line(out, line);
     }
     free(line);
     free(rows);
