@@ -80,8 +80,9 @@ static void step(struct agent *a, double now)
 {
     if (a->where_due && now >= a->where_next) {
         int r = class_send_where(a->lesson, a->slide);
-        /* Refused (not our row any more) is final; unreachable is retried. */
-        if (r >= 0 || r == -EPERM) {
+        /* Refused (not our row any more) or no class (left it) is final;
+         * unreachable is retried. */
+        if (r >= 0 || r == -EPERM || r == -ENOENT || r == -EINVAL) {
             a->where_due = false;
             a->where_backoff = 1.0;
             a->where_next = now + CLASS_WHERE_EVERY;
