@@ -34,7 +34,9 @@ struct joined {
     size_t keylen;
 };
 
-static int state_dir(char *buf, size_t cap)
+/* STATE/forklab/class; made (0700) only when create: looking whether a
+ * learner joined a class, as every viewer start does, leaves no trace. */
+static int state_dir(char *buf, size_t cap, bool create)
 {
     const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     char base[4096];
@@ -43,20 +45,27 @@ static int state_dir(char *buf, size_t cap)
     else return -ENOENT;
     char forklab[4200];
     snprintf(forklab, sizeof forklab, "%s/forklab", base);
-    mkdir(base, 0700);
-    mkdir(forklab, 0700);
     int n = snprintf(buf, cap, "%s/class", forklab);
     if (n < 0 || (size_t)n >= cap) return -ENAMETOOLONG;
+    if (!create) return 0;
+    mkdir(base, 0700);
+    mkdir(forklab, 0700);
     if (mkdir(buf, 0700) < 0 && errno != EEXIST) return -errno;
     return 0;
 }
 
-static int state_file(const char *name, char *buf, size_t cap)
+/* A file of the class state; the directory is made when create. */
+static int state_path(const char *name, char *buf, size_t cap, bool create)
 {
     char dir[4300];
-    int r = state_dir(dir, sizeof dir);
+    int r = state_dir(dir, sizeof dir, create);
     if (r < 0) return r;
     return snprintf(buf, cap, "%s/%s", dir, name) >= (int)cap ? -ENAMETOOLONG : 0;
+}
+
+static int state_file(const char *name, char *buf, size_t cap)
+{
+    return state_path(name, buf, cap, true);
 }
 
 static int hexval(int c)
@@ -69,7 +78,7 @@ static int load_joined(struct joined *j)
 {
     char path[4400], line[1024];
     memset(j, 0, sizeof *j);
-    if (state_file("joined", path, sizeof path) < 0) return -ENOENT;
+    if (state_path("joined", path, sizeof path, false) < 0) return -ENOENT;
     FILE *f = fopen(path, "r");
     if (!f) return -ENOENT;
     while (fgets(line, sizeof line, f)) {
@@ -230,7 +239,7 @@ bool class_outbox_pending(void)
 {
     char path[4400];
     struct stat st;
-    return state_file("outbox", path, sizeof path) == 0 && stat(path, &st) == 0 && st.st_size > 0;
+    return state_path("outbox", path, sizeof path, false) == 0 && stat(path, &st) == 0 && st.st_size > 0;
 }
 
 bool class_joined(void)
