@@ -137,13 +137,14 @@ e2e_expect "too small: the usual message" 'forklab needs at least [0-9]+x[0-9]+'
 tmux -S "$E2E_SOCK" resize-window -x 80 -y 24
 e2e_expect "back at 80x24: the board" 'forklab class board'
 
-# ---- nothing left behind
-e2e_keys q q
-e2e_expect "the board stops" 'APP_EXIT=0'
-tmux -S "$STUDENT_SOCK" send-keys q
-sleep 0.3
-tmux -S "$STUDENT_SOCK" send-keys q
-e2e_ok "the viewer and its sender end together" e2e_wait_cmd 10 sh -c "! kill -0 $VIEWER 2>/dev/null && ! kill -0 $AGENT 2>/dev/null"
+# ---- nothing left behind, also when the board or the viewer is killed
+BOARD_UI=$(pgrep -P "$(tmux -S "$E2E_SOCK" list-panes -F '#{pane_pid}')" -x forklab | head -1)
+BOARD_SRV=$(pgrep -P "$BOARD_UI" | head -1)
+e2e_ok "the board's server runs in a child process" test -n "$BOARD_SRV"
+kill -KILL "$BOARD_UI"
+e2e_ok "the board killed (SIGKILL): its server ends too" e2e_wait_cmd 10 sh -c "! kill -0 $BOARD_SRV 2>/dev/null"
+kill -KILL "$VIEWER"
+e2e_ok "the viewer killed (SIGKILL): its sender ends too" e2e_wait_cmd 10 sh -c "! kill -0 $AGENT 2>/dev/null"
 tmux -S "$STUDENT_SOCK" kill-server 2>/dev/null
 e2e_kill_server
 e2e_wait_cmd 10 e2e_no_procs || { echo "left: $(e2e_our_procs)"; ps -eo pid,ppid,args | grep -F "$E2E_BUILD" | grep -v grep; }
