@@ -38,6 +38,10 @@ e2e_ok "a join code is generated and kept 0600" \
 e2e_keys c
 e2e_expect "c shows the code and how to join" "code $CODE  forklab class join $ADDR --name NAME"
 e2e_keys c
+e2e_keys '?'
+e2e_expect "? shows the board's own keys" 'stuck longest first \(the second line names who\)'
+e2e_keys x
+e2e_ok "any key closes it" e2e_wait_cmd 5 e2e_absent 'the second line names who'
 
 # Join without a key file: the code typed (here piped; any case, no dashes).
 typed=$(echo "$CODE" | tr -d - | tr 'A-Z' 'a-z')

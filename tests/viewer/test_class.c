@@ -378,4 +378,14 @@ Test(class_rows, keys)
     cr_assert_eq(crow_key(KEYS_DOWN), CROW_DOWN);
     cr_assert_eq(crow_key('j'), CROW_DOWN);
     cr_assert_eq(crow_key('x'), CROW_NONE);
+    size_t n;
+    const char *const *help = crow_help_lines(&n);
+    cr_assert_leq(n, 22, "fits an 80x24 overlay");
+    const char *keys[] = {"  s ", "  r ", "  ! ", "  / ", "  c ", "q q"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n; i++) found |= strstr(help[i], keys[k]) != NULL;
+        cr_assert(found, "help mentions '%s'", keys[k]);
+    }
+    for (size_t i = 0; i < n; i++) cr_assert_leq(strlen(help[i]), 76);
 }

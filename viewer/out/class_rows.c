@@ -262,3 +262,22 @@ const char *crow_key_help(int width)
            : width >= 80 ? " s: sort  r: reverse  !: stuck first  /: filter  Esc: all  c: code  q q: stop"
                          : " s r ! / Esc c  q q: stop";
 }
+
+const char *const *crow_help_lines(size_t *n)
+{
+    static const char *const lines[] = {
+        "Class board",
+        "  Up/Down, j/k  move    PgUp/PgDn  page    Home/End, g/G  first/last",
+        "  s          sort by: name, stuck longest, points, idle longest, lesson",
+        "  r          reverse the order",
+        "  !          stuck longest first (the second line names who)",
+        "  /          filter: name, lesson or exercise (Enter keeps it, Esc: all)",
+        "  c          the join code and the command the students type",
+        "  q q        stop the class server (the board is saved)",
+        "",
+        "Stuck: the newest result fails and nothing moved forward since",
+        "(more points, another exercise or another slide).",
+    };
+    *n = sizeof lines / sizeof lines[0];
+    return lines;
+}

@@ -76,5 +76,7 @@ enum crow_action {
 enum crow_action crow_key(int key);
 /* The keys as the footer shows them, fitted to width. */
 const char *crow_key_help(int width);
+/* The help overlay's lines (at most 76 columns each). */
+const char *const *crow_help_lines(size_t *n);
 
 #endif

@@ -243,6 +243,7 @@ int ui_class_board(const struct class_board_ui *info)
     bv->v.tick_ms = board_tick_ms;
     bv->v.tick = board_tick;
     bv->v.destroy = board_destroy;
+    bv->v.help = crow_help_lines;
     if (ui_term_start() < 0) {
         board_destroy(&bv->v);
         return 1;
