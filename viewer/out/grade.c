@@ -578,6 +578,8 @@ static size_t next_unsolved(size_t start)
     return NEXERCISES;
 }
 
+static int watch_loop(size_t cur);
+
 int cmd_watch(int argc, char **argv)
 {
     size_t cur = 0;
@@ -597,7 +599,14 @@ int cmd_watch(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    class_agent_start(); /* results the board missed go again while we watch */
+    int rc = watch_loop(cur);
+    class_agent_stop();
+    return rc;
+}
 
+static int watch_loop(size_t cur)
+{
     while (!stop_watching && cur < NEXERCISES) {
         const char *id = exercise_ids[cur];
         printf("\n== grading exercises/%s.c ...\n", id);
