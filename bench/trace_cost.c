@@ -1,7 +1,8 @@
 /*
- * trace_cost.c — what tracing adds to one lock acquire+release pair, with
- * no reader running at the same time (bench_trace measures it with one):
- * loops of 10000 pairs, the ring read empty between loops, on one process.
+ * trace_cost.c — what tracing adds to one lock acquire+release pair and
+ * to one queue put+get of an 8-byte item, with no reader running at the
+ * same time (bench_trace measures it with one): loops of 10000 pairs, the
+ * ring read empty between loops, on one process.
  * `make bench-trace-cost` (pinned to CPU 0 with --pin).
  *
  *     trace_cost [--pin] [--rounds N]
@@ -30,14 +31,30 @@ struct result {
     double best, median, read_ns;
 };
 
+static void lock_pair(mp_lock *l, mp_queue *q)
+{
+    (void)q;
+    mp_lock_acquire(l, MP_FOREVER);
+    mp_lock_release(l);
+}
+
+static void queue_pair(mp_lock *l, mp_queue *q)
+{
+    (void)l;
+    int64_t v = 42, got;
+    mp_queue_put(q, &v, sizeof v, MP_FOREVER);
+    mp_queue_get(q, &got, sizeof got, MP_FOREVER);
+}
+
 /* rounds loops of PAIRS pairs, traced into a new ring unless clock is NULL. */
-static struct result run(const char *clock, int rounds)
+static struct result run(void (*pair)(mp_lock *, mp_queue *), const char *clock, int rounds)
 {
     static struct mp_trace_event buf[RING];
     if (clock && strcmp(clock, "default")) setenv("MP_TRACE_CLOCK", clock, 1);
     else unsetenv("MP_TRACE_CLOCK");
     mp_lock *l = mp_lock_new();
-    B_CHECK(l, "mp_lock_new");
+    mp_queue *q = mp_queue_new(64);
+    B_CHECK(l && q, "mp_lock_new / mp_queue_new");
     struct mp_trace_ring *r = clock ? mp_trace_ring_create(RING) : NULL;
     B_CHECK(!clock || r, "mp_trace_ring_create");
     if (r) mp_trace_attach(r);
@@ -45,10 +62,7 @@ static struct result run(const char *clock, int rounds)
     B_CHECK(ns, "calloc");
     for (int i = 0; i < rounds; i++) {
         double t0 = b_now();
-        for (int k = 0; k < PAIRS; k++) {
-            mp_lock_acquire(l, MP_FOREVER);
-            mp_lock_release(l);
-        }
+        for (int k = 0; k < PAIRS; k++) pair(l, q);
         double t1 = b_now();
         ns[i] = (t1 - t0) / PAIRS * 1e9;
         if (!r) continue;
@@ -64,6 +78,7 @@ static struct result run(const char *clock, int rounds)
         mp_trace_ring_free(r);
     }
     mp_lock_free(l);
+    mp_queue_free(q);
     qsort(ns, (size_t)rounds, sizeof *ns, cmp_double);
     struct result res = {ns[0], ns[rounds / 2], r ? read_best : 0};
     free(ns);
@@ -83,12 +98,19 @@ int main(int argc, char **argv)
         }
     }
     if (rounds < 1) rounds = 1;
-    struct result u = run(NULL, rounds), d = run("default", rounds), m = run("monotonic", rounds);
-    printf("# lock acquire+release pair, %d loops of %d, ns a pair (best / median)\n", rounds, PAIRS);
-    printf("untraced           %6.1f / %6.1f\n", u.best, u.median);
-    printf("traced, default    %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", d.best, d.median,
-           d.best / u.best, d.median / u.median, d.read_ns);
-    printf("traced, monotonic  %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", m.best, m.median,
-           m.best / u.best, m.median / u.median, m.read_ns);
+    static const struct {
+        const char *what;
+        void (*pair)(mp_lock *, mp_queue *);
+    } ops[] = {{"lock acquire+release", lock_pair}, {"queue put+get (8 bytes)", queue_pair}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        struct result u = run(ops[i].pair, NULL, rounds), d = run(ops[i].pair, "default", rounds),
+                      m = run(ops[i].pair, "monotonic", rounds);
+        printf("# %s, %d loops of %d, ns a pair (best / median)\n", ops[i].what, rounds, PAIRS);
+        printf("untraced           %6.1f / %6.1f\n", u.best, u.median);
+        printf("traced, default    %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", d.best, d.median,
+               d.best / u.best, d.median / u.median, d.read_ns);
+        printf("traced, monotonic  %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", m.best, m.median,
+               m.best / u.best, m.median / u.median, m.read_ns);
+    }
     return 0;
 }
