@@ -121,10 +121,9 @@ void mp__trace_emit_at(uint64_t t_ns, unsigned kind, uint64_t obj, int64_t a, in
  * "ns waited", "ns held"). Returns the event's stamp, which the caller
  * keeps as the start of the next span: one clock read per event. */
 uint64_t mp__trace_emit_since(unsigned kind, uint64_t obj, uint64_t since, int64_t b);
-/* The trace clock (trace_clock.c): calibrate for a new ring; a raw
- * time-stamp counter read; a CLOCK_MONOTONIC time as a stamp. */
+/* The trace clock (trace_clock.c): calibrate for a new ring; a
+ * CLOCK_MONOTONIC time as a stamp. */
 void mp__trace_clock_calibrate(struct mp_trace_clock *c);
-uint64_t mp__trace_clock_stamp_tsc(void);
 uint64_t mp__trace_clock_from_ns(const struct mp_trace_clock *c, uint64_t ns);
 /* Decimal text of an integer without snprintf (which costs more than the
  * rest of an event): NUL-terminated, at most 21 bytes; returns the length. */

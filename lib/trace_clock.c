@@ -5,9 +5,10 @@
  *
  * Why the time-stamp counter: a traced lock pair used to spend about half
  * its time in two clock_gettime() calls (about 45 ns each here). The vDSO
- * reads the same counter, but ordered (lfence or rdtscp, which waits for
- * every earlier instruction) and scaled; a bare rdtsc in the middle of an
- * event costs a fraction of that. It is used only where it is one clock
+ * reads the same counter, but always ordered (lfence or rdtscp, which waits
+ * for every earlier instruction) and scaled; trace.c reads it bare where an
+ * early reading cannot break causal order and fences only the other
+ * events (ring_stamp_fenced), and readers do the scaling. It is used only where it is one clock
  * for the whole machine: x86-64, CPUID says the counter is invariant
  * (constant rate, never stops), and the kernel itself keeps
  * CLOCK_MONOTONIC with it (clocksource "tsc": the kernel checked that the
@@ -114,15 +115,6 @@ void mp__trace_clock_calibrate(struct mp_trace_clock *c)
     c->shift = CAL_SHIFT;
     c->mult = mult;
     tsc_pair(&c->tsc0, &c->ns0);
-#endif
-}
-
-uint64_t mp__trace_clock_stamp_tsc(void)
-{
-#if defined(__x86_64__)
-    return __rdtsc();
-#else
-    return mp__now_ns();
 #endif
 }
 
