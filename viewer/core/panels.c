@@ -83,6 +83,14 @@ static int want_collectives(const struct panel_input *in)
     return fmt_mpi_want(in->m, PANEL_collectives);
 }
 
+/* The code panel wants its source, up to a screenful: it follows the
+ * processes' lines, so the rest of the column goes to the other panels. */
+#define CODE_WANT_MAX 14
+static int want_code(const struct panel_input *in)
+{
+    return in->code_lines < CODE_WANT_MAX ? in->code_lines : CODE_WANT_MAX;
+}
+
 static const struct panel_kind kinds[PANEL__COUNT] = {
 #define PANEL_ROW_(name, side, weight) {#name, side, weight, want_##name},
     PANEL_TABLE(PANEL_ROW_)

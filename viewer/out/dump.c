@@ -104,6 +104,17 @@ static void dump_procs(FILE *out, const struct model *m)
         snprintf(name, sizeof name, "%*s%s", 2 * depth, "", p->name);
         fprintf(out, "  %-8d %-8d %-24s %s\n", p->pid, p->ppid, safe(name), state);
     }
+    /* Where each process is in its source: the line of its last libmp call
+     * (the live view's code pane marks the same line). Its own rows, after
+     * the table, so that the table's columns stay as they were. */
+    bool any = false;
+    for (size_t i = 0; i < n; i++) any |= m->procs[order[i]].last_line != 0;
+    if (any) fprintf(out, "  last libmp call of each process:\n");
+    for (size_t i = 0; any && i < n; i++) {
+        const struct model_proc *p = &m->procs[order[i]];
+        if (p->last_line) fprintf(out, "    PID %d: line %u%s\n", p->pid, (unsigned)p->last_line,
+                                  p->state == MPROC_EXITED ? " (exited)" : "");
+    }
     free(order);
 }
 

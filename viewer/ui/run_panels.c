@@ -270,6 +270,39 @@ static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)
     if (nout == 0) ui_rows_put(rs, R_DIM, src->started ? "(no output yet)" : "");
 }
 
+/* The example's source, each live process's number beside its line (a
+ * gutter of markers, then the line number, then the code scrolled
+ * src->code->hoff columns sideways). The view picked the first line. */
+static void draw_code(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    const struct ui_code_src *c = src->code;
+    if (!c || !c->src || !c->src->n) {
+        ui_rows_put(rs, R_DIM, "(no source for this program)");
+        return;
+    }
+    int mw = rs->in.w >= 40 ? 5 : 3, numw = 4, cw = rs->in.w - mw - 1 - numw;
+    if (cw < 4) return;
+    int state = 0;
+    for (int i = 0; i < c->top && i < c->src->n; i++) { /* the comment state above the first line shown */
+        struct hl_span sp[128];
+        hl_line(HL_C, c->src->lines[i], &state, sp, 128);
+    }
+    for (int row = 0; !rows_full(rs) && c->top + row < c->src->n; row++) {
+        int ln = c->top + row + 1, y = rs->in.y + rs->row;
+        char mark[32], num[16];
+        bool sel = false;
+        int on = cp_marker(c->where, c->nwhere, (unsigned)ln, c->sel, mark, sizeof mark, mw, &sel);
+        char gutter[40];
+        snprintf(gutter, sizeof gutter, "%*s", mw, mark);
+        ui_put(y, rs->in.x, mw, sel ? R_SELECTED : R_WARN, gutter);
+        snprintf(num, sizeof num, "%*d ", numw - 1, ln);
+        ui_put(y, rs->in.x + mw, 1, on ? R_WARN : R_DIM, on ? ">" : " ");
+        ui_put(y, rs->in.x + mw + 1, numw, on ? R_WARN : R_DIM, num);
+        ui_code_text(y, rs->in.x + mw + 1 + numw, cw, c->src->lines[ln - 1], HL_C, &state, c->hoff);
+        rs->row++;
+    }
+}
+
 /* One drawing function per row of the panel table (panels.h): a panel
  * added there without its draw_NAME here does not compile. */
 typedef void (*panel_draw_fn)(const struct ui_panel_source *src, struct ui_rows *rs);

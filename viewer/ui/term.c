@@ -8,6 +8,8 @@
  */
 #include "ui.h"
 
+#include "codepane.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -256,27 +258,41 @@ static enum ui_role role_of(enum hl_class c)
     }
 }
 
-void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state)
+void ui_code_text(int y, int x, int w, const char *line, enum hl_lang lang, int *state, int hoff)
 {
-    char num[16], text[1024];
-    if (w < 6) return;
-    snprintf(num, sizeof num, "%4d ", lineno);
-    ui_put(y, x, w, R_DIM, num);
+    char text[1024];
+    if (w <= 0) return;
     fmt_expand_tabs(text, sizeof text, line, 4);
     struct hl_span spans[128];
     size_t n = hl_line(lang, text, state, spans, 128);
-    int col = x + 5, right = x + w;
-    for (size_t i = 0; i < n && col < right; i++) {
-        char piece[1024];
+    bool left = false, right = false;
+    cp_slice(text, hoff, w, NULL, 0, &left, &right);
+    /* Each span's columns that fall in [hoff, hoff + w), in its colour. */
+    int col = 0;
+    for (size_t i = 0; i < n && col < hoff + w; i++) {
+        char piece[1024], vis[1024];
         int len = spans[i].len < (int)sizeof piece - 1 ? spans[i].len : (int)sizeof piece - 1;
         memcpy(piece, text + spans[i].start, (size_t)len);
         piece[len] = '\0';
-        int room = right - col;
-        bool last = fmt_width(piece) > room;
-        ui_put(y, col, room, role_of(spans[i].cls), piece);
-        col += fmt_width(piece);
-        if (last) break; /* the rest of the line is cut, with the ellipsis */
+        int pw = fmt_width(piece), a = col > hoff ? col : hoff, b = col + pw < hoff + w ? col + pw : hoff + w;
+        if (b > a) {
+            cp_slice(piece, a - col, b - a, vis, sizeof vis, NULL, NULL);
+            ui_put(y, x + a - hoff, b - a, role_of(spans[i].cls), vis);
+        }
+        col += pw;
     }
+    /* Signs that the line goes on out of sight (< / > scroll to it). */
+    if (left) ui_put(y, x, 1, R_WARN, "\xc2\xab");
+    if (right) ui_put(y, x + w - 1, 1, R_WARN, "\xc2\xbb");
+}
+
+void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state, int hoff)
+{
+    char num[16];
+    if (w < 6) return;
+    snprintf(num, sizeof num, "%4d ", lineno);
+    ui_put(y, x, w, R_DIM, num);
+    ui_code_text(y, x + 5, w - 5, line, lang, state, hoff);
 }
 
 int ui_key(int ch)
