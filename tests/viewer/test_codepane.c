@@ -217,10 +217,12 @@ Test(codepane, run_screen_gives_code_its_own_column_when_wide, .timeout = 5.)
     cp_run_split(160, 40, 2, false, &code, &rest);
     cr_expect_eq(code.w, 0);
     cr_expect_eq(rest, 160);
-    cr_expect(cp_shown(0, 80));
-    cr_expect(!cp_shown(0, 60), "compact: hidden until asked for");
-    cr_expect(cp_shown(1, 60));
-    cr_expect(!cp_shown(-1, 200));
+    cr_expect(cp_shown(0, 80, true), "a controlled run at 80x24 shows it");
+    cr_expect(!cp_shown(0, 80, false), "a free run keeps the room for its panels");
+    cr_expect(cp_shown(0, 120, false), "its own column from 120");
+    cr_expect(!cp_shown(0, 60, true), "compact: hidden until asked for");
+    cr_expect(cp_shown(1, 60, false));
+    cr_expect(!cp_shown(-1, 200, true));
 }
 
 Test(codepane, help_lists_mode_code_and_sideways_keys_and_fits_80x24, .timeout = 5.)

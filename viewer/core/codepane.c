@@ -208,7 +208,7 @@ void cp_run_split(int cols, int lines, int watch_rows, bool shown, struct rect *
     *code = (struct rect){cols - w, 1, w, lines - 2 - watch};
 }
 
-bool cp_shown(int pref, int cols)
+bool cp_shown(int pref, int cols, bool controlled)
 {
-    return pref > 0 || (pref == 0 && cols >= 80);
+    return pref > 0 || (pref == 0 && (cols >= CP_OWN_COLUMN_COLS || (controlled && cols >= 80)));
 }

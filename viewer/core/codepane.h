@@ -87,8 +87,11 @@ int cp_slice(const char *text, int off, int width, char *dst, size_t cap, bool *
 #define CP_OWN_COLUMN_COLS 120
 void cp_run_split(int cols, int lines, int watch_rows, bool shown, struct rect *code, int *rest);
 
-/* Shown by default from 80 columns; below (the compact layout), hidden
- * until asked for. pref: 0 = default, 1 = shown, -1 = hidden. */
-bool cp_shown(int pref, int cols);
+/* Shown by default in a column of its own (from CP_OWN_COLUMN_COLS), and
+ * from 80 columns in a controlled run, where each process's line holds
+ * still between operations; a free run ends before a line can be read, so
+ * below 120 columns its panels keep the room until c asks for the code, as
+ * the compact layout (below 80) does. pref: 0 = default, 1 = shown, -1 = hidden. */
+bool cp_shown(int pref, int cols, bool controlled);
 
 #endif

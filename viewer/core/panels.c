@@ -83,9 +83,11 @@ static int want_collectives(const struct panel_input *in)
     return fmt_mpi_want(in->m, PANEL_collectives);
 }
 
-/* The code panel wants its source, up to a screenful: it follows the
- * processes' lines, so the rest of the column goes to the other panels. */
-#define CODE_WANT_MAX 14
+/* The code panel wishes for only a few lines (it scrolls to follow the
+ * processes' lines) and takes its rows from its weight instead: the other
+ * panels of its column get what their content wants first, the code what
+ * is left over. */
+#define CODE_WANT_MAX 3
 static int want_code(const struct panel_input *in)
 {
     return in->code_lines < CODE_WANT_MAX ? in->code_lines : CODE_WANT_MAX;

@@ -32,7 +32,7 @@
     X(ranks, PANEL_LEFT, 3)              \
     X(messages, PANEL_LEFT, 3)           \
     X(collectives, PANEL_LEFT, 2)        \
-    X(code, PANEL_RIGHT, 3)
+    X(code, PANEL_RIGHT, 8)
 
 /* State panels (and the MPI ones) go left; the output, notes, timeline and
  * code right. "code" is the example's source with each process's line

@@ -462,7 +462,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
      * panel of the right-hand stack; c hides or shows it. */
     struct rect code_col;
     int rest = cols;
-    bool code_on = rv->code.n > 0 && cp_shown(rv->code_pref, cols);
+    bool code_on = rv->code.n > 0 && cp_shown(rv->code_pref, cols, rv->mode != MODE_FREE);
     cp_run_split(cols, lines, watch_rows, code_on, &code_col, &rest);
     const char *with_code[LAYOUT_MAX_PANELS * 2 + 1];
     size_t nwith = 0;
@@ -589,7 +589,7 @@ static int run_key(struct ui_view *v, int ch)
             rv->killed = true;
         }
         break;
-    case KA_CODE: rv->code_pref = cp_shown(rv->code_pref, COLS) ? -1 : 1; break;
+    case KA_CODE: rv->code_pref = cp_shown(rv->code_pref, COLS, rv->mode != MODE_FREE) ? -1 : 1; break;
     case KA_CODE_LEFT: rv->code_hoff = rv->code_hoff > 8 ? rv->code_hoff - 8 : 0; break;
     case KA_CODE_RIGHT: rv->code_hoff += 8; break; /* the drawing keeps it in range */
     case KA_BACK: return UI_HANDLED | UI_POP;
