@@ -30,6 +30,8 @@ e2e_ok "line 28 is no longer marked" e2e_wait_cmd 3 e2e_absent '[0-9+]> +28 '
 e2e_keys 2 # process 2 moves from its start to its own acquire, and the pane follows it
 e2e_ok "choosing process 2 marks its pending acquire (28)" marked 2 28 'int rc = mp_lock'
 e2e_ok "process 1 stays marked on 32" marked 1 32 'mp_trace_note'
+e2e_keys Up; sleep 0.2; e2e_keys Enter # arrows and Enter pick a process too: 1, from its note to its release
+e2e_ok "Up and Enter move process 1: marked on its release (38)" marked 1 38 'mp_lock_release'
 e2e_keys c
 e2e_ok "c hides the code pane" e2e_wait_cmd 3 e2e_absent '┌─ code: '
 e2e_keys c
