@@ -269,5 +269,13 @@ Test(codepane, dump_gives_each_process_its_last_line, .timeout = 5.)
     /* the table's rows still end with the state */
     cr_expect(strstr(text, "running\n"), "%s", text);
     free(text);
+    /* a frame gives a live process's line too */
+    f = open_memstream(&text, &len);
+    cr_assert(f);
+    dump_frame(f, &m, 1);
+    fclose(f);
+    cr_expect(strstr(text, "proc 301 ?: running, line 32\n") || strstr(text, ": running, line 32\n"), "%s", text);
+    cr_expect(!strstr(text, "proc 302 ?: running, line"), "%s", text);
+    free(text);
     model_free(&m);
 }

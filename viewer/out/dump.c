@@ -304,7 +304,11 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
     for (size_t i = 0; i < m->nprocs; i++) {
         char state[64];
         model_proc_state_text(m, &m->procs[i], state, sizeof state);
-        fprintf(out, "proc %d %s: %s\n", m->procs[i].pid, safe(m->procs[i].name), state);
+        const struct model_proc *p = &m->procs[i];
+        fprintf(out, "proc %d %s: %s", p->pid, safe(p->name), state);
+        /* where a live one is: the line of its last libmp call */
+        if (p->last_line && p->state != MPROC_EXITED) fprintf(out, ", line %u", (unsigned)p->last_line);
+        fputc('\n', out);
     }
     for (size_t i = 0; i < m->nlocks; i++) {
         const struct model_lock *l = &m->locks[i];
