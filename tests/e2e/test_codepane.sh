@@ -70,13 +70,13 @@ e2e_keys q; sleep 0.3; e2e_keys q # the lesson, the lesson list
 e2e_expect "the app exits" 'APP_EXIT=0' 10
 
 # ---- the explorer's replay shows the same pane
-e2e_launch 120 35 "$FORKLAB 14-races"
+e2e_launch 140 35 "$FORKLAB 14-races"
 e2e_expect "the race lesson opens" "Races, and every order at once" 10
 e2e_keys o
 e2e_expect "o explores" "explored [0-9]+ runs" 60
 e2e_keys Enter
 e2e_expect "Enter replays an outcome" "run 14-races .*paced [0-9.]+ op/s replay" 10
-e2e_expect "the replay has the code pane, in a column of its own at 120 columns" '┌─ code: N = process N.s next op' 5
+e2e_expect "the replay has the code pane, in a column of its own at 140 columns" '┌─ code: N = process N.s next op' 5
 e2e_ok "and marks a process on a line of 14-races.c" e2e_wait '│ *[0-9][,+0-9]*> +[0-9]+ ' 10
 for _ in 1 2 3 4; do e2e_keys q; sleep 0.3; done
 e2e_expect "the app exits" "APP_EXIT=0" 10

@@ -206,6 +206,11 @@ Test(codepane, run_screen_gives_code_its_own_column_when_wide, .timeout = 5.)
     cp_run_split(80, 24, 2, true, &code, &rest);
     cr_expect_eq(code.w, 0, "80 columns: a panel of the right-hand stack");
     cr_expect_eq(rest, 80);
+    cp_run_split(139, 40, 2, true, &code, &rest);
+    cr_expect_eq(code.w, 0, "139 columns: still a panel");
+    cp_run_split(140, 40, 2, true, &code, &rest);
+    cr_expect_eq(code.w, 56);
+    cr_expect_geq(rest, 80, "the panels keep at least the 80 columns they are laid out for");
     cp_run_split(160, 40, 2, true, &code, &rest);
     cr_expect_eq(code.w, 64);
     cr_expect_eq(rest + code.w, 160);
@@ -219,7 +224,8 @@ Test(codepane, run_screen_gives_code_its_own_column_when_wide, .timeout = 5.)
     cr_expect_eq(rest, 160);
     cr_expect(cp_shown(0, 80, true), "a controlled run at 80x24 shows it");
     cr_expect(!cp_shown(0, 80, false), "a free run keeps the room for its panels");
-    cr_expect(cp_shown(0, 120, false), "its own column from 120");
+    cr_expect(cp_shown(0, 140, false), "its own column from 140");
+    cr_expect(!cp_shown(0, 139, false));
     cr_expect(!cp_shown(0, 60, true), "compact: hidden until asked for");
     cr_expect(cp_shown(1, 60, false));
     cr_expect(!cp_shown(-1, 200, true));

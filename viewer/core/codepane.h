@@ -80,17 +80,18 @@ int cp_slice(const char *text, int off, int width, char *dst, size_t cap, bool *
 
 /* ------------------------------------------------------------ place on the run screen */
 
-/* Where the run view's code pane goes: from 120 columns it is a column of
+/* Where the run view's code pane goes: from 140 columns (where the panels
+ * keep more than the 80 columns they are laid out for) it is a column of
  * its own on the right (*code, and *rest the width left for the panels);
  * below, it is a panel of the right-hand stack ("code" in the panel table),
  * *code.w == 0 and *rest == cols. Shown at all only when shown is true. */
-#define CP_OWN_COLUMN_COLS 120
+#define CP_OWN_COLUMN_COLS 140
 void cp_run_split(int cols, int lines, int watch_rows, bool shown, struct rect *code, int *rest);
 
 /* Shown by default in a column of its own (from CP_OWN_COLUMN_COLS), and
  * from 80 columns in a controlled run, where each process's line holds
  * still between operations; a free run ends before a line can be read, so
- * below 120 columns its panels keep the room until c asks for the code, as
+ * below 140 columns its panels keep the room until c asks for the code, as
  * the compact layout (below 80) does. pref: 0 = default, 1 = shown, -1 = hidden. */
 bool cp_shown(int pref, int cols, bool controlled);
 
