@@ -76,7 +76,12 @@ void run_view_draw_controlled(const struct run_view *rv, struct rect r)
                  p->index, p->pid, what, tag);
         enum ui_role role = !p->alive || !p->parked || v[i] == SCHED_DISABLED ? R_DIM : R_NORMAL;
         if (rv->mode == MODE_SCHEDULE && (int)i == rv->sel) role = R_SELECTED;
+        int y = rs.in.y + rs.row;
         ui_rows_put(&rs, role, line);
+        /* its number in its own colour, as the code pane marks its line */
+        char num[16];
+        snprintf(num, sizeof num, "%d", p->index);
+        if (rs.in.w > 4 && y < rs.in.y + rs.in.h) ui_put_attr(y, rs.in.x + 1, (int)strlen(num), ui_proc_attr(p->index) | (role == R_SELECTED ? A_REVERSE : 0), num);
     }
     if (c->nprocs == 0) ui_rows_put(&rs, R_DIM, "(no process yet)");
 }

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool rows_full(const struct ui_rows *rs)
@@ -270,6 +271,27 @@ static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)
     if (nout == 0) ui_rows_put(rs, R_DIM, src->started ? "(no output yet)" : "");
 }
 
+/* A marker ("2,1+"), right-aligned in w columns: each number in its
+ * process's colour, the followed process's in reverse video. */
+static void draw_marker(int y, int x, int w, const char *mark, int sel)
+{
+    int len = (int)strlen(mark), col = x + (w > len ? w - len : 0);
+    for (const char *s = mark; *s && col < x + w;) {
+        if (*s >= '0' && *s <= '9') {
+            char num[16];
+            size_t n = strspn(s, "0123456789");
+            snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), s);
+            int idx = atoi(num);
+            ui_put_attr(y, col, x + w - col, ui_proc_attr(idx) | (idx == sel ? A_REVERSE : 0), num);
+            col += (int)strlen(num);
+            s += n;
+        } else {
+            char one[2] = {*s++, '\0'};
+            ui_put(y, col++, 1, R_WARN, one);
+        }
+    }
+}
+
 /* The example's source, each live process's number beside its line (a
  * gutter of markers, then the line number, then the code scrolled
  * src->code->hoff columns sideways). The view picked the first line. */
@@ -290,11 +312,8 @@ static void draw_code(const struct ui_panel_source *src, struct ui_rows *rs)
     for (int row = 0; !rows_full(rs) && c->top + row < c->src->n; row++) {
         int ln = c->top + row + 1, y = rs->in.y + rs->row;
         char mark[32], num[16];
-        bool sel = false;
-        int on = cp_marker(c->where, c->nwhere, (unsigned)ln, c->sel, mark, sizeof mark, mw, &sel);
-        char gutter[40];
-        snprintf(gutter, sizeof gutter, "%*s", mw, mark);
-        ui_put(y, rs->in.x, mw, sel ? R_SELECTED : R_WARN, gutter);
+        int on = cp_marker(c->where, c->nwhere, (unsigned)ln, c->sel, mark, sizeof mark, mw, NULL);
+        draw_marker(y, rs->in.x, mw, mark, c->sel);
         snprintf(num, sizeof num, "%*d ", numw - 1, ln);
         ui_put(y, rs->in.x + mw, 1, on ? R_WARN : R_DIM, on ? ">" : " ");
         ui_put(y, rs->in.x + mw + 1, numw, on ? R_WARN : R_DIM, num);

@@ -105,6 +105,12 @@ static void release_stderr(void)
     captured = NULL;
 }
 
+/* A colour per process (by creation index, cycling): the code pane's
+ * markers and the processes panel's numbers share it. Bold only without
+ * colours. */
+#define NPROC_COLOURS 6
+static attr_t proc_attrs[NPROC_COLOURS] = {A_BOLD, A_BOLD, A_BOLD, A_BOLD, A_BOLD, A_BOLD};
+
 static void setup_roles(bool color)
 {
     /* Monochrome first: every role distinguishable by attributes alone. */
@@ -139,6 +145,32 @@ static void setup_roles(bool color)
         init_pair(n, pairs[i].fg, -1);
         roles[pairs[i].role] = COLOR_PAIR(n) | pairs[i].extra;
     }
+    /* The processes' own colours, after the roles' pairs. */
+    static const short proc_fg[NPROC_COLOURS] = {COLOR_GREEN, COLOR_MAGENTA, COLOR_CYAN,
+                                                 COLOR_YELLOW, COLOR_RED, COLOR_BLUE};
+    short base = (short)(sizeof pairs / sizeof pairs[0] + 1);
+    for (int i = 0; i < NPROC_COLOURS; i++) {
+        short n = (short)(base + i);
+        if (n >= COLOR_PAIRS) break;
+        init_pair(n, proc_fg[i], -1);
+        proc_attrs[i] = COLOR_PAIR(n) | A_BOLD;
+    }
+}
+
+attr_t ui_proc_attr(int index)
+{
+    return index < 0 ? A_BOLD : proc_attrs[index % NPROC_COLOURS];
+}
+
+void ui_put_attr(int y, int x, int w, attr_t a, const char *text)
+{
+    char safe[1024], buf[1024];
+    if (w <= 0 || !text) return;
+    text_safe(safe, sizeof safe, text);
+    fmt_fit(buf, sizeof buf, safe, w);
+    attron(a);
+    mvaddstr(y, x, buf);
+    attroff(a);
 }
 
 int ui_term_start(void)

@@ -83,6 +83,10 @@ int ui_key(int ch);
 
 /* Drawing helpers: text fitted into w columns at (y, x). */
 void ui_put(int y, int x, int w, enum ui_role r, const char *text);
+/* The same with attributes of one's own (ui_proc_attr). */
+void ui_put_attr(int y, int x, int w, attr_t a, const char *text);
+/* A process's own colour, by its creation index (bold without colours). */
+attr_t ui_proc_attr(int index);
 /* A box with a title; returns the inside rectangle. */
 struct rect ui_box(struct rect r, const char *title, bool focus);
 /* One line of code with its number and highlighting, scrolled hoff
