@@ -178,6 +178,14 @@ Test(codepane, sideways_slices_show_what_is_hidden, .timeout = 5.)
     cp_slice("a\xc2\xab" "b\xe2\x80\xa6" "c", 1, 3, buf, sizeof buf, &l, &r);
     cr_expect_str_eq(buf, "\xc2\xab" "b\xe2\x80\xa6");
     cr_expect(l && r);
+    /* a stray continuation byte takes no column, as fmt_width counts it */
+    cr_expect_eq(cp_slice("\x80" "ab", 0, 5, buf, sizeof buf, &l, &r), 2);
+    cr_expect_eq(fmt_width(buf), 2);
+    /* a small buffer: whole code points only, and the rest counts as hidden */
+    char small[4];
+    cr_expect_eq(cp_slice("\xc2\xab\xc2\xab", 0, 10, small, sizeof small, &l, &r), 1);
+    cr_expect_str_eq(small, "\xc2\xab");
+    cr_expect(r);
     /* how far is worth scrolling */
     cr_expect_eq(cp_hmax(80, 60), 20);
     cr_expect_eq(cp_hmax(50, 60), 0);

@@ -172,17 +172,21 @@ int cp_slice(const char *text, int off, int width, char *dst, size_t cap, bool *
     if (off < 0) off = 0;
     if (dst && cap) dst[0] = '\0';
     for (const char *s = text ? text : ""; *s;) {
+        if (((unsigned char)*s & 0xc0) == 0x80) { /* a stray continuation byte: no column (as fmt_width) */
+            s++;
+            continue;
+        }
         size_t cp = 1;
         while ((s[cp] & 0xc0) == 0x80) cp++; /* the whole code point */
         if (col < off) l = true;
-        else if (used < width) {
-            if (dst && len + cp < cap) {
+        else if (used < width && (!dst || len + cp < cap)) {
+            if (dst) {
                 memcpy(dst + len, s, cp);
                 len += cp;
                 dst[len] = '\0';
             }
             used++;
-        } else {
+        } else { /* out of columns, or of room in dst */
             r = true;
             break;
         }

@@ -74,8 +74,9 @@ int cp_top(int nlines, int height, unsigned focus, int top);
 int cp_hmax(int widest, int width);
 
 /* Columns [off, off + width) of text (UTF-8, a code point one column, tabs
- * already expanded) into dst; *left / *right: text is hidden on that side.
- * Returns the columns copied. */
+ * already expanded) into dst (NULL: only count), whole code points, as many
+ * as cap holds; *left / *right: text is hidden on that side. Returns the
+ * columns copied. */
 int cp_slice(const char *text, int off, int width, char *dst, size_t cap, bool *left, bool *right);
 
 /* ------------------------------------------------------------ place on the run screen */
