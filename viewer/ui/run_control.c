@@ -81,7 +81,8 @@ void run_view_draw_controlled(const struct run_view *rv, struct rect r)
         /* its number in its own colour, as the code pane marks its line */
         char num[16];
         snprintf(num, sizeof num, "%d", p->index);
-        if (rs.in.w > 4 && y < rs.in.y + rs.in.h) ui_put_attr(y, rs.in.x + 1, (int)strlen(num), ui_proc_attr(p->index) | (role == R_SELECTED ? A_REVERSE : 0), num);
+        attr_t a = ui_proc_attr(p->index) | (role == R_SELECTED ? A_REVERSE : role == R_DIM ? A_DIM : 0);
+        if (rs.in.w > 4 && y < rs.in.y + rs.in.h) ui_put_attr(y, rs.in.x + 1, (int)strlen(num), a, num);
     }
     if (c->nprocs == 0) ui_rows_put(&rs, R_DIM, "(no process yet)");
 }

@@ -117,7 +117,6 @@ struct ui_code_src {
     size_t nwhere;
     int sel;
     int top, hoff;
-    bool controlled;   /* marks are pending operations (else last calls) */
 };
 
 /* What the panels show: the model, and the example's output (nout lines

@@ -192,7 +192,7 @@ static void run_start(struct run_view *rv)
                 snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", err);
         } else if (rv->mode == MODE_PACED) {
             /* A new interleaving each run, from a seed short enough to read
-             * off the header: `forklab run X --seed N` replays it. */
+             * off the header (the seeded policy of `forklab run X --seed N`). */
             rv->seed = 1000 + run_view_now_ns() / 1000 % 9000;
             sched_policy_init(&pol, SCHED_SEEDED, rv->seed);
         }
@@ -317,7 +317,7 @@ static void draw_code_panel(struct run_view *rv, struct rect r)
     rv->code_top = cp_top(rv->code.n, r.h - 2, cp_focus(where, n, sel), rv->code_top);
     int hmax = cp_hmax(rv->code.widest, code_cols(r.w));
     if (rv->code_hoff > hmax) rv->code_hoff = hmax;
-    struct ui_code_src c = {&rv->code, where, n, sel, rv->code_top, rv->code_hoff, rv->controlled};
+    struct ui_code_src c = {&rv->code, where, n, sel, rv->code_top, rv->code_hoff};
     /* The title says what a number means, and how to see cut lines when
      * there is room to say it. */
     char title[128];
