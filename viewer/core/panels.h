@@ -32,6 +32,7 @@
     X(ranks, PANEL_LEFT, 3)              \
     X(messages, PANEL_LEFT, 3)           \
     X(collectives, PANEL_LEFT, 2)        \
+    X(manager, PANEL_LEFT, 3)            \
     X(code, PANEL_RIGHT, 8)
 
 /* State panels (and the MPI ones) go left; the output, notes, timeline and
