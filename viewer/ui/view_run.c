@@ -170,7 +170,7 @@ static void run_start(struct run_view *rv)
     }
     argv[0] = path;
     for (size_t i = 0; i < nargs; i++) argv[i + 1] = args[i];
-    rv->controlled = rv->mode != MODE_FREE && !(rv->l && rv->l->mpi); /* mpirun's ranks have no gate */
+    rv->controlled = rv->mode != MODE_FREE; /* (MPI ranks too: the tracer parks them) */
     rv->stuck = false;
     rv->ctl_msg[0] = '\0';
     rv->sel = 0;
