@@ -182,6 +182,25 @@ e2e_keys q
 e2e_expect "live: q ends the paused run" 'APP_EXIT=0' 20
 e2e_ok "live: nothing left behind after a paused run" nothing_left
 
+# you schedule (m twice): the learner picks which rank moves; rank 2's send
+# first, then rank 0's receive, makes rank 0 print "first 2, then 1"
+e2e_launch 100 30 "'$FORKLAB' run --mpi 3 '$PROGS/anysrc'"
+e2e_keys m
+sleep 0.3
+e2e_keys m
+e2e_expect "live: m m is you schedule" '\] you schedule, step 0' 10
+e2e_expect "live: the pending operations name each rank; mpirun takes no part" '^│ >0 · PID [0-9]+ · mpirun: starts the ranks, takes no part' 10
+e2e_ok "live: all 3 ranks start" e2e_wait '^│  3 · PID [0-9]+ · rank 2 · starts' 20
+for k in 1 2 3 1 2 3 1 2 3; do e2e_keys $k; sleep 0.3; done # start, MPI_Init, leave it
+e2e_ok "live: rank 0's receive is dimmed with nothing in flight" e2e_wait '· rank 0 · MPI_Recv from rank any tag 3 \(0 in f' 10
+e2e_ok "live: the senders want to send" e2e_wait '· rank 2 · MPI_Send to rank 0 tag 3 \(4 bytes\)' 5
+for k in 3 1 2 1; do e2e_keys $k; sleep 0.4; done
+e2e_expect "live: rank 2 then rank 1 chosen: rank 0 prints first 2, then 1" '│ first 2, then 1 ' 10
+e2e_expect "live: every rank waits at MPI_Finalize, all there" '· rank 2 · MPI_Finalize #1 \(every rank is there\)' 5
+e2e_keys q
+e2e_expect "live: q ends the scheduled run" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind after a scheduled run" nothing_left
+
 # ---- 7. controlled runs: the ranks park at the gate (lib/mpitrace.c)
 out_line() { grep -E '^\[out\] first' "$1"; }
 sched_of() { sed -n 's/^schedule: //p' "$1" | tail -1; }
@@ -234,6 +253,25 @@ for id in 16-mpi-basics 17-mpi-p2p 18-mpi-collectives 19-mpi-cluster; do
   e2e_ok "controlled: $id --seed 5 exits 0 with a schedule, no rank left to run on its own" seeded_ok "$st1" "$OUT/$id.c1"
   e2e_ok "controlled: $id replays its schedule: same status, schedule and output" replayed_ok "$st1" "$st2" "$OUT/$id.c1" "$OUT/$id.c2"
 done
+# forklab SIGKILLed in a controlled run (ranks parked or napping), then a
+# rank SIGKILLed in one: nothing is left, and the run ends by itself
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/slow" --headless --seed 1 >"$OUT/cslow.txt" 2>&1 &
+fl=$!
+e2e_wait_cmd 20 bash -c "[ \$(pgrep -fc '^$PROGS/slow') -eq 4 ]"
+e2e_ok "controlled SIGKILL: 4 ranks were there" [ "$(pgrep -fc "^$PROGS/slow")" -eq 4 ]
+sleep 0.5
+kill -KILL "$(pgrep -P "$fl" -x forklab)" 2>/dev/null
+wait "$fl" 2>/dev/null
+e2e_ok "controlled SIGKILL of forklab: no rank, mpirun or segment left" \
+  e2e_wait_cmd 5 bash -c "[ -z \"\$(pgrep -x mpirun; pgrep -x orted; pgrep -f '^$PROGS/slow')\" ] && ! ls /dev/shm | grep -Eq 'vader|ompi'"
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/slow" --headless --seed 1 >"$OUT/cslow2.txt" 2>&1 &
+fl=$!
+e2e_wait_cmd 20 bash -c "[ \$(pgrep -fc '^$PROGS/slow') -eq 4 ]"
+sleep 0.5
+kill -KILL "$(pgrep -f "^$PROGS/slow" | head -1)" 2>/dev/null
+ended() { ! kill -0 "$fl" 2>/dev/null; }
+e2e_ok "controlled: a rank SIGKILLed: the run ends by itself" e2e_wait_cmd 30 ended
+wait "$fl" 2>/dev/null
 e2e_ok "controlled: nothing left behind" nothing_left
 
 e2e_ok "nothing left behind at the end" nothing_left

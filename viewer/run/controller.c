@@ -11,6 +11,7 @@
  */
 #include "controller.h"
 
+#include "run/mpi_launch.h"
 #include "sched_mpi.h"
 
 #include <errno.h>
@@ -34,7 +35,9 @@ int ctl_init(struct controller *c, struct runner *r, struct model *m, const stru
     if (mp_gate_env(c->gate, c->env, sizeof c->env) < 0) return -ENOSPC;
     r->gate_env = c->env;
     r->ngate_fds = mp_gate_child_fds(c->gate, r->gate_fds);
-    /* An MPI run (the ranks are not known yet: mpirun starts them) */
+    /* An MPI run (the ranks are not known yet: mpirun starts them); the
+     * live view's `forklab run --mpi N` sets its ranks as a default */
+    mpi_launch_apply_default(r);
     if (r->mpi_ranks > 0 && mp_gate_reserve_ranks(c->gate, r->mpi_ranks) == 0) c->mpi_ranks = r->mpi_ranks;
     return 0;
 }

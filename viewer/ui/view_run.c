@@ -286,7 +286,8 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 {
     int id = panel_find(p->name);
     if (id < 0) return;
-    if (id == PANEL_processes && rv->controlled) {
+    /* controlled: the processes (an MPI run's ranks) with their pending operations */
+    if ((id == PANEL_processes || (id == PANEL_ranks && rv->ctl.mpi_ranks)) && rv->controlled) {
         run_view_draw_controlled(rv, p->r);
         return;
     }
