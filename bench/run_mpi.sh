@@ -63,4 +63,8 @@ mkdir -p "$dir"
     "$(med libmp:pipe_pingpong_us)" "$(med raw:pipe_pingpong_us)"
   printf '%-28s %12s %12s %12s %12s\n' "one way 64 KiB (MB/s)" "$(med shm:mpi_throughput_MBps)" "$(med tcp:mpi_throughput_MBps)" \
     "$(med libmp:pipe_throughput_MBps)" "$(med raw:pipe_throughput_MBps)"
+  # a run that did not finish in 120 s (polling ranks on a busy machine) gives no sample
+  n() { tr ' ' '\n' <<<"${samples[$1]:-}" | grep -c .; }
+  echo "rounds finished in 120 s: MPI shm $(n shm:mpi_pingpong_us)/$rounds, MPI tcp $(n tcp:mpi_pingpong_us)/$rounds," \
+    "libmp $(n libmp:pipe_pingpong_us)/$rounds, raw $(n raw:pipe_pingpong_us)/$rounds"
 } | tee "$out"
