@@ -52,6 +52,9 @@ struct ui_view {
     int (*tick_ms)(struct ui_view *v);
     int (*tick)(struct ui_view *v);
     void (*destroy)(struct ui_view *v);
+    /* Optional: the help overlay's lines for a screen whose keys are not
+     * in keys.c's table (the class board); NULL: keys_help_lines(). */
+    const char *const *(*help)(size_t *n);
 };
 
 /* ------------------------------------------------------------ stack.c */

@@ -75,10 +75,14 @@ RANDOM=$seed
 
 # ---- checks: each sets ok=1 or ok=0 and why
 tested=0 passed=0 points=0 first=""
+# The log's lines are Criterion's ("[RUN ] mpi::NAME", "[PASS] ...",
+# "[FAIL] mpi::NAME: why"), so the viewer and `forklab grade` follow the
+# checks of an MPI exercise as they follow the others (grade_progress.c).
 check() { # NAME COND_FUNCTION WHY
   tested=$((tested + 1))
-  if "$2"; then passed=$((passed + 1)); echo "  ok   $1" >>"$log"
-  else echo "  FAIL $1: $3" >>"$log"; [ -n "$first" ] || first="$1: $3"; fi
+  echo "[RUN ] mpi::$1" >>"$log"
+  if "$2"; then passed=$((passed + 1)); echo "[PASS] mpi::$1" >>"$log"
+  else echo "[FAIL] mpi::$1: $3" >>"$log"; [ -n "$first" ] || first="$1: $3"; fi
 }
 # Delivered messages of the dump: "SRC DST TAG" per line.
 messages() { awk '/^== messages/{s=1; next} /^== /{s=0} s && / -> / {
@@ -152,6 +156,7 @@ run_it() {
   fi
   st=$?
   cat "$dump" >>"$log"
+  echo "[====] Running 3 tests from mpi:" >>"$log"
   if [ $st -eq 124 ] || [ $st -eq 137 ]; then status=TIMEOUT; first="still running after 30 s"; return 1; fi
   if [ $st -eq 3 ]; then status=FAIL; first="deadlock: $(grep -m1 'waits for' "$dump" | sed 's/^ *//')"; return 1; fi
   return 0
