@@ -14,8 +14,18 @@ fi
 W=$E2E_STATE/ws
 (cd / && FORKLAB_HOME="$E2E_ROOT" FORKLAB_BUILD="$E2E_BUILD" "$FORKLAB" init "$W") >/dev/null
 SOL=$E2E_ROOT/solutions/13-mpi-ring.c
-# anything of the grading still running: the driver, mpirun or a rank
-graders() { ps -eo args= | grep -v grep | grep -cE "grade(-mpi)?\.sh|mpirun|$W/"; }
+# anything of the grading still running (the drivers, mpirun, a rank): the
+# processes that inherited this test's FORKLAB_STATE (the sandbox passes
+# FORKLAB_ variables on), the viewer itself aside; other checkouts may run
+# graders and mpirun at the same time
+graders() {
+  local d n=0
+  for d in /proc/[0-9]*; do
+    grep -qz "^FORKLAB_STATE=$E2E_STATE/forklab\$" "$d/environ" 2>/dev/null || continue
+    [ "$(readlink "$d/exe")" = "$FORKLAB" ] || n=$((n + 1))
+  done
+  echo "$n"
+}
 no_graders() { [ "$(graders)" -eq 0 ]; }
 
 e2e_launch 100 30 "EDITOR='cp $SOL' env -C '$W' $FORKLAB 17"
