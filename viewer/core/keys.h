@@ -44,6 +44,8 @@ enum keys_action {
     KA_PAUSE, KA_STEP, KA_FASTER, KA_SLOWER, KA_RESTART, KA_KILL,
     /* the quiz */
     KA_ANSWER_NUMBER, KA_ANSWER, KA_NEXT_QUESTION,
+    /* follow the presenter (the lesson list and a lesson) */
+    KA_FOLLOW,
 };
 
 /* What key means on screen (its own rows first, then KEYS_ALL);

@@ -9,6 +9,7 @@
  * arrive in FRAME_TIMEOUT, and an idle connection goes after IDLE_TIMEOUT. */
 #include "class.h"
 #include "class_board.h"
+#include "class_follow.h"
 
 #include "manager_private.h"
 
@@ -50,6 +51,7 @@ struct server {
     struct conn c[MAX_CONNS];
     size_t n;
     struct cls_board board;
+    struct cls_follow follow; /* what the presenter shows (class_follow.c) */
     bool headless, changed;
     double printed; /* when the last table was printed */
 };
@@ -192,6 +194,11 @@ static int request(struct server *s, const uint8_t *p, size_t n, mp__buf *out)
         r = board_where(&s->board, name, token, t1, (int)a, now);
         mp__enc_int(out, r);
         break;
+    case CLS_SHOW:
+    case CLS_FOLLOW: /* not the board's rows: the table does not change */
+        if (follow_request(&s->follow, &s->board, op, name, token, &d, out) < 0) return -EBADMSG;
+        r = 1;
+        break;
     default: return -EBADMSG;
     }
     if (mp__frame_end(out, fr, CLASS_FRAME_MAX) < 0) return -EBADMSG;
@@ -312,7 +319,7 @@ static int listen_on(const char *hostport, bool *loop, char *shown, size_t cap)
     return r < 0 ? r : fd;
 }
 
-static void default_state(char *buf, size_t cap)
+void class_server_state(char *buf, size_t cap)
 {
     const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     if (st && *st) snprintf(buf, cap, "%s/forklab/class-server", st);
@@ -362,7 +369,7 @@ int class_serve(int argc, char **argv)
     }
     char statebuf[4096];
     if (!state) {
-        default_state(statebuf, sizeof statebuf);
+        class_server_state(statebuf, sizeof statebuf);
         state = statebuf;
     }
     if (!headless) {
@@ -390,6 +397,7 @@ int class_serve(int argc, char **argv)
     size_t keylen = 0;
     bool fresh = false;
     if (r == 0) r = load_key(keyfile, state, key, &keylen, &fresh);
+    if (r == 0) r = follow_open(&s.follow, state, shown);
     if (r < 0) {
         fprintf(stderr, "forklab class serve: %s: %s\n", keyfile ? keyfile : state, strerror(-r));
         board_close(&s.board);
@@ -410,6 +418,7 @@ int class_serve(int argc, char **argv)
     if (s.changed && s.headless) board_print(&s.board, stdout, (int64_t)time(NULL));
     while (s.n) conn_close(&s, s.n - 1);
     close(s.lfd);
+    follow_close(&s.follow);
     board_close(&s.board);
     printf("class server stopped\n");
     return 0;
@@ -431,7 +440,7 @@ int class_export(int argc, char **argv)
     }
     char statebuf[4096];
     if (!state) {
-        default_state(statebuf, sizeof statebuf);
+        class_server_state(statebuf, sizeof statebuf);
         state = statebuf;
     }
     struct cls_board b;
