@@ -193,9 +193,13 @@ int present_decode_follow_reply(const void *p, size_t n, int64_t *status, struct
     if (*status > 0 || *status < -4095) return -EINVAL; /* 0 or -errno */
     if (*status != 0) return mp__dec_at_end(&d) ? 0 : -EBADMSG;
     int r = decode_state(&d, s);
-    if (r < 0) return r;
-    if (mp__dec_int(&d, seq) < 0 || !mp__dec_at_end(&d)) return -EBADMSG;
-    return *seq < 0 ? -EINVAL : 0;
+    if (r == 0 && (mp__dec_int(&d, seq) < 0 || !mp__dec_at_end(&d))) r = -EBADMSG;
+    if (r == 0 && *seq < 0) r = -EINVAL;
+    if (r < 0) { /* refused whole: nothing of it kept */
+        memset(s, 0, sizeof *s);
+        *seq = 0;
+    }
+    return r;
 }
 
 int present_follow_slide(const struct lesson *l, int page)

@@ -215,7 +215,9 @@ static int conn_process(struct server *s, struct conn *c)
         int r = mp__frame_peek(c->in.data, c->in.len, max, &n);
         if (r <= 0) return r; /* incomplete, or a length over the limit */
         const uint8_t *p = c->in.data + MP__FRAME_HDR;
+        size_t keep = c->out.len;
         r = c->st == C_READY ? request(s, p, n, &c->out) : auth_step(s, c, p, n);
+        if (r < 0 && c->st == C_READY) c->out.len = keep; /* no half-built reply before the close */
         mp__buf_consume(&c->in, MP__FRAME_HDR + n);
         if (r < 0 || c->out.oom) return r < 0 ? r : -ENOMEM;
     }

@@ -120,7 +120,7 @@ const char *present_link_error(int r)
     case -EPERM: return "refused: not permitted";
     case -EACCES: return "the class key was refused";
     case -EBADMSG: return "refused a malformed presenter message";
-    case -EINVAL: return "refused a presenter message out of bounds";
+    case -EINVAL: return "refused an invalid presenter message (lesson id or page)";
     case -ECONNREFUSED: return "the class server is not running";
     case -ETIMEDOUT: return "the class server does not answer";
     default: return strerror(-r);
