@@ -111,7 +111,7 @@ e2e_expect "q ends it" "APP_EXIT=0"
 # ---- follow the instructor over a class server
 "$FORKLAB" class serve --headless --state "$T/srv" --listen 127.0.0.1:0 >"$T/board.txt" 2>"$T/serve.err" &
 SRV=$!
-e2e_wait_cmd 10 grep -q "listening on 127.0.0.1:[1-9]" "$T/board.txt"
+e2e_wait_cmd 10 grep -q "listening on 127.0.0.1:[1-9]" "$T/board.txt" 2>/dev/null
 PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/board.txt")
 ADDR=127.0.0.1:$PORT
 KEY=$T/srv/key
@@ -165,6 +165,15 @@ e2e_ok "the follower stayed on the presenter's slide through it all" \
 e2e_ok "the class server is still running" kill -0 "$SRV"
 e2e_keys Left
 expect_in alice "and still follows" "When to use which \\(2/3\\)"
+
+# the class server killed and started again: presenter and follower go on
+kill -KILL "$SRV" && { wait "$SRV" 2>/dev/null; true; }
+"$FORKLAB" class serve --headless --state "$T/srv" --listen "$ADDR" >>"$T/board.txt" 2>>"$T/serve.err" &
+SRV=$!
+e2e_ok "the class server is back on the same address" e2e_wait_cmd 10 sh -c "[ \$(grep -c 'listening on $ADDR' '$T/board.txt') -eq 2 ]"
+e2e_keys Right
+expect_in alice "after the restart the follower moves with the presenter again" "All made before the children start \\(3/3\\)" 15
+e2e_ok "the presenter says the class is on" e2e_wait_cmd 10 e2e_row_has 30 'class: on'
 
 # a hostile server: its reply is refused, said, and never drawn
 printf 'evilkey\n' >"$T/evilkey"

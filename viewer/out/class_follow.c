@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* STATE/presenter: kept across restarts, so a running `forklab present`
@@ -36,6 +37,7 @@ static int presenter_token(const char *state, char token[CLASS_TOKEN_LEN + 1])
 int follow_open(struct cls_follow *f, const char *state, const char *address)
 {
     memset(f, 0, sizeof *f);
+    f->seq = (int64_t)time(NULL) << 16; /* room for 65536 changes a second */
     int r = presenter_token(state, f->token);
     if (r < 0) return r;
     char path[4200], tmp[4300];
@@ -73,16 +75,17 @@ int follow_request(struct cls_follow *f, struct cls_board *b, int64_t op, const 
         int r = present_decode_show_args(d, &s);
         if (r == -EBADMSG) return r;
         if (r == 0 && !is_presenter(f, name, token)) r = -EPERM;
-        if (r == 0 && (f->seq == 0 || strcmp(s.lesson, f->now.lesson) || s.page != f->now.page ||
+        if (r == 0 && (!f->shown || strcmp(s.lesson, f->now.lesson) || s.page != f->now.page ||
                        s.pages != f->now.pages)) {
             f->now = s;
+            f->shown = true;
             f->seq++;
         }
         mp__enc_int(out, r);
         return 0;
     }
     if (!mp__dec_at_end(d)) return -EBADMSG;
-    int64_t status = !board_member(b, name, token) ? -EPERM : f->seq == 0 ? -ENOENT : 0;
+    int64_t status = !board_member(b, name, token) ? -EPERM : !f->shown ? -ENOENT : 0;
     present_encode_follow_reply(out, status, &f->now, f->seq);
     return 0;
 }

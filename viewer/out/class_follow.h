@@ -24,7 +24,9 @@ struct cls_follow {
     char token[CLASS_TOKEN_LEN + 1]; /* the presenter's */
     char address_file[4200];         /* removed at close; "" when not written */
     struct present_state now;
-    int64_t seq; /* 0: nothing shown yet; grows with every change */
+    bool shown;  /* the presenter has shown something since the start */
+    int64_t seq; /* grows with every change; starts from the clock, so a
+                  * restarted server never repeats a number a follower saw */
 };
 
 /* Loads or makes STATE/presenter and writes STATE/address. 0 | -errno */

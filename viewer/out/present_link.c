@@ -57,15 +57,11 @@ void present_link_close(struct present_link *pl)
     pl->fd = -1;
 }
 
-/* One request: op, name, token, then what args holds; the reply payload
- * into rx (at rx->data + MP__FRAME_HDR, *n bytes). 0 | -errno */
-static int call(struct present_link *pl, int64_t op, const mp__buf *args, mp__buf *rx, uint32_t *n)
+/* One request on the open connection: op, name, token, then what args
+ * holds; the reply payload into rx (at rx->data + MP__FRAME_HDR, *n
+ * bytes). 0 | -errno */
+static int exchange(struct present_link *pl, int64_t op, const mp__buf *args, mp__buf *rx, uint32_t *n)
 {
-    if (pl->fd < 0) {
-        int fd = class_connect(pl->server, pl->key, pl->keylen);
-        if (fd < 0) return fd;
-        pl->fd = fd;
-    }
     mp__deadline dl = mp__deadline_in(PRESENT_IO_TIMEOUT);
     mp__buf tx = {0};
     size_t at = mp__frame_begin(&tx);
@@ -74,12 +70,31 @@ static int call(struct present_link *pl, int64_t op, const mp__buf *args, mp__bu
     mp__enc_str(&tx, pl->token, strlen(pl->token));
     if (args) mp__buf_put(&tx, args->data, args->len);
     int r = mp__frame_end(&tx, at, CLASS_FRAME_MAX);
+    mp__buf_reset(rx);
     if (r == 0) r = mp__mgr_write_all(pl->fd, tx.data, tx.len, &dl);
     if (r == 0) r = mp__mgr_read_frame(pl->fd, rx, CLASS_FRAME_MAX, n, &dl);
     if (r == -EPROTO) r = -EBADMSG; /* a reply longer than any the server sends */
     mp__buf_free(&tx);
     if (r < 0) present_link_close(pl); /* the stream is out of step now */
     return r;
+}
+
+/* exchange(), connecting first when not connected. A connection kept from
+ * before may have been closed by the server (a restart, its idle limit):
+ * that failure gets one retry on a new connection. 0 | -errno */
+static int call(struct present_link *pl, int64_t op, const mp__buf *args, mp__buf *rx, uint32_t *n)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool kept = pl->fd >= 0;
+        if (!kept) {
+            int fd = class_connect(pl->server, pl->key, pl->keylen);
+            if (fd < 0) return fd;
+            pl->fd = fd;
+        }
+        int r = exchange(pl, op, args, rx, n);
+        if (r == 0 || !kept || r == -EBADMSG || r == -ETIMEDOUT) return r;
+    }
+    return -EPIPE;
 }
 
 int present_link_show(struct present_link *pl, const struct present_state *s)
