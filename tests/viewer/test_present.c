@@ -252,3 +252,141 @@ Test(present, follower_slide_for_a_page, .timeout = 5.)
     cr_expect_eq(present_follow_slide(&l, 0), 0);
     lesson_free(&l);
 }
+
+/* ------------------------------------------------------------ the server's side */
+
+#include "class_follow.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct srv {
+    char dir[64];
+    struct cls_board b;
+    struct cls_follow f;
+    char alice[CLASS_TOKEN_LEN + 1];
+};
+
+static void srv_open(struct srv *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/fl-present-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(s->dir));
+    cr_assert_eq(board_open(&s->b, s->dir, true), 0);
+    cr_assert_eq(follow_open(&s->f, s->dir, "127.0.0.1:7717"), 0);
+    cr_assert_eq(board_join(&s->b, "alice", s->alice, 1), 0);
+}
+
+static void srv_close(struct srv *s)
+{
+    follow_close(&s->f);
+    board_close(&s->b);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* One request's arguments (after op, name, token) and the reply's status;
+ * -EBADMSG when the server would close the connection. */
+static int64_t srv_call(struct srv *s, int64_t op, const char *name, const char *token, const mp__buf *args,
+                        struct present_state *got, int64_t *seq)
+{
+    mp__buf out = {0};
+    mp__dec d;
+    mp__dec_init(&d, args ? args->data : NULL, args ? args->len : 0);
+    int r = follow_request(&s->f, &s->b, op, name, token, &d, &out);
+    int64_t st = r;
+    if (r == 0) {
+        struct present_state tmp;
+        int64_t sq;
+        if (op == CLS_FOLLOW) cr_assert_eq(present_decode_follow_reply(out.data, out.len, &st, got ? got : &tmp, seq ? seq : &sq), 0);
+        else {
+            mp__dec_init(&d, out.data, out.len);
+            cr_assert_eq(mp__dec_int(&d, &st), 0);
+            cr_assert(mp__dec_at_end(&d));
+        }
+    }
+    mp__buf_free(&out);
+    return st;
+}
+
+Test(present_server, only_the_presenter_sets_the_page, .timeout = 10.)
+{
+    struct srv s;
+    srv_open(&s);
+    char path[128], tok[64] = "";
+    snprintf(path, sizeof path, "%s/presenter", s.dir);
+    struct stat sb;
+    cr_assert_eq(stat(path, &sb), 0);
+    cr_expect_eq(sb.st_mode & 0777, 0600, "the presenter token is the owner's only");
+    FILE *f = fopen(path, "r");
+    cr_assert(f && fgets(tok, sizeof tok, f));
+    fclose(f);
+    tok[strcspn(tok, "\n")] = '\0';
+    cr_assert_eq(strlen(tok), CLASS_TOKEN_LEN);
+
+    struct present_state st, got;
+    int64_t seq = 0, seq2 = 0;
+    cr_expect_eq(srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, NULL, NULL), -ENOENT, "nothing shown yet");
+    cr_expect_eq(srv_call(&s, CLS_FOLLOW, "alice", "0123456789abcdef0123456789abcdef", NULL, NULL, NULL), -EPERM,
+                 "not alice's identity");
+    mp__buf args = {0};
+    cr_assert_eq(present_state_set(&st, "03-sync", 1, 5), 0);
+    present_encode_show_args(&args, &st);
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", s.alice, &args, NULL, NULL), -EPERM, "a student is not the presenter");
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "alice", tok, &args, NULL, NULL), -EPERM, "the presenter has no name");
+    cr_expect_eq(srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, NULL, NULL), -ENOENT, "still nothing shown");
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL), 0);
+    cr_expect_eq(srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, &got, &seq), 0);
+    cr_expect(!strcmp(got.lesson, "03-sync") && got.page == 2 && got.pages == 5);
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL), 0, "the same page again (a heartbeat)");
+    srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, &got, &seq2);
+    cr_expect_eq(seq2, seq, "a heartbeat is not a change");
+    mp__buf_reset(&args);
+    cr_assert_eq(present_state_set(&st, "03-sync", 2, 5), 0);
+    present_encode_show_args(&args, &st);
+    srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL);
+    srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, &got, &seq2);
+    cr_expect(seq2 > seq && got.page == 3, "a new page is a change");
+
+    /* out of bounds: refused, the page stays */
+    mp__buf_reset(&args);
+    mp__enc_str(&args, "x\x1b[2J", 5);
+    mp__enc_int(&args, 1);
+    mp__enc_int(&args, 2);
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL), -EINVAL);
+    mp__buf_reset(&args);
+    mp__enc_str(&args, "03-sync", 7);
+    mp__enc_int(&args, 1);
+    mp__enc_int(&args, INT64_MAX);
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL), -EINVAL);
+    srv_call(&s, CLS_FOLLOW, "alice", s.alice, NULL, &got, &seq);
+    cr_expect(seq == seq2 && got.page == 3, "a refused page changes nothing");
+    /* the wrong shape: the connection is closed */
+    mp__buf_reset(&args);
+    mp__enc_int(&args, 3);
+    cr_expect_eq(srv_call(&s, CLS_SHOW, "", tok, &args, NULL, NULL), -EBADMSG);
+    cr_expect_eq(srv_call(&s, CLS_FOLLOW, "alice", s.alice, &args, NULL, NULL), -EBADMSG, "a follow has no arguments");
+    mp__buf_free(&args);
+
+    snprintf(path, sizeof path, "%s/address", s.dir);
+    cr_expect_eq(access(path, F_OK), 0, "the address is there while serving");
+    srv_close(&s);
+    cr_expect_neq(access(path, F_OK), 0, "and gone after");
+}
+
+Test(present_server, the_token_is_kept_and_numbers_never_repeat, .timeout = 10.)
+{
+    struct srv s;
+    srv_open(&s);
+    char first[CLASS_TOKEN_LEN + 1];
+    memcpy(first, s.f.token, sizeof first);
+    int64_t seq = s.f.seq;
+    follow_close(&s.f);
+    cr_assert_eq(follow_open(&s.f, s.dir, "127.0.0.1:7717"), 0);
+    cr_expect_str_eq(s.f.token, first, "a restart keeps the presenter's token");
+    cr_expect_gt(s.f.seq, seq, "and starts its change numbers after the last start's");
+    cr_expect_gt(s.f.seq, 0);
+    srv_close(&s);
+}

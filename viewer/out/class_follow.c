@@ -37,7 +37,11 @@ static int presenter_token(const char *state, char token[CLASS_TOKEN_LEN + 1])
 int follow_open(struct cls_follow *f, const char *state, const char *address)
 {
     memset(f, 0, sizeof *f);
-    f->seq = (int64_t)time(NULL) << 16; /* room for 65536 changes a second */
+    /* Microseconds of the wall clock: a restart takes far longer than the
+     * presenter's changes in between, so no number comes back. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    f->seq = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     int r = presenter_token(state, f->token);
     if (r < 0) return r;
     char path[4200], tmp[4300];
