@@ -12,9 +12,11 @@ e2e_start present
 
 T=$(mktemp -d /tmp/fl-present-XXXXXX)
 SRV=""
+SRV2=""
 EVIL=""
 present_cleanup() {
   [ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
+  [ -n "$SRV2" ] && kill "$SRV2" 2>/dev/null && wait "$SRV2" 2>/dev/null
   [ -n "$EVIL" ] && kill "$EVIL" 2>/dev/null && wait "$EVIL" 2>/dev/null
   rm -rf "$T"
   e2e_cleanup
@@ -198,6 +200,21 @@ e2e_keys q
 e2e_expect "the presenter quits" "APP_EXIT=0"
 tmux -S "$E2E_SOCK" send-keys -t alice q q
 expect_in alice "the follower quits" "APP_EXIT=0"
+
+# a class server started with --key-file keeps no key: the presenter needs it too
+printf 'k3y-for-the-class\n' >"$T/classkey"
+"$FORKLAB" class serve --headless --state "$T/srv2" --listen 127.0.0.1:0 --key-file "$T/classkey" >"$T/board2.txt" 2>&1 &
+SRV2=$!
+e2e_wait_cmd 10 grep -q "listening on 127.0.0.1:[1-9]" "$T/board2.txt" 2>/dev/null
+e2e_launch 100 30 "$FORKLAB present 03-sync --state $T/srv2"
+e2e_expect "without the key the presenter says what it needs" "class: off \\(no class key \\(give --key-file\\)\\)"
+e2e_launch 100 30 "$FORKLAB present 03-sync --state $T/srv2 --key-file $T/classkey"
+e2e_expect "with --key-file it reaches the class" "class: on"
+e2e_keys q
+e2e_expect "and quits" "APP_EXIT=0"
+kill "$SRV2" && wait "$SRV2"
+SRV2=""
+
 LAST=$SRV
 kill "$SRV" && wait "$SRV"
 e2e_ok "the class server stops cleanly" test $? -eq 0

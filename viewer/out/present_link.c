@@ -25,7 +25,7 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
     return (ssize_t)strlen(buf);
 }
 
-int present_link_presenter(struct present_link *pl, const char *server_state)
+int present_link_presenter(struct present_link *pl, const char *server_state, const char *keyfile)
 {
     char dir[4096], path[4200], tok[CLASS_TEXT_MAX + 8];
     memset(pl, 0, sizeof *pl);
@@ -41,7 +41,8 @@ int present_link_presenter(struct present_link *pl, const char *server_state)
     if (n != CLASS_TOKEN_LEN) return -EINVAL;
     memcpy(pl->token, tok, CLASS_TOKEN_LEN + 1);
     snprintf(path, sizeof path, "%s/key", dir);
-    return class_read_key(path, pl->key, &pl->keylen);
+    int r = class_read_key(keyfile ? keyfile : path, pl->key, &pl->keylen);
+    return r == -ENOENT || r == -EINVAL ? -ENOKEY : r;
 }
 
 int present_link_student(struct present_link *pl)
@@ -138,6 +139,7 @@ const char *present_link_error(int r)
     case -EINVAL: return "refused an invalid presenter message (lesson id or page)";
     case -ECONNREFUSED: return "the class server is not running";
     case -ETIMEDOUT: return "the class server does not answer";
+    case -ENOKEY: return "no class key (give --key-file)";
     default: return strerror(-r);
     }
 }

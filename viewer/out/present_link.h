@@ -31,9 +31,11 @@ struct present_link {
 };
 
 /* The presenter's link, from the server's state directory (NULL: the
- * default one): address, key and presenter token.
- * 0 | -ENOENT (no class server runs there) | -errno */
-int present_link_presenter(struct present_link *pl, const char *server_state);
+ * default one): address and presenter token; the key from keyfile, else
+ * the one the server keeps there (it keeps none when started with
+ * --key-file). 0 | -ENOENT (no class server runs there) | -ENOKEY (no key
+ * to be read) | -errno */
+int present_link_presenter(struct present_link *pl, const char *server_state, const char *keyfile);
 /* A student's link, from the class they joined. 0 | -ENOENT (not in a class) | -EINVAL */
 int present_link_student(struct present_link *pl);
 /* Sends what the presenter shows. 0 | -EPERM (not the presenter) |

@@ -147,17 +147,18 @@ out:
     return rc;
 }
 
-/* `forklab present [LESSON] [--notes] [--state DIR]`. */
+/* `forklab present [LESSON] [--notes] [--state DIR] [--key-file F]`. */
 int cmd_present(int argc, char **argv)
 {
-    const char *name = NULL, *state = NULL;
+    const char *name = NULL, *state = NULL, *keyfile = NULL;
     bool notes = false;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--notes")) notes = true;
         else if (!strcmp(argv[i], "--state") && i + 1 < argc) state = argv[++i];
+        else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) keyfile = argv[++i];
         else if (argv[i][0] != '-' && !name) name = argv[i];
         else {
-            fprintf(stderr, "usage: forklab present [LESSON] [--state DIR]   the lesson as slides, for a projector\n"
+            fprintf(stderr, "usage: forklab present [LESSON] [--state DIR] [--key-file F]   the lesson as slides, for a projector\n"
                             "       forklab present --notes                 the presenter's notes, following the slides\n");
             return 2;
         }
@@ -175,7 +176,7 @@ int cmd_present(int argc, char **argv)
         goto out;
     }
     if (ui_term_start() < 0) goto out;
-    ui_push(notes ? ui_notes_view(&cat) : ui_present_view(&cat, l ? l : &cat.lessons[0], 0, state));
+    ui_push(notes ? ui_notes_view(&cat) : ui_present_view(&cat, l ? l : &cat.lessons[0], 0, state, keyfile));
     rc = ui_stack_empty() ? 1 : 0;
     if (rc == 0) ui_loop();
     if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();

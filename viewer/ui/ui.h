@@ -136,8 +136,10 @@ struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 struct ui_view *ui_run_view_replay(const struct lesson *l, const char *program, const char *schedule);
 /* `forklab present`: lesson l from page (0-based) as full-screen slides,
  * published to the class server whose state directory is server_state
- * (NULL: the default) when one runs there (view_present.c). */
-struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int page, const char *server_state);
+ * (NULL: the default) when one runs there, with the key in keyfile (NULL:
+ * the one the server keeps) (view_present.c). */
+struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int page, const char *server_state,
+                                const char *keyfile);
 /* `forklab present --notes`: the presenter's current notes and next slide. */
 struct ui_view *ui_notes_view(struct catalogue *c);
 

@@ -47,8 +47,9 @@ struct present_view {
     bool notes;          /* the notes screen, not the presenter */
     /* presenter: the class server, when one runs here */
     struct present_link link;
-    bool linked;
-    int link_rc;
+    bool linked;  /* a class server runs here (its address is known) */
+    int setup_rc; /* reading its address, token and key: 0 | -errno */
+    int link_rc;  /* the last exchange with it */
     /* notes: what the state file said last */
     struct present_state seen;
     int seen_rc;
@@ -102,7 +103,7 @@ static void publish(struct present_view *pv)
     struct present_state s;
     if (pv->notes || present_state_set(&s, pv->l->id, pv->page, pv->deck.n) < 0) return;
     present_file_write(&s);
-    if (pv->linked) pv->link_rc = present_link_show(&pv->link, &s);
+    if (pv->linked && pv->setup_rc == 0) pv->link_rc = present_link_show(&pv->link, &s);
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -140,16 +141,19 @@ static int draw_title(int y, int cols, const char *title)
 
 static void draw_bar(const struct present_view *pv, int cols, int lines)
 {
-    char right[64], left[200];
+    char right[64], left[300], class_state[120] = "";
+    if (pv->linked) { /* where the followers are: on, or why not (first: it matters more than the keys) */
+        bool on = pv->setup_rc == 0 && pv->link_rc == 0;
+        snprintf(class_state, sizeof class_state, " class: %s%s%s  ", on ? "on" : "off (",
+                 on ? "" : present_link_error(pv->setup_rc ? pv->setup_rc : pv->link_rc), on ? "" : ")");
+    }
     snprintf(right, sizeof right, "slide %d/%d ", pv->page + 1, pv->deck.n);
     if (pv->jump)
         snprintf(left, sizeof left, " go to slide: %d_   (Enter: go, Esc: cancel)", pv->jump);
     else
-        snprintf(left, sizeof left, "%s%s", cols >= 100 ? " Left/Right: slide  1-9 Enter: jump  r: run paced  [ ]: lesson  q: quit"
-                                                           : " </>: slide  N Enter: jump  r: run  q",
-                 !pv->linked          ? ""
-                 : pv->link_rc == 0   ? "   class: on"
-                                      : "   class: off");
+        snprintf(left, sizeof left, "%s%s", class_state,
+                 cols >= 100 ? " Left/Right: slide  1-9 Enter: jump  r: run paced  [ ]: lesson  q: quit"
+                             : " </>: slide  N Enter: jump  r: run  q");
     int rw = fmt_width(right);
     ui_put(lines - 1, 0, cols - rw - 1, pv->jump ? R_KEY : R_DIM, left);
     ui_put(lines - 1, cols - rw, rw, R_TITLE, right);
@@ -297,7 +301,7 @@ static int present_key(struct ui_view *v, int ch)
 static int present_tick_ms(struct ui_view *v)
 {
     struct present_view *pv = (struct present_view *)v;
-    return pv->linked ? PUBLISH_MS : -1;
+    return pv->linked && pv->setup_rc == 0 ? PUBLISH_MS : -1;
 }
 
 static int present_tick(struct ui_view *v)
@@ -333,7 +337,8 @@ static struct present_view *view_new(struct catalogue *c, const struct lesson *l
     return pv;
 }
 
-struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int page, const char *server_state)
+struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int page, const char *server_state,
+                                const char *keyfile)
 {
     struct present_view *pv = view_new(c, l);
     if (!pv) return NULL;
@@ -342,7 +347,8 @@ struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int
     pv->v.tick_ms = present_tick_ms;
     pv->v.tick = present_tick;
     set_lesson(pv, l, page);
-    pv->linked = present_link_presenter(&pv->link, server_state) == 0;
+    pv->setup_rc = present_link_presenter(&pv->link, server_state, keyfile);
+    pv->linked = pv->setup_rc != -ENOENT;
     publish(pv);
     return &pv->v;
 }
