@@ -49,7 +49,7 @@ e2e_ok "80x24: the bullets are there, nested ones indented" \
          tmux -S '$E2E_SOCK' capture-pane -p | grep -q '^ *- no one sees its variables'"
 e2e_ok "80x24: no speaker notes on the slide" e2e_absent "Think of a process as a house"
 e2e_ok "80x24: the title is centred" e2e_row_has 3 '^ {15,}Two ways'
-e2e_ok "80x24: the presenter's page is published" grep -qx '01-processes-threads 1 6' "$PRESENTING"
+e2e_ok "80x24: the presenter's page is published" grep -Eqx '01-processes-threads 1 6 [0-9]+' "$PRESENTING"
 
 window notes "$FORKLAB present --notes"
 expect_in notes "--notes shows the current slide's notes" "Think of a process as a house"
@@ -91,6 +91,15 @@ e2e_ok "the presenter's state file is removed" test ! -e "$PRESENTING"
 expect_in notes "--notes waits for the next presenter" "waiting for the presenter"
 e2e_ok "no forklab left running but the notes screen" \
   sh -c "[ \$(pgrep -fc '^$FORKLAB present') -eq 1 ]"
+
+# ---- a presenter killed outright: the notes screen does not show its last slide forever
+e2e_launch 80 24 "$FORKLAB present 01-processes-threads --state $T/no-server"
+e2e_expect "a presenter again" "slide 1/6"
+window notes "$FORKLAB present --notes"
+expect_in notes "its notes screen follows it" "Now: Two ways to do several things at once"
+pkill -KILL -f "^$FORKLAB present 01-processes-threads"
+expect_in notes "killed: the notes screen waits for a presenter" "waiting for the presenter"
+e2e_ok "and the dead presenter's state file is gone" test ! -e "$PRESENTING"
 
 # ---- at 200x50: the same slides, centred in the room
 e2e_launch 200 50 "$FORKLAB present 01-processes-threads --state $T/no-server"

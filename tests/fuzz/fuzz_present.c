@@ -28,10 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char line[96];
 
     /* the state file */
-    if (present_state_parse((const char *)data, size, &s) == 0) {
-        check(present_state_check(&s) == 0);
-        int n = present_state_format(line, sizeof line, &s);
-        check(n > 0 && present_state_parse(line, (size_t)n, &t) == 0 && same(&s, &t));
+    int pid, pid2;
+    if (present_state_parse((const char *)data, size, &s, &pid) == 0) {
+        check(present_state_check(&s) == 0 && pid > 0);
+        int n = present_state_format(line, sizeof line, &s, pid);
+        check(n > 0 && present_state_parse(line, (size_t)n, &t, &pid2) == 0 && same(&s, &t) && pid == pid2);
+    } else {
+        check(s.lesson[0] == '\0' && pid == 0);
     }
 
     /* a follow reply */

@@ -120,25 +120,31 @@ Test(present, slide_lines_wrap_to_the_width, .timeout = 5.)
 Test(present, state_line_round_trip_and_refusals, .timeout = 5.)
 {
     struct present_state s, t;
+    int pid;
     cr_assert_eq(present_state_set(&s, "07-pipes", 2, 5), 0);
     cr_expect_eq(s.page, 3);
     char line[96];
-    int n = present_state_format(line, sizeof line, &s);
+    int n = present_state_format(line, sizeof line, &s, 4321);
     cr_assert_gt(n, 0);
-    cr_expect_str_eq(line, "07-pipes 3 5\n");
-    cr_assert_eq(present_state_parse(line, (size_t)n, &t), 0);
-    cr_expect(!strcmp(t.lesson, "07-pipes") && t.page == 3 && t.pages == 5);
+    cr_expect_str_eq(line, "07-pipes 3 5 4321\n");
+    cr_assert_eq(present_state_parse(line, (size_t)n, &t, &pid), 0);
+    cr_expect(!strcmp(t.lesson, "07-pipes") && t.page == 3 && t.pages == 5 && pid == 4321);
+    cr_expect_eq(present_state_parse("07-pipes 3 5 4321", 17, &t, &pid), 0, "the newline is optional");
     const char *bad[] = {
-        "", "07-pipes", "07-pipes 3", "07-pipes 0 5\n", "07-pipes 6 5\n", "07-pipes 3 65\n", "07-pipes -3 5\n",
-        "07-pipes 3 5 extra\n", "../x 1 2\n", "a\x1b[2J 1 2\n", " 1 2\n", "07-pipes 3 5\n\n", "07-pipes 0003 5\n",
-        "a-lesson-id-that-is-far-longer-than-forty-bytes 1 1\n",
+        "", "07-pipes", "07-pipes 3", "07-pipes 3 5", "07-pipes 3 5\n", "07-pipes 0 5 1\n", "07-pipes 6 5 1\n",
+        "07-pipes 3 65 1\n", "07-pipes -3 5 1\n", "07-pipes 3 5 1 extra\n", "../x 1 2 1\n", "a\x1b[2J 1 2 1\n",
+        " 1 2 1\n", "07-pipes 3 5 1\n\n", "07-pipes 0003 5 1\n", "07-pipes 3 5 0\n", "07-pipes 3 5 99999999\n",
+        "07-pipes 3 5 4194305\n", "07-pipes 3 5 01\n", "a-lesson-id-that-is-far-longer-than-forty-bytes 1 1 1\n",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_expect_eq(present_state_parse(bad[i], strlen(bad[i]), &t), -EINVAL, "refused: '%s'", bad[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_expect_eq(present_state_parse(bad[i], strlen(bad[i]), &t, &pid), -EINVAL, "refused: '%s'", bad[i]);
+        cr_expect(t.lesson[0] == '\0' && pid == 0, "nothing kept of '%s'", bad[i]);
+    }
     cr_expect_eq(present_state_set(&s, "07-pipes", 5, 5), -EINVAL, "page 6 of 5");
     cr_expect_eq(present_state_set(&s, "x y", 0, 5), -EINVAL, "a space in an id");
     cr_expect_eq(present_state_set(&s, "07-pipes", 0, PRESENT_MAX_PAGES + 1), -EINVAL);
-    cr_expect_eq(present_state_format(line, 4, &(struct present_state){"07-pipes", 1, 1}), -ENOSPC);
+    cr_expect_eq(present_state_format(line, 4, &(struct present_state){"07-pipes", 1, 1}, 1), -ENOSPC);
+    cr_expect_eq(present_state_format(line, sizeof line, &(struct present_state){"07-pipes", 1, 1}, 0), -EINVAL);
 }
 
 /* A CLS_FOLLOW reply payload with the given values (NULL lesson: status only). */

@@ -113,20 +113,21 @@ int present_state_set(struct present_state *s, const char *lesson, int page0, in
     return present_state_check(s);
 }
 
-int present_state_format(char *buf, size_t cap, const struct present_state *s)
+int present_state_format(char *buf, size_t cap, const struct present_state *s, int pid)
 {
-    if (present_state_check(s) < 0) return -EINVAL;
-    int n = snprintf(buf, cap, "%s %d %d\n", s->lesson, s->page, s->pages);
+    if (present_state_check(s) < 0 || pid < 1 || pid > PRESENT_PID_MAX) return -EINVAL;
+    int n = snprintf(buf, cap, "%s %d %d %d\n", s->lesson, s->page, s->pages, pid);
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
-/* A decimal number of 1 to 3 digits at *p, then the byte `end`. */
-static int parse_num(const char **p, const char *e, char end, int *out)
+/* A decimal number of 1 to digits digits at *p, no leading zero, then the
+ * byte `end` (0: the end of the text). */
+static int parse_num(const char **p, const char *e, char end, int digits, int *out)
 {
-    int v = 0, digits = 0;
+    int v = 0, k = 0;
     const char *q = *p;
-    while (q < e && *q >= '0' && *q <= '9' && digits < 4) v = v * 10 + (*q++ - '0'), digits++;
-    if (digits == 0 || digits > 3) return -EINVAL;
+    while (q < e && *q >= '0' && *q <= '9' && k <= digits) v = v * 10 + (*q++ - '0'), k++;
+    if (k == 0 || k > digits || (k > 1 && **p == '0')) return -EINVAL;
     if (end && (q == e || *q != end)) return -EINVAL;
     if (end) q++;
     *p = q;
@@ -134,16 +135,25 @@ static int parse_num(const char **p, const char *e, char end, int *out)
     return 0;
 }
 
-int present_state_parse(const char *buf, size_t n, struct present_state *s)
+int present_state_parse(const char *buf, size_t n, struct present_state *s, int *pid)
 {
     memset(s, 0, sizeof *s);
+    *pid = 0;
     const char *sp = memchr(buf, ' ', n), *e = buf + n;
     if (n > 0 && e[-1] == '\n') e--;
     if (!sp || sp >= e || !present_id_ok(buf, (size_t)(sp - buf))) return -EINVAL;
     memcpy(s->lesson, buf, (size_t)(sp - buf));
     const char *p = sp + 1;
-    if (parse_num(&p, e, ' ', &s->page) < 0 || parse_num(&p, e, 0, &s->pages) < 0 || p != e) return -EINVAL;
-    return present_state_check(s);
+    int r = parse_num(&p, e, ' ', 3, &s->page);
+    if (r == 0) r = parse_num(&p, e, ' ', 3, &s->pages);
+    if (r == 0) r = parse_num(&p, e, 0, 7, pid);
+    if (r == 0 && (p != e || *pid < 1 || *pid > PRESENT_PID_MAX)) r = -EINVAL;
+    if (r == 0) r = present_state_check(s);
+    if (r < 0) {
+        memset(s, 0, sizeof *s);
+        *pid = 0;
+    }
+    return r;
 }
 
 void present_encode_show_args(mp__buf *b, const struct present_state *s)

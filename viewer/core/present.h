@@ -10,7 +10,7 @@
  * every follower.
  *
  * The state is (lesson id, page 1..pages, pages). It travels as
- *   - a line "LESSON PAGE PAGES\n" in the presenter's state file (notes);
+ *   - a line "LESSON PAGE PAGES PID\n" in the presenter's state file (notes);
  *   - the class server's CLS_SHOW request (presenter -> server) and
  *     CLS_FOLLOW reply (server -> student), in libmp's frame encoding.
  * Everything decoded is checked, not cleaned: a lesson id is 1 to
@@ -30,6 +30,7 @@
 #define PRESENT_ID_MAX 40    /* bytes of a lesson id on the wire (= CLASS_TEXT_MAX) */
 #define PRESENT_MAX_PAGES 64 /* pages of a deck: LESSON_MAX_SLIDES + 2, with room */
 #define PRESENT_JUMP_MAX 999 /* the largest page number a jump accumulates */
+#define PRESENT_PID_MAX 4194304 /* Linux's largest pid (pid_max's limit) */
 
 enum present_kind { PP_SLIDE, PP_C, PP_PYTHON };
 
@@ -84,11 +85,13 @@ int present_state_check(const struct present_state *s);
  * 0 | -EINVAL */
 int present_state_set(struct present_state *s, const char *lesson, int page0, int n);
 
-/* The state file's line. Length written (< cap) | -ENOSPC | -EINVAL */
-int present_state_format(char *buf, size_t cap, const struct present_state *s);
+/* The state file's line, "LESSON PAGE PAGES PID\n": pid is the presenter's
+ * process, so that a reader can tell a file left by a presenter that was
+ * killed. Length written (< cap) | -ENOSPC | -EINVAL */
+int present_state_format(char *buf, size_t cap, const struct present_state *s, int pid);
 /* Parses a state file (one line, its newline optional, nothing after).
  * 0 | -EINVAL */
-int present_state_parse(const char *buf, size_t n, struct present_state *s);
+int present_state_parse(const char *buf, size_t n, struct present_state *s, int *pid);
 
 /* The wire (class.h: CLS_SHOW, CLS_FOLLOW). Arguments of a CLS_SHOW after
  * its op, name and token: str lesson, int page, int pages. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -157,7 +158,7 @@ static int file_path(char *buf, size_t cap)
 int present_file_write(const struct present_state *s)
 {
     char path[4200], dir[4096], line[96];
-    int n = present_state_format(line, sizeof line, s);
+    int n = present_state_format(line, sizeof line, s, (int)getpid());
     if (n < 0) return n;
     int r = ws_state_dir(dir, sizeof dir);
     if (r == 0) r = ws_mkdirs(dir, 0700);
@@ -175,7 +176,14 @@ int present_file_read(struct present_state *s)
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
     if (n < 0) return -EIO;
-    return present_state_parse(buf, (size_t)n, s);
+    int pid;
+    r = present_state_parse(buf, (size_t)n, s, &pid);
+    if (r == 0 && kill(pid, 0) < 0 && errno == ESRCH) { /* its presenter was killed: nobody presents */
+        unlink(path);
+        memset(s, 0, sizeof *s);
+        return -ENOENT;
+    }
+    return r;
 }
 
 void present_file_remove(void)

@@ -51,7 +51,8 @@ const char *present_link_error(int r);
 
 /* The presenter's state file. */
 int present_file_write(const struct present_state *s);      /* 0 | -errno */
-int present_file_read(struct present_state *s);             /* 0 | -ENOENT | -EINVAL */
+/* 0 | -ENOENT (none, or its presenter is gone: the file is removed) | -EINVAL */
+int present_file_read(struct present_state *s);
 void present_file_remove(void);
 
 #endif
