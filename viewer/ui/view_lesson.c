@@ -307,6 +307,12 @@ static int lesson_follow(struct ui_view *v, const char *lesson, int page)
     lv->slide = present_follow_slide(lv->l, page);
     lv->slide_scroll = 0;
     lv->choosing = false;
+    struct present_deck d; /* the presenter on the Python page: so is the code pane */
+    present_deck_build(lv->l, &d);
+    if (page >= 1 && page <= d.n && d.page[page - 1].kind != PP_SLIDE) {
+        lv->python = d.page[page - 1].kind == PP_PYTHON;
+        lv->scroll = 0;
+    }
     return UI_HANDLED | UI_REDRAW;
 }
 
