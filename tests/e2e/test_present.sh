@@ -185,6 +185,8 @@ e2e_ok "the class server is back on the same address" e2e_wait_cmd 10 sh -c "[ \
 e2e_keys Right
 expect_in alice "after the restart the follower moves with the presenter again" "All made before the children start \\(3/3\\)" 15
 e2e_ok "the presenter says the class is on" e2e_wait_cmd 10 e2e_row_has 30 'class: on'
+e2e_keys End
+expect_in alice "the presenter on the Python page: the follower's code pane shows Python" "Python \\(the lecture\\)  \\[p: C\\]"
 
 # a hostile server: its reply is refused, said, and never drawn
 printf 'evilkey\n' >"$T/evilkey"
