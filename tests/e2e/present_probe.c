@@ -9,6 +9,11 @@
  *       CLS_SHOW and CLS_FOLLOW requests of the wrong shape, each on its own
  *       authenticated connection: each must be closed by the server. Exit 0
  *       when every one was.
+ *   present_probe followers ADDR KEYFILE PRESENTER_TOKEN STUDENTS SECONDS PROCS
+ *       load: STUDENTS simulated followers (over PROCS processes, one
+ *       connection each) ask what the presenter shows every 0.5 s, as the
+ *       viewer does, while the presenter turns a page every second for
+ *       SECONDS; prints how long after each change a follower saw it.
  *   present_probe evil ADDRFILE KEYFILE
  *       a hostile class server on 127.0.0.1 (its address written to
  *       ADDRFILE): it passes the handshake, then answers every request with
@@ -18,6 +23,7 @@
 
 #include "frame.h"
 #include "manager_private.h"
+#include "present.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* One frame of payload p[0..n) and the server's reply status.
@@ -180,6 +189,175 @@ static int evil(const char *addrfile, const uint8_t *key, size_t keylen)
     }
 }
 
+/* ------------------------------------------------------------ load */
+
+#define POLL_S 0.5 /* the viewer's FOLLOW_POLL_MS */
+#define MAX_CHANGES 4096
+
+struct shared_clock {
+    int64_t seq0;               /* the change number of the first page shown */
+    double at[MAX_CHANGES];     /* when change k was acknowledged (monotonic s) */
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One request with its reply payload in rx. 0 | -errno */
+static int call_raw(int fd, const mp__buf *p, mp__buf *rx, uint32_t *n)
+{
+    mp__buf tx = {0};
+    mp__deadline dl = mp__deadline_in(10.0);
+    size_t at = mp__frame_begin(&tx);
+    mp__buf_put(&tx, p->data, p->len);
+    int r = mp__frame_end(&tx, at, CLASS_FRAME_MAX);
+    mp__buf_reset(rx);
+    if (r == 0) r = mp__mgr_write_all(fd, tx.data, tx.len, &dl);
+    if (r == 0) r = mp__mgr_read_frame(fd, rx, CLASS_FRAME_MAX, n, &dl);
+    mp__buf_free(&tx);
+    return r;
+}
+
+/* Students [first, first + n): join, then follow for secs + 1 s. */
+static int followers_part(const char *addr, const uint8_t *key, size_t keylen, int first, int n, int secs, int proc,
+                          const struct shared_clock *clk)
+{
+    int *fd = calloc((size_t)n, sizeof *fd);
+    char (*name)[32] = calloc((size_t)n, sizeof *name), (*tok)[CLASS_TEXT_MAX + 1] = calloc((size_t)n, sizeof *tok);
+    int64_t *seen = calloc((size_t)n, sizeof *seen);
+    size_t cap = (size_t)n * (size_t)(secs + 2) + 16, nl = 0, errs = 0, asked = 0;
+    double *lag = calloc(cap, sizeof *lag);
+    mp__buf b = {0}, rx = {0};
+    uint32_t len;
+    for (int i = 0; i < n; i++) {
+        snprintf(name[i], sizeof name[i], "f%04d-%d", first + i, (int)getpid());
+        fd[i] = class_connect(addr, key, keylen);
+        mp__buf_reset(&b);
+        head(&b, CLS_JOIN, name[i], "");
+        mp__dec d;
+        mp__val v;
+        int64_t st;
+        if (fd[i] < 0 || call_raw(fd[i], &b, &rx, &len) < 0) return 1;
+        mp__dec_init(&d, rx.data + MP__FRAME_HDR, len);
+        if (mp__dec_int(&d, &st) < 0 || st != 0 || mp__dec_str(&d, &v) < 0 || mp__dec_str(&d, &v) < 0) return 1;
+        snprintf(tok[i], sizeof tok[i], "%.*s", (int)v.len, (const char *)v.p);
+    }
+    for (int i = 0; i < n; i++) seen[i] = clk->seq0; /* the first page is no change */
+    /* Viewers poll in no common phase: each process starts at its own point
+     * of the period, so the figures cover the whole of it. */
+    usleep((useconds_t)(POLL_S * 1e6 * proc / (proc + 1.0 + (proc % 3))));
+    double end = now_s() + secs + 1;
+    while (now_s() < end) {
+        double round = now_s();
+        for (int i = 0; i < n; i++) {
+            mp__buf_reset(&b);
+            head(&b, CLS_FOLLOW, name[i], tok[i]);
+            struct present_state s;
+            int64_t st, seq;
+            asked++;
+            if (call_raw(fd[i], &b, &rx, &len) < 0 ||
+                present_decode_follow_reply(rx.data + MP__FRAME_HDR, len, &st, &s, &seq) < 0 || (st && st != -ENOENT)) {
+                errs++;
+                continue;
+            }
+            int64_t k = st == 0 ? seq - clk->seq0 : -1;
+            if (k >= 0 && k < MAX_CHANGES && seq != seen[i] && clk->at[k] > 0 && nl < cap) lag[nl++] = now_s() - clk->at[k];
+            if (st == 0) seen[i] = seq;
+        }
+        double next = round + POLL_S, t = now_s();
+        if (next > t) usleep((useconds_t)((next - t) * 1e6));
+    }
+    qsort(lag, nl, sizeof *lag, cmp_d);
+    printf("proc %d: %d followers, %zu follow requests, %zu failed; a change seen after ms p50 %.0f p99 %.0f max %.0f (%zu seen)\n",
+           proc, n, asked, errs, nl ? lag[nl / 2] * 1e3 : 0, nl ? lag[nl * 99 / 100] * 1e3 : 0,
+           nl ? lag[nl - 1] * 1e3 : 0, nl);
+    return errs ? 1 : 0;
+}
+
+/* The presenter: one page turn a second; records when each was acknowledged. */
+static int turn_pages(const char *addr, const uint8_t *key, size_t keylen, const char *token, int secs,
+                      struct shared_clock *clk)
+{
+    int fd = class_connect(addr, key, keylen);
+    if (fd < 0) return 1;
+    mp__buf b = {0}, rx = {0};
+    uint32_t len;
+    for (int k = 0; k <= secs && k < MAX_CHANGES; k++) {
+        struct present_state s;
+        present_state_set(&s, "03-sync", k % 5, 5);
+        mp__buf_reset(&b);
+        head(&b, CLS_SHOW, "", token);
+        present_encode_show_args(&b, &s);
+        if (call_raw(fd, &b, &rx, &len) < 0) return 1;
+        clk->at[k] = now_s();
+        usleep(1000000);
+    }
+    close(fd);
+    return 0;
+}
+
+static int followers(const char *addr, const uint8_t *key, size_t keylen, char **argv)
+{
+    const char *token = argv[0];
+    int students = atoi(argv[1]), secs = atoi(argv[2]), procs = atoi(argv[3]);
+    if (students < 1 || secs < 1 || procs < 1 || procs > students || secs >= MAX_CHANGES) return 2;
+    struct shared_clock *clk = mmap(NULL, sizeof *clk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (clk == MAP_FAILED) return 1;
+    /* The first change number: a student of our own asks after the first page. */
+    int fd = class_connect(addr, key, keylen);
+    mp__buf b = {0}, rx = {0};
+    uint32_t len;
+    struct present_state s;
+    present_state_set(&s, "03-sync", 0, 5);
+    head(&b, CLS_SHOW, "", token);
+    present_encode_show_args(&b, &s);
+    if (fd < 0 || call_raw(fd, &b, &rx, &len) < 0) return 1;
+    mp__buf_reset(&b);
+    char me[32];
+    snprintf(me, sizeof me, "clock-%d", (int)getpid());
+    head(&b, CLS_JOIN, me, "");
+    mp__dec d;
+    mp__val v;
+    int64_t st;
+    if (call_raw(fd, &b, &rx, &len) < 0) return 1;
+    mp__dec_init(&d, rx.data + MP__FRAME_HDR, len);
+    if (mp__dec_int(&d, &st) < 0 || mp__dec_str(&d, &v) < 0 || mp__dec_str(&d, &v) < 0) return 1;
+    char tok[CLASS_TEXT_MAX + 1];
+    snprintf(tok, sizeof tok, "%.*s", (int)v.len, (const char *)v.p);
+    mp__buf_reset(&b);
+    head(&b, CLS_FOLLOW, me, tok);
+    int64_t seq;
+    if (call_raw(fd, &b, &rx, &len) < 0 ||
+        present_decode_follow_reply(rx.data + MP__FRAME_HDR, len, &st, &s, &seq) < 0 || st != 0)
+        return 1;
+    clk->seq0 = seq;
+    close(fd);
+    fflush(NULL);
+    for (int p = 0; p < procs; p++) {
+        int first = students * p / procs, last = students * (p + 1) / procs;
+        pid_t pid = fork();
+        if (pid == 0) {
+            int rc = followers_part(addr, key, keylen, first, last - first, secs, p, clk);
+            fflush(NULL);
+            _exit(rc);
+        }
+        if (pid < 0) return 1;
+    }
+    usleep(300000); /* the followers have joined (and seen the first page) */
+    int rc = turn_pages(addr, key, keylen, token, secs, clk) ? 1 : 0, wst;
+    while (wait(&wst) > 0) rc |= !WIFEXITED(wst) || WEXITSTATUS(wst);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     uint8_t key[CLASS_KEY_MAX];
@@ -190,6 +368,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "show") && argc == 8) return show(argv[2], key, keylen, argv + 4);
     if (!strcmp(argv[1], "badshow")) return badshow(argv[2], key, keylen);
+    if (!strcmp(argv[1], "followers") && argc == 8) return followers(argv[2], key, keylen, argv + 4);
     if (!strcmp(argv[1], "evil")) return evil(argv[2], key, keylen);
     return 2;
 }
