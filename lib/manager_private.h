@@ -21,15 +21,19 @@
 
 #pragma GCC visibility push(hidden)
 
-/* Request codes; also the `a` of MP_EV_MANAGER_OP trace events. */
+/* Request codes; the trace format's (mp_trace.h), since they are also the
+ * `a` of MP_EV_MANAGER_OP events. */
 enum mp__op {
-    OP_PING = 1,
-    OP_DICT_OPEN = 10, OP_DICT_SET, OP_DICT_GET, OP_DICT_DEL, OP_DICT_CONTAINS, OP_DICT_LEN,
+    OP_PING = MP_MGR_PING,
+    OP_DICT_OPEN = MP_MGR_DICT_OPEN, OP_DICT_SET, OP_DICT_GET, OP_DICT_DEL, OP_DICT_CONTAINS, OP_DICT_LEN,
     OP_DICT_KEYS, OP_DICT_CLEAR, OP_DICT_ADD, OP_DICT_ITEMS,
-    OP_LIST_OPEN = 30, OP_LIST_APPEND, OP_LIST_GET, OP_LIST_SET, OP_LIST_POP, OP_LIST_LEN,
+    OP_LIST_OPEN = MP_MGR_LIST_OPEN, OP_LIST_APPEND, OP_LIST_GET, OP_LIST_SET, OP_LIST_POP, OP_LIST_LEN,
     OP_LIST_ITEMS,
-    OP_VALUE_OPEN = 50, OP_VALUE_SET, OP_VALUE_GET, OP_VALUE_ADD,
+    OP_VALUE_OPEN = MP_MGR_VALUE_OPEN, OP_VALUE_SET, OP_VALUE_GET, OP_VALUE_ADD,
 };
+_Static_assert((int)OP_DICT_ITEMS == (int)MP_MGR_DICT_ITEMS && (int)OP_LIST_ITEMS == (int)MP_MGR_LIST_ITEMS &&
+                   (int)OP_VALUE_ADD == (int)MP_MGR_VALUE_ADD,
+               "the request codes are the trace format's");
 
 #define HANDSHAKE_TIMEOUT 5.0  /* seconds for a whole handshake, both sides */
 #define CALL_TIMEOUT 30.0      /* a request the server does not answer fails with -ETIMEDOUT */

@@ -32,15 +32,56 @@ static void req_begin(struct mp__proxy *px, int op)
     mp__enc_str(&m->tx, px->name, px->namelen);
 }
 
-/* "set fruits['Apple']", "append l", "get l[3]" — only built when tracing. */
-static void trace_op(struct mp__proxy *px, int rc, const char *verb, const char *key, long index, bool has_index)
+/* The value a traced call shows (mp_trace.h): the one it sent for a set or
+ * an append, the one it got back for a get, an add or a pop; else none. */
+static const char *shown_value(int op, const mp__val *arg, const mp__dec *reply, mp__val *v)
+{
+    switch (op) {
+    case OP_DICT_SET: case OP_LIST_SET: case OP_LIST_APPEND: case OP_VALUE_SET:
+        if (!arg) return NULL;
+        *v = *arg;
+        return " = ";
+    case OP_DICT_GET: case OP_DICT_ADD: case OP_LIST_GET: case OP_LIST_POP: case OP_VALUE_GET: case OP_VALUE_ADD: {
+        if (!reply) return NULL;
+        mp__dec peek = *reply; /* the caller decodes the reply itself after */
+        return mp__dec_data(&peek, v) == 0 ? " -> " : NULL;
+    }
+    default: return NULL;
+    }
+}
+
+/* "set fruits['Apple'] = 0.7", "append l = 3", "get l[3] -> 9", "len d" —
+ * only built when tracing; the viewer's model rebuilds the contents from
+ * them (viewer/core/model_manager.c). */
+static void trace_op(struct mp__proxy *px, int rc, const char *verb, const char *key, long index, bool has_index,
+                     const mp__val *arg, const mp__dec *reply)
 {
     if (!mp__trace_on) return;
-    char text[MP_TRACE_TEXT];
-    if (key) snprintf(text, sizeof text, "%s %s['%s']", verb, px->name, key);
-    else if (has_index) snprintf(text, sizeof text, "%s %s[%ld]", verb, px->name, index);
-    else snprintf(text, sizeof text, "%s %s", verb, px->name);
-    mp__trace_emit(MP_EV_MANAGER_OP, px->id, px->m->tx_op, rc, text);
+    mp__buf t = {0};
+    char num[32];
+    mp__buf_put(&t, verb, strlen(verb));
+    mp__buf_put(&t, " ", 1);
+    /* The event keeps MP_TRACE_TEXT bytes: longer names, keys and values
+     * are cut before they are formatted (the event then says it was cut). */
+    mp__buf_put(&t, px->name, px->namelen < MP_TRACE_TEXT ? px->namelen : MP_TRACE_TEXT);
+    if (key) {
+        mp__buf_put(&t, "[", 1);
+        mp__repr_str(&t, (const uint8_t *)key, strnlen(key, MP_TRACE_TEXT));
+        mp__buf_put(&t, "]", 1);
+    } else if (has_index) {
+        mp__buf_put(&t, num, (size_t)snprintf(num, sizeof num, "[%ld]", index));
+    }
+    mp__val v;
+    const char *sep = rc >= 0 ? shown_value(px->m->tx_op, arg, reply, &v) : NULL;
+    if (sep) {
+        if (v.len > MP_TRACE_TEXT) v.len = MP_TRACE_TEXT;
+        mp__buf_put(&t, sep, strlen(sep));
+        mp__repr_val(&t, &v);
+    }
+    mp__buf_put(&t, "", 1);
+    /* Out of memory: the call is still worth an event, without its text. */
+    mp__trace_emit(MP_EV_MANAGER_OP, px->id, px->m->tx_op, rc, t.oom ? verb : (const char *)t.data);
+    mp__buf_free(&t);
 }
 
 static int proxy_init(struct mp__proxy *px, mp_manager *m, const char *name, int open_op)
@@ -55,7 +96,7 @@ static int proxy_init(struct mp__proxy *px, mp_manager *m, const char *name, int
     mp__dec reply;
     req_begin(px, open_op);
     int rc = mp__mgr_roundtrip(m, &reply);
-    trace_op(px, rc, "open", NULL, 0, false);
+    trace_op(px, rc, "open", NULL, 0, false, NULL, NULL);
     if (rc < 0) {
         free(px->name);
         return rc;
@@ -152,7 +193,7 @@ static int dict_key_call(mp_dict *d, int op, const char *verb, const char *key, 
     mp__enc_str(&d->px.m->tx, key, strlen(key));
     if (arg) mp__enc_val(&d->px.m->tx, arg);
     int rc = mp__mgr_roundtrip(d->px.m, reply);
-    trace_op(&d->px, rc, verb, key, 0, false);
+    trace_op(&d->px, rc, verb, key, 0, false, arg, reply);
     return rc;
 }
 
@@ -265,7 +306,7 @@ static int dict_call(mp_dict *d, int op, const char *verb, mp__dec *reply)
     if (!d) return -EINVAL;
     req_begin(&d->px, op);
     int rc = mp__mgr_roundtrip(d->px.m, reply);
-    trace_op(&d->px, rc, verb, NULL, 0, false);
+    trace_op(&d->px, rc, verb, NULL, 0, false, NULL, NULL);
     return rc;
 }
 
@@ -351,7 +392,7 @@ static int list_append(mp_list *l, const mp__val *v)
     req_begin(&l->px, OP_LIST_APPEND);
     mp__enc_val(&l->px.m->tx, v);
     int rc = mp__mgr_roundtrip(l->px.m, &reply);
-    trace_op(&l->px, rc, "append", NULL, 0, false);
+    trace_op(&l->px, rc, "append", NULL, 0, false, v, NULL);
     return rc < 0 ? rc : 0;
 }
 
@@ -379,7 +420,7 @@ static int list_index_call(mp_list *l, int op, const char *verb, long index, con
     mp__enc_int(&l->px.m->tx, index);
     if (arg) mp__enc_val(&l->px.m->tx, arg);
     int rc = mp__mgr_roundtrip(l->px.m, reply);
-    trace_op(&l->px, rc, verb, NULL, index, true);
+    trace_op(&l->px, rc, verb, NULL, index, true, arg, reply);
     return rc;
 }
 
@@ -449,7 +490,7 @@ static int list_call(mp_list *l, int op, const char *verb, mp__dec *reply)
     if (!l) return -EINVAL;
     req_begin(&l->px, op);
     int rc = mp__mgr_roundtrip(l->px.m, reply);
-    trace_op(&l->px, rc, verb, NULL, 0, false);
+    trace_op(&l->px, rc, verb, NULL, 0, false, NULL, NULL);
     return rc;
 }
 
@@ -509,7 +550,7 @@ static int mvalue_call(mp_mvalue *v, int op, const char *verb, const mp__val *ar
     req_begin(&v->px, op);
     if (arg) mp__enc_val(&v->px.m->tx, arg);
     int rc = mp__mgr_roundtrip(v->px.m, &reply);
-    trace_op(&v->px, rc, verb, NULL, 0, false);
+    trace_op(&v->px, rc, verb, NULL, 0, false, arg, &reply);
     if (rc < 0 || !out) return rc < 0 ? rc : 0;
     return reply_val(&reply, out);
 }

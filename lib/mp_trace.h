@@ -58,7 +58,7 @@ enum mp_ev_kind {
     MP_EV_ASYNC_POLL,   /* a = 1 when ready; b = polls so far */
     MP_EV_ASYNC_READY,  /* a = status (0 or -errno) */
     /* manager (obj = manager, or the shared object) */
-    MP_EV_MANAGER_OP,   /* a = op code (manager.c); b = result; text = "set d['Apple']" */
+    MP_EV_MANAGER_OP,   /* a = enum mp_mgr_op; b = result; text = "set d['Apple'] = 0.7" (see below) */
     /* narration */
     MP_EV_NOTE,         /* text = the note */
     /* deadlock: waits the wait-for graph needs (viewer/core/waitfor.h).
@@ -127,6 +127,20 @@ enum mp_mpi_coll {
 #define MP_MPI_PACK(peer, tag) ((int64_t)(((uint64_t)(uint32_t)(tag) << 32) | (uint32_t)(peer)))
 #define MP_MPI_PEER(a) ((int32_t)(uint32_t)((uint64_t)(a) & 0xffffffffu))
 #define MP_MPI_TAG(a) ((int32_t)(uint32_t)((uint64_t)(a) >> 32))
+
+/* Manager requests: the `a` of MP_EV_MANAGER_OP (and the code on the wire).
+ * Its text is "VERB NAME", "VERB NAME[KEY]" (KEY as Python's repr, 'Apple')
+ * or "VERB NAME[INDEX]", then, when the call succeeded and carries a value,
+ * " = VALUE" for the value it sent (set, append) or " -> VALUE" for the one
+ * it got back (get, add: the new sum, pop), VALUE as Python's repr. */
+enum mp_mgr_op {
+    MP_MGR_PING = 1,
+    MP_MGR_DICT_OPEN = 10, MP_MGR_DICT_SET, MP_MGR_DICT_GET, MP_MGR_DICT_DEL, MP_MGR_DICT_CONTAINS,
+    MP_MGR_DICT_LEN, MP_MGR_DICT_KEYS, MP_MGR_DICT_CLEAR, MP_MGR_DICT_ADD, MP_MGR_DICT_ITEMS,
+    MP_MGR_LIST_OPEN = 30, MP_MGR_LIST_APPEND, MP_MGR_LIST_GET, MP_MGR_LIST_SET, MP_MGR_LIST_POP,
+    MP_MGR_LIST_LEN, MP_MGR_LIST_ITEMS,
+    MP_MGR_VALUE_OPEN = 50, MP_MGR_VALUE_SET, MP_MGR_VALUE_GET, MP_MGR_VALUE_ADD,
+};
 
 /* Name of a kind ("queue_put"), "?" when unknown. */
 const char *mp_ev_name(unsigned kind);

@@ -21,11 +21,16 @@ int cmd_init(int argc, char **argv);     /* out/learncmd.c: forklab init DIR */
 int cmd_progress(int argc, char **argv); /* out/learncmd.c: forklab progress */
 int cmd_hint(int argc, char **argv);     /* out/learncmd.c: forklab hint EXERCISE [N] */
 int cmd_reset(int argc, char **argv);    /* out/learncmd.c: forklab reset EXERCISE */
-int cmd_class(int argc, char **argv); /* out/class_client.c: forklab class serve|join|leave|sync|export */
+/* out/class_client.c: forklab class serve|join|leave|sync|export; board_ui
+ * is the full-screen board of `class serve` (ui_class_board), given by main.c. */
+struct class_board_ui;
+int cmd_class(int argc, char **argv, int (*board_ui)(const struct class_board_ui *));
 
 
 /* ui/app.c: the live run view for one lesson or example, for `forklab run X`
  * without --headless. */
 int ui_run_live(const char *lesson_or_example);
+/* ui/view_board.c: the instructor's class board, full screen. */
+int ui_class_board(const struct class_board_ui *b);
 
 #endif

@@ -37,6 +37,12 @@ static int run(int argc, char **argv)
     return cmd_run(argc, argv, ui_run_live);
 }
 
+/* `forklab class`: the board's screen is in ui/, the rest in out/. */
+static int class_cmd(int argc, char **argv)
+{
+    return cmd_class(argc, argv, ui_class_board);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -47,7 +53,7 @@ int main(int argc, char **argv)
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
         {"explore", cmd_explore},
         {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
-        {"class", cmd_class}, {"present", cmd_present},
+        {"class", class_cmd}, {"present", cmd_present},
     };
     if (argc >= 2) {
         const char *a = argv[1];

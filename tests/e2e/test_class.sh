@@ -35,8 +35,8 @@ as() { local who=$1; shift; XDG_STATE_HOME=$T/$who "$FORKLAB" "$@"; }
 
 serve
 e2e_ok "the server prints a port on 127.0.0.1" test -n "$PORT"
-e2e_ok "a key is generated, printed and kept 0600" \
-  sh -c "grep -q '^key: [0-9a-f]\{64\}' '$BOARD' && [ \$(stat -c %a '$T/srv/key') = 600 ]"
+e2e_ok "a join code is generated, printed and kept 0600" \
+  sh -c "grep -Eq '^join code: ([0-9A-HJKMNP-TV-Z]{4}-){5}[0-9A-HJKMNP-TV-Z]{4}\$' '$BOARD' && [ \$(stat -c %a '$T/srv/key') = 600 ]"
 KEY=$T/srv/key
 ADDR=127.0.0.1:$PORT
 

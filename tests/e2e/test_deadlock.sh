@@ -90,6 +90,7 @@ if [ "${DEADLOCK_E2E_LIVE:-1}" = 1 ]; then
   e2e_expect "live: the DEADLOCK banner" 'DEADLOCK' 10
   e2e_expect "live: the cycle in words" 'PID [0-9]+ holds lock [12] and waits for lock [12]' 5
   e2e_expect "live: who holds what" 'held by PID [0-9]+' 5
+  e2e_expect "live: the lock-order warning above the banner" 'LOCK ORDER: lock 1 then lock 2 by PID [0-9]+ at line [0-9]+; lock 2' 5
   e2e_keys x
   e2e_expect "live: x ends the run" 'the run was ended' 5
   e2e_ok "live: x killed the example's processes" e2e_wait_cmd 5 no_example_procs

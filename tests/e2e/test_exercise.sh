@@ -45,4 +45,50 @@ e2e_expect "quits with status 0" '^APP_EXIT=0$'
 e2e_ok "the hint steps were recorded" grep -qx '06-queue-workers hints=2' "$E2E_STATE/forklab/progress"
 e2e_ok "the tree's exercise was not touched" bash -c "cd '$E2E_ROOT' && git diff --quiet -- exercises/06-queue-workers.c"
 e2e_ok "no process is left" e2e_wait_cmd 5 e2e_no_procs
+
+# ---- grading shows each check as it ends, while the grade goes on. The
+# solution made slow (each call sleeps 4 s; 3 checks, 2 at a time) leaves
+# seconds between the first check's end and the grade's.
+SLOW=$E2E_STATE/slow-06.c
+sed -e 's/^#include <stdlib.h>$/&\n#include <unistd.h>/' \
+    -e '/^int ex_queue_workers(/{n;s/^{$/{\n    sleep(4);/}' "$SOL" >"$SLOW"
+e2e_ok "the slow solution sleeps in each call" grep -q '^    sleep(4);$' "$SLOW"
+one_check_while_grading() {
+  local s
+  s=$(e2e_visible)
+  grep -Eq '^│ check [123]/3: [a-z ]+ \.\.\. ok ' <<<"$s" &&
+    grep -Eq '^ grading 06-queue-workers: [12] of 3 checks done, [12] ok, [0-9]+ s \(c cancels\)' <<<"$s"
+}
+e2e_launch 80 24 "EDITOR='cp $SLOW' env -C '$W' $FORKLAB 8"
+e2e_expect "slow: the lesson opens" '^forklab: 8\. Queues'
+e2e_keys e
+e2e_expect "slow: the exercise view" '^forklab: exercise 06-queue-workers'
+e2e_keys e
+e2e_expect "slow: the editor put the slow solution in" 'back from the editor: g grades it'
+e2e_keys g
+e2e_expect "slow: grading starts" 'grading 06-queue-workers' 5
+e2e_ok "the checks are listed as they run" e2e_wait '^│ Grading now: ' 60
+e2e_ok "a check's result shows while the grade goes on" e2e_wait_cmd 60 one_check_while_grading
+e2e_expect "slow: the grade arrives: PASS 10/10" 'graded in [0-9.]+ s: PASS 10/10' 120
+e2e_ok "after it, the grading's three checks, each ok" \
+  e2e_wait_cmd 2 eval '[ "$(e2e_visible | grep -Ec "^│ check [123]/3: [a-z ]+ \.\.\. ok ")" -eq 3 ]'
+e2e_keys q q q
+e2e_expect "slow: quits with status 0" '^APP_EXIT=0$'
+
+# forklab grade, headless: each check's line as it ends, before the row.
+OUT=$E2E_STATE/grade-06.txt
+(cd "$W" && FORKLAB_STATE="$E2E_STATE/forklab" FORKLAB_HOME="$E2E_ROOT" FORKLAB_BUILD="$E2E_BUILD" \
+  exec "$FORKLAB" grade 06) >"$OUT" 2>&1 &
+GPID=$!
+check_line_while_running() {
+  grep -Eq '^06-queue-workers +check [123]/3: [a-z ]+ \.\.\. ok$' "$OUT" && kill -0 $GPID 2>/dev/null &&
+    ! grep -Eq '^06-queue-workers +PASS' "$OUT"
+}
+e2e_ok "headless: a check's line is out before the grade ends" e2e_wait_cmd 90 check_line_while_running
+wait $GPID
+e2e_ok "headless: forklab grade exits 0" [ $? -eq 0 ]
+e2e_ok "headless: three check lines, then the row" \
+  [ "$(grep -Ec '^06-queue-workers +(check [123]/3: [a-z ]+ \.\.\. ok|PASS +10/10)$' "$OUT" | tr -d ' ')" = 4 ]
+e2e_ok "headless: the row comes last" bash -c "grep -E '^06-queue-workers ' '$OUT' | tail -1 | grep -Eq ' PASS +10/10$'"
+e2e_ok "no process is left after the slow grades" e2e_wait_cmd 5 e2e_no_procs
 e2e_end

@@ -64,8 +64,8 @@ e2e_ok "--random says random" grep -qE '^explored 40 runs \(random\)' "$OUT/r1.t
 
 # --- a lock-order deadlock is found, with a schedule that replays to it
 ex --bound all "$B/lockorder" >"$OUT/dl.txt" 2>/dev/null
-e2e_ok "opposite lock orders: explore lists deadlock" grep -qE '^ *[0-9]+  deadlock  schedule [0-9 ]+$' "$OUT/dl.txt"
-s=$(sed -nE 's/^ *[0-9]+  deadlock  schedule //p' "$OUT/dl.txt")
+e2e_ok "opposite lock orders: explore lists deadlock, naming its cycle" grep -qE '^ *[0-9]+  deadlock: process 1 holds lock 1 .*  schedule [0-9 ]+$' "$OUT/dl.txt"
+s=$(sed -nE 's/^ *[0-9]+  deadlock: .*  schedule //p' "$OUT/dl.txt")
 replay "$B/lockorder" --schedule "$s" >"$OUT/dlr.txt" 2>&1
 e2e_ok "the deadlock's schedule replays to a stuck run (exit 3)" [ $? -eq 3 ]
 ex --bound all "$B/lockorder" -- fixed >"$OUT/fixed.txt" 2>/dev/null

@@ -48,7 +48,9 @@ while IFS=$'\t' read -r id prog args; do
   05-*) e2e_ok "$id: the child squared the shared array" \
           has "$f" "array 1 'i'\[10\]: \[0, 1, 4, 9, 16, 25, 36, 49, 64, 81\]" ;;
   06-*) e2e_ok "$id: the child set Apple and Orange through the manager" \
-          bash -c "grep -Eq \"set [a-z]+\\['Apple'\\] -> 0\" '$f' && grep -Eq \"set [a-z]+\\['Orange'\\] -> 0\" '$f'"
+          bash -c "grep -Eq \"set [a-z]+\\['Apple'\\] = 0\\.7  status 0\" '$f' && grep -Eq \"set [a-z]+\\['Orange'\\] = 1\\.2  status 0\" '$f'"
+        e2e_ok "$id: the dump shows what the manager holds at the end" \
+          has "$f" "^  contents: d = \\{'Apple': 0\\.7, 'Orange': 1\\.2\\}\$"
         e2e_ok "$id: the manager's server is a process of the run" has "$f" 'SyncManager +exited 0' ;;
   07-*) e2e_ok "$id: one message sent and received, none in flight" \
           has "$f" 'pipe 1 \(duplex\): sends 1, recvs 1, in flight 0' ;;

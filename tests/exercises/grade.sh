@@ -188,8 +188,12 @@ contain_prepare() { # BIN JSON XML: sets contained (the command), maybe stage
   : >"$2" && : >"$3" || return 1
   if [ "$(id -u)" = 0 ]; then chown "${FORKLAB_GRADE_UID:-65534}" "$2" "$3" || return 1; fi
   sandbox_prefix contained "$dir" "$asan"
-  contained+=("$sandbox_bin_dir/${1##*/}" --jobs 2 --json=/dev/fd/7 --xml=/dev/fd/8)
+  contained+=("$sandbox_bin_dir/${1##*/}" --jobs 2 --verbose --json=/dev/fd/7 --xml=/dev/fd/8)
 }
+
+# Both ways the suite runs with --verbose: its log gets a "[RUN ]" line as
+# each check starts and "[PASS]"/"[FAIL]" as it ends, which forklab reads
+# to show the checks one by one while the grade runs (core/grade_progress.c).
 
 # Uncontained: own process group (timeout makes one), killed whole on
 # expiry, and a session of its own: Criterion's runner and each of its test
@@ -200,7 +204,7 @@ run_uncontained() { # BIN JSON XML LOG
   rm -f "$runner_file" "$runner_file.sid"
   GRADE_RUNNER_FILE=$runner_file exec setsid -w sh -c 'echo $$ >"$GRADE_RUNNER_FILE.sid"
     exec timeout -s KILL "$0" sh -c '"'"'echo $$ >"$GRADE_RUNNER_FILE"; exec "$@"'"'"' sh "$@"' \
-    "$suite_limit" "$1" --jobs 2 --json="$2" --xml="$3" >>"$4" 2>&1
+    "$suite_limit" "$1" --jobs 2 --verbose --json="$2" --xml="$3" >>"$4" 2>&1
 }
 trap 'stop_suite; exit 130' INT TERM
 

@@ -6,6 +6,8 @@
 #include "dump.h"
 #include "export.h"
 #include "model.h"
+#include "model_manager.h"
+#include "rows.h"
 #include "words.h"
 
 #include <stddef.h>
@@ -49,10 +51,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mp_trace_event ev;
         memcpy(&ev, data + off, sizeof ev);
         ev.kind = (uint16_t)(ev.kind % MP_EV__COUNT);
+        /* manager requests: into the codes the contents model reads */
+        if (ev.kind == MP_EV_MANAGER_OP) ev.a = MP_MGR_DICT_OPEN + (int64_t)((uint64_t)ev.a % 50);
         model_apply(&folded, &ev);
         if (ev.pid % 4 == 0) deadlock_check(&folded);
     }
     deadlock_check(&folded);
+    for (size_t i = 0; i < folded.nmops; i++) {
+        char buf[128];
+        fmt_mgr_op_row(buf, sizeof buf, &folded, &folded.mops[i], (int)(i % 90));
+    }
+    for (size_t i = 0; i < folded.nmobjs; i++) {
+        char buf[64];
+        model_mgr_format(&folded.mobjs[i], buf, 1 + i % sizeof buf);
+    }
     model_free(&folded);
     for (size_t i = 0; i < m.nprocs; i++) {
         char buf[64];

@@ -85,6 +85,20 @@ static void policy(const uint8_t *data, size_t size)
             __builtin_trap();
         sched_policy_free(&pol);
     }
+    /* The parked operations as waits: the graph and its words take any of them. */
+    if (sched_feed_waits(&m, procs, np) == 0) {
+        struct wf_deadlock d;
+        int pids[8];
+        for (size_t i = 0; i < np; i++) pids[i] = procs[i].pid;
+        struct wf_names names = {.pids = pids, .n = np, .sites = true};
+        char text[2048];
+        if (model_deadlock(&m, &d) == 1) {
+            if (d.ncycle > WF_MAX_CYCLE) __builtin_trap();
+            waitfor_cycle_text_named(&m, &d, &names, text, sizeof text);
+            waitfor_cycle_text(&m, &d, text, sizeof text);
+        }
+        for (size_t i = 0; i < m.wf.ninvs; i++) waitfor_inversion_brief(&m, &m.wf.invs[i], text, sizeof text);
+    }
     model_free(&m);
 }
 

@@ -967,8 +967,8 @@ Test(manager, trace_events, .timeout = 20)
         if (ev[k].kind == MP_EV_PROC_START && ev[k].pid == server && !strcmp(ev[k].text, "SyncManager")) started = true;
         if (ev[k].kind == MP_EV_PROC_EXIT && ev[k].a == server) exited = true;
         if (ev[k].kind != MP_EV_MANAGER_OP) continue;
-        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Apple']") && ev[k].b == 0) sets++;
-        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Orange']") && ev[k].b == 0) sets++;
+        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Apple'] = 0.7") && ev[k].b == 0) sets++;
+        if (ev[k].pid == child && !strcmp(ev[k].text, "set fruits['Orange'] = 1.2") && ev[k].b == 0) sets++;
         if (ev[k].pid == getpid() && !strcmp(ev[k].text, "get fruits['nope']") && ev[k].b == -ENOENT) missing = true;
     }
     cr_assert(started, "no PROC_START SyncManager from pid %d", (int)server);
@@ -976,6 +976,65 @@ Test(manager, trace_events, .timeout = 20)
     cr_assert_eq(sets, 2);
     cr_assert(missing, "the failed get is traced with -ENOENT");
     mp_process_free(p);
+    mp_trace_ring_free(r);
+    tu_assert_no_children();
+}
+
+/* The texts of MANAGER_OP events carry what the viewer needs to rebuild
+ * the contents: keys as Python's repr, the value sent (" = ") or got back
+ * (" -> "), nothing after a failed call; a long value is cut and marked. */
+Test(manager, trace_texts_carry_values, .timeout = 20)
+{
+    struct mp_trace_ring *r = mp_trace_ring_create(4096);
+    cr_assert_not_null(r);
+    cr_assert_eq(mp_trace_attach(r), 0);
+    mp_manager *m = manager_open();
+    mp_dict *d = mp_manager_dict(m, "d");
+    mp_list *l = mp_manager_list(m, "l");
+    mp_mvalue *v = mp_manager_value(m, "v");
+    cr_assert(d && l && v);
+    int64_t x;
+    double f;
+    char big[200];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cr_assert_eq(mp_dict_set_str(d, "it's", "a\"b"), 0);
+    cr_assert_eq(mp_dict_add_int(d, "n", 5, &x), 0);
+    cr_assert_eq(mp_dict_get_double(d, "nope", &f), -ENOENT);
+    cr_assert_eq(mp_list_append_int(l, 7), 0);
+    cr_assert_eq(mp_list_append_int(l, 8), 0);
+    cr_assert_eq(mp_list_set_int(l, -1, 9), 0);
+    cr_assert_eq(mp_list_pop_int(l, 0, &x), 0);
+    cr_assert_eq(mp_list_get_int(l, 0, &x), 0);
+    cr_assert_eq(mp_mvalue_set_double(v, 2.5), 0);
+    cr_assert_eq(mp_mvalue_add_int(v, 1, NULL), -EINVAL); /* a float stays float */
+    cr_assert_eq(mp_dict_set_str(d, "big", big), 0);
+    mp_dict_free(d);
+    mp_list_free(l);
+    mp_mvalue_free(v);
+    mp_manager_shutdown(m);
+    mp_trace_detach();
+    static struct mp_trace_event ev[4096];
+    size_t n = mp_trace_ring_read(r, ev, 4096);
+    const char *want[] = {
+        "open d", "open l", "open v", "set d[\"it's\"] = 'a\"b'", "add d['n'] -> 5", "get d['nope']",
+        "append l = 7", "append l = 8", "set l[-1] = 9", "pop l[0] -> 7", "get l[0] -> 9", "set v = 2.5",
+        "add v -> 3.5",
+    };
+    size_t k = 0, w = 0;
+    for (; k < n && w < sizeof want / sizeof want[0]; k++) {
+        if (ev[k].kind != MP_EV_MANAGER_OP) continue;
+        cr_assert_str_eq(ev[k].text, want[w], "event %zu", w);
+        cr_assert_eq(ev[k].flags & MP_EVF_TRUNCATED, 0);
+        w++;
+    }
+    cr_assert_eq(w, sizeof want / sizeof want[0]);
+    while (k < n && ev[k].kind != MP_EV_MANAGER_OP) k++;
+    cr_assert_lt(k, n);
+    cr_assert_eq(ev[k].a, MP_MGR_DICT_SET);
+    cr_assert(!strncmp(ev[k].text, "set d['big'] = 'xxxx", 20), "%s", ev[k].text);
+    cr_assert_eq(strlen(ev[k].text), MP_TRACE_TEXT - 1);
+    cr_assert(ev[k].flags & MP_EVF_TRUNCATED, "a cut value is marked");
     mp_trace_ring_free(r);
     tu_assert_no_children();
 }

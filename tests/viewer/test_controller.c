@@ -2,7 +2,9 @@
  * test_controller.c — controlled runs of a real example (03-sync: ten
  * processes greet under one lock) through the controller API: a process
  * SIGKILLed while parked or while granted does not wedge the run, a
- * disabled operation is never granted, and nothing is left behind.
+ * disabled operation is never granted, and nothing is left behind. And a
+ * run that can no longer move (15-deadlock-queue) names its deadlock from
+ * the parked operations.
  */
 #include "controller.h"
 #include "testutil.h"
@@ -14,6 +16,19 @@
 #include <string.h>
 
 static char example[PATH_MAX + 32];
+
+static const char *sync_example(void);
+
+/* BUILD/lessons/NAME */
+static const char *lesson_example(const char *name)
+{
+    sync_example();
+    *strrchr(example, '/') = '\0';
+    size_t len = strlen(example);
+    snprintf(example + len, sizeof example - len, "/%s", name);
+    cr_assert_eq(access(example, X_OK), 0, "%s is not built", example);
+    return example;
+}
 
 static const char *sync_example(void)
 {
@@ -142,4 +157,32 @@ Test(controller, a_held_lock_is_never_granted_to_another, .timeout = 30.)
     cr_assert_eq(x.m.locks[0].acquisitions, 10);
     cr_assert_eq(x.m.locks[0].contended, 0, "under control nobody ever blocks in the kernel");
     model_free(&x.m);
+}
+
+Test(controller, a_stuck_run_names_its_deadlock_from_the_parked_operations, .timeout = 60.)
+{
+    struct run x;
+    model_init(&x.m);
+    runner_init(&x.r, &x.m);
+    struct sched_policy p;
+    sched_policy_init(&p, SCHED_SEEDED, 3);
+    cr_assert_eq(ctl_init(&x.c, &x.r, &x.m, &p), 0);
+    char *argv[] = {(char *)lesson_example("15-deadlock-queue"), NULL};
+    cr_assert_eq(runner_start(&x.r, argv[0], argv), 0);
+    ctl_started(&x.c);
+    cr_assert_eq(ctl_run(&x.c, 30), CTL_STUCK, "the parent joins a child blocked in put: nothing can move");
+    cr_assert(x.c.deadlock, "the stuck run is a named deadlock");
+    char text[1024];
+    cr_assert_eq(ctl_deadlock_text(&x.c, true, text, sizeof text), 1);
+    cr_assert(strstr(text, "process 0 waits to join process 1 at 15-deadlock-queue.c:") == text, "%s", text);
+    cr_assert(strstr(text, "<- process 1, which waits to put into queue 1 (full) at 15-deadlock-queue.c:"), "%s", text);
+    cr_assert(strstr(text, "<- only process 0 could get"), "%s", text);
+    cr_assert_eq(ctl_deadlock_text(&x.c, false, text, sizeof text), 1);
+    char want[128];
+    snprintf(want, sizeof want, "PID %d waits to join PID %d", x.c.procs[0].pid, x.c.procs[1].pid);
+    cr_assert(strstr(text, want), "by PID: %s", text);
+    ctl_free(&x.c);
+    runner_free(&x.r);
+    model_free(&x.m);
+    tu_assert_no_children();
 }

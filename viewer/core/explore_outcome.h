@@ -4,7 +4,9 @@
  * An outcome is a line of text: the program's standard output (lines
  * joined by " | ", only those --outcome kept) and each process's exit
  * status by creation order, e.g. "counter = 3 · exits 0 0 0"; or
- * "deadlock", or "timeout". For each the table counts the runs and keeps
+ * "deadlock: " and its cycle, processes named by creation order ("process
+ * 1 holds lock 1 and waits for lock 2 at lockorder.c:16 <- held by process
+ * 2, ..."; "deadlock" alone when no cycle could be named), or "timeout". For each the table counts the runs and keeps
  * the shortest schedule that produced it (among equals the smallest as
  * text, so the table does not depend on the order runs finish in).
  */

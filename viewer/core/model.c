@@ -15,6 +15,9 @@
  * graders) still link: without it MPI events count as unknown. */
 int model_mpi_apply(struct model *m, const struct mp_trace_event *ev) __attribute__((weak));
 void model_mpi_free(struct model_mpi *mm) __attribute__((weak));
+/* Likewise a manager's contents (core/model_manager.c). */
+int model_manager_apply(struct model *m, const struct mp_trace_event *ev) __attribute__((weak));
+void model_manager_free(struct model *m) __attribute__((weak));
 
 #include <errno.h>
 #include <stdio.h>
@@ -101,6 +104,7 @@ void model_free(struct model *m)
     free(m->events);
     waitfor_free(&m->wf);
     if (model_mpi_free) model_mpi_free(m->mpi);
+    if (model_manager_free) model_manager_free(m);
     memset(m, 0, sizeof *m);
 }
 
@@ -611,7 +615,7 @@ static int on_manager(struct model *m, const struct mp_trace_event *ev)
     o->op = ev->a;
     o->result = ev->b;
     ev_text(ev, o->text, sizeof o->text);
-    return 0;
+    return model_manager_apply ? model_manager_apply(m, ev) : 0;
 }
 
 /* Keep the log bounded: past the limit the oldest half goes. */

@@ -146,6 +146,26 @@ struct model_manager_op {
     char text[MP_TRACE_TEXT];
 };
 
+/* One item a manager holds as the operations show it (model_manager.c):
+ * a dict's key and value, a list's element, a value's value — each as
+ * Python's repr, "…"-ended when the trace cut it. */
+struct model_mgr_item {
+    char key[MP_TRACE_TEXT];   /* dicts: the key's repr; "" otherwise */
+    char value[MP_TRACE_TEXT];
+};
+
+/* A dict, list or value of a manager, rebuilt from its operations. */
+struct model_mgr_obj {
+    char name[40];
+    char kind;                 /* 'd' dict, 'l' list, 'v' value */
+    struct model_mgr_item *items; /* in Python's order (a dict's insertion order) */
+    size_t nitems, cap_items;
+    uint64_t ops;              /* operations on it */
+    /* Some change could not be followed (events dropped, a cut text, a
+     * count the server gave that differs from ours): shown as such. */
+    bool partial;
+};
+
 struct model {
     struct model_proc *procs;    size_t nprocs, cap_procs;
     struct model_lock *locks;    size_t nlocks, cap_locks;
@@ -156,6 +176,7 @@ struct model {
     struct model_async *asyncs;  size_t nasyncs, cap_asyncs;
     struct model_note *notes;    size_t nnotes, cap_notes;
     struct model_manager_op *mops; size_t nmops, cap_mops;
+    struct model_mgr_obj *mobjs; size_t nmobjs, cap_mobjs; /* manager contents, by first sight */
     struct model_mpi *mpi;       /* MPI ranks/messages/collectives (model_mpi.h); NULL until an MPI event */
     /* Every event applied, in order (the timeline and single-step read it).
      * Kept up to MODEL_MAX_EVENTS; older ones are counted in events_trimmed. */

@@ -83,6 +83,14 @@ static int want_collectives(const struct panel_input *in)
     return fmt_mpi_want(in->m, PANEL_collectives);
 }
 
+/* A manager's contents (one row each, more when long) and its operations. */
+static int want_manager(const struct panel_input *in)
+{
+    int rows = 1, w = in->width > 8 ? in->width : 8;
+    for (size_t i = 0; i < in->m->nmobjs; i++) rows += 1 + (int)in->m->mobjs[i].nitems * 12 / w;
+    return rows + (int)in->m->nmops;
+}
+
 static const struct panel_kind kinds[PANEL__COUNT] = {
 #define PANEL_ROW_(name, side, weight) {#name, side, weight, want_##name},
     PANEL_TABLE(PANEL_ROW_)

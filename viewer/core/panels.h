@@ -31,7 +31,8 @@
     X(output, PANEL_RIGHT, 3)            \
     X(ranks, PANEL_LEFT, 3)              \
     X(messages, PANEL_LEFT, 3)           \
-    X(collectives, PANEL_LEFT, 2)
+    X(collectives, PANEL_LEFT, 2)        \
+    X(manager, PANEL_LEFT, 3)
 
 /* State panels (and the MPI ones) go left; the output, notes and timeline right. */
 enum panel_side { PANEL_LEFT, PANEL_RIGHT };

@@ -38,6 +38,11 @@ void fmt_pool_row(char *buf, size_t cap, const struct model_pool *p, int index, 
 /* "map_async (10 tasks): ready after 12 polls" / "not ready, 5 polls" */
 void fmt_async_row(char *buf, size_t cap, const struct model_async *a, int width);
 
+/* One manager operation: "8819 Process-1: set d['Apple'] = 0.7" (who, what,
+ * the value), then " -> 2" for a count or a yes/no ("len d -> 2"), or
+ * " failed: ENOENT" when the server refused it. */
+void fmt_mgr_op_row(char *buf, size_t cap, const struct model *m, const struct model_manager_op *o, int width);
+
 /* The timeline: one character per event kind ('S' start, 'X' exit, 'w' lock
  * wait, 'L' acquire, 'u' release, 'p' put, 'g' get, '>' send, '<' recv, 't'
  * task start, 'd' task done, '?' poll, '!' ready, 'm' memory write, 'n' note,

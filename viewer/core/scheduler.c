@@ -174,6 +174,61 @@ int sched_grant_mode(enum sched_verdict v)
     }
 }
 
+/* ------------------------------------------------------------ waits */
+
+/* The wait an operation is when it cannot complete; WF_NONE for those that
+ * never wait. */
+static enum wf_kind op_wait_kind(const struct mp_gate_op *op)
+{
+    switch (op->kind) {
+    case MP_GOP_LOCK_ACQUIRE: return WF_LOCK;
+    case MP_GOP_JOIN: return WF_JOIN;
+    case MP_GOP_PIPE_RECV: case MP_GOP_PIPE_POLL: return WF_PIPE_RECV;
+    case MP_GOP_QUEUE_GET: return WF_QUEUE_GET;
+    case MP_GOP_QUEUE_PUT: return WF_QUEUE_PUT;
+    case MP_GOP_ASYNC_WAIT: return WF_ASYNC;
+    case MP_GOP_POOL_CLAIM: return WF_POOL_CLAIM;
+    case MP_GOP_POOL_JOIN: return WF_POOL_JOIN;
+    default: return WF_NONE;
+    }
+}
+
+size_t sched_waits(const struct model *m, const struct sched_proc *procs, size_t n, struct wf_wait *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sched_proc *p = &procs[i];
+        if (!p->alive || !p->parked || p->pid <= 0) continue;
+        enum wf_kind kind = op_wait_kind(&p->op);
+        if (kind == WF_NONE || completes_now(m, procs, n, p)) continue;
+        if (k < cap) {
+            struct wf_wait *x = &out[k];
+            memset(x, 0, sizeof *x);
+            x->pid = p->pid;
+            x->kind = kind;
+            x->obj = p->op.obj;
+            /* join: the child; a pipe: the end it receives on (as the events say) */
+            x->arg = kind == WF_JOIN ? p->op.a : kind == WF_PIPE_RECV ? p->op.b : 0;
+            x->timed = p->op.timeout > 0;
+            char site[MP_GATE_FILE + 16] = "";
+            if (p->op.line && p->op.file[0])
+                snprintf(site, sizeof site, "%.*s:%u", MP_GATE_FILE, p->op.file, p->op.line);
+            else if (p->op.line)
+                snprintf(site, sizeof site, "line %u", p->op.line);
+            snprintf(x->site, sizeof x->site, "%.*s", WF_SITE - 1, site);
+        }
+        k++;
+    }
+    return k;
+}
+
+int sched_feed_waits(struct model *m, const struct sched_proc *procs, size_t n)
+{
+    struct wf_wait waits[MP_GATE_MAX];
+    size_t k = sched_waits(m, procs, n, waits, MP_GATE_MAX);
+    return model_gate_waits(m, waits, k < MP_GATE_MAX ? k : MP_GATE_MAX);
+}
+
 /* ------------------------------------------------------------ describing */
 
 static void objname(const struct model *m, uint64_t id, const char *kind, char *buf, size_t cap)

@@ -56,6 +56,16 @@ int sched_grant_mode(enum sched_verdict v);
  * "receive on pipe 1 (nothing in flight)", "join PID 750 (running)". */
 void sched_describe(const struct model *m, const struct sched_proc *procs, size_t n, size_t i, char *buf, size_t cap);
 
+/* The wait-for graph's view of a controlled run (waitfor.h): one wait per
+ * live parked process whose operation cannot complete now (a lock held by
+ * another, a get from an empty queue, a receive with nothing in flight, a
+ * join of a live child, a result not ready, a worker with no task, a pool
+ * join with live workers), timed when it has a deadline. Into out (up to
+ * cap); returns how many there are. */
+size_t sched_waits(const struct model *m, const struct sched_proc *procs, size_t n, struct wf_wait *out, size_t cap);
+/* Feed them to the model (model_gate_waits). 0 | -ENOMEM. */
+int sched_feed_waits(struct model *m, const struct sched_proc *procs, size_t n);
+
 enum sched_policy_kind {
     SCHED_FREE,     /* the lowest enabled index (fast, deterministic) */
     SCHED_PACED,    /* as free; the controller grants at a pace */

@@ -62,7 +62,6 @@ static void clear_wait(struct waitfor *w, int pid)
 /* The MPI part of the model (model_mpi.c). Weak like in model.c: programs
  * that link the model without it (the exercise graders) see no MPI edge. */
 int model_mpi_releasers(const struct model *m, int pid, int *out, int cap, bool *waiting) __attribute__((weak));
-int model_mpi_doing_text(const struct model *m, int pid, char *buf, size_t cap) __attribute__((weak));
 
 /* Blocking MPI calls: a receive with serial 0 (obj's low half), a wait on
  * a request, a collective. Not a blocking send: small ones complete
@@ -145,13 +144,14 @@ static bool has_inversion(const struct waitfor *w, uint64_t a, uint64_t b)
     return false;
 }
 
-/* pid took `second` while holding `first`: remember the order (once per
- * pid), and warn when another process took them the other way round. */
-static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const struct mp_trace_event *ev)
+/* pid took (or waits for) `second` while holding `first`: remember the
+ * order (once per pid), and warn when another process took them the other
+ * way round. */
+static int note_order(struct waitfor *w, uint64_t first, uint64_t second, int pid, uint64_t t_ns, const char *site)
 {
     for (size_t i = 0; i < w->norders; i++) {
         const struct wf_order *o = &w->orders[i];
-        if (o->first == first && o->second == second && o->pid == ev->pid) return 0;
+        if (o->first == first && o->second == second && o->pid == pid) return 0;
     }
     if (w->norders >= WF_MAX_ORDERS) return 0; /* enough to warn; bounded memory */
     if (core_grow(&w->orders, &w->cap_orders, w->norders + 1, sizeof *w->orders)) return -ENOMEM;
@@ -159,10 +159,10 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
     memset(o, 0, sizeof *o);
     o->first = first;
     o->second = second;
-    o->pid = ev->pid;
-    o->t_ns = ev->t_ns;
-    ev_site(ev, o->site, sizeof o->site);
-    const struct wf_order *other = find_order(w, second, first, ev->pid);
+    o->pid = pid;
+    o->t_ns = t_ns;
+    snprintf(o->site, sizeof o->site, "%s", site);
+    const struct wf_order *other = find_order(w, second, first, pid);
     if (!other || has_inversion(w, first, second)) return 0;
     struct wf_order mine = *o, theirs = *other; /* grow may move orders */
     if (core_grow(&w->invs, &w->cap_invs, w->ninvs + 1, sizeof *w->invs)) return -ENOMEM;
@@ -170,12 +170,13 @@ static int note_order(struct waitfor *w, uint64_t first, uint64_t second, const 
     return 0;
 }
 
-static int on_acquire(struct waitfor *w, const struct model *m, const struct mp_trace_event *ev)
+/* pid takes (or waits for) lock: an order with each lock it holds. */
+static int on_acquire(struct waitfor *w, const struct model *m, int pid, uint64_t lock, uint64_t t_ns, const char *site)
 {
     for (size_t i = 0; i < m->nlocks; i++) {
         const struct model_lock *h = &m->locks[i];
-        if (h->holder != ev->pid || h->id == ev->obj) continue;
-        int r = note_order(w, h->id, ev->obj, ev);
+        if (h->holder != pid || h->id == lock) continue;
+        int r = note_order(w, h->id, lock, pid, t_ns, site);
         if (r) return r;
     }
     return 0;
@@ -190,14 +191,16 @@ int waitfor_apply(struct waitfor *w, const struct model *m, const struct mp_trac
     /* A wait for a lock counts as an order, as in lockdep: a deadlocked
      * run never gets its second lock. */
     if (ev->kind == MP_EV_LOCK_WAIT || ev->kind == MP_EV_LOCK_ACQUIRE) {
-        int r = on_acquire(w, m, ev);
+        char site[WF_SITE];
+        ev_site(ev, site, sizeof site);
+        int r = on_acquire(w, m, ev->pid, ev->obj, ev->t_ns, site);
         if (r) return r;
     }
     enum wf_kind k = wait_kind(ev->kind);
     if (k == WF_NONE && mpi_blocks(ev) && model_mpi_releasers) k = WF_MPI;
     if (k != WF_NONE) return add_wait(w, m, ev, k);
     switch (ev->kind) {
-    case MP_EV_QUEUE_NEW: case MP_EV_PIPE_NEW: return note_obj(w, ev);
+    case MP_EV_QUEUE_NEW: case MP_EV_PIPE_NEW: case MP_EV_POOL_NEW: return note_obj(w, ev);
     case MP_EV_PIPE_CLOSE: return note_close(w, ev);
     default: return 0;
     }
@@ -317,6 +320,20 @@ static size_t successors(const struct model *m, const struct wf_wait *x, int *ou
         if (!alive(m, (int)x->arg)) return 0;
         ADD((int)x->arg);
         break;
+    case WF_POOL_CLAIM: {
+        /* Its pool's maker could submit a task (or close the pool). */
+        const struct wf_obj *o = find_obj(w, x->obj);
+        if (!o || o->creator == x->pid || !alive(m, o->creator)) return 0; /* the pool ends it */
+        ADD(o->creator);
+        break;
+    }
+    case WF_POOL_JOIN: {
+        const struct model_pool *pl = model_pool(m, x->obj);
+        for (size_t k = 0; pl && k < pl->nworker_pids; k++)
+            if (alive(m, pl->workers[k]) && pl->workers[k] != x->pid) ADD(pl->workers[k]);
+        if (!n) return 0;
+        break;
+    }
     case WF_MPI: {
         int pids[256];
         bool waiting = false;
@@ -337,6 +354,59 @@ static size_t successors(const struct model *m, const struct wf_wait *x, int *ou
 const struct wf_wait *waitfor_wait_of(const struct model *m, int pid)
 {
     return m ? find_wait(&m->wf, pid) : NULL;
+}
+
+int waitfor_releasers(const struct model *m, int pid, int *out, size_t cap)
+{
+    const struct wf_wait *x = waitfor_wait_of(m, pid);
+    if (!x) return -1;
+    enum wf_state st;
+    size_t n = successors(m, x, out, cap, &st);
+    return st == WS_WAITING ? (int)n : -1;
+}
+
+/* ------------------------------------------------------------ controlled runs */
+
+static void drop_gate_waits(struct waitfor *w)
+{
+    for (size_t i = 0; i < w->nwaits;) {
+        if (w->waits[i].gate) w->waits[i] = w->waits[--w->nwaits];
+        else i++;
+    }
+}
+
+int model_gate_waits(struct model *m, const struct wf_wait *waits, size_t n)
+{
+    struct waitfor *w = &m->wf;
+    /* The same wait fed again keeps when it began (t_formed). */
+    struct wf_wait *old = NULL;
+    size_t nold = 0;
+    for (size_t i = 0; i < w->nwaits; i++) nold += w->waits[i].gate;
+    if (nold && !(old = malloc(nold * sizeof *old))) return -ENOMEM;
+    nold = 0;
+    for (size_t i = 0; i < w->nwaits; i++)
+        if (w->waits[i].gate) old[nold++] = w->waits[i];
+    drop_gate_waits(w);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct wf_wait x = waits[i];
+        x.gate = true;
+        x.t_ns = m->t_last;
+        for (size_t k = 0; k < nold; k++)
+            if (old[k].pid == x.pid && old[k].kind == x.kind && old[k].obj == x.obj && old[k].arg == x.arg)
+                x.t_ns = old[k].t_ns;
+        const struct model_queue *q = model_queue(m, x.obj);
+        const struct model_pipe *p = model_pipe(m, x.obj);
+        if (x.kind == WF_QUEUE_GET && q) x.mark = q->puts;
+        if (x.kind == WF_QUEUE_PUT && q) x.mark = q->gets;
+        if (x.kind == WF_PIPE_RECV && p) x.mark = p->sends;
+        clear_wait(w, x.pid);
+        if (x.kind == WF_LOCK) rc = on_acquire(w, m, x.pid, x.obj, x.t_ns, x.site);
+        if (!rc && core_grow(&w->waits, &w->cap_waits, w->nwaits + 1, sizeof *w->waits)) rc = -ENOMEM;
+        if (!rc) w->waits[w->nwaits++] = x;
+    }
+    free(old);
+    return rc;
 }
 
 /* The graph over the processes with a wait: node i is waits[i]. */
@@ -555,148 +625,4 @@ int waitfor_watch(struct wf_watch *w, struct model *m, uint64_t now_ns)
     w->confirmed = true;
     model_confirm_deadlock(m, &d);
     return 1;
-}
-
-/* ------------------------------------------------------------ words */
-
-/* "lock 2", "queue 1", "pipe 1", "result 3". */
-static void obj_name(const struct model *m, const char *what, uint64_t id, char *buf, size_t cap)
-{
-    int n = model_obj_number(m, id);
-    if (n) snprintf(buf, cap, "%s %d", what, n);
-    else snprintf(buf, cap, "%s ?", what);
-}
-
-/* What the waiter does: "waits for lock 2", "waits to get from queue 1 (empty)". */
-static int doing(const struct model *m, const struct wf_wait *x, char *buf, size_t cap)
-{
-    char o[48];
-    switch (x->kind) {
-    case WF_LOCK: obj_name(m, "lock", x->obj, o, sizeof o); return snprintf(buf, cap, "waits for %s", o);
-    case WF_QUEUE_GET:
-        obj_name(m, "queue", x->obj, o, sizeof o);
-        return snprintf(buf, cap, "waits to get from %s (empty)", o);
-    case WF_QUEUE_PUT:
-        obj_name(m, "queue", x->obj, o, sizeof o);
-        return snprintf(buf, cap, "waits to put into %s (full)", o);
-    case WF_PIPE_RECV:
-        obj_name(m, "pipe", x->obj, o, sizeof o);
-        return snprintf(buf, cap, "waits to receive on %s", o);
-    case WF_JOIN: return snprintf(buf, cap, "waits to join PID %lld", (long long)x->arg);
-    case WF_ASYNC:
-        obj_name(m, "async result", x->obj, o, sizeof o);
-        return snprintf(buf, cap, "waits for %s", o);
-    case WF_MANAGER: return snprintf(buf, cap, "waits for the manager (PID %lld)", (long long)x->arg);
-    case WF_MPI:
-        if (model_mpi_doing_text) return model_mpi_doing_text(m, x->pid, buf, cap);
-        return snprintf(buf, cap, "waits in MPI");
-    default: return snprintf(buf, cap, "waits");
-    }
-}
-
-/* Who could end it, naming `next`: "held by PID 746". */
-static int released_by(const struct wf_wait *x, int next, int nrel, char *buf, size_t cap)
-{
-    const char *only = nrel > 1 ? "" : "only ";
-    const char *also = nrel > 1 ? " (and others, all stuck)" : "";
-    switch (x->kind) {
-    case WF_LOCK: return snprintf(buf, cap, "held by PID %d", next);
-    case WF_QUEUE_GET: return snprintf(buf, cap, "%sPID %d could put%s", only, next, also);
-    case WF_QUEUE_PUT: return snprintf(buf, cap, "%sPID %d could get%s", only, next, also);
-    case WF_PIPE_RECV: return snprintf(buf, cap, "%sPID %d holds the other end%s", only, next, also);
-    case WF_JOIN: return snprintf(buf, cap, "PID %d", next);
-    case WF_ASYNC: return snprintf(buf, cap, "computed by worker PID %d%s", next, also);
-    case WF_MANAGER: return snprintf(buf, cap, "served by PID %d", next);
-    case WF_MPI: return snprintf(buf, cap, "%srank PID %d could send%s", only, next, also);
-    default: return snprintf(buf, cap, "PID %d", next);
-    }
-}
-
-/* Appends with snprintf semantics: *len counts what would have been written. */
-static void cat(char *buf, size_t cap, int *len, const char *s)
-{
-    size_t at = (size_t)*len;
-    if (at < cap) snprintf(buf + at, cap - at, "%s", s);
-    *len += (int)strlen(s);
-}
-
-int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char *buf, size_t cap)
-{
-    int len = 0;
-    char part[192], rel[96], o[48];
-    if (cap) buf[0] = '\0';
-    if (!d->ncycle) {
-        const struct wf_wait *x = &d->cycle[0];
-        doing(m, x, part, sizeof part);
-        snprintf(rel, sizeof rel, "PID %d ", x->pid);
-        cat(buf, cap, &len, rel);
-        cat(buf, cap, &len, part);
-        switch (x->kind) {
-        case WF_PIPE_RECV:
-            cat(buf, cap, &len, " <- nobody else holds the other end (it still holds it itself: close the end it does not use)");
-            break;
-        case WF_QUEUE_GET: cat(buf, cap, &len, " <- no other live process could put"); break;
-        case WF_QUEUE_PUT: cat(buf, cap, &len, " <- no other live process could get"); break;
-        default: cat(buf, cap, &len, " <- nobody alive can release it"); break;
-        }
-        return len;
-    }
-    for (size_t i = 0; i < d->ncycle; i++) {
-        const struct wf_wait *x = &d->cycle[i];
-        int next = d->cycle[(i + 1) % d->ncycle].pid;
-        if (i == 0) {
-            snprintf(part, sizeof part, "PID %d ", x->pid);
-            cat(buf, cap, &len, part);
-            /* The lock the last one waits for is ours: say so first. */
-            const struct wf_wait *last = &d->cycle[d->ncycle - 1];
-            if (last->kind == WF_LOCK) {
-                obj_name(m, "lock", last->obj, o, sizeof o);
-                snprintf(part, sizeof part, "holds %s and ", o);
-                cat(buf, cap, &len, part);
-            }
-        } else {
-            cat(buf, cap, &len, ", which ");
-        }
-        doing(m, x, part, sizeof part);
-        cat(buf, cap, &len, part);
-        released_by(x, next, d->releasers[i], rel, sizeof rel);
-        cat(buf, cap, &len, " <- ");
-        cat(buf, cap, &len, rel);
-    }
-    return len;
-}
-
-int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap)
-{
-    return doing(m, w, buf, cap);
-}
-
-int waitfor_member_text(const struct model *m, const struct wf_wait *x, char *buf, size_t cap)
-{
-    char part[160];
-    doing(m, x, part, sizeof part);
-    if (x->site[0]) return snprintf(buf, cap, "PID %d %s, at %s", x->pid, part, x->site);
-    return snprintf(buf, cap, "PID %d %s", x->pid, part);
-}
-
-static int order_text(const struct model *m, const struct wf_order *o, char *buf, size_t cap)
-{
-    char a[48], b[48];
-    obj_name(m, "lock", o->first, a, sizeof a);
-    obj_name(m, "lock", o->second, b, sizeof b);
-    if (o->site[0]) return snprintf(buf, cap, "PID %d took %s then %s (at %s)", o->pid, a, b, o->site);
-    return snprintf(buf, cap, "PID %d took %s then %s", o->pid, a, b);
-}
-
-int waitfor_inversion_text(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap)
-{
-    char a[48], b[48], o1[256], o2[256];
-    /* The lower-numbered lock first, and its order first. */
-    bool swap = model_obj_number(m, v->a) > model_obj_number(m, v->b);
-    obj_name(m, "lock", swap ? v->b : v->a, a, sizeof a);
-    obj_name(m, "lock", swap ? v->a : v->b, b, sizeof b);
-    order_text(m, &v->orders[swap ? 1 : 0], o1, sizeof o1);
-    order_text(m, &v->orders[swap ? 0 : 1], o2, sizeof o2);
-    return snprintf(buf, cap, "%s and %s were taken in both orders: %s; %s. Run at the same time, they can deadlock",
-                    a, b, o1, o2);
 }

@@ -26,6 +26,9 @@
  *   join           -> the child (already gone: not blocked)
  *   async result   -> the live workers of the pool that runs its tasks
  *   manager call   -> the server
+ *   pool claim     -> (a worker waiting for a task, controlled runs) the
+ *                     process that made the pool, which could submit one
+ *   pool join      -> (controlled runs) the pool's live workers
  *   MPI call       -> the ranks it waits for (model_mpi_releasers): the
  *                     sender of a receive, the receiver of a blocking send,
  *                     the ranks a collective still awaits; finalized ranks
@@ -37,6 +40,14 @@
  * processes can. Deadlocked = alive, blocked, and cannot progress. The
  * report names the smallest cycle among the deadlocked (or, when there is
  * none, a process whose wait nobody alive can end).
+ *
+ * Controlled runs. Under the gate (lib/gate.c) nobody blocks in the
+ * kernel, so no *_WAIT event comes: the controller feeds each parked
+ * process's disabled operation instead (model_gate_waits, translated by
+ * sched_waits in scheduler.h), and the same graph, cycle search and words
+ * name the deadlock. A gate wait holds until the next feed or the
+ * process's next event; a lock wanted while holding others is a lock
+ * order, as a LOCK_WAIT is.
  *
  * Inheritance is judged from the event order alone: a child is taken to
  * have every end its parent ever held, even one the parent closed just
@@ -64,6 +75,8 @@ enum wf_kind {
     WF_ASYNC,
     WF_MANAGER,
     WF_MPI,      /* an MPI rank blocked in a receive, send, wait or collective (model_mpi.h) */
+    WF_POOL_CLAIM, /* a worker waits for a task (controlled runs) */
+    WF_POOL_JOIN,  /* waits for a pool's workers to leave (controlled runs) */
 };
 
 #define WF_SITE 48 /* "15-deadlock.c:42" */
@@ -78,6 +91,7 @@ struct wf_wait {
     uint64_t t_ns;
     uint64_t mark;     /* queue: puts (get) or gets (put) when it began; pipe: sends */
     char site[WF_SITE]; /* the blocked call's file:line, "" when events do not say */
+    bool gate;         /* fed from a controlled run's pending operation (model_gate_waits) */
 };
 
 /* A queue or pipe: who made it and when, for inheritance. */
@@ -153,6 +167,17 @@ void model_confirm_deadlock(struct model *m, const struct wf_deadlock *d);
 /* The deadlock to show: the confirmed one, else the current one. 1 | 0. */
 int model_deadlock_report(const struct model *m, struct wf_deadlock *out);
 
+/* A controlled run's waits: each parked process whose operation cannot
+ * complete now, as a wait (pid, kind, obj, arg, timed, site; mark and t_ns
+ * are filled here). Replaces the previous feed; a process's event wait
+ * gives way to its gate wait. Lock waits also record lock orders (and so
+ * inversions). 0 | -ENOMEM. */
+int model_gate_waits(struct model *m, const struct wf_wait *waits, size_t n);
+/* The edges out of pid: the processes that could end its wait (into out,
+ * up to cap), how many in all; -1 when pid does not wait or its wait ends
+ * by itself. */
+int waitfor_releasers(const struct model *m, int pid, int *out, size_t cap);
+
 /* Watching a live run. A deadlock is confirmed once the same processes
  * have stayed stuck for WF_CONFIRM_NS: the events of a process that was
  * only slow to report cannot fake one for that long (and a real deadlock
@@ -172,11 +197,26 @@ int waitfor_watch(struct wf_watch *w, struct model *m, uint64_t now_ns);
  * waits for lock 2 <- held by PID 746, which waits for lock 1 <- held by
  * PID 745". Returns the length snprintf would. */
 int waitfor_cycle_text(const struct model *m, const struct wf_deadlock *d, char *buf, size_t cap);
+/* Names for processes in the words: by default "PID 745"; with pids, the
+ * process whose pid is pids[i] is "process i" (creation order, as in a
+ * schedule), so the same deadlock reads the same in every run; with sites,
+ * each wait says where it was called ("... at 15-deadlock.c:55"). */
+struct wf_names {
+    const int *pids;
+    size_t n;
+    bool sites;
+};
+int waitfor_cycle_text_named(const struct model *m, const struct wf_deadlock *d, const struct wf_names *names,
+                             char *buf, size_t cap);
 /* What the wait does: "waits to join PID 746", "waits for lock 2". */
 int waitfor_doing_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap);
 /* One line per cycle member: "PID 745 waits for lock 2 at 15-deadlock.c:40". */
 int waitfor_member_text(const struct model *m, const struct wf_wait *w, char *buf, size_t cap);
 /* A lock-order warning in words. */
 int waitfor_inversion_text(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap);
+/* The same, short, for a status line (two rows at 80 columns): "LOCK
+ * ORDER: lock 1 then lock 2 by PID 745 at line 40; lock 2 then lock 1 by
+ * PID 746 at line 48: can deadlock". */
+int waitfor_inversion_brief(const struct model *m, const struct wf_inversion *v, char *buf, size_t cap);
 
 #endif

@@ -39,7 +39,23 @@ enum class_op { CLS_JOIN = 1, CLS_RESULT = 2, CLS_WHERE = 3, CLS_SHOW = 4, CLS_F
  * the text is cut to CLASS_TEXT_MAX and cap - 1. Returns its length. */
 size_t class_clean(char *dst, size_t cap, const void *src, size_t n);
 
-/* Reads a key file (trailing white space dropped). 0 | -errno | -EINVAL (empty or too long) */
+/* A join code: CLASS_CODE_DIGITS random base32 digits (120 bits) in
+ * groups of four, e.g. 7K3Q-MX0B-...: what `class serve` generates as the
+ * class key when it is given none, short enough to read off a projector
+ * and type. The key is the code's text, so a key file holding it and the
+ * same code typed are the same key. */
+#define CLASS_CODE_DIGITS 24
+#define CLASS_CODE_LEN (CLASS_CODE_DIGITS + CLASS_CODE_DIGITS / 4 - 1)
+/* A new code (cap > CLASS_CODE_LEN). 0 | -errno */
+int class_new_code(char *out, size_t cap);
+/* text as a code in its canonical form: upper case, dashes every four,
+ * O read as 0 and I, L as 1; spaces and dashes typed are ignored.
+ * 0 | -EINVAL (not a code) | -ENOSPC */
+int class_code_canon(const char *text, size_t n, char *out, size_t cap);
+/* The key a text gives: a join code in its canonical form, any other text
+ * as it is (trailing white space dropped). 0 | -EINVAL (empty or too long) */
+int class_key_from_text(const char *text, size_t n, uint8_t *key, size_t *len);
+/* Reads a key file (class_key_from_text of its contents). 0 | -errno | -EINVAL */
 int class_read_key(const char *path, uint8_t *key, size_t *len);
 /* 32 random bytes as 64 hex digits (+ NUL). 0 | -errno */
 int class_random_hex(char *out, size_t hexdigits);
@@ -70,9 +86,42 @@ int class_joined_identity(char *server, size_t scap, char name[CLASS_TEXT_MAX + 
 /* The server's state directory when none is given (--state). */
 void class_server_state(char *buf, size_t cap);
 
-/* ---- the commands (class_cmd.c, class_server.c) */
-int class_serve(int argc, char **argv);
+/* Reports the lesson and slide this student is on. 0 | -errno */
+int class_send_where(const char *lesson, int slide);
+/* Results wait in the outbox. */
+bool class_outbox_pending(void);
+/* This student joined a class (and its state is whole). */
+bool class_joined(void);
+
+/* ---- the background sender (class_agent.c)
+ * A child process of the viewer or of `forklab watch`, started when the
+ * student joined a class, so that neither ever waits on the network: it
+ * sends the queued results again with a growing delay (1 s doubling up to
+ * CLASS_RETRY_MAX) until the board acknowledges them, and the lesson and
+ * slide the viewer reports, at most one report every CLASS_WHERE_EVERY
+ * seconds (the latest wins). It ends when its parent closes the pipe or
+ * dies (PR_SET_PDEATHSIG), so nothing outlives the viewer. */
+#define CLASS_RETRY_MAX 8.0
+#define CLASS_WHERE_EVERY 1.0
+/* 1 started | 0 not in a class | -errno */
+int class_agent_start(void);
+/* Where the student is (slide counts from 1); repeats are not sent. Never blocks. */
+void class_agent_where(const char *lesson, int slide);
+/* Closes the pipe and reaps the child (killed if it lingers). */
+void class_agent_stop(void);
+
+/* ---- the commands (class_client.c, class_server.c) */
+/* What the board's screen (viewer/ui/view_board.c) is given by `class serve`. */
+struct class_board_ui {
+    const char *state; /* the board's directory: board.log */
+    const char *addr;  /* where the server listens */
+    const char *code;  /* the join code; "" when the key came from --key-file */
+    int notify_fd;     /* a byte when the board changed; end of file: the server stopped */
+};
+/* board_ui: the full-screen board (given by main.c, so that this stage
+ * does not call the UI); NULL allows --headless only. */
+int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_ui *));
 int class_export(int argc, char **argv);
-int cmd_class(int argc, char **argv);
+int cmd_class(int argc, char **argv, int (*board_ui)(const struct class_board_ui *));
 
 #endif

@@ -1,5 +1,6 @@
 /* class_board.c — the class board's data and its log (class_board.h). */
 #include "class_board.h"
+#include "class_rows.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -36,7 +37,7 @@ static struct cls_student *add(struct cls_board *b, const char *name, const char
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);
     snprintf(s->token, sizeof s->token, "%s", token);
-    s->joined = s->last = at;
+    s->joined = s->last = s->progress = at;
     return s;
 }
 
@@ -47,12 +48,18 @@ static int put_result(struct cls_student *s, const struct cls_result *r)
     struct cls_result *slot = NULL;
     for (size_t i = 0; i < s->nres; i++)
         if (!strcmp(s->res[i].ex, r->ex)) slot = &s->res[i];
+    int before = -1;
     if (!slot) {
         if (s->nres == CLASS_MAX_EXERCISES) return -ENOSPC;
         slot = &s->res[s->nres++];
     } else if (slot->at > r->at) {
         return 0;
+    } else {
+        before = slot->points;
     }
+    /* A first try, or more points than before, is progress; the same
+     * failure again is not. */
+    if ((before < 0 || r->points > before) && r->at > s->progress) s->progress = r->at;
     *slot = *r;
     if (r->at > s->last) s->last = r->at;
     return 0;
@@ -79,6 +86,17 @@ static void log_student(FILE *f, const struct cls_student *s)
     for (size_t i = 0; i < s->nres; i++)
         fprintf(f, "R\t%s\t%s\t%d\t%d\t%s\t%lld\n", s->name, s->res[i].ex, s->res[i].points, s->res[i].max,
                 s->res[i].status, (long long)s->res[i].at);
+    fprintf(f, "P\t%s\t%lld\n", s->name, (long long)s->progress);
+}
+
+static void set_where(struct cls_student *s, const char *lesson, int slide, int64_t at)
+{
+    if (strcmp(s->lesson, lesson) != 0 || s->slide != slide) {
+        snprintf(s->lesson, sizeof s->lesson, "%s", lesson);
+        s->slide = slide;
+        if (at > s->progress) s->progress = at;
+    }
+    if (at > s->last) s->last = at;
 }
 
 /* One log line back into the board; a damaged line is skipped. */
@@ -97,9 +115,9 @@ static void replay(struct cls_board *b, char *line)
     if (n == 4 && !strcmp(f[0], "S") && !s && strlen(f[2]) == CLASS_TOKEN_LEN) {
         add(b, f[1], f[2], atoll(f[3]));
     } else if (n == 5 && !strcmp(f[0], "W") && s) {
-        snprintf(s->lesson, sizeof s->lesson, "%s", f[2]);
-        s->slide = atoi(f[3]);
-        if (atoll(f[4]) > s->last) s->last = atoll(f[4]);
+        set_where(s, f[2], atoi(f[3]), atoll(f[4]));
+    } else if (n == 3 && !strcmp(f[0], "P") && s) {
+        s->progress = atoll(f[2]);
     } else if (n == 7 && !strcmp(f[0], "R") && s) {
         struct cls_result r = {.points = atoi(f[3]), .max = atoi(f[4]), .at = atoll(f[6])};
         snprintf(r.ex, sizeof r.ex, "%s", f[2]);
@@ -108,24 +126,55 @@ static void replay(struct cls_board *b, char *line)
     }
 }
 
+/* Replays the complete lines from f's position on; a line the server is
+ * still writing is left for next time. Number of lines replayed. */
+static size_t read_lines(struct cls_board *b, FILE *f)
+{
+    char line[512];
+    size_t n = 0;
+    for (;;) {
+        long at = ftell(f);
+        if (!fgets(line, sizeof line, f)) break;
+        size_t len = strcspn(line, "\n");
+        if (line[len] != '\n') {
+            if (feof(f)) { /* half a line: wait for the rest */
+                fseek(f, at, SEEK_SET);
+                break;
+            }
+            continue; /* longer than any line we write: skipped */
+        }
+        line[len] = '\0';
+        replay(b, line);
+        n++;
+    }
+    clearerr(f); /* the end of the file now is not the end for good */
+    return n;
+}
+
+int board_follow(struct cls_board *b)
+{
+    if (!b->tail) return 0;
+    return read_lines(b, b->tail) > 0;
+}
+
 int board_open(struct cls_board *b, const char *dir, bool writable)
 {
     memset(b, 0, sizeof *b);
-    char path[4096], tmp[4200], line[512];
+    char path[4096], tmp[4200];
     if (writable && mkdir(dir, 0700) < 0 && errno != EEXIST) return -errno;
     snprintf(path, sizeof path, "%s/board.log", dir);
     snprintf(tmp, sizeof tmp, "%s/board.log.new", dir);
     FILE *in = fopen(path, "r");
     if (in) {
-        while (fgets(line, sizeof line, in)) {
-            line[strcspn(line, "\n")] = '\0';
-            replay(b, line);
-        }
-        fclose(in);
+        read_lines(b, in);
     } else if (errno != ENOENT) {
         return -errno;
     }
-    if (!writable) return 0; /* a reader (export) never rewrites a log the server appends to */
+    if (!writable) { /* a reader (export, the board's screen) never rewrites a log the server appends to */
+        b->tail = in;
+        return 0;
+    }
+    if (in) fclose(in);
     FILE *out = fopen(tmp, "w");
     if (!out) return -errno;
     for (size_t i = 0; i < b->n; i++) log_student(out, &b->st[i]);
@@ -141,6 +190,7 @@ int board_open(struct cls_board *b, const char *dir, bool writable)
 void board_close(struct cls_board *b)
 {
     if (b->log) fclose(b->log);
+    if (b->tail) fclose(b->tail);
     free(b->st);
     memset(b, 0, sizeof *b);
 }
@@ -185,70 +235,47 @@ int board_where(struct cls_board *b, const char *name, const char *token, const 
 {
     struct cls_student *s = owner(b, name, token);
     if (!s) return -EPERM;
-    snprintf(s->lesson, sizeof s->lesson, "%s", lesson);
-    s->slide = slide;
-    s->last = now;
+    set_where(s, lesson, slide, now);
     return log_line(b, "W\t%s\t%s\t%d\t%lld\n", s->name, s->lesson, slide, (long long)now);
 }
 
 /* ---- display */
 
-static int cmp_text(const void *a, const void *b)
+/* One line of the text table, without the padding at its end. */
+static void put_line(FILE *out, char *line)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == ' ') n--;
+    fprintf(out, "%.*s\n", (int)n, line);
 }
 
-/* The exercises anybody has a result for, sorted; n <= cap. */
-static size_t columns(const struct cls_board *b, const char **cols, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->n; i++)
-        for (size_t k = 0; k < b->st[i].nres; k++) {
-            const char *ex = b->st[i].res[k].ex;
-            bool seen = false;
-            for (size_t j = 0; j < n && !seen; j++) seen = !strcmp(cols[j], ex);
-            if (!seen && n < cap) cols[n++] = ex;
-        }
-    qsort(cols, n, sizeof *cols, cmp_text);
-    return n;
-}
-
-static const struct cls_result *result_of(const struct cls_student *s, const char *ex)
-{
-    for (size_t k = 0; k < s->nres; k++)
-        if (!strcmp(s->res[k].ex, ex)) return &s->res[k];
-    return NULL;
-}
-
-static int cmp_student(const void *a, const void *b)
-{
-    return strcmp((*(const struct cls_student *const *)a)->name, (*(const struct cls_student *const *)b)->name);
-}
-
+/* The board's screen's table as text: every column, nothing cut, sorted
+ * by name, after a line on who has been stuck longest. */
 void board_print(const struct cls_board *b, FILE *out, int64_t now)
 {
-    const char *cols[64];
-    size_t nc = columns(b, cols, 64);
-    const struct cls_student **rows = malloc((b->n + 1) * sizeof *rows);
-    if (!rows) return;
-    for (size_t i = 0; i < b->n; i++) rows[i] = &b->st[i];
-    qsort(rows, b->n, sizeof *rows, cmp_student);
-    fprintf(out, "class board: %zu students\n%-20s %-16s %8s", b->n, "student", "lesson/slide", "idle");
-    for (size_t j = 0; j < nc; j++) fprintf(out, "  %-18.18s", cols[j]);
-    fputc('\n', out);
-    for (size_t i = 0; i < b->n; i++) {
-        const struct cls_student *s = rows[i];
-        char where[64] = "-";
-        if (s->lesson[0]) snprintf(where, sizeof where, "%.40s/%d", s->lesson, s->slide);
-        fprintf(out, "%-20s %-16s %7llds", s->name, where, (long long)(now > s->last ? now - s->last : 0));
-        for (size_t j = 0; j < nc; j++) {
-            const struct cls_result *r = result_of(s, cols[j]);
-            char cell[64] = "-";
-            if (r) snprintf(cell, sizeof cell, "%d/%d %.10s", r->points, r->max, r->status);
-            fprintf(out, "  %-18s", cell);
-        }
-        fputc('\n', out);
+    const char *cols[CLASS_MAX_EXERCISES * 2];
+    size_t nc = crow_columns(b, "", cols, sizeof cols / sizeof cols[0]);
+    struct crow *rows = malloc((b->n + 1) * sizeof *rows);
+    struct crow_table tb;
+    crow_table_full(b, cols, nc, &tb);
+    size_t cap = (size_t)tb.width + 64;
+    char *line = malloc(cap);
+    if (!rows || !line) {
+        free(rows);
+        free(line);
+        return;
     }
+    const struct crow_query q = {.sort = CROW_BY_NAME};
+    size_t n = crow_select(b, &q, now, rows, b->n);
+    fprintf(out, "class board: %zu students\n", b->n);
+    if (crow_stuck_text(b, now, line, cap)) fprintf(out, "%s\n", line);
+    crow_header(&tb, line, cap);
+    put_line(out, line);
+    for (size_t i = 0; i < n; i++) {
+        crow_line(&tb, &rows[i], line, cap);
+        put_line(out, line);
+    }
+    free(line);
     free(rows);
     fflush(out);
 }

@@ -9,6 +9,8 @@
  *     S name token at          a student joined
  *     R name exercise points max status at
  *     W name lesson slide at   the lesson and slide they are on
+ *     P name at                when they last moved forward (written by the
+ *                              compaction, which drops the lines it came from)
  */
 #ifndef FORKLAB_CLASS_BOARD_H
 #define FORKLAB_CLASS_BOARD_H
@@ -30,6 +32,10 @@ struct cls_student {
     char lesson[CLASS_TEXT_MAX + 1];
     int slide;
     int64_t joined, last;
+    /* When they last moved forward: joined, reached another slide, or
+     * got more points for an exercise than before. A student whose newest
+     * result fails has been stuck since then (class_rows.h). */
+    int64_t progress;
     struct cls_result res[CLASS_MAX_EXERCISES];
     size_t nres;
 };
@@ -38,12 +44,16 @@ struct cls_board {
     struct cls_student *st;
     size_t n, cap;
     FILE *log;
+    FILE *tail; /* a reader's log, for board_follow */
 };
 
 /* Loads DIR/board.log; writable (the server): creates DIR, compacts the
  * log and keeps it open for appending. 0 | -errno */
 int board_open(struct cls_board *b, const char *dir, bool writable);
 void board_close(struct cls_board *b);
+/* A reader (board_open(.., false)): applies what the server appended to
+ * the log since, complete lines only. 1 something changed | 0 | -errno */
+int board_follow(struct cls_board *b);
 
 /* The requests; each returns 0 | -errno and logs what it changed.
  * join: *token in/out ("" = new student: a token is issued). -EEXIST when

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,9 @@ struct joined {
     size_t keylen;
 };
 
-static int state_dir(char *buf, size_t cap)
+/* STATE/forklab/class; made (0700) only when create: looking whether a
+ * learner joined a class, as every viewer start does, leaves no trace. */
+static int state_dir(char *buf, size_t cap, bool create)
 {
     const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     char base[4096];
@@ -42,20 +45,27 @@ static int state_dir(char *buf, size_t cap)
     else return -ENOENT;
     char forklab[4200];
     snprintf(forklab, sizeof forklab, "%s/forklab", base);
-    mkdir(base, 0700);
-    mkdir(forklab, 0700);
     int n = snprintf(buf, cap, "%s/class", forklab);
     if (n < 0 || (size_t)n >= cap) return -ENAMETOOLONG;
+    if (!create) return 0;
+    mkdir(base, 0700);
+    mkdir(forklab, 0700);
     if (mkdir(buf, 0700) < 0 && errno != EEXIST) return -errno;
     return 0;
 }
 
-static int state_file(const char *name, char *buf, size_t cap)
+/* A file of the class state; the directory is made when create. */
+static int state_path(const char *name, char *buf, size_t cap, bool create)
 {
     char dir[4300];
-    int r = state_dir(dir, sizeof dir);
+    int r = state_dir(dir, sizeof dir, create);
     if (r < 0) return r;
     return snprintf(buf, cap, "%s/%s", dir, name) >= (int)cap ? -ENAMETOOLONG : 0;
+}
+
+static int state_file(const char *name, char *buf, size_t cap)
+{
+    return state_path(name, buf, cap, true);
 }
 
 static int hexval(int c)
@@ -68,7 +78,7 @@ static int load_joined(struct joined *j)
 {
     char path[4400], line[1024];
     memset(j, 0, sizeof *j);
-    if (state_file("joined", path, sizeof path) < 0) return -ENOENT;
+    if (state_path("joined", path, sizeof path, false) < 0) return -ENOENT;
     FILE *f = fopen(path, "r");
     if (!f) return -ENOENT;
     while (fgets(line, sizeof line, f)) {
@@ -202,6 +212,42 @@ int class_flush(bool verbose)
     return r;
 }
 
+int class_send_where(const char *lesson, int slide)
+{
+    struct joined j;
+    int r = load_joined(&j);
+    if (r < 0) return r;
+    int fd = class_connect(j.server, j.key, j.keylen);
+    if (fd < 0) return fd;
+    char l[CLASS_TEXT_MAX + 1];
+    class_clean(l, sizeof l, lesson, strlen(lesson));
+    mp__buf b = {0};
+    mp__enc_int(&b, CLS_WHERE);
+    enc_text(&b, j.name);
+    enc_text(&b, j.token);
+    enc_text(&b, l);
+    mp__enc_int(&b, slide);
+    mp__enc_int(&b, (int64_t)time(NULL));
+    int64_t st = 0;
+    r = b.oom ? -ENOMEM : class_call(fd, b.data, b.len, &st, NULL);
+    mp__buf_free(&b);
+    close(fd);
+    return r < 0 ? r : (int)st;
+}
+
+bool class_outbox_pending(void)
+{
+    char path[4400];
+    struct stat st;
+    return state_path("outbox", path, sizeof path, false) == 0 && stat(path, &st) == 0 && st.st_size > 0;
+}
+
+bool class_joined(void)
+{
+    struct joined j;
+    return load_joined(&j) == 0;
+}
+
 void class_report(const struct grade_result *r)
 {
     struct joined j;
@@ -220,6 +266,30 @@ void class_report(const struct grade_result *r)
 
 /* ---- the commands */
 
+/* The join code, typed: at a terminal without echo (it is the class's
+ * secret, not for the screen behind the student), else one line of
+ * standard input (a script pipes it). Never from the command line, where
+ * every user of the machine could read it in the process list.
+ * 0 | -EINVAL (nothing given) */
+static int ask_code(uint8_t *key, size_t *len)
+{
+    char line[CLASS_KEY_MAX + 2];
+    struct termios old, quiet;
+    bool tty = isatty(0) && tcgetattr(0, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "join code (as `forklab class serve` printed it): ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(0, TCSAFLUSH, &quiet);
+    }
+    bool got = fgets(line, sizeof line, stdin) != NULL;
+    if (tty) {
+        tcsetattr(0, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    return got ? class_key_from_text(line, strlen(line), key, len) : -EINVAL;
+}
+
 static int join(int argc, char **argv)
 {
     const char *server = NULL, *name = NULL, *keyfile = NULL;
@@ -230,16 +300,17 @@ static int join(int argc, char **argv)
         else if (argv[i][0] != '-' && !server) server = argv[i];
         else server = NULL, i = argc;
     }
-    if (!server || !name || !keyfile) {
-        fprintf(stderr, "usage: forklab class join HOST:PORT --name NAME --key-file F\n");
+    if (!server || !name) {
+        fprintf(stderr, "usage: forklab class join HOST:PORT --name NAME [--key-file F]\n");
         return 2;
     }
     struct joined j = {0}, old;
     snprintf(j.server, sizeof j.server, "%s", server);
     class_clean(j.name, sizeof j.name, name, strlen(name));
-    int r = class_read_key(keyfile, j.key, &j.keylen);
+    int r = keyfile ? class_read_key(keyfile, j.key, &j.keylen) : ask_code(j.key, &j.keylen);
     if (r < 0) {
-        fprintf(stderr, "forklab class join: key file %s: %s\n", keyfile, strerror(-r));
+        if (keyfile) fprintf(stderr, "forklab class join: key file %s: %s\n", keyfile, strerror(-r));
+        else fprintf(stderr, "forklab class join: no join code given (the code `forklab class serve` printed)\n");
         return 1;
     }
     /* Joining again from the same state keeps the identity. */
@@ -296,16 +367,16 @@ static int sync_cmd(void)
     return r == 0 ? 0 : 1;
 }
 
-int cmd_class(int argc, char **argv)
+int cmd_class(int argc, char **argv, int (*board_ui)(const struct class_board_ui *))
 {
     const char *sub = argc > 0 ? argv[0] : "";
-    if (!strcmp(sub, "serve")) return class_serve(argc - 1, argv + 1);
+    if (!strcmp(sub, "serve")) return class_serve(argc - 1, argv + 1, board_ui);
     if (!strcmp(sub, "join")) return join(argc - 1, argv + 1);
     if (!strcmp(sub, "leave")) return leave();
     if (!strcmp(sub, "sync")) return sync_cmd();
     if (!strcmp(sub, "export")) return class_export(argc - 1, argv + 1);
     fprintf(stderr, "usage: forklab class serve [--listen HOST:PORT] [--key-file F] [--headless] [--state DIR]\n"
-                    "       forklab class join HOST:PORT --name NAME --key-file F\n"
+                    "       forklab class join HOST:PORT --name NAME [--key-file F]   (no file: type the join code)\n"
                     "       forklab class leave | sync\n"
                     "       forklab class export FILE.csv|FILE.json [--state DIR]\n");
     return 2;

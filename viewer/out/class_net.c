@@ -26,18 +26,75 @@ size_t class_clean(char *dst, size_t cap, const void *src, size_t n)
     return k;
 }
 
+/* Crockford's base32: no I, L, O or U, so a code read off a projector
+ * cannot be mistyped into another valid one by those look-alikes. */
+static const char code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+static int code_digit(int c)
+{
+    if (c >= 'a' && c <= 'z') c -= 'a' - 'A';
+    if (c == 'O') c = '0';
+    if (c == 'I' || c == 'L') c = '1';
+    const char *p = c ? strchr(code_alphabet, c) : NULL;
+    return p ? (int)(p - code_alphabet) : -1;
+}
+
+int class_code_canon(const char *text, size_t n, char *out, size_t cap)
+{
+    char digits[CLASS_CODE_DIGITS];
+    size_t k = 0;
+    if (cap < CLASS_CODE_LEN + 1) return -ENOSPC;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)text[i];
+        if (c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        int d = code_digit(c);
+        if (d < 0 || k == CLASS_CODE_DIGITS) return -EINVAL;
+        digits[k++] = code_alphabet[d];
+    }
+    if (k != CLASS_CODE_DIGITS) return -EINVAL;
+    size_t o = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (i && i % 4 == 0) out[o++] = '-';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+int class_new_code(char *out, size_t cap)
+{
+    uint8_t raw[CLASS_CODE_DIGITS];
+    char digits[CLASS_CODE_DIGITS];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return -EIO;
+    for (size_t i = 0; i < sizeof raw; i++) digits[i] = code_alphabet[raw[i] & 31]; /* 32 divides 256: no bias */
+    return class_code_canon(digits, sizeof digits, out, cap);
+}
+
+int class_key_from_text(const char *text, size_t n, uint8_t *key, size_t *len)
+{
+    char canon[CLASS_CODE_LEN + 1];
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
+    if (class_code_canon(text, n, canon, sizeof canon) == 0) { /* typed in any case, with or without dashes */
+        text = canon;
+        n = strlen(canon);
+    }
+    if (n == 0 || n > CLASS_KEY_MAX) return -EINVAL;
+    memcpy(key, text, n);
+    *len = n;
+    return 0;
+}
+
 int class_read_key(const char *path, uint8_t *key, size_t *len)
 {
+    char buf[CLASS_KEY_MAX + 2]; /* room for a line end after the longest key */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
-    ssize_t n = read(fd, key, CLASS_KEY_MAX + 1);
+    ssize_t n = read(fd, buf, sizeof buf);
     int err = errno;
     close(fd);
     if (n < 0) return -err;
-    while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' || key[n - 1] == ' ' || key[n - 1] == '\t')) n--;
-    if (n == 0 || n > CLASS_KEY_MAX) return -EINVAL;
-    *len = (size_t)n;
-    return 0;
+    if ((size_t)n == sizeof buf) return -EINVAL;
+    return class_key_from_text(buf, (size_t)n, key, len);
 }
 
 int class_random_hex(char *out, size_t hexdigits)

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +55,7 @@ struct server {
     struct cls_board board;
     struct cls_follow follow; /* what the presenter shows (class_follow.c) */
     bool headless, changed;
+    int notify; /* the board's screen (a pipe): a byte on each change; -1 headless */
     double printed; /* when the last table was printed */
 };
 
@@ -278,6 +281,8 @@ static void serve_loop(struct server *s)
         if (pf[0].revents & POLLIN) accept_one(s);
         if (s->changed && now >= s->printed + PRINT_EVERY) {
             if (s->headless) board_print(&s->board, stdout, (int64_t)time(NULL));
+            /* Full pipe: the screen has a byte to wake on already. */
+            else if (write(s->notify, "c", 1) < 0 && errno != EAGAIN) stopping = 1;
             s->changed = false;
             s->printed = now;
         }
@@ -329,26 +334,27 @@ void class_server_state(char *buf, size_t cap)
 }
 
 /* The key: the file's, else the one kept in the state directory, else a
- * new one (kept there, 0600, and printed). 0 | -errno */
-static int load_key(const char *file, const char *state, uint8_t *key, size_t *len, bool *fresh)
+ * new join code (kept there, 0600). *code: the state's key (a join code to
+ * print for the students); "" when it came from --key-file. 0 | -errno */
+static int load_key(const char *file, const char *state, uint8_t *key, size_t *len, char *code, size_t cap)
 {
-    *fresh = false;
+    code[0] = '\0';
     if (file) return class_read_key(file, key, len);
     char path[4200];
     snprintf(path, sizeof path, "%s/key", state);
-    if (class_read_key(path, key, len) == 0) return 0;
-    char hex[65];
-    int r = class_random_hex(hex, 64);
-    if (r < 0) return r;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return -errno;
-    bool ok = write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1;
-    close(fd);
-    if (!ok) return -EIO;
-    memcpy(key, hex, 64);
-    *len = 64;
-    *fresh = true;
-    return 0;
+    int r = class_read_key(path, key, len);
+    if (r == -ENOENT) {
+        char fresh[CLASS_CODE_LEN + 1];
+        if ((r = class_new_code(fresh, sizeof fresh)) < 0) return r;
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) return -errno;
+        bool ok = dprintf(fd, "%s\n", fresh) == (int)strlen(fresh) + 1 && fsync(fd) == 0;
+        close(fd);
+        if (!ok) return -EIO;
+        r = class_key_from_text(fresh, strlen(fresh), key, len);
+    }
+    if (r == 0) snprintf(code, cap, "%.*s", (int)*len, (const char *)key);
+    return r;
 }
 
 static int usage(void)
@@ -357,7 +363,65 @@ static int usage(void)
     return 2;
 }
 
-int class_serve(int argc, char **argv)
+/* The server in a child process, the board's screen in this one: the
+ * child's poll() loop keeps its hundreds of connections, and the screen
+ * reads the board's log as the child appends to it (board_follow), woken
+ * by a byte on a pipe. The child ends with its parent (PR_SET_PDEATHSIG,
+ * or the pipe's other end gone); the parent stops and reaps it. */
+static int with_screen(struct server *s, int (*board_ui)(const struct class_board_ui *),
+                       struct class_board_ui *ui)
+{
+    int p[2], rc = 1;
+    if (!board_ui || pipe2(p, O_CLOEXEC) < 0) {
+        fprintf(stderr, "forklab class serve: no full-screen board here: use --headless\n");
+        goto out;
+    }
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("forklab class serve: fork");
+        close(p[0]);
+        close(p[1]);
+        goto out;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent) _exit(0);
+        signal(SIGINT, SIG_IGN); /* the screen decides when the class ends */
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) { /* the screen is the parent's alone */
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+            close(null);
+        }
+        fcntl(p[1], F_SETFL, O_NONBLOCK);
+        s->notify = p[1];
+        serve_loop(s);
+        while (s->n) conn_close(s, s->n - 1);
+        close(s->lfd);
+        board_close(&s->board);
+        _exit(0);
+    }
+    close(p[1]);
+    close(s->lfd);
+    board_close(&s->board); /* the child writes it; the screen reads the log */
+    ui->notify_fd = p[0];
+    rc = board_ui(ui);
+    close(p[0]);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    printf("class server stopped\n");
+    return rc;
+out:
+    close(s->lfd);
+    board_close(&s->board);
+    return rc;
+}
+
+int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_ui *))
 {
     const char *listen_at = "127.0.0.1:7717", *keyfile = NULL, *state = NULL;
     bool headless = false;
@@ -373,11 +437,6 @@ int class_serve(int argc, char **argv)
     if (!state) {
         class_server_state(statebuf, sizeof statebuf);
         state = statebuf;
-    }
-    if (!headless) {
-        /* The ncurses board is not written yet: say so rather than half-draw. */
-        fprintf(stderr, "forklab class serve: the full-screen board is not available yet; use --headless\n");
-        return 2;
     }
     static struct server s;
     memset(&s, 0, sizeof s);
@@ -397,8 +456,8 @@ int class_serve(int argc, char **argv)
     int r = board_open(&s.board, state, true);
     uint8_t key[CLASS_KEY_MAX];
     size_t keylen = 0;
-    bool fresh = false;
-    if (r == 0) r = load_key(keyfile, state, key, &keylen, &fresh);
+    char code[CLASS_KEY_MAX + 1];
+    if (r == 0) r = load_key(keyfile, state, key, &keylen, code, sizeof code);
     if (r == 0) r = follow_open(&s.follow, state, shown);
     if (r < 0) {
         fprintf(stderr, "forklab class serve: %s: %s\n", keyfile ? keyfile : state, strerror(-r));
@@ -413,8 +472,13 @@ int class_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     printf("class server listening on %s (board data in %s)\n", shown, state);
-    if (fresh) printf("key: %.*s (kept in %s/key; give it to the students as a file for --key-file)\n", (int)keylen,
-                      (const char *)key, state);
+    if (code[0])
+        printf("join code: %s\nstudents join with: forklab class join %s --name NAME   (and type the code)\n", code,
+               shown);
+    if (!headless) {
+        struct class_board_ui ui = {.state = state, .addr = shown, .code = code};
+        return with_screen(&s, board_ui, &ui);
+    }
     board_print(&s.board, stdout, (int64_t)time(NULL));
     serve_loop(&s);
     if (s.changed && s.headless) board_print(&s.board, stdout, (int64_t)time(NULL));

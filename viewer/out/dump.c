@@ -4,6 +4,8 @@
  */
 #include "dump.h"
 
+#include "model_manager.h"
+#include "rows.h"
 #include "text.h"
 #include "words.h"
 
@@ -262,7 +264,15 @@ static void dump_manager(FILE *out, const struct model *m)
     section(out, "manager");
     for (size_t i = 0; i < m->nmops; i++) {
         const struct model_manager_op *o = &m->mops[i];
-        fprintf(out, "  +%.3fms pid %d: %s -> %" PRId64 "\n", rel_ms(m, o->t_ns), o->pid, safe(o->text), o->result);
+        /* the text may end in "-> value" itself: the status gets a word */
+        fprintf(out, "  +%.3fms pid %d: %s  status %" PRId64 "\n", rel_ms(m, o->t_ns), o->pid, safe(o->text),
+                o->result);
+    }
+    /* what the operations left in the server (the manager panel's top rows) */
+    for (size_t i = 0; i < m->nmobjs; i++) {
+        char buf[4096];
+        model_mgr_format(&m->mobjs[i], buf, sizeof buf);
+        fprintf(out, "  contents: %s\n", safe(buf));
     }
 }
 

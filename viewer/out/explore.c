@@ -156,7 +156,12 @@ static void slot_finish(struct explorer *x, struct slot *s, enum run_end how)
     if (how == END_DIVERGED) x->res->diverged++;
     if (how == END_DONE || how == END_STUCK || how == END_TIMEOUT || how == END_TOO_MANY) {
         static char text[EX_OUT_MAX + 4096];
-        if (how == END_STUCK) snprintf(text, sizeof text, "deadlock");
+        if (how == END_STUCK) {
+            /* By creation order, not PID: the same deadlock is one outcome. */
+            char cycle[2048];
+            if (ctl_deadlock_text(&s->c, true, cycle, sizeof cycle)) snprintf(text, sizeof text, "deadlock: %s", cycle);
+            else snprintf(text, sizeof text, "deadlock");
+        }
         else if (how == END_TOO_MANY) snprintf(text, sizeof text, "too many processes (over %zu)", x->o->max_procs);
         else if (how == END_TIMEOUT) snprintf(text, sizeof text, "timeout (still running after %g s)", x->o->run_timeout);
         else outcome_text(s, text, sizeof text);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,61 @@ static void result_path(const char *id, bool solutions, char *buf, size_t cap)
     snprintf(buf, cap, "%s%s/%s.result", dir, solutions ? "/solutions" : "", id);
 }
 
+/* BUILD/grade/logs/ID.log, or the solutions' or the workspace's, beside
+ * the result file. */
+static void log_path(const char *id, bool solutions, char *buf, size_t cap)
+{
+    char res[PATH_MAX];
+    result_path(id, solutions, res, sizeof res);
+    char *slash = strrchr(res, '/');
+    if (slash) *slash = '\0';
+    snprintf(buf, cap, "%.*s/logs/%s.log", PATH_MAX - 80, res, id);
+}
+
+/* ------------------------------------------------------------ progress */
+
+long long grade_log_stamp(const char *id, bool solutions)
+{
+    const char *full = grade_find_exercise(id);
+    char path[PATH_MAX];
+    struct stat st;
+    if (!full) return 0;
+    log_path(full, solutions, path, sizeof path);
+    if (stat(path, &st) != 0) return 0;
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+int grade_progress_read(const char *id, bool solutions, long long stamp, struct grade_progress *gp)
+{
+    const char *full = grade_find_exercise(id);
+    if (!full || !gp) return -EINVAL;
+    grade_progress_parse(gp, NULL, 0);
+    /* written since the stamp: this grading's, not the last one's */
+    if (grade_log_stamp(full, solutions) == stamp) return -EAGAIN;
+    char path[PATH_MAX];
+    log_path(full, solutions, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f) return -ENOENT;
+    /* A log is a few kB; the learner's code may print much more: the
+     * checks' lines are spread all over, so read it all, in pieces. */
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (len < cap || cap >= (8u << 20)) break;
+        char *more = realloc(buf, cap * 2);
+        if (!more) break;
+        buf = more;
+        cap *= 2;
+    }
+    fclose(f);
+    if (!buf) return -ENOMEM;
+    grade_progress_parse(gp, buf, len);
+    free(buf);
+    return 0;
+}
+
 /* ------------------------------------------------------------ hints */
 
 const char *grade_hint(const char *id)
@@ -197,7 +253,47 @@ enum grade_status grade_last_status(const char *id)
  * `forklab init` the driver takes the learner's files from it and writes
  * its results there (an installed build folder is read-only). The exit
  * status, or -errno. */
-static int run_driver(char *const *args, size_t nargs, bool quiet)
+struct progress_watch;
+static void watch_line(struct progress_watch *w, const char *line);
+static void watch_tick(struct progress_watch *w);
+
+/* The driver's stdout, line by line, through the watch (which prints each
+ * check as it ends); returns at the end of the output. */
+static void stream_driver(int fd, struct progress_watch *w)
+{
+    char buf[4096];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int r = poll(&pfd, 1, 100);
+        if (r < 0 && errno != EINTR) break;
+        if (r <= 0) {
+            watch_tick(w);
+            continue;
+        }
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        len += (size_t)n;
+        buf[len] = '\0';
+        char *start = buf, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            *nl = '\0';
+            watch_line(w, start);
+            start = nl + 1;
+        }
+        len = strlen(start);
+        memmove(buf, start, len + 1);
+        if (len == sizeof buf - 1) { /* a line longer than the buffer: as it is */
+            watch_line(w, buf);
+            len = 0;
+        }
+    }
+    if (len) watch_line(w, buf);
+    watch_tick(w);
+}
+
+static int run_driver(char *const *args, size_t nargs, bool quiet, struct progress_watch *w)
 {
     char build[1024], script[PATH_MAX], log[PATH_MAX + 16], wsdir[PATH_MAX], ex[PATH_MAX + 16], out[PATH_MAX];
     build_dir(build, sizeof build);
@@ -223,10 +319,17 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
         ws_mkdirs(out, 0755);
         snprintf(log, sizeof log, "%s/driver.log", out);
     }
+    int pipefd[2] = {-1, -1};
+    if (w && pipe2(pipefd, O_CLOEXEC) != 0) return -errno;
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) return -errno;
+    if (pid < 0) {
+        int e = errno;
+        if (w) close(pipefd[0]), close(pipefd[1]);
+        return -e;
+    }
     if (pid == 0) {
+        if (w) dup2(pipefd[1], 1); /* the table comes to us, to put the checks before each row */
         setenv("BUILD", build, 1);
         /* Run from inside a Criterion test (the viewer's suite), the
          * graders would take this for their own parent's sandbox map. */
@@ -250,6 +353,11 @@ static int run_driver(char *const *args, size_t nargs, bool quiet)
             for (int fd = 3; fd < 1024; fd++) close(fd);
         execvp("bash", argv);
         _exit(127);
+    }
+    if (w) {
+        close(pipefd[1]);
+        stream_driver(pipefd[0], w);
+        close(pipefd[0]);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0) {
@@ -295,7 +403,7 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out)
     char path[PATH_MAX];
     result_path(full, solutions, path, sizeof path);
     unlink(path); /* a stale result must not pass for a new one */
-    int rc = run_driver(args, n, true);
+    int rc = run_driver(args, n, true, NULL);
     if (rc < 0) return rc;
     if (read_result(path, out) != 0) {
         memset(out, 0, sizeof *out);
@@ -326,6 +434,49 @@ static void report_fresh(const char *const *ids, size_t nids, bool solutions, ti
         result_path(id, solutions, path, sizeof path);
         if (stat(path, &st) == 0 && st.st_mtime >= since && read_result(path, &r) == 0) class_report(&r);
     }
+}
+
+/* `forklab grade` prints each check as it ends, read from the exercise's
+ * log while the driver runs, and all of an exercise's checks before the
+ * driver's row for it (the row comes through us, so the order holds). */
+struct progress_watch {
+    bool solutions;
+    const char *ids[NEXERCISES];
+    long long stamp[NEXERCISES];  /* each log before the run (grade_log_stamp) */
+    bool printed[NEXERCISES][GRADE_PROGRESS_MAX];
+    bool done[NEXERCISES];        /* its row is out: nothing more to say */
+    size_t n;
+};
+
+static void watch_print(struct progress_watch *w, size_t k)
+{
+    struct grade_progress gp;
+    if (w->done[k] || grade_progress_read(w->ids[k], w->solutions, w->stamp[k], &gp) < 0) return;
+    for (int i = 0; i < gp.n; i++) {
+        if (gp.checks[i].state == GCHECK_RUNNING || w->printed[k][i]) continue;
+        char line[160];
+        grade_check_line(&gp, i, line, sizeof line);
+        printf("%-18s %s\n", w->ids[k], line);
+        w->printed[k][i] = true;
+    }
+    fflush(stdout);
+}
+
+static void watch_tick(struct progress_watch *w)
+{
+    for (size_t k = 0; k < w->n; k++) watch_print(w, k);
+}
+
+static void watch_line(struct progress_watch *w, const char *line)
+{
+    for (size_t k = 0; k < w->n; k++) {
+        size_t len = strlen(w->ids[k]);
+        if (strncmp(line, w->ids[k], len) != 0 || line[len] != ' ') continue;
+        watch_print(w, k); /* the suite has ended: its log is complete */
+        w->done[k] = true;
+    }
+    printf("%s\n", line);
+    fflush(stdout);
 }
 
 /* An installed forklab grades only inside a workspace: its build folder is
@@ -371,7 +522,14 @@ int cmd_grade(int argc, char **argv)
         args[n++] = (char *)id;
         ids[nids++] = id;
     }
-    int rc = run_driver(args, n, false);
+    /* each check as it ends, unless the results go elsewhere */
+    struct progress_watch w = {.solutions = solutions};
+    for (size_t i = 0; i < (nids ? nids : NEXERCISES); i++) {
+        w.ids[w.n] = nids ? ids[i] : exercise_ids[i];
+        w.stamp[w.n] = grade_log_stamp(w.ids[w.n], solutions);
+        w.n++;
+    }
+    int rc = run_driver(args, n, false, elsewhere ? NULL : &w);
     if (rc >= 0 && !elsewhere) report_fresh(ids, nids, solutions, start);
     if (rc == -ENOENT) {
         fprintf(stderr, "forklab grade: tests/exercises/grade.sh not found under %s (run from the source tree "
@@ -420,6 +578,8 @@ static size_t next_unsolved(size_t start)
     return NEXERCISES;
 }
 
+static int watch_loop(size_t cur);
+
 int cmd_watch(int argc, char **argv)
 {
     size_t cur = 0;
@@ -439,7 +599,14 @@ int cmd_watch(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    class_agent_start(); /* results the board missed go again while we watch */
+    int rc = watch_loop(cur);
+    class_agent_stop();
+    return rc;
+}
 
+static int watch_loop(size_t cur)
+{
     while (!stop_watching && cur < NEXERCISES) {
         const char *id = exercise_ids[cur];
         printf("\n== grading exercises/%s.c ...\n", id);

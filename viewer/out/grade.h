@@ -20,6 +20,8 @@
 #ifndef FORKLAB_GRADE_H
 #define FORKLAB_GRADE_H
 
+#include "grade_progress.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -69,5 +71,13 @@ int grade_exercise(const char *id, bool solutions, struct grade_result *out);
 enum grade_status grade_last_status(const char *id);
 /* Same, with the whole cached result. 0 | -ENOENT. */
 int grade_last_result(const char *id, struct grade_result *out);
+
+/* Progress of a grading under way (grade_progress.h), from the grader's log
+ * of the exercise (the learner's, or the solution's). The log keeps the
+ * previous grading until the driver reaches this exercise: pass the
+ * grade_log_stamp() taken before starting, and a log not written since
+ * reads as nothing yet (-EAGAIN). 0 | -EAGAIN | -ENOENT | -EINVAL */
+long long grade_log_stamp(const char *id, bool solutions);
+int grade_progress_read(const char *id, bool solutions, long long stamp, struct grade_progress *gp);
 
 #endif

@@ -10,7 +10,9 @@
  * Exit status: the example's (n, or 128 + signal); 124 when --timeout
  * killed it; RUN_EXIT_DEADLOCK (3) when it deadlocked: the run is stopped
  * as soon as the deadlock is confirmed (waitfor.h) and the dump names the
- * cycle in its "deadlock" section.
+ * cycle in its "deadlock" section. A controlled run (--seed, --schedule)
+ * exits 3 when no process can move: its deadlock section names the cycle
+ * from the parked operations, and a "stuck:" line lists each of them.
  */
 #include "commands.h"
 #include "controller.h"
@@ -274,7 +276,8 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
         runner_finish(&r);
     }
     if (rc == -ETIMEDOUT) fprintf(stderr, "forklab run: %s still running after %g s: killed\n", target, timeout);
-    if (rc == -EDEADLK) fprintf(stderr, "forklab run: %s deadlocked: stopped (see the deadlock section)\n", target);
+    if (rc == -EDEADLK || (controlled && rc == CTL_STUCK && c.deadlock))
+        fprintf(stderr, "forklab run: %s deadlocked: stopped (see the deadlock section)\n", target);
     if (o.lost_lines) on_line(&o, RUNNER_STDERR, "(output cut: too long)");
     dump_model(stdout, &m, frames ? NULL : (o.text ? o.text : ""));
     int status = runner_shell_status(&r);

@@ -132,6 +132,9 @@ bool ctl_settled(struct controller *c)
     }
     if (busy) return false;
     drain_trace(c);
+    /* The model is whole now: who waits for what, for the wait-for graph
+     * (a parked process emits nothing, so this stays true until a grant). */
+    sched_feed_waits(c->model, c->procs, c->nprocs);
     return true;
 }
 
@@ -189,6 +192,12 @@ int ctl_step(struct controller *c, int choice)
     if (at < 0) {
         if (n == 0) {
             describe_stuck(c);
+            /* Name it: the fed waits form a cycle, or a wait nobody alive can end. */
+            struct wf_deadlock d;
+            if (model_deadlock(c->model, &d) == 1) {
+                model_confirm_deadlock(c->model, &d);
+                c->deadlock = true;
+            }
             return CTL_STUCK;
         }
         snprintf(c->error, sizeof c->error, "%s", err);
@@ -199,10 +208,24 @@ int ctl_step(struct controller *c, int choice)
     else memset(c->tried, 0, sizeof c->tried); /* something moved: tries may succeed now */
     if (push_step(c, c->procs[at].index) < 0) return CTL_STUCK;
     c->procs[at].parked = false;
+    /* A try or a timeout lets a waiting process go: it waits no more. */
+    if (mode != MP_GRANT_GO) sched_feed_waits(c->model, c->procs, c->nprocs);
     c->since_ns[at] = now_ns();
     c->free_running[at] = false;
     if (mp_gate_grant(c->gate, at, mode) < 0) c->procs[at].alive = false;
     return CTL_GRANTED;
+}
+
+int ctl_deadlock_text(const struct controller *c, bool by_index, char *buf, size_t cap)
+{
+    struct wf_deadlock d;
+    if (cap) buf[0] = '\0';
+    if (!model_deadlock_report(c->model, &d)) return 0;
+    int pids[MP_GATE_MAX];
+    for (size_t i = 0; i < c->nprocs; i++) pids[i] = c->procs[i].pid;
+    struct wf_names names = {.pids = pids, .n = c->nprocs, .sites = true};
+    waitfor_cycle_text_named(c->model, &d, by_index ? &names : NULL, buf, cap);
+    return 1;
 }
 
 size_t ctl_schedule(const struct controller *c, char *buf, size_t cap)

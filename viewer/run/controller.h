@@ -38,7 +38,8 @@
 enum ctl_status {
     CTL_GRANTED = 1,   /* one process moved */
     CTL_IDLE = 0,      /* nobody is parked (all ended, or not yet settled) */
-    CTL_STUCK = -1,    /* parked processes, none enabled: c->error says who waits for what */
+    CTL_STUCK = -1,    /* parked processes, none enabled: c->error says who waits for what; when
+                        * their waits make a deadlock, c->deadlock and the model names it */
     CTL_REFUSED = -2,  /* the schedule or the learner named a process that is not enabled */
 };
 
@@ -59,6 +60,7 @@ struct controller {
     int *steps;              /* the schedule so far */
     size_t nsteps, cap_steps;
     char error[CTL_ERR];
+    bool deadlock;           /* stuck in a deadlock, confirmed in the model (model_deadlock_report) */
 };
 
 /* Make the channel and hook it into the runner (before runner_start). The
@@ -75,6 +77,11 @@ bool ctl_settled(struct controller *c);
 /* Decide and grant once (call when settled). choice: the learner's pick
  * for SCHED_LEARNER, else -1. Returns an enum ctl_status. */
 int ctl_step(struct controller *c, int choice);
+/* The deadlock the run is in (the confirmed one, else the one forming
+ * now, from the waits fed at each settle), in words. by_index: processes
+ * as "process 1" (creation order, the same in every run) and each wait with
+ * its source line; else by PID. 1 | 0 when there is none. */
+int ctl_deadlock_text(const struct controller *c, bool by_index, char *buf, size_t cap);
 /* Is any process parked (a decision is pending)? */
 bool ctl_has_parked(const struct controller *c);
 /* The schedule so far as text (into buf; returns needed length). */

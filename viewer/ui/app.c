@@ -9,6 +9,7 @@
  */
 #include "ui.h"
 
+#include "class.h"
 #include "commands.h"
 #include "grade.h"
 #include "paths.h"
@@ -86,6 +87,7 @@ static int run_ui(const char *lesson_name, const char *run_name)
     }
     const char *program = NULL;
     if (run_name && !runnable(&cat, run_name, &l, &program)) goto out;
+    class_agent_start(); /* before the screen is ours: the child owns no terminal */
     if (ui_term_start() < 0) goto out;
     if (run_name) {
         ui_push(ui_run_view(l, program));
@@ -99,6 +101,7 @@ static int run_ui(const char *lesson_name, const char *run_name)
     if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
     ui_term_stop();
 out:
+    class_agent_stop();
     catalogue_free(&cat);
     return rc;
 }

@@ -26,6 +26,7 @@ static bool ctl_move(struct run_view *rv, int choice)
         return true;
     }
     if (st == CTL_STUCK) rv->stuck = true;
+    if (st == CTL_STUCK && rv->ctl.deadlock) rv->deadlock = true; /* named at once: the banner */
     if (st < 0) snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", rv->ctl.error);
     return false;
 }

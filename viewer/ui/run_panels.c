@@ -8,6 +8,7 @@
 #include "ui.h"
 
 #include "fmt_mpi.h"
+#include "model_manager.h"
 #include "panels.h"
 #include "rows.h"
 
@@ -257,6 +258,41 @@ static void draw_messages(const struct ui_panel_source *src, struct ui_rows *rs)
 static void draw_collectives(const struct ui_panel_source *src, struct ui_rows *rs)
 {
     fmt_mpi_lines(src->m, PANEL_collectives, mpi_row, rs);
+}
+
+/* A manager's objects as the operations left them (what the lesson is
+ * about, so first), then the newest operations that fit, oldest first;
+ * with a single row left, the count and the latest operation share it. */
+static void draw_manager(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    const struct model *m = src->m;
+    char buf[2048], op[1024];
+    if (m->nmops == 0) {
+        ui_rows_put(rs, R_DIM, "(no manager operation yet)");
+        return;
+    }
+    struct ui_rows top = *rs;
+    top.in.h = rs->in.h - 1; /* the last row is the operations' */
+    for (size_t i = 0; i < m->nmobjs && !rows_full(&top); i++) {
+        model_mgr_format(&m->mobjs[i], buf, sizeof buf);
+        fmt_wrap(buf, top.in.w, 2, wrap_emit, &top);
+    }
+    rs->row = top.row;
+    const struct model_manager_op *last = &m->mops[m->nmops - 1];
+    if (rs->in.h - rs->row == 1) {
+        int pre = snprintf(buf, sizeof buf, "%zu ops, last: ", m->nmops);
+        fmt_mgr_op_row(op, sizeof op, m, last, rs->in.w - pre);
+        snprintf(buf + pre, sizeof buf - (size_t)pre, "%s", op);
+        ui_rows_put(rs, last->result < 0 ? R_BAD : R_NORMAL, buf);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%zu operation%s, newest last:", m->nmops, m->nmops == 1 ? "" : "s");
+    ui_rows_put(rs, R_TITLE, buf);
+    size_t room = (size_t)(rs->in.h - rs->row);
+    for (size_t i = m->nmops > room ? m->nmops - room : 0; i < m->nmops && !rows_full(rs); i++) {
+        fmt_mgr_op_row(buf, sizeof buf, m, &m->mops[i], rs->in.w);
+        ui_rows_put(rs, m->mops[i].result < 0 ? R_BAD : R_NORMAL, buf);
+    }
 }
 
 static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)

@@ -49,7 +49,8 @@ static double now_ms(void)
 static void draw_help(int cols, int lines)
 {
     size_t n;
-    const char *const *text = keys_help_lines(&n);
+    struct ui_view *top = stack[depth - 1];
+    const char *const *text = top->help ? top->help(&n) : keys_help_lines(&n);
     struct rect r = layout_centered(cols, lines, 78, (int)n + 2);
     ui_clear(r);
     struct rect in = ui_box(r, "keys (any key closes)", false);

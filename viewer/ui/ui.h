@@ -56,6 +56,9 @@ struct ui_view {
      * UI_HANDLED when shown; UI_POP: not this view's lesson, ask the one
      * below; 0: not now. */
     int (*follow)(struct ui_view *v, const char *lesson, int page);
+    /* Optional: the help overlay's lines for a screen whose keys are not
+     * in keys.c's table (the class board); NULL: keys_help_lines(). */
+    const char *const *(*help)(size_t *n);
 };
 
 /* ------------------------------------------------------------ stack.c */

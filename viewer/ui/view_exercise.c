@@ -45,6 +45,8 @@ struct ex_view {
     size_t nsaved;
     bool had_result;
     double t_start;
+    long long log_stamp;           /* the grader's log before this grading (grade_log_stamp) */
+    struct grade_progress gp;      /* this grading's checks so far; n = 0 before one */
     char status[512];
     enum ui_role status_role;
 };
@@ -147,6 +149,17 @@ static void ex_draw(struct ui_view *v, int cols, int lines)
     } else {
         a.role = R_DIM;
         put_row(&a, "Last result: not graded yet (g grades it)");
+    }
+    /* this grading's checks, one by one as they end */
+    if (ev->gp.n > 0) {
+        a.role = R_DIM;
+        put_row(&a, ev->grader ? "Grading now:" : "This grading, check by check:");
+    }
+    for (int i = 0; i < ev->gp.n; i++) {
+        enum grade_check_state st = ev->gp.checks[i].state;
+        a.role = st == GCHECK_PASS ? R_GOOD : st == GCHECK_RUNNING ? R_WARN : R_BAD;
+        grade_check_line(&ev->gp, i, buf, sizeof buf);
+        fmt_wrap(buf, a.w, 4, put_row, &a);
     }
     a.role = R_NORMAL;
     int per = ev->nchecks ? 10 / ev->nchecks : 0;
@@ -256,6 +269,7 @@ static void grade_start(struct ex_view *ev)
 {
     if (ev->grader) return;
     save_result(ev);
+    ev->log_stamp = grade_log_stamp(ev->id, false);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -275,6 +289,7 @@ static void grade_start(struct ex_view *ev)
     }
     setpgid(pid, pid);
     ev->grader = pid;
+    memset(&ev->gp, 0, sizeof ev->gp);
     ev->t_start = now_s();
     snprintf(ev->status, sizeof ev->status, " grading %s ... (c cancels)", ev->id);
     ev->status_role = R_WARN;
@@ -287,6 +302,7 @@ static void grade_cancel(struct ex_view *ev)
     int st;
     while (waitpid(ev->grader, &st, 0) < 0 && errno == EINTR) {}
     ev->grader = 0;
+    memset(&ev->gp, 0, sizeof ev->gp); /* a cancelled grading's checks prove nothing */
     restore_result(ev);
     refresh_result(ev);
     snprintf(ev->status, sizeof ev->status, " grading cancelled: the last result stands");
@@ -304,14 +320,11 @@ static int ex_tick(struct ui_view *v)
     if (!ev->grader) return 0;
     int st;
     pid_t w = waitpid(ev->grader, &st, WNOHANG);
+    /* the checks so far, from the grader's log as it grows */
+    grade_progress_read(ev->id, false, ev->log_stamp, &ev->gp);
     if (w == 0) {
-        char path[PATH_MAX + 64], dir[PATH_MAX];
-        /* the phase from what the driver has made so far */
-        const char *phase = "building";
-        if (ws_grade_dir(dir, sizeof dir) == 0) {
-            snprintf(path, sizeof path, "%s/bin/test_%s", dir, ev->id);
-            if (access(path, X_OK) == 0) phase = "running the checks";
-        }
+        char phase[128];
+        grade_progress_summary(&ev->gp, phase, sizeof phase);
         snprintf(ev->status, sizeof ev->status, " grading %s: %s, %.0f s (c cancels)", ev->id, phase,
                  now_s() - ev->t_start);
         return UI_REDRAW;

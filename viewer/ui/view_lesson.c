@@ -5,6 +5,8 @@
  */
 #include "ui.h"
 
+#include "class.h"
+
 #include "grade.h"
 #include "present.h"
 #include "runner.h"
@@ -190,6 +192,9 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     struct layout_lesson lay;
     char buf[512];
     layout_lesson(cols, lines, slide_rows(lv, cols - 3) + 2, &lay);
+    /* What is drawn is where the student is, however the slide changed:
+     * the class board hears of it (repeats and a class-less viewer cost nothing). */
+    class_agent_where(l->id, lv->slide + 1);
     char score[160];
     catalogue_score(lv->cat, l, false, score, sizeof score);
     snprintf(buf, sizeof buf, "forklab: %d. %s%s  %s", l->order, l->title ? l->title : l->id,

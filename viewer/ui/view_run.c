@@ -48,6 +48,14 @@ uint64_t run_view_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The model as the run is now: a free run's `now` (the displayed one may
+ * be a slowed replay); in a controlled run the displayed one, which the
+ * controller keeps whole and feeds the parked operations as waits. */
+static struct model *live_model(struct run_view *rv)
+{
+    return rv->controlled ? &rv->m : &rv->now;
+}
+
 /* ------------------------------------------------------------ buffering */
 
 /* pending is a ring: npend events from head, wrapping at cap. */
@@ -331,6 +339,7 @@ static size_t default_panels(const struct model *m, const char **out)
     if (m->nqueues && !m->npools) out[n++] = PANEL_NAME(queues);
     if (m->npipes && !m->npools) out[n++] = PANEL_NAME(pipes);
     if (m->narrays && !m->npools) out[n++] = PANEL_NAME(arrays);
+    if (m->nmops && !m->npools) out[n++] = PANEL_NAME(manager);
     out[n++] = PANEL_NAME(output);
     out[n++] = PANEL_NAME(notes);
     if (n < 5) out[n++] = PANEL_NAME(timeline);
@@ -370,13 +379,40 @@ static void banner_emit(void *ctx, const char *line)
     ui_put((*y)++, 0, COLS, R_BAD, row);
 }
 
-/* The deadlock, over the bottom rows: what waits for what, in words. */
-static void draw_deadlock(const struct run_view *rv, int cols, int lines)
+/* The first lock-order inversion of the run, short: "LOCK ORDER: lock 1
+ * then lock 2 by PID 745 at line 40; lock 2 then lock 1 by PID 746 at line
+ * 40: can deadlock". 1 when there is one. */
+static int inversion_text(struct run_view *rv, char *buf, size_t cap)
+{
+    const struct model *m = live_model(rv);
+    if (!m->wf.ninvs) return 0;
+    waitfor_inversion_brief(m, &m->wf.invs[0], buf, cap);
+    return 1;
+}
+
+struct warn_ctx {
+    struct rect r;
+    int row;
+};
+
+static void warn_emit(void *ctx, const char *line)
+{
+    struct warn_ctx *w = ctx;
+    if (w->row >= w->r.h) return;
+    char row[1024];
+    snprintf(row, sizeof row, "%-*s", w->r.w < 1000 ? w->r.w : 1000, line);
+    ui_put(w->r.y + w->row++, w->r.x, w->r.w, R_WARN, row);
+}
+
+/* The deadlock, over the bottom rows: what waits for what, in words.
+ * Returns the banner's top row (lines when there is none). */
+static int draw_deadlock(struct run_view *rv, int cols, int lines)
 {
     struct wf_deadlock d;
-    if (!model_deadlock_report(&rv->now, &d)) return;
+    const struct model *m = live_model(rv);
+    if (!model_deadlock_report(m, &d)) return lines;
     char cycle[1024], text[1200];
-    waitfor_cycle_text(&rv->now, &d, cycle, sizeof cycle);
+    waitfor_cycle_text(m, &d, cycle, sizeof cycle);
     snprintf(text, sizeof text, " DEADLOCK: %s", cycle);
     int rows = fmt_wrap(text, cols, 11, NULL, NULL);
     if (rows > 4) rows = 4;
@@ -386,6 +422,7 @@ static void draw_deadlock(const struct run_view *rv, int cols, int lines)
     int last = lines - 1;
     banner_emit(&last, rv->killed ? " DEADLOCK: the run was ended  R: run again  q: back"
                                   : " DEADLOCK: nothing can move any more  x: end the run  q: back");
+    return lines - 1 - rows < 1 ? 1 : lines - 1 - rows;
 }
 
 static void run_draw(struct ui_view *v, int cols, int lines)
@@ -408,6 +445,12 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         watch_rows = fmt_wrap(watch_text, cols, 2, NULL, NULL);
         if (watch_rows > 3) watch_rows = 3;
     }
+    /* Locks taken in both orders: a warning above the footer, before any
+     * deadlock (the run may be lucky), taking rows from the watch text. */
+    char warn_text[640] = "";
+    int warn_rows = inversion_text(rv, warn_text, sizeof warn_text) ? fmt_wrap(warn_text, cols, 2, NULL, NULL) : 0;
+    if (warn_rows > 2) warn_rows = 2;
+    if (watch_rows > 3 - warn_rows) watch_rows = 3 - warn_rows;
     /* Content decides the heights, so the busy panels get the rows. */
     int wants[LAYOUT_MAX_PANELS * 2] = {0};
     int half = cols * 11 / 20 - 3;
@@ -415,7 +458,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         wants[i] = want_of(rv, names[i], half > 10 ? half : 10);
     struct layout_run lay;
     layout_run(cols, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
-               watch_rows, wants, &lay);
+               watch_rows + warn_rows, wants, &lay);
 
     char status[128], speed[32], head[512];
     status_text(rv, status, sizeof status);
@@ -442,8 +485,17 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         const struct rect *o = layout_run_find(&lay, PANEL_NAME(output));
         if (o) ui_put(o->y + 1, o->x + 2, o->w - 3, R_BAD, rv->error);
     }
-    if (watch) {
-        struct ui_rows rs = {lay.watch, 0};
+    if (warn_rows) {
+        struct rect wr = lay.watch;
+        wr.h = warn_rows;
+        struct warn_ctx wc = {wr, 0};
+        fmt_wrap(warn_text, cols, 2, warn_emit, &wc);
+    }
+    if (watch && watch_rows > 0) {
+        struct rect wr = lay.watch;
+        wr.y += warn_rows;
+        wr.h -= warn_rows;
+        struct ui_rows rs = {wr, 0};
         ui_rows_wrap(&rs, watch_text, 2);
     }
     if (rv->controlled && rv->ctl_msg[0]) {
@@ -469,7 +521,13 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     } else {
         ui_put(lines - 1, 0, cols, R_DIM, " space: pause  +/-: faster/slower  m: mode  R: restart  x: kill  ?: help  q: back");
     }
-    if (rv->deadlock) draw_deadlock(rv, cols, lines);
+    if (rv->deadlock) {
+        int top = draw_deadlock(rv, cols, lines);
+        if (warn_rows && top - warn_rows > 1) { /* the lock orders that led to it, above the banner */
+            struct warn_ctx wc = {{.x = 0, .y = top - warn_rows, .w = cols, .h = warn_rows}, 0};
+            fmt_wrap(warn_text, cols, 2, warn_emit, &wc);
+        }
+    }
 }
 
 /* ------------------------------------------------------------ view */
@@ -575,7 +633,7 @@ static int run_tick(struct ui_view *v)
     size_t steps = rv->controlled ? rv->ctl.nsteps : 0;
     run_pump(rv);
     bool was_deadlock = rv->deadlock;
-    if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, &rv->now, run_view_now_ns()) == 1) rv->deadlock = true;
+    if (rv->started && !rv->r.finished && waitfor_watch(&rv->watch, live_model(rv), run_view_now_ns()) == 1) rv->deadlock = true;
     bool moved = false;
     if (rv->controlled) moved = run_view_pace(rv);
     else if (!rv->paused) {
