@@ -226,6 +226,18 @@ e2e_expect "and quits" "APP_EXIT=0"
 kill "$SRV2" && wait "$SRV2"
 SRV2=""
 
+# the full-screen board serves the presenter too, and forgets its address when it stops
+e2e_launch 100 30 "$FORKLAB class serve --state '$T/srv3' --listen 127.0.0.1:0 2>'$T/serve3.err'"
+e2e_ok "the full-screen board's server keeps its address" e2e_wait_cmd 10 test -s "$T/srv3/address"
+window pres3 "$FORKLAB present 03-sync --state $T/srv3"
+expect_in pres3 "a presenter reaches the full-screen board's server" "class: on"
+tmux -S "$E2E_SOCK" send-keys -t pres3 q
+expect_in pres3 "that presenter quits" "APP_EXIT=0"
+e2e_keys q
+e2e_keys q
+e2e_expect "q twice stops the board" "APP_EXIT=0"
+e2e_ok "and its address file is removed" test ! -e "$T/srv3/address"
+
 LAST=$SRV
 kill "$SRV" && wait "$SRV"
 e2e_ok "the class server stops cleanly" test $? -eq 0

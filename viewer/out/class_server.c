@@ -413,10 +413,12 @@ static int with_screen(struct server *s, int (*board_ui)(const struct class_boar
     close(p[0]);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    follow_close(&s->follow); /* STATE/address: nobody listens there now */
     printf("class server stopped\n");
     return rc;
 out:
     close(s->lfd);
+    follow_close(&s->follow);
     board_close(&s->board);
     return rc;
 }
