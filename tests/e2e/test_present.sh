@@ -142,6 +142,7 @@ expect_in alice "the follower opens the presenter's lesson and slide" "No order 
 expect_in alice "the follower says so on the top row" "following: 03-sync 1/5"
 e2e_keys Right Right
 expect_in alice "the follower moves to slide 3 with the presenter" "What the lock does not do \\(3/3\\)"
+e2e_ok "the board hears where the follower is" e2e_wait_cmd 10 grep -Eq '^alice +03-sync/3 ' "$T/board.txt"
 e2e_keys ']'
 e2e_expect "] takes the presenter to the next lesson" "Processes share nothing by default"
 expect_in alice "the follower changes lesson with the presenter" "^forklab: 4\\. Communication between processes"

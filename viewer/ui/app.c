@@ -137,6 +137,7 @@ int cmd_follow(int argc, char **argv)
                                                                  : "your class state is damaged: run `forklab class join` again");
         goto out;
     }
+    class_agent_start(); /* the board hears where the student is, as in run_ui */
     if (ui_term_start() < 0) goto out;
     ui_push(ui_list_view(&cat));
     if (l) ui_push(ui_lesson_view(&cat, l));
@@ -145,6 +146,7 @@ int cmd_follow(int argc, char **argv)
     if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
     ui_term_stop();
 out:
+    class_agent_stop();
     ui_follow_stop();
     catalogue_free(&cat);
     return rc;
