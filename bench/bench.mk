@@ -19,14 +19,15 @@ BENCH_ARGS = --build $(BUILD) --rounds $(BENCH_ROUNDS)
 BENCH_RUN = $(if $(filter both,$(PIN)),python3 bench/run.py $(BENCH_ARGS) $(1) && python3 bench/run.py $(BENCH_ARGS) --pin $(1),python3 bench/run.py $(BENCH_ARGS) $(if $(filter 1,$(PIN)),--pin) $(1))
 
 # libmp is linked whole so that the weak references bench_mp.c makes (to
-# parts of the library that may not be built yet) resolve when they exist.
+# parts of the library that may not be built yet) resolve when they exist;
+# --as-needed: libcrypto is not linked (libmp loads it for TCP managers only).
 $(BENCH_DIR)/bench_mp: bench/bench_mp.c $(BENCH_HDRS) $(LIBMP_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive $(LIB_LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive -Wl,--as-needed $(LIB_LDLIBS)
 
 $(BENCH_DIR)/bench_trace: bench/bench_trace.c $(BENCH_HDRS) $(LIBMP_A)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive $(LIB_LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBMP_A) -Wl,--no-whole-archive -Wl,--as-needed $(LIB_LDLIBS)
 
 $(BENCH_DIR)/bench_raw: bench/bench_raw.c $(BENCH_HDRS)
 	@mkdir -p $(@D)

@@ -32,9 +32,11 @@ $(ASAN_LIBMP): $(ASAN_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 # Programs linked against libmp: $(call link_mp,flags)
-# --as-needed: libcrypto is used only by the manager; a program that does not
-# pull manager*.o out of libmp.a then does not load it (mapping it at start-up
-# and copying its page tables at each fork measured +10-18 % per spawn).
+# libmp itself does not link libcrypto: a TCP manager dlopen()s it on first
+# use (manager_wire.c), since mapping it at start-up and copying its page
+# tables at each fork measured +10-18 % per spawn. LIB_LDLIBS still names
+# -lcrypto for the programs that call it themselves (the viewer's class
+# board, tests); --as-needed drops it from every other program.
 LINK_MP = $(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LIBMP_A) -Wl,--as-needed $(LIB_LDLIBS)
 LINK_MP_ASAN = $(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(filter %.c %.o,$^) $(ASAN_LIBMP) -Wl,--as-needed $(LIB_LDLIBS)
 
@@ -47,6 +49,6 @@ install: $(LIBMP_A) $(LIBMP_SO)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
 	  'Name: forklab' 'Description: libmp, process-based parallelism after Python multiprocessing' \
 	  'Version: $(VERSION)' 'Cflags: -I$${includedir} -pthread' \
-	  'Libs: -L$${libdir} -Wl,-rpath,$${libdir} -lmp -pthread' 'Libs.private: -lcrypto -lm' \
+	  'Libs: -L$${libdir} -Wl,-rpath,$${libdir} -lmp -pthread' 'Libs.private: -lm' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/forklab.pc
 	@if [ -x $(BUILD)/forklab ]; then install -d $(DESTDIR)$(PREFIX)/bin && install -m 755 $(BUILD)/forklab $(DESTDIR)$(PREFIX)/bin/; fi

@@ -68,6 +68,7 @@ struct mp_manager {
     size_t rx_frame;    /* bytes of the last reply frame still at the start of rx */
     int tx_at;          /* where the request frame starts in tx */
     int tx_op;
+    mp__spin_hint spin; /* whether spinning for replies pays (futex.c) */
 };
 
 /* Sends the request framed in m->tx (begun at m->tx_at) and waits for its
@@ -80,6 +81,10 @@ void mp__mgr_unref(mp_manager *m);
 /* ---- wire (manager_wire.c) */
 void mp__mgr_hmac(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t n,
                   uint8_t out[DIGEST_LEN]);
+/* Loads libcrypto (HMAC-SHA256) on first use: TCP managers only. 0 | -ELIBACC */
+int mp__mgr_crypto_load(void);
+/* Two digests are equal, compared in constant time. */
+bool mp__mgr_digest_equal(const uint8_t *a, const uint8_t *b);
 /* "#CHALLENGE#" + NONCE_LEN random bytes. 0 | -errno */
 int mp__mgr_make_challenge(uint8_t out[CHALLENGE_LEN]);
 /* Appends one handshake frame holding p[0..n) to b. */

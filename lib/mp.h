@@ -81,7 +81,8 @@ extern "C" {
     XX(ERANGE, "index out of range")                                         \
     XX(EAGAIN, "resource temporarily unavailable")                           \
     XX(ENOTCONN, "not connected")                                            \
-    XX(ESHUTDOWN, "already closed or shut down")
+    XX(ESHUTDOWN, "already closed or shut down")                             \
+    XX(ELIBACC, "libcrypto (needed by TCP managers) could not be loaded")
 
 /* A message for a negative errno (or 0: "success"); never NULL. */
 const char *mp_strerror(int err);
@@ -401,7 +402,10 @@ mp_manager *mp_manager_start(void);
  * answers its challenge at once gets in. A client told so retries for up
  * to 5 s before connect (or a call) fails with -EBUSY.
  * This process (and its children) use the manager through TCP too.
- * NULL + errno (EINVAL: bad port or empty key; EADDRINUSE ...). */
+ * libcrypto (HMAC) is loaded here, on first use: a program that never makes
+ * a TCP manager does not map it (nor copy it at each fork).
+ * NULL + errno (EINVAL: bad port or empty key; ELIBACC: no libcrypto.so.3;
+ * EADDRINUSE ...). */
 mp_manager *mp_manager_listen(const char *host, int port, const char *authkey);
 /* Connects to a manager served by another program (or process) with
  * mp_manager_listen. NULL + errno (EACCES: wrong key, or a server that

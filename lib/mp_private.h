@@ -85,6 +85,26 @@ typedef bool (*mp__pred)(void *arg);
  * a busy or pinned machine the process we wait for gets the CPU. */
 bool mp__spin_until(mp__pred ok, void *arg, uint64_t ns, unsigned yield_every);
 
+/* Spinning on a descriptor (pipe ends, the manager's sockets): poll() it
+ * without sleeping for up to ns before the caller sleeps in the kernel,
+ * when another CPU may run the peer (mp__spinning_helps). Adaptive per
+ * descriptor through *h: after k spins in a row that found nothing (a slow
+ * peer, or a busy machine where the peer waits for a CPU) the next
+ * 2^k - 1 waits sleep at once (k at most MP__SPIN_MISSES); a spin that
+ * finds the descriptor ready starts over.
+ * true: fd is ready (for events) | false: sleep. */
+#define MP__SPIN_FD_NS 20000ull
+#define MP__SPIN_MISSES 6
+typedef struct mp__spin_hint {
+    uint8_t misses; /* spins in a row that ended with nothing */
+    uint8_t skip;   /* waits left that sleep without spinning */
+} mp__spin_hint;
+bool mp__spin_fd(int fd, short events, uint64_t ns, mp__spin_hint *h);
+/* The same over a poll set: poll()'s result (> 0 ready, < 0 error, errno
+ * set), or 0: nothing came, sleep. */
+struct pollfd;
+int mp__spin_poll(struct pollfd *pf, unsigned n, uint64_t ns, mp__spin_hint *h);
+
 /* ---- the lock object, embedded by value/array (shared.c) */
 struct mp_lock {
     pthread_mutex_t mutex; /* robust, process-shared, error-checking */

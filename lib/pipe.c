@@ -52,6 +52,7 @@ struct mp_conn {
     unsigned char *part;  /* its payload bytes read before a timeout, or NULL */
     size_t part_got;
     bool eof;             /* the peer closed: nothing more will come */
+    mp__spin_hint spin;   /* whether spinning before a sleep pays on this end */
 };
 
 /* ------------------------------------------------------------ creation */
@@ -158,10 +159,22 @@ static int wait_readable(int fd, const mp__deadline *d)
     }
 }
 
+/* How long a receive spins before it sleeps: MP__SPIN_FD_NS, less when
+ * the deadline comes sooner, none for a try (timeout 0). */
+static uint64_t spin_ns(const mp__deadline *d)
+{
+    if (d->forever) return MP__SPIN_FD_NS;
+    double left = mp__deadline_left(d) * 1e9;
+    return left < (double)MP__SPIN_FD_NS ? (uint64_t)left : MP__SPIN_FD_NS;
+}
+
 /* One read of at most len bytes, waiting for data until the deadline.
  * The read is tried first (MSG_DONTWAIT) and poll() only runs when nothing
  * is there, so a busy stream costs one system call per read, and a frame
- * that started arriving is still bounded by the same deadline.
+ * that started arriving is still bounded by the same deadline. Before
+ * poll() sleeps, the end spins a little (mp__spin_fd): a peer on another
+ * CPU that answers at once is then seen without the ~30 us wake-up of a
+ * sleeping reader (an 8-byte round trip unpinned, see bench/README.md).
  * Without a deadline, the receiving end of a one-way pipe instead sleeps in
  * one blocking recv(), which returns what has arrived as soon as anything
  * has. A duplex end does not: a reader blocked in recv() shares the
@@ -181,6 +194,7 @@ static ssize_t read_some(mp_conn *c, void *buf, size_t len, const mp__deadline *
         /* A peer that closed with our data unread resets the socket. */
         if (errno == ECONNRESET) return 0;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return -errno;
+        if (mp__spin_fd(c->fd, POLLIN, spin_ns(d), &c->spin)) continue;
         int w = wait_readable(c->fd, d);
         if (w < 0) return w;
         if (w == 0) return -ETIMEDOUT;

@@ -311,7 +311,7 @@ static mp_async *async_new(mp_pool *p, size_t out_len, void *dest, size_t ntasks
     mp_async *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     if (!dest && out_len) {
-        r->buf = malloc(out_len);
+        r->buf = out_len <= sizeof r->small ? r->small : malloc(out_len);
         if (!r->buf) {
             free(r);
             return NULL;
@@ -358,14 +358,15 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
         if (e) p->free_jobs[p->nfree_jobs++] = j;
     }
     if (e) {
-        free(r->buf);
+        mp__async_free_buf(r);
         free(r);
         *err = e;
         return NULL;
     }
     struct job *jb = &p->sh->jobs[j];
     if (in_len) memcpy(jb->in, in, in_len);
-    atomic_store(&jb->done, 0);
+    /* No worker sees the slot before it is queued (under the mutex). */
+    atomic_store_explicit(&jb->done, 0, memory_order_relaxed);
     jb->gen++;
     jb->fn = fn;
     jb->task_id = p->next_task_id;
@@ -385,14 +386,29 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
         for (size_t c = 0; c < nchunks; c++)
             MP__TRACE(MP_EV_TASK_SUBMIT, p->id, (int64_t)(jb->task_id + c), (int64_t)r->id, NULL);
 
+    /* Queued without the mutex: only the parent moves qtail, and the queue
+     * cannot overflow (a job holds one of MAX_JOBS slots until it leaves
+     * the queue and ends). The release store publishes the entry and the
+     * job slot written above; the seq_cst bump orders it before the read
+     * of work_sleepers (the sleeper's side is in claim_chunk). Taking the
+     * mutex here cost the parent a lock and a robust unlock per task and
+     * made it queue behind the workers' claims. */
     struct pool_shared *sh = p->sh;
-    mp__pool_lock(sh);
-    sh->queue[atomic_load(&sh->qtail) % MAX_JOBS] = j;
-    atomic_fetch_add_explicit(&sh->qtail, 1, memory_order_release);
+    uint32_t t = atomic_load_explicit(&sh->qtail, memory_order_relaxed);
+    sh->queue[t % MAX_JOBS] = j;
+    atomic_store_explicit(&sh->qtail, t + 1, memory_order_release);
     atomic_fetch_add(&sh->work_seq, 1);
-    uint32_t sleepers = sh->work_sleepers;
-    mp__pool_unlock(sh);
-    if (sleepers) mp__futex_wake((uint32_t *)&sh->work_seq, nchunks < sleepers ? (int)nchunks : (int)sleepers);
+    /* Wake the sleepers once per new sleep: a woken worker counts as a
+     * sleeper until it runs, and on a busy (or pinned) CPU that can take a
+     * while, during which every submission made a futex wake system call
+     * for nobody (20 % of a pinned apply_async). All of them are woken,
+     * so none sleeps through work queued meanwhile; one that goes back to
+     * sleep bumps sleep_gen, and the next submission wakes it again. */
+    uint32_t sleepers = atomic_load(&sh->work_sleepers), gen = atomic_load(&sh->sleep_gen);
+    if (sleepers && gen != p->woken_gen) {
+        p->woken_gen = gen;
+        mp__futex_wake((uint32_t *)&sh->work_seq, INT_MAX);
+    }
     *err = 0;
     return r;
 }

@@ -9,6 +9,7 @@
 #include "mp_private.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #pragma GCC visibility push(hidden)
 
@@ -71,12 +72,15 @@ struct pool_shared {
     pthread_mutex_t mu;
     _Atomic uint32_t work_seq;  /* bumped when work is queued or the pool closes */
     _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
-    uint32_t work_sleepers;     /* workers asleep on work_seq */
+    _Atomic uint32_t work_sleepers; /* workers asleep on work_seq (read by submit without the lock) */
+    _Atomic uint32_t sleep_gen; /* bumped each time a worker goes to sleep */
     uint32_t parent_sleepers;   /* the parent asleep on done_seq */
     _Atomic uint32_t exits;     /* workers that left on their own */
     _Atomic int closing, shutdown;
     int nworkers;
-    _Atomic uint32_t qhead, qtail; /* queue[qhead..qtail) mod MAX_JOBS; read without the lock to spin */
+    /* queue[qhead..qtail) mod MAX_JOBS. qhead moves under the lock (workers);
+     * qtail only by the parent, without the lock (see submit). */
+    _Atomic uint32_t qhead, qtail;
     uint32_t dhead;
     _Atomic uint32_t dtail;     /* finished[dhead..dtail) */
     uint32_t queue[MAX_JOBS];
@@ -102,6 +106,7 @@ struct mp_pool {
     pid_t parent;
     uint64_t id;
     uint64_t next_task_id;
+    uint32_t woken_gen; /* sh->sleep_gen when submit last woke the sleepers */
     int worker_serial; /* names PoolWorker-N, counting replacements */
     bool closed, terminated;
     uint32_t seen_exits;
@@ -120,15 +125,30 @@ struct mp_async {
     int error;
     int exitcode;
     size_t out_len;
-    unsigned char *buf;  /* the output, owned */
+    unsigned char *buf;  /* the output: small, or owned (malloc) */
     unsigned char *dest; /* when set, the output goes there instead (blocking calls) */
     uint64_t polls;
+    /* Outputs this small live here: no malloc/free per apply_async. */
+    unsigned char small[16] __attribute__((aligned(16)));
 };
+/* Frees what r owns besides itself. */
+static inline void mp__async_free_buf(mp_async *r)
+{
+    if (r->buf != r->small) free(r->buf);
+}
 
 /* ------------------------------------------------------------ across the files */
 
 /* Only the process that made the pool manages it: a child forked later
  * sees a copy whose waitpid() calls would fail and mislead. */
+/* counter + 1, for a counter only written with the pool mutex held (by one
+ * process at a time): a plain load and a release store, not a locked
+ * read-modify-write (lock-free readers still see the new value in order). */
+static inline void mp__pool_bump(_Atomic uint32_t *counter)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1, memory_order_release);
+}
+
 static inline bool mp__pool_is_owner(const mp_pool *p)
 {
     return mp__pid() == p->parent;

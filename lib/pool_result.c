@@ -182,7 +182,7 @@ void mp_async_free(mp_async *r)
     /* Still running: give up the claim; the job slot is released when the
      * task ends (harvest finds no owner). */
     if (!r->done && r->pool && r->job >= 0) r->pool->owner[r->job] = NULL;
-    free(r->buf);
+    mp__async_free_buf(r);
     free(r);
 }
 

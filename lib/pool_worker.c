@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,14 +78,17 @@ static void undo_open(struct pool_shared *sh, struct worker_slot *me)
     u->end_job = -1;
     u->claim_job = -1;
     STEP();
-    atomic_store(&u->valid, 1);
+    /* Release, not a locked exchange: the repairer reads the record only
+     * after the holder died, and stores reach memory in program order
+     * (the same assumption as STEP). */
+    atomic_store_explicit(&u->valid, 1, memory_order_release);
     STEP();
 }
 
 static void undo_close(struct worker_slot *me)
 {
     STEP();
-    atomic_store(&me->undo.valid, 0);
+    atomic_store_explicit(&me->undo.valid, 0, memory_order_release);
 }
 
 static void undo_note_end(struct pool_shared *sh, struct worker_slot *me, uint32_t j)
@@ -137,10 +141,10 @@ static void end_chunk_locked(struct pool_shared *sh, uint32_t j)
     TEST_POINT(2);
     sh->finished[atomic_load(&sh->dtail) % MAX_JOBS] = j;
     STEP();
-    atomic_fetch_add(&sh->dtail, 1);
+    mp__pool_bump(&sh->dtail);
     TEST_POINT(3);
     atomic_store_explicit(&jb->done, 1, memory_order_release);
-    atomic_fetch_add(&sh->done_seq, 1);
+    mp__pool_bump(&sh->done_seq);
     if (sh->parent_sleepers) mp__futex_wake((uint32_t *)&sh->done_seq, INT_MAX);
 }
 
@@ -173,7 +177,7 @@ static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t
             uint32_t j = sh->queue[sh->qhead % MAX_JOBS];
             struct job *jb = &sh->jobs[j];
             if (jb->next_chunk >= jb->nchunks) { /* every chunk taken: not queued any more */
-                atomic_fetch_add(&sh->qhead, 1);
+                mp__pool_bump(&sh->qhead);
                 continue;
             }
             undo_note_claim(me, j, jb->next_chunk);
@@ -185,7 +189,7 @@ static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t
             *job = j;
             *chunk = jb->next_chunk++;
             TEST_POINT(1);
-            if (jb->next_chunk >= jb->nchunks) atomic_fetch_add(&sh->qhead, 1);
+            if (jb->next_chunk >= jb->nchunks) mp__pool_bump(&sh->qhead);
             undo_close(me);
             mp__pool_unlock(sh);
             return true;
@@ -199,8 +203,18 @@ static bool claim_chunk(struct pool_shared *sh, int idx, int64_t ended, uint32_t
         undo_open(sh, me);
         if (got || sh->qhead != sh->qtail || atomic_load(&sh->shutdown) || atomic_load(&sh->closing))
             continue;
+        /* submit queues without the lock: it stores qtail, bumps work_seq,
+         * then reads work_sleepers. Here the reverse: the sequence first,
+         * then count ourselves (a full barrier), then look at qtail again.
+         * Either we see the job, or submit sees us and wakes us, or the
+         * sequence moved and the futex wait returns at once. */
         uint32_t seen = atomic_load(&sh->work_seq);
-        sh->work_sleepers++;
+        atomic_fetch_add(&sh->work_sleepers, 1);
+        atomic_fetch_add(&sh->sleep_gen, 1);
+        if (sh->qhead != atomic_load(&sh->qtail)) {
+            atomic_fetch_sub(&sh->work_sleepers, 1);
+            continue;
+        }
         me->sleeping = true;
         undo_close(me);
         mp__pool_unlock(sh);
@@ -227,8 +241,8 @@ static void run_chunk(mp_pool *p, struct job *jb, size_t chunk)
     for (size_t i = first; i < last; i++) jb->fn(jb->in + i * jb->in_size, jb->out + i * jb->out_size);
     /* Output printed by a task appears now, not at the worker's exit (which
      * may be a SIGKILL from terminate). */
-    fflush(stdout);
-    fflush(stderr);
+    if (__fpending(stdout)) fflush(stdout); /* (two fflush calls were 5 % of a tiny task) */
+    if (__fpending(stderr)) fflush(stderr);
 }
 
 static void leave(mp_pool *p, int idx)

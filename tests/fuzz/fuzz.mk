@@ -24,6 +24,8 @@ FUZZ_EXTRA_fuzz_layout := $(wildcard viewer/core/*.c)
 # viewer/core is one library: each target takes all of it (the linker keeps
 # what it needs), so splitting a core file never breaks a fuzz build.
 FUZZ_EXTRA_fuzz_sched := $(wildcard viewer/core/*.c)
+# The class board: its log read and followed, its rows, join codes.
+FUZZ_EXTRA_fuzz_classlog := viewer/out/class_board.c viewer/out/class_rows.c viewer/out/class_net.c
 FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_model = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_layout = $(YAML_LIBS)

@@ -99,16 +99,18 @@ static void set_where(struct cls_student *s, const char *lesson, int slide, int6
     if (at > s->last) s->last = at;
 }
 
-/* One log line back into the board; a damaged line is skipped. */
+/* One log line back into the board; a damaged line is skipped. Every
+ * field is cleaned again: a log damaged or edited by hand must not bring
+ * an escape sequence to the instructor's terminal either. */
 static void replay(struct cls_board *b, char *line)
 {
-    char *f[8];
+    char f[8][CLASS_TEXT_MAX + 1];
     size_t n = 0;
     for (char *p = line; n < 8;) {
-        f[n++] = p;
         char *tab = strchr(p, '\t');
+        size_t len = tab ? (size_t)(tab - p) : strlen(p);
+        class_clean(f[n++], sizeof f[0], p, len);
         if (!tab) break;
-        *tab = '\0';
         p = tab + 1;
     }
     struct cls_student *s = n >= 2 ? find(b, f[1]) : NULL;

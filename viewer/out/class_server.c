@@ -443,6 +443,7 @@ int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_
     static struct server s;
     memset(&s, 0, sizeof s);
     s.headless = headless;
+    s.notify = -1;
     bool loop = false;
     char shown[128] = "";
     s.lfd = listen_on(listen_at, &loop, shown, sizeof shown);
