@@ -14,7 +14,7 @@ e2e_ok "the selected lesson is in reverse video" e2e_has_reverse
 e2e_keys '?'
 e2e_expect "? shows the help overlay" 'keys \(any key closes\)'
 e2e_ok "the help lists the live run keys" e2e_wait 'space +pause / resume' 2
-e2e_ok "the help lists step and speed" e2e_wait '\+ / - +replay faster' 2
+e2e_ok "the help lists step and speed" e2e_wait '\+ / - +faster / slower' 2
 e2e_keys x
 e2e_ok "any key closes the help" e2e_wait_cmd 3 e2e_absent 'any key closes'
 e2e_keys j j Enter

@@ -1,6 +1,7 @@
 /* fuzz_layout.c — the viewer's pure text functions on arbitrary bytes:
  * fitting, wrapping, tab expansion and highlighting must never read or
  * write out of bounds, and must keep their promises (widths, coverage). */
+#include "codepane.h"
 #include "highlight.h"
 #include "layout.h"
 #include "rows.h"
@@ -14,6 +15,33 @@ static void ignore_line(void *ctx, const char *line)
 {
     size_t *n = ctx;
     *n += strlen(line);
+}
+
+/* The code pane: a sideways slice keeps to its width and its buffer and
+ * never splits a code point; the source's lines and widest agree with the
+ * text; a marker fits its width. */
+static void fuzz_codepane(const char *text, int width, size_t cap, uint8_t b)
+{
+    char *out = malloc(cap);
+    if (!out) return;
+    bool left, right;
+    int off = b % 50, used = cp_slice(text, off, width, out, cap, &left, &right);
+    if (used < 0 || used > width || strlen(out) >= cap || fmt_width(out) != used) abort();
+    if (cp_slice(text, off, width, NULL, 0, NULL, NULL) < used) abort(); /* counting alone sees no less */
+    free(out);
+    struct cp_source src;
+    char *copy = strdup(text);
+    if (copy && cp_source_init(&src, copy) == 0) {
+        for (int i = 0; i < src.n; i++)
+            if (!src.lines[i] || strchr(src.lines[i], '\n')) abort();
+        int top = cp_top(src.n, width % 30, (unsigned)b, b % 40);
+        if (top < 0 || (src.n > width % 30 && top > src.n - width % 30)) abort();
+        cp_source_free(&src);
+    }
+    struct cp_where w[4] = {{b % 13, 1, 5, false}, {b % 7, 2, 5, true}, {b, 3, 5, false}, {1000000 + b, 4, 5, true}};
+    char mark[32];
+    cp_marker(w, 4, 5, b % 5, mark, sizeof mark, width % 8, NULL);
+    if ((int)strlen(mark) > width % 8) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (pos != (int)strlen(text)) abort();
     }
+    fuzz_codepane(text, width, cap, data[1]);
     free(text);
     return 0;
 }

@@ -253,8 +253,9 @@ Test(tables, keys_drive_handling_and_help, .timeout = 5.)
 Test(tables, panels_come_from_one_table, .timeout = 5.)
 {
     const char *names[] = {"processes", "locks", "queues", "pipes", "arrays", "pool", "async",
-                           "timeline", "notes", "output", "ranks", "messages", "collectives", "manager"};
-    cr_assert_eq(PANEL__COUNT, 14);
+                           "timeline", "notes", "output", "ranks", "messages", "collectives", "manager",
+                           "code"};
+    cr_assert_eq(PANEL__COUNT, 15);
     for (int i = 0; i < PANEL__COUNT; i++) {
         cr_expect_eq(panel_find(names[i]), i, "%s", names[i]);
         cr_expect_str_eq(panel_kind(i)->name, names[i]);
@@ -263,10 +264,10 @@ Test(tables, panels_come_from_one_table, .timeout = 5.)
     char all[256];
     panel_names(all, sizeof all);
     cr_expect_str_eq(all, "processes, locks, queues, pipes, arrays, pool, async, timeline, notes, output, "
-                          "ranks, messages, collectives, manager");
+                          "ranks, messages, collectives, manager, code");
     struct model m;
     model_init(&m);
-    struct panel_input in = {&m, 7, 40};
+    struct panel_input in = {&m, 7, 40, 0};
     cr_expect_eq(panel_want(PANEL_output, &in), 9, "7 lines and 2 borders");
     cr_expect_eq(panel_want(PANEL_locks, &in), 3, "empty: one row and the borders");
     model_free(&m);

@@ -27,8 +27,8 @@ struct key_row {
 };
 
 static const struct key_row rows[] = {
-    {KEYS_ALL, false, "?", "this help (any key closes it)", {{'?', KA_HELP}}},
-    {KEYS_ALL, false, "q, Esc", "back; quit from the lesson list", {{'q', KA_BACK}, {KEYS_ESC, KA_BACK}}},
+    {KEYS_ALL, false, "?", "this help", {{'?', KA_HELP}}},
+    {KEYS_ALL, true, "q, Esc", "back; quit from the lesson list", {{'q', KA_BACK}, {KEYS_ESC, KA_BACK}}},
 
     {KEYS_LIST, false, "Up/Down, j/k", "move",
      {{KEYS_UP, KA_UP}, {'k', KA_UP}, {KEYS_DOWN, KA_DOWN}, {'j', KA_DOWN}}},
@@ -42,6 +42,7 @@ static const struct key_row rows[] = {
     {KEYS_LESSON, false, "Left/Right, h/l", "previous / next slide",
      {{KEYS_LEFT, KA_PREV_SLIDE}, {'h', KA_PREV_SLIDE}, {KEYS_RIGHT, KA_NEXT_SLIDE}, {'l', KA_NEXT_SLIDE},
       {' ', KA_NEXT_SLIDE}}},
+    {KEYS_LESSON, true, "< / >", "code sideways", {{'<', KA_CODE_LEFT}, {'>', KA_CODE_RIGHT}}},
     {KEYS_LESSON, false, "Up/Down, j/k, PgUp/PgDn", "scroll the code (J/K: a slide cut short)",
      {{KEYS_UP, KA_UP}, {'k', KA_UP}, {KEYS_DOWN, KA_DOWN}, {'j', KA_DOWN}, {KEYS_PGUP, KA_PAGE_UP},
       {KEYS_PGDN, KA_PAGE_DOWN}, {'J', KA_SLIDE_DOWN}, {'K', KA_SLIDE_UP}}},
@@ -53,16 +54,23 @@ static const struct key_row rows[] = {
     {KEYS_LESSON, false, "e / g", "the exercise: task, edit, grade, hints / grade it now",
      {{'e', KA_EXERCISE}, {'g', KA_GRADE}}},
 
-    {KEYS_RUN, false, "space", "pause / resume the example's processes", {{' ', KA_PAUSE}}},
-    {KEYS_RUN, false, "s", "step one event while paused", {{'s', KA_STEP}}},
-    {KEYS_RUN, false, "+ / -", "replay faster / slower (events per tick)",
+    {KEYS_RUN, false, "space", "pause / resume", {{' ', KA_PAUSE}}},
+    {KEYS_RUN, true, "m", "mode: free, paced, you schedule", {{'m', KA_MODE}}},
+    {KEYS_RUN, false, "s", "step: one event while paused (controlled: one operation)", {{'s', KA_STEP}}},
+    {KEYS_RUN, false, "+ / -", "faster / slower (events a tick; paced: operations a second)",
      {{'+', KA_FASTER}, {'=', KA_FASTER}, {'-', KA_SLOWER}, {'_', KA_SLOWER}}},
-    {KEYS_RUN, false, "R", "restart", {{'R', KA_RESTART}}},
-    {KEYS_RUN, true, "x", "kill the run", {{'x', KA_KILL}}},
+    {KEYS_RUN, false, "0-9, Up/Down+Enter", "you schedule: move that process",
+     {{'0', KA_PICK}, {'1', KA_PICK}, {'2', KA_PICK}, {'3', KA_PICK}, {'4', KA_PICK}, {'5', KA_PICK},
+      {'6', KA_PICK}, {'7', KA_PICK}, {'8', KA_PICK}, {'9', KA_PICK}}},
+    {KEYS_RUN, true, "", "", {{KEYS_UP, KA_UP}, {KEYS_DOWN, KA_DOWN}, {KEYS_ENTER, KA_OPEN}}},
+    {KEYS_RUN, false, "c", "show / hide the code", {{'c', KA_CODE}}},
+    {KEYS_RUN, true, "< / >", "code sideways", {{'<', KA_CODE_LEFT}, {'>', KA_CODE_RIGHT}}},
     {KEYS_RUN, false, "PgUp/PgDn", "scroll the output back / forward",
      {{KEYS_PGUP, KA_PAGE_UP}, {KEYS_PGDN, KA_PAGE_DOWN}}},
     {KEYS_RUN, true, "End", "latest", {{KEYS_END, KA_LATEST}}},
-    {KEYS_RUN, false, "q, Esc", "stop the run, back to the lesson", {{'q', KA_BACK}, {KEYS_ESC, KA_BACK}}},
+    {KEYS_RUN, false, "q, Esc", "stop the run, back", {{'q', KA_BACK}, {KEYS_ESC, KA_BACK}}},
+    {KEYS_RUN, true, "R", "restart", {{'R', KA_RESTART}}},
+    {KEYS_RUN, true, "x", "kill the run", {{'x', KA_KILL}}},
 
     {KEYS_QUIZ, false, "1-4 or Up/Down + Enter", "answer",
      {{'1', KA_ANSWER_NUMBER}, {'2', KA_ANSWER_NUMBER}, {'3', KA_ANSWER_NUMBER}, {'4', KA_ANSWER_NUMBER},

@@ -42,6 +42,9 @@ enum keys_action {
     KA_EXERCISE, KA_SLIDE_DOWN, KA_SLIDE_UP, KA_EXPLORE,
     /* a live run */
     KA_PAUSE, KA_STEP, KA_FASTER, KA_SLOWER, KA_RESTART, KA_KILL,
+    KA_MODE, KA_PICK, KA_CODE,
+    /* the code panes (lesson and live run) */
+    KA_CODE_LEFT, KA_CODE_RIGHT,
     /* the quiz */
     KA_ANSWER_NUMBER, KA_ANSWER, KA_NEXT_QUESTION,
     /* follow the presenter (the lesson list and a lesson) */

@@ -652,6 +652,7 @@ int model_apply(struct model *m, const struct mp_trace_event *ev)
         struct model_proc *who = get_proc(m, ev->pid, ev->t_ns);
         if (!who) return -ENOMEM;
         who->nevents++;
+        if (ev->line) who->last_line = ev->line, who->last_file = ev->file; /* the code pane's "where" */
     }
     int r = apply_kind(m, ev);
     return r ? r : waitfor_apply(&m->wf, m, ev);

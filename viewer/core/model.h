@@ -36,6 +36,7 @@ struct model_proc {
     uint64_t t_start, t_exit; /* ns, t_exit 0 while alive */
     uint64_t nevents;     /* events this process emitted */
     int depth;            /* in the process tree (root = 0), for drawing */
+    uint32_t last_line, last_file; /* call site of its last event that had one (mp_trace_event) */
 };
 
 /* One process's waits on one lock: acquisitions it had to wait for (and

@@ -91,6 +91,16 @@ static int want_manager(const struct panel_input *in)
     return rows + (int)in->m->nmops;
 }
 
+/* The code panel wishes for only a few lines (it scrolls to follow the
+ * processes' lines) and takes its rows from its weight instead: the other
+ * panels of its column get what their content wants first, the code what
+ * is left over. */
+#define CODE_WANT_MAX 3
+static int want_code(const struct panel_input *in)
+{
+    return in->code_lines < CODE_WANT_MAX ? in->code_lines : CODE_WANT_MAX;
+}
+
 static const struct panel_kind kinds[PANEL__COUNT] = {
 #define PANEL_ROW_(name, side, weight) {#name, side, weight, want_##name},
     PANEL_TABLE(PANEL_ROW_)

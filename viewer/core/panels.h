@@ -32,9 +32,12 @@
     X(ranks, PANEL_LEFT, 3)              \
     X(messages, PANEL_LEFT, 3)           \
     X(collectives, PANEL_LEFT, 2)        \
-    X(manager, PANEL_LEFT, 3)
+    X(manager, PANEL_LEFT, 3)            \
+    X(code, PANEL_RIGHT, 8)
 
-/* State panels (and the MPI ones) go left; the output, notes and timeline right. */
+/* State panels (and the MPI ones) go left; the output, notes, timeline and
+ * code right. "code" is the example's source with each process's line
+ * (codepane.h); the run view adds it on its own, a lesson need not list it. */
 enum panel_side { PANEL_LEFT, PANEL_RIGHT };
 
 enum panel_id {
@@ -50,6 +53,7 @@ struct panel_input {
     const struct model *m;
     size_t output_lines;
     int width;
+    int code_lines;   /* lines of the source the code panel shows */
 };
 
 struct panel_kind {

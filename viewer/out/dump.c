@@ -106,6 +106,17 @@ static void dump_procs(FILE *out, const struct model *m)
         snprintf(name, sizeof name, "%*s%s", 2 * depth, "", p->name);
         fprintf(out, "  %-8d %-8d %-24s %s\n", p->pid, p->ppid, safe(name), state);
     }
+    /* Where each process is in its source: the line of its last libmp call
+     * (the live view's code pane marks the same line). Its own rows, after
+     * the table, so that the table's columns stay as they were. */
+    bool any = false;
+    for (size_t i = 0; i < n; i++) any |= m->procs[order[i]].last_line != 0;
+    if (any) fprintf(out, "  last libmp call of each process:\n");
+    for (size_t i = 0; any && i < n; i++) {
+        const struct model_proc *p = &m->procs[order[i]];
+        if (p->last_line) fprintf(out, "    PID %d: line %u%s\n", p->pid, (unsigned)p->last_line,
+                                  p->state == MPROC_EXITED ? " (exited)" : "");
+    }
     free(order);
 }
 
@@ -303,7 +314,11 @@ void dump_frame(FILE *out, const struct model *m, unsigned n)
     for (size_t i = 0; i < m->nprocs; i++) {
         char state[64];
         model_proc_state_text(m, &m->procs[i], state, sizeof state);
-        fprintf(out, "proc %d %s: %s\n", m->procs[i].pid, safe(m->procs[i].name), state);
+        const struct model_proc *p = &m->procs[i];
+        fprintf(out, "proc %d %s: %s", p->pid, safe(p->name), state);
+        /* where a live one is: the line of its last libmp call */
+        if (p->last_line && p->state != MPROC_EXITED) fprintf(out, ", line %u", (unsigned)p->last_line);
+        fputc('\n', out);
     }
     for (size_t i = 0; i < m->nlocks; i++) {
         const struct model_lock *l = &m->locks[i];

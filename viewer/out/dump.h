@@ -21,7 +21,8 @@ void dump_model(FILE *out, const struct model *m, const char *output);
  * never go on) "deadlock"; nothing when the run had no MPI events. */
 void dump_mpi(FILE *out, const struct model *m);
 void dump_mpi_frame(FILE *out, const struct model *m);
-/* A compact snapshot, headed "--- frame N t=+12.3ms". */
+/* A compact snapshot, headed "--- frame N t=+12.3ms"; a live process's row
+ * ends with ", line N" (its last libmp call) when known. */
 void dump_frame(FILE *out, const struct model *m, unsigned n);
 /* Per-process summary: events, first and last time (trace show). */
 void dump_proc_summary(FILE *out, const struct model *m);

@@ -77,7 +77,13 @@ void run_view_draw_controlled(const struct run_view *rv, struct rect r)
                  p->index, p->pid, what, tag);
         enum ui_role role = !p->alive || !p->parked || v[i] == SCHED_DISABLED ? R_DIM : R_NORMAL;
         if (rv->mode == MODE_SCHEDULE && (int)i == rv->sel) role = R_SELECTED;
+        int y = rs.in.y + rs.row;
         ui_rows_put(&rs, role, line);
+        /* its number in its own colour, as the code pane marks its line */
+        char num[16];
+        snprintf(num, sizeof num, "%d", p->index);
+        attr_t a = ui_proc_attr(p->index) | (role == R_SELECTED ? A_REVERSE : role == R_DIM ? A_DIM : 0);
+        if (rs.in.w > 4 && y < rs.in.y + rs.in.h) ui_put_attr(y, rs.in.x + 1, (int)strlen(num), a, num);
     }
     if (c->nprocs == 0) ui_rows_put(&rs, R_DIM, "(no process yet)");
 }
@@ -85,7 +91,7 @@ void run_view_draw_controlled(const struct run_view *rv, struct rect r)
 /* Keys of the controlled modes; 0 when the key is not theirs. */
 int run_view_controlled_key(struct run_view *rv, int ch)
 {
-    if (ch == 'm') {
+    if (keys_action(KEYS_RUN, ch) == KA_MODE) {
         rv->mode = (enum run_mode)((rv->mode + 1) % MODE__COUNT);
         rv->out_back = 0;
         run_view_reset(rv);
@@ -103,15 +109,14 @@ int run_view_controlled_key(struct run_view *rv, int ch)
     case '_':
         if (rv->rate > 0) rv->rate--;
         break;
-    case KEY_UP:
+    /* (keys come as keys.h spells them: ui_key turned KEY_UP into KEYS_UP) */
+    case KEYS_UP:
         if (rv->sel > 0) rv->sel--;
         break;
-    case KEY_DOWN:
+    case KEYS_DOWN:
         if ((size_t)rv->sel + 1 < rv->ctl.nprocs) rv->sel++;
         break;
-    case '\n':
-    case '\r':
-    case KEY_ENTER:
+    case KEYS_ENTER:
         if (rv->mode != MODE_SCHEDULE || (size_t)rv->sel >= rv->ctl.nprocs) return 0;
         ctl_move(rv, rv->ctl.procs[rv->sel].index);
         break;

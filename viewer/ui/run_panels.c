@@ -14,6 +14,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool rows_full(const struct ui_rows *rs)
@@ -304,6 +305,57 @@ static void draw_output(const struct ui_panel_source *src, struct ui_rows *rs)
     size_t end = nout - back;
     put_wrapped_tail(rs, end, output_text, src);
     if (nout == 0) ui_rows_put(rs, R_DIM, src->started ? "(no output yet)" : "");
+}
+
+/* A marker ("2,1+"), right-aligned in w columns: each number in its
+ * process's colour, the followed process's in reverse video. */
+static void draw_marker(int y, int x, int w, const char *mark, int sel)
+{
+    int len = (int)strlen(mark), col = x + (w > len ? w - len : 0);
+    for (const char *s = mark; *s && col < x + w;) {
+        if (*s >= '0' && *s <= '9') {
+            char num[16];
+            size_t n = strspn(s, "0123456789");
+            snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), s);
+            int idx = atoi(num);
+            ui_put_attr(y, col, x + w - col, ui_proc_attr(idx) | (idx == sel ? A_REVERSE : 0), num);
+            col += (int)strlen(num);
+            s += n;
+        } else {
+            char one[2] = {*s++, '\0'};
+            ui_put(y, col++, 1, R_WARN, one);
+        }
+    }
+}
+
+/* The example's source, each live process's number beside its line (a
+ * gutter of markers, then the line number, then the code scrolled
+ * src->code->hoff columns sideways). The view picked the first line. */
+static void draw_code(const struct ui_panel_source *src, struct ui_rows *rs)
+{
+    const struct ui_code_src *c = src->code;
+    if (!c || !c->src || !c->src->n) {
+        ui_rows_put(rs, R_DIM, "(no source for this program)");
+        return;
+    }
+    int mw = rs->in.w >= 40 ? 5 : 3, numw = 4, cw = rs->in.w - mw - 1 - numw;
+    if (cw < 4) return;
+    int state = 0;
+    for (int i = 0; i < c->top && i < c->src->n; i++) { /* the comment state above the first line shown */
+        struct hl_span sp[128];
+        hl_line(HL_C, c->src->lines[i], &state, sp, 128);
+    }
+    for (int row = 0; !rows_full(rs) && c->top + row < c->src->n; row++) {
+        int ln = c->top + row + 1, y = rs->in.y + rs->row;
+        char mark[32], num[16];
+        int on = cp_marker(c->where, c->nwhere, (unsigned)ln, c->sel, mark, sizeof mark, mw, NULL);
+        draw_marker(y, rs->in.x, mw, mark, c->sel);
+        snprintf(num, sizeof num, "%*d ", numw - 1, ln);
+        ui_put(y, rs->in.x + mw, 1, on ? R_WARN : R_DIM, on ? ">" : " ");
+        ui_put(y, rs->in.x + mw + 1, numw, on ? R_WARN : R_DIM, num);
+        ui_code_text(y, rs->in.x + mw + 1 + numw, cw, c->src->lines[ln - 1], HL_C, &state, c->hoff);
+        rs->row++;
+    }
 }
 
 /* One drawing function per row of the panel table (panels.h): a panel

@@ -8,6 +8,7 @@
 
 #include "ui.h"
 
+#include "codepane.h"
 #include "controller.h"
 #include "runner.h"
 
@@ -70,6 +71,12 @@ struct run_view {
     bool stuck;
     char ctl_msg[CTL_ERR];      /* the last refusal or the stuck report */
     char *replay;               /* a schedule replayed paced (from explore), NULL: none */
+    uint64_t seed;              /* paced (not a replay): the seed its interleaving comes from */
+    /* the code pane (codepane.h): the example's source and where each process is */
+    struct cp_source code;
+    char code_base[256];        /* the source's basename, to match call sites with */
+    int code_pref;              /* c: 0 = as the size says, 1 = shown, -1 = hidden */
+    int code_top, code_hoff;    /* first line shown; columns scrolled sideways (< / >) */
 };
 /* Monotonic clock in ns (the tick and the paced beat). */
 uint64_t run_view_now_ns(void);

@@ -8,6 +8,8 @@
  */
 #include "ui.h"
 
+#include "codepane.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -103,6 +105,12 @@ static void release_stderr(void)
     captured = NULL;
 }
 
+/* A colour per process (by creation index, cycling): the code pane's
+ * markers and the processes panel's numbers share it. Bold only without
+ * colours. */
+#define NPROC_COLOURS 6
+static attr_t proc_attrs[NPROC_COLOURS] = {A_BOLD, A_BOLD, A_BOLD, A_BOLD, A_BOLD, A_BOLD};
+
 static void setup_roles(bool color)
 {
     /* Monochrome first: every role distinguishable by attributes alone. */
@@ -137,6 +145,32 @@ static void setup_roles(bool color)
         init_pair(n, pairs[i].fg, -1);
         roles[pairs[i].role] = COLOR_PAIR(n) | pairs[i].extra;
     }
+    /* The processes' own colours, after the roles' pairs. */
+    static const short proc_fg[NPROC_COLOURS] = {COLOR_GREEN, COLOR_MAGENTA, COLOR_CYAN,
+                                                 COLOR_YELLOW, COLOR_RED, COLOR_BLUE};
+    short base = (short)(sizeof pairs / sizeof pairs[0] + 1);
+    for (int i = 0; i < NPROC_COLOURS; i++) {
+        short n = (short)(base + i);
+        if (n >= COLOR_PAIRS) break;
+        init_pair(n, proc_fg[i], -1);
+        proc_attrs[i] = COLOR_PAIR(n) | A_BOLD;
+    }
+}
+
+attr_t ui_proc_attr(int index)
+{
+    return index < 0 ? A_BOLD : proc_attrs[index % NPROC_COLOURS];
+}
+
+void ui_put_attr(int y, int x, int w, attr_t a, const char *text)
+{
+    char safe[1024], buf[1024];
+    if (w <= 0 || !text) return;
+    text_safe(safe, sizeof safe, text);
+    fmt_fit(buf, sizeof buf, safe, w);
+    attron(a);
+    mvaddstr(y, x, buf);
+    attroff(a);
 }
 
 int ui_term_start(void)
@@ -256,27 +290,41 @@ static enum ui_role role_of(enum hl_class c)
     }
 }
 
-void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state)
+void ui_code_text(int y, int x, int w, const char *line, enum hl_lang lang, int *state, int hoff)
 {
-    char num[16], text[1024];
-    if (w < 6) return;
-    snprintf(num, sizeof num, "%4d ", lineno);
-    ui_put(y, x, w, R_DIM, num);
+    char text[1024];
+    if (w <= 0) return;
     fmt_expand_tabs(text, sizeof text, line, 4);
     struct hl_span spans[128];
     size_t n = hl_line(lang, text, state, spans, 128);
-    int col = x + 5, right = x + w;
-    for (size_t i = 0; i < n && col < right; i++) {
-        char piece[1024];
+    bool left = false, right = false;
+    cp_slice(text, hoff, w, NULL, 0, &left, &right);
+    /* Each span's columns that fall in [hoff, hoff + w), in its colour. */
+    int col = 0;
+    for (size_t i = 0; i < n && col < hoff + w; i++) {
+        char piece[1024], vis[1024];
         int len = spans[i].len < (int)sizeof piece - 1 ? spans[i].len : (int)sizeof piece - 1;
         memcpy(piece, text + spans[i].start, (size_t)len);
         piece[len] = '\0';
-        int room = right - col;
-        bool last = fmt_width(piece) > room;
-        ui_put(y, col, room, role_of(spans[i].cls), piece);
-        col += fmt_width(piece);
-        if (last) break; /* the rest of the line is cut, with the ellipsis */
+        int pw = fmt_width(piece), a = col > hoff ? col : hoff, b = col + pw < hoff + w ? col + pw : hoff + w;
+        if (b > a) {
+            cp_slice(piece, a - col, b - a, vis, sizeof vis, NULL, NULL);
+            ui_put(y, x + a - hoff, b - a, role_of(spans[i].cls), vis);
+        }
+        col += pw;
     }
+    /* Signs that the line goes on out of sight (< / > scroll to it). */
+    if (left) ui_put(y, x, 1, R_WARN, "\xc2\xab");
+    if (right) ui_put(y, x + w - 1, 1, R_WARN, "\xc2\xbb");
+}
+
+void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state, int hoff)
+{
+    char num[16];
+    if (w < 6) return;
+    snprintf(num, sizeof num, "%4d ", lineno);
+    ui_put(y, x, w, R_DIM, num);
+    ui_code_text(y, x + 5, w - 5, line, lang, state, hoff);
 }
 
 int ui_key(int ch)

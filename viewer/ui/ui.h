@@ -20,6 +20,7 @@
 #define FORKLAB_UI_H
 
 #include "catalogue.h"
+#include "codepane.h"
 #include "highlight.h"
 #include "keys.h"
 #include "layout.h"
@@ -92,10 +93,17 @@ int ui_key(int ch);
 
 /* Drawing helpers: text fitted into w columns at (y, x). */
 void ui_put(int y, int x, int w, enum ui_role r, const char *text);
+/* The same with attributes of one's own (ui_proc_attr). */
+void ui_put_attr(int y, int x, int w, attr_t a, const char *text);
+/* A process's own colour, by its creation index (bold without colours). */
+attr_t ui_proc_attr(int index);
 /* A box with a title; returns the inside rectangle. */
 struct rect ui_box(struct rect r, const char *title, bool focus);
-/* One line of code with its number and highlighting. */
-void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state);
+/* One line of code with its number and highlighting, scrolled hoff
+ * columns sideways; a sign at either end when text is hidden there. */
+void ui_code_line(int y, int x, int w, int lineno, const char *line, enum hl_lang lang, int *state, int hoff);
+/* The same without the number: the code's columns [hoff, hoff + w). */
+void ui_code_text(int y, int x, int w, const char *line, enum hl_lang lang, int *state, int hoff);
 /* Blank a rectangle. */
 void ui_clear(struct rect r);
 
@@ -110,6 +118,17 @@ void ui_rows_put(struct ui_rows *rs, enum ui_role role, const char *text);
 /* Word-wrapped into the rows, continuation lines indented. */
 void ui_rows_wrap(struct ui_rows *rs, const char *text, int indent);
 
+/* The code panel of a live run: the source, where each live process is,
+ * the process it follows (sel, an index; -1 none), the first line shown
+ * (0-based) and the columns scrolled sideways. */
+struct ui_code_src {
+    const struct cp_source *src;
+    const struct cp_where *where;
+    size_t nwhere;
+    int sel;
+    int top, hoff;
+};
+
 /* What the panels show: the model, and the example's output (nout lines
  * the replay has reached, line(ctx, i) the i-th, oldest first; back =
  * lines scrolled back from the latest). */
@@ -120,6 +139,7 @@ struct ui_panel_source {
     const char *(*line)(const void *ctx, size_t i, bool *is_err);
     const void *ctx;
     bool started;   /* false: the run never started (no "no output yet") */
+    const struct ui_code_src *code; /* the code panel's (NULL: no source) */
 };
 /* One panel of the live run in r, boxed with title. */
 void ui_draw_panel(enum panel_id id, struct rect r, const char *title, const struct ui_panel_source *src);

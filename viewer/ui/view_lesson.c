@@ -15,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct code {
-    char *text;   /* owned; lines point into it */
-    char **lines;
-    int n;
-};
-
 struct lesson_view {
     struct ui_view v;
     struct catalogue *cat;
@@ -28,7 +22,8 @@ struct lesson_view {
     int slide;
     int scroll;        /* first code line shown */
     bool python;       /* show Python instead of C (narrow screens) */
-    struct code c, py;
+    struct cp_source c, py;  /* the C example, the Python version */
+    int hoff;          /* code columns scrolled sideways (< / >) */
     char status[1024];
     enum ui_role status_role;
     int slide_scroll;  /* first row of the slide shown (J/K) */
@@ -48,32 +43,6 @@ static void save_progress(struct catalogue *c)
         progress_path(path, sizeof path);
         fprintf(stderr, "forklab: progress not saved to %s: %s\n", path, strerror(-rc));
     }
-}
-
-static void code_split(struct code *c, char *text)
-{
-    c->text = text;
-    c->n = 0;
-    c->lines = NULL;
-    if (!text) return;
-    int cap = 1;
-    for (char *s = text; *s; s++)
-        if (*s == '\n') cap++;
-    c->lines = calloc((size_t)cap, sizeof *c->lines);
-    if (!c->lines) return;
-    for (char *s = text; s && *s && c->n < cap;) {
-        c->lines[c->n++] = s;
-        char *nl = strchr(s, '\n');
-        if (nl) *nl = '\0';
-        s = nl ? nl + 1 : NULL;
-    }
-}
-
-static void code_free(struct code *c)
-{
-    free(c->lines);
-    free(c->text);
-    memset(c, 0, sizeof *c);
 }
 
 struct wrap_ctx {
@@ -151,9 +120,18 @@ static void draw_slide(const struct lesson_view *lv, struct rect r)
     }
 }
 
-static void draw_code(const struct code *c, struct rect r, const char *title, enum hl_lang lang, int scroll)
+/* The code, scrolled down by scroll lines and sideways by *hoff columns
+ * (kept in range here: how far depends on the pane's width); a line that
+ * goes on out of sight has a sign at that end, and the title says how to
+ * see it. */
+static void draw_code(const struct cp_source *c, struct rect r, const char *title, enum hl_lang lang, int scroll,
+                      int *hoff)
 {
-    struct rect in = ui_box(r, title, false);
+    char t[512];
+    int hmax = cp_hmax(c->widest, r.w - 2 - 5);
+    if (*hoff > hmax) *hoff = hmax;
+    snprintf(t, sizeof t, "%s%s", title, hmax ? "  </>: sideways" : "");
+    struct rect in = ui_box(r, t, false);
     if (!c->lines || c->n == 0) {
         ui_put(in.y, in.x + 1, in.w - 1, R_DIM, lang == HL_C ? "(no C source)" : "(no Python version)");
         return;
@@ -167,7 +145,7 @@ static void draw_code(const struct code *c, struct rect r, const char *title, en
         hl_line(lang, c->lines[i], &state, sp, 128);
     }
     for (int row = 0; row < in.h && scroll + row < c->n; row++)
-        ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state);
+        ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->lines[scroll + row], lang, &state, *hoff);
 }
 
 /* The examples of the lesson, numbered: its own first. */
@@ -209,13 +187,13 @@ static void lesson_draw(struct ui_view *v, int cols, int lines)
     draw_slide(lv, lay.slide);
     snprintf(buf, sizeof buf, "C: %s", l->c_path ? l->c_path : "-");
     if (lay.side_by_side) {
-        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll);
-        draw_code(&lv->py, lay.python, "Python (the lecture)", HL_PYTHON, lv->scroll);
+        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll, &lv->hoff);
+        draw_code(&lv->py, lay.python, "Python (the lecture)", HL_PYTHON, lv->scroll, &lv->hoff);
     } else if (lv->python) {
-        draw_code(&lv->py, lay.code, "Python (the lecture)  [p: C]", HL_PYTHON, lv->scroll);
+        draw_code(&lv->py, lay.code, "Python (the lecture)  [p: C]", HL_PYTHON, lv->scroll, &lv->hoff);
     } else {
         snprintf(buf, sizeof buf, "C: %s  [p: Python]", l->c_path ? l->c_path : "-");
-        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll);
+        draw_code(&lv->c, lay.code, buf, HL_C, lv->scroll, &lv->hoff);
     }
     if (lv->status[0])
         ui_put(lines - 1, 0, cols, lv->status_role, lv->status);
@@ -259,7 +237,9 @@ static int lesson_key(struct ui_view *v, int ch)
     case KA_UP: lv->scroll--; break;
     case KA_PAGE_DOWN: lv->scroll += 10; break;
     case KA_PAGE_UP: lv->scroll -= 10; break;
-    case KA_LANGUAGE: lv->python = !lv->python; lv->scroll = 0; break;
+    case KA_LANGUAGE: lv->python = !lv->python; lv->scroll = 0; lv->hoff = 0; break;
+    case KA_CODE_LEFT: lv->hoff = lv->hoff > 8 ? lv->hoff - 8 : 0; break;
+    case KA_CODE_RIGHT: lv->hoff += 8; break; /* draw_code keeps it in range */
     case KA_RUN:
         /* several examples (10-pool-map: the async one and the blocking
          * map): let the learner pick, headless runs either by its name */
@@ -324,8 +304,8 @@ static int lesson_follow(struct ui_view *v, const char *lesson, int page)
 static void lesson_destroy(struct ui_view *v)
 {
     struct lesson_view *lv = (struct lesson_view *)v;
-    code_free(&lv->c);
-    code_free(&lv->py);
+    cp_source_free(&lv->c);
+    cp_source_free(&lv->py);
     free(lv);
 }
 
@@ -342,8 +322,8 @@ struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l)
     lv->v.follow = lesson_follow;
     lv->cat = c;
     lv->l = l;
-    code_split(&lv->c, l->c_path ? catalogue_read_file(l->c_path) : NULL);
-    code_split(&lv->py, l->python ? strdup(l->python) : NULL);
+    cp_source_init(&lv->c, l->c_path ? catalogue_read_file(l->c_path) : NULL);
+    cp_source_init(&lv->py, l->python ? strdup(l->python) : NULL);
     return &lv->v;
 }
 

@@ -190,7 +190,7 @@ static void draw_code(const struct code_lines *c, struct rect r, const char *tit
         hl_line(lang, c->line[i], &state, sp, 128);
     }
     for (int row = 0; row < in.h && scroll + row < c->n; row++)
-        ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->line[scroll + row], lang, &state);
+        ui_code_line(in.y + row, in.x, in.w, scroll + row + 1, c->line[scroll + row], lang, &state, 0);
 }
 
 static void draw_code_page(struct present_view *pv, bool python, int cols, int lines)

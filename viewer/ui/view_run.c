@@ -198,7 +198,12 @@ static void run_start(struct run_view *rv)
             sched_policy_init(&pol, SCHED_FREE, 0);
             if (sched_policy_replay(&pol, rv->replay, SCHED_FREE, err, sizeof err) < 0)
                 snprintf(rv->ctl_msg, sizeof rv->ctl_msg, "%s", err);
-        } else if (rv->mode == MODE_PACED) sched_policy_init(&pol, SCHED_SEEDED, run_view_now_ns()); /* a new interleaving each run */
+        } else if (rv->mode == MODE_PACED) {
+            /* A new interleaving each run, from a seed short enough to read
+             * off the header (the seeded policy of `forklab run X --seed N`). */
+            rv->seed = 1000 + run_view_now_ns() / 1000 % 9000;
+            sched_policy_init(&pol, SCHED_SEEDED, rv->seed);
+        }
         else sched_policy_init(&pol, SCHED_LEARNER, 0);
         rc = ctl_init(&rv->ctl, &rv->r, &rv->m, &pol);
         if (rc < 0) {
@@ -290,10 +295,55 @@ static const char *out_text(const void *ctx, size_t i, bool *is_err)
     return o->text;
 }
 
-static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
+/* The process the code pane follows: the one selected (you schedule), the
+ * one that moved last (paced), or the one of the last event shown (free). */
+static int code_follows(const struct run_view *rv)
+{
+    if (rv->controlled && rv->mode == MODE_SCHEDULE)
+        return (size_t)rv->sel < rv->ctl.nprocs ? rv->ctl.procs[rv->sel].index : -1;
+    if (rv->controlled) return rv->ctl.nsteps ? rv->ctl.steps[rv->ctl.nsteps - 1] : -1;
+    if (!rv->m.nevents) return -1;
+    int pid = rv->m.events[rv->m.nevents - 1].pid;
+    for (size_t i = 0; i < rv->m.nprocs; i++)
+        if (rv->m.procs[i].pid == pid) return (int)i;
+    return -1;
+}
+
+/* Columns of code in a code panel of width w (box, pad, gutter: run_panels.c). */
+static int code_cols(int w)
+{
+    int in = w - 3;
+    return in - (in >= 40 ? 5 : 3) - 1 - 4;
+}
+
+static void draw_code_panel(struct run_view *rv, struct rect r)
+{
+    struct cp_where where[MP_GATE_MAX > 64 ? MP_GATE_MAX : 64];
+    size_t n = cp_where(&rv->m, rv->controlled ? rv->ctl.procs : NULL, rv->controlled ? rv->ctl.nprocs : 0,
+                        rv->code_base, where, sizeof where / sizeof where[0]);
+    int sel = code_follows(rv);
+    rv->code_top = cp_top(rv->code.n, r.h - 2, cp_focus(where, n, sel), rv->code_top);
+    int hmax = cp_hmax(rv->code.widest, code_cols(r.w));
+    if (rv->code_hoff > hmax) rv->code_hoff = hmax;
+    struct ui_code_src c = {&rv->code, where, n, sel, rv->code_top, rv->code_hoff};
+    /* The title says what a number means, and how to see cut lines when
+     * there is room to say it. */
+    char title[128];
+    int len = snprintf(title, sizeof title, "code: N = process N's %s", rv->controlled ? "next op" : "last call");
+    const char *side = len + 16 <= r.w - 6 ? "  </>: sideways" : len + 5 <= r.w - 6 ? " </>" : "";
+    if (hmax) snprintf(title + len, sizeof title - (size_t)len, "%s", side);
+    struct ui_panel_source src = {&rv->m, 0, 0, NULL, rv, rv->started, &c};
+    ui_draw_panel(PANEL_code, r, title, &src);
+}
+
+static void draw_panel(struct run_view *rv, const struct layout_panel *p)
 {
     int id = panel_find(p->name);
     if (id < 0) return;
+    if (id == PANEL_code) {
+        draw_code_panel(rv, p->r);
+        return;
+    }
     if (id == PANEL_processes && rv->controlled) {
         run_view_draw_controlled(rv, p->r);
         return;
@@ -308,7 +358,7 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
     else if (id == PANEL_processes && rv->m.host_pid && model_proc_tree_has_parent(&rv->m, rv->m.host_pid) &&
              p->r.w >= 40)
         snprintf(title, sizeof title, "processes (PPID %d = forklab)", rv->m.host_pid);
-    struct ui_panel_source src = {&rv->m, out_visible(rv), rv->out_back, out_text, rv, rv->started};
+    struct ui_panel_source src = {&rv->m, out_visible(rv), rv->out_back, out_text, rv, rv->started, NULL};
     ui_draw_panel(id, p->r, title, &src);
 }
 
@@ -316,7 +366,7 @@ static void draw_panel(const struct run_view *rv, const struct layout_panel *p)
 static int want_of(const struct run_view *rv, const char *name, int width)
 {
     int id = panel_find(name);
-    struct panel_input in = {&rv->m, out_visible(rv), width};
+    struct panel_input in = {&rv->m, out_visible(rv), width, rv->code.n};
     return id < 0 ? 3 : panel_want(id, &in);
 }
 
@@ -451,14 +501,28 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     int warn_rows = inversion_text(rv, warn_text, sizeof warn_text) ? fmt_wrap(warn_text, cols, 2, NULL, NULL) : 0;
     if (warn_rows > 2) warn_rows = 2;
     if (watch_rows > 3 - warn_rows) watch_rows = 3 - warn_rows;
+    /* The code pane: a column of its own on a wide screen, else the top
+     * panel of the right-hand stack; c hides or shows it. */
+    struct rect code_col;
+    int rest = cols;
+    bool code_on = rv->code.n > 0 && cp_shown(rv->code_pref, cols, rv->mode != MODE_FREE);
+    cp_run_split(cols, lines, watch_rows + warn_rows, code_on, &code_col, &rest);
+    const char *with_code[LAYOUT_MAX_PANELS * 2 + 1];
+    size_t nwith = 0;
+    if (code_on && code_col.w == 0) with_code[nwith++] = PANEL_NAME(code);
+    for (size_t i = 0; i < npanels && nwith < LAYOUT_MAX_PANELS * 2; i++)
+        if (panel_find(names[i]) != PANEL_code) with_code[nwith++] = names[i];
+    names = with_code;
+    npanels = nwith;
     /* Content decides the heights, so the busy panels get the rows. */
     int wants[LAYOUT_MAX_PANELS * 2] = {0};
-    int half = cols * 11 / 20 - 3;
+    int half = rest * 11 / 20 - 3;
     for (size_t i = 0; i < npanels && i < LAYOUT_MAX_PANELS * 2; i++)
         wants[i] = want_of(rv, names[i], half > 10 ? half : 10);
     struct layout_run lay;
-    layout_run(cols, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
+    layout_run(rest, lines, names, npanels < LAYOUT_MAX_PANELS * 2 ? npanels : LAYOUT_MAX_PANELS * 2,
                watch_rows + warn_rows, wants, &lay);
+    lay.watch.w = cols;
 
     char status[128], speed[32], head[512];
     status_text(rv, status, sizeof status);
@@ -468,9 +532,12 @@ static void run_draw(struct ui_view *v, int cols, int lines)
         snprintf(speed, sizeof speed, "all");
     char last[32] = "";
     if (rv->controlled && rv->ctl.nsteps) snprintf(last, sizeof last, " (last moved: %d)", rv->ctl.steps[rv->ctl.nsteps - 1]);
+    char how[32] = "";
+    if (rv->replay) snprintf(how, sizeof how, " replay");
+    else if (rv->controlled && rv->seed) snprintf(how, sizeof how, " seed %" PRIu64, rv->seed);
     if (rv->mode == MODE_PACED)
-        snprintf(head, sizeof head, "forklab: run %s [%s] paced %g op/s, step %zu%s", rv->l ? rv->l->id : rv->target,
-                 status, rates_x10[rv->rate] / 10.0, rv->controlled ? rv->ctl.nsteps : 0, last);
+        snprintf(head, sizeof head, "forklab: run %s [%s] paced %g op/s%s, step %zu%s", rv->l ? rv->l->id : rv->target,
+                 status, rates_x10[rv->rate] / 10.0, how, rv->controlled ? rv->ctl.nsteps : 0, last);
     else if (rv->mode == MODE_SCHEDULE)
         snprintf(head, sizeof head, "forklab: run %s [%s] you schedule, step %zu%s", rv->l ? rv->l->id : rv->target,
                  status, rv->controlled ? rv->ctl.nsteps : 0, last);
@@ -481,6 +548,7 @@ static void run_draw(struct ui_view *v, int cols, int lines)
     ui_put(0, 0, cols, rv->paused || rv->stuck ? R_WARN : R_TITLE, head);
 
     for (size_t i = 0; i < lay.npanels; i++) draw_panel(rv, &lay.panels[i]);
+    if (code_col.w) draw_code_panel(rv, code_col);
     if (rv->error[0]) {
         const struct rect *o = layout_run_find(&lay, PANEL_NAME(output));
         if (o) ui_put(o->y + 1, o->x + 2, o->w - 3, R_BAD, rv->error);
@@ -579,6 +647,9 @@ static int run_key(struct ui_view *v, int ch)
             rv->killed = true;
         }
         break;
+    case KA_CODE: rv->code_pref = cp_shown(rv->code_pref, COLS, rv->mode != MODE_FREE) ? -1 : 1; break;
+    case KA_CODE_LEFT: rv->code_hoff = rv->code_hoff > 8 ? rv->code_hoff - 8 : 0; break;
+    case KA_CODE_RIGHT: rv->code_hoff += 8; break; /* the drawing keeps it in range */
     case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
@@ -665,10 +736,33 @@ static void run_destroy(struct ui_view *v)
     free(rv->pending);
     free(rv->out);
     free(rv->replay);
+    cp_source_free(&rv->code);
     free(rv);
 }
 
 static struct ui_view *run_view_new(const struct lesson *l, const char *program, const char *replay);
+
+/* The source the code pane shows: the lesson's (the lesson view's code),
+ * or for another example of the lesson, lessons/NAME.c beside it. */
+static void load_code(struct run_view *rv)
+{
+    const struct lesson *l = rv->l;
+    char path[512] = "";
+    if (l && l->c_path && (!rv->target[0] || (l->program && !strcmp(rv->target, l->program)) ||
+                           (l->id && !strcmp(rv->target, l->id))))
+        snprintf(path, sizeof path, "%s", l->c_path);
+    else if (l && rv->target[0] && !strchr(rv->target, '/'))
+        snprintf(path, sizeof path, "lessons/%s.c", rv->target);
+    if (!path[0]) return;
+    char *text = catalogue_read_file(path);
+    if (!text || cp_source_init(&rv->code, text) < 0) {
+        if (rv->code.text != text) free(text);
+        cp_source_free(&rv->code);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    snprintf(rv->code_base, sizeof rv->code_base, "%s", slash ? slash + 1 : path);
+}
 
 struct ui_view *ui_run_view(const struct lesson *l, const char *program)
 {
@@ -713,6 +807,7 @@ static struct ui_view *run_view_new(const struct lesson *l, const char *program,
     snprintf(rv->target, sizeof rv->target, "%s", program ? program : l && l->id ? l->id : "");
     model_init(&rv->now);
     model_init(&rv->m);
+    load_code(rv);
     run_start(rv);
     return &rv->v;
 }
