@@ -1,7 +1,7 @@
 /*
  * class_follow.h — follow-the-instructor on the class server: the page the
  * presenter shows, set by `forklab present` (CLS_SHOW) and read by each
- * following student's viewer (CLS_FOLLOW). See DESIGN.md, "Presenter state".
+ * following student's viewer (CLS_FOLLOW). See README.md, "Presenter state".
  *
  * Who may set it: the presenter, who proves it with a token the server
  * keeps in STATE/presenter (0600, made at the first start) and which only

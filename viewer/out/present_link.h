@@ -1,6 +1,6 @@
 /*
  * present_link.h — where the presenter's state goes and comes from
- * (present.h has the state and its encodings; DESIGN.md, "Presenter state"):
+ * (present.h has the state and its encodings; README.md, "Presenter state"):
  *
  *   - the presenter's state file, STATE/presenting (STATE: ws_state_dir),
  *     written atomically on every page change and removed when the
