@@ -80,7 +80,7 @@ LIBEXECDIR := $(PREFIX)/libexec/forklab
 INSTALL_DATA_FILES = $(wildcard lessons/*.yaml lessons/[0-9]*.c lessons/README.md) \
   $(EX_SRCS) $(wildcard exercises/*.h) exercises/hints.txt exercises/README.md \
   tests/exercises/harness.c tests/exercises/harness.h $(wildcard tests/exercises/test_[0-9]*.c) \
-  $(wildcard tests/exercises/sandbox.sh) \
+  $(wildcard tests/exercises/sandbox.sh) $(wildcard tests/exercises/mpi/grade-mpi.sh) \
   tests/lib/testutil.h $(LIB_HDRS) $(wildcard viewer/core/*.h)
 INSTALL_BUILT_FILES = $(LESSON_BINS) $(GRADE_DEPS)
 

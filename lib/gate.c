@@ -109,6 +109,10 @@ static const char *const kind_names[MP_GOP__COUNT] = {
     [MP_GOP_MANAGER] = "manager",
     [MP_GOP_NOTE] = "note",
     [MP_GOP_SIGNAL] = "signal",
+    [MP_GOP_MPI_SEND] = "mpi_send",
+    [MP_GOP_MPI_RECV] = "mpi_recv",
+    [MP_GOP_MPI_NOWAIT] = "mpi_nowait",
+    [MP_GOP_MPI_COLL] = "mpi_coll",
 };
 
 const char *mp_gate_kind_name(unsigned kind)
@@ -308,15 +312,73 @@ static bool parse_fds(const char *s, int fds[3])
     return *end == '\0';
 }
 
+/* This process's world rank when mpirun started it, else -1. */
+static int mpi_rank_of_env(void)
+{
+    const char *names[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK"};
+    for (size_t i = 0; i < MP__ARRAY_LEN(names); i++) {
+        const char *v = getenv(names[i]);
+        char *end;
+        long r = v && *v ? strtol(v, &end, 10) : -1;
+        if (v && *v && !*end && r >= 0 && r < MP_GATE_MAX - 1) return (int)r;
+    }
+    return -1;
+}
+
+/* An MPI rank: mpirun closed the descriptors (and may reuse their
+ * numbers), so reopen the mapping and the alive pipe by their paths in the
+ * controller, and take a copy of its eventfd (which no path opens); without
+ * that copy the controller still sees us at its next tick. */
+static bool reopen_from(const char *from, int fds[3])
+{
+    char *end;
+    long pid = strtol(from, &end, 10);
+    if (*end || pid <= 0) return false;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", pid, fds[0]);
+    int shm = open(path, O_RDWR | O_CLOEXEC);
+    snprintf(path, sizeof path, "/proc/%ld/fd/%d", pid, fds[1]);
+    int alive = open(path, O_RDONLY | O_CLOEXEC);
+    if (shm < 0 || alive < 0) {
+        if (shm >= 0) close(shm);
+        if (alive >= 0) close(alive);
+        return false;
+    }
+    int ev = -1, pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+    if (pidfd >= 0) {
+        ev = (int)syscall(SYS_pidfd_getfd, pidfd, fds[2], 0);
+        close(pidfd);
+    }
+    fds[0] = shm;
+    fds[1] = alive;
+    fds[2] = ev;
+    /* Write straight into the pipes mpirun writes our output to (its 1 and
+     * 2, forklab's): one rank moves at a time, so the lines come in the
+     * schedule's order, which mpirun's forwarding would not keep. */
+    for (int out = 1; out <= 2; out++) {
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getppid(), out);
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        fflush(out == 1 ? stdout : stderr);
+        dup2(fd, out);
+        close(fd);
+    }
+    return true;
+}
+
 /* Joins a controlled run when MP_GATE_FD is set (called by trace_init, after
  * the trace ring is attached: a controlled run is always traced). Finds this
  * process's slot by pid (an exec'd child keeps the index its parent
- * reserved), else takes a new one. */
+ * reserved), or an MPI rank by its rank (mp_gate_reserve_ranks), else
+ * takes a new one. */
 void mp__gate_init(void)
 {
     const char *env = getenv("MP_GATE_FD");
     int fds[3];
     if (!env || !*env || !mp__trace_on || !parse_fds(env, fds)) return;
+    const char *from = getenv("MP_GATE_FROM");
+    int rank = from && *from ? mpi_rank_of_env() : -1;
+    if (rank >= 0 && !reopen_from(from, fds)) return;
     struct stat st;
     if (fstat(fds[0], &st) < 0 || (size_t)st.st_size < sizeof(struct gate_shm)) return;
     void *p = mmap(NULL, sizeof(struct gate_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
@@ -333,6 +395,10 @@ void mp__gate_init(void)
     uint32_t n = atomic_load(&G->nprocs);
     for (uint32_t i = 0; i < n && i < MP_GATE_MAX; i++)
         if (__atomic_load_n(&G->slots[i].pid, __ATOMIC_ACQUIRE) == me) self = (int)i;
+    if (self < 0 && rank >= 0 && (uint32_t)rank + 1 < n) {
+        self = rank + 1;
+        __atomic_store_n(&G->slots[self].pid, me, __ATOMIC_RELEASE);
+    }
     /* The program claims index 0 itself: the controller may not have
      * written its pid yet (it races with our exec). */
     int32_t zero = 0;
@@ -439,6 +505,18 @@ void mp_gate_set_program(struct mp_gate *g, pid_t pid)
 {
     int32_t zero = 0;
     __atomic_compare_exchange_n(&g->shm->slots[0].pid, &zero, pid, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+int mp_gate_reserve_ranks(struct mp_gate *g, int nranks)
+{
+    if (nranks < 1 || nranks >= MP_GATE_MAX) return -EINVAL;
+    atomic_store(&g->shm->slots[0].state, MP_GS_DETACHED); /* mpirun */
+    for (int i = 1; i <= nranks; i++) {
+        g->shm->slots[i].parent = 0;
+        atomic_store(&g->shm->slots[i].state, MP_GS_FORKED);
+    }
+    atomic_store(&g->shm->nprocs, (uint32_t)nranks + 1);
+    return 0;
 }
 
 int mp_gate_grant(struct mp_gate *g, int i, int mode)

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MP_GATE_VERSION 1
+#define MP_GATE_VERSION 2
 #define MP_GATE_MAX 256  /* processes in one controlled run */
 #define MP_GATE_FILE 40  /* bytes of the source file's name kept in an op */
 
@@ -45,8 +45,18 @@ enum mp_gate_kind {
     MP_GOP_MANAGER,      /* obj = manager proxy: one request and its reply */
     MP_GOP_NOTE,         /* a narration note */
     MP_GOP_SIGNAL,       /* a = target pid; b = signal (terminate/kill) */
+    /* MPI ranks (lib/mpitrace.c); ranks and tags are world ranks, -1 = any */
+    MP_GOP_MPI_SEND,     /* a = destination; b = tag; obj = bytes (eager: never waits) */
+    MP_GOP_MPI_RECV,     /* a blocking receive, or a wait on one: a = source; b = tag */
+    MP_GOP_MPI_NOWAIT,   /* a call that never waits (Isend, Irecv, Test, a wait on a send) */
+    MP_GOP_MPI_COLL,     /* a = the collective's number on this rank; b = MP_MPI_COLL_*, or
+                          * MP_GATE_MPI_INIT / MP_GATE_MPI_FINALIZE: every rank takes part */
     MP_GOP__COUNT
 };
+
+/* MP_GOP_MPI_COLL's b for MPI_Init and MPI_Finalize (both wait for every rank). */
+#define MP_GATE_MPI_INIT (-1)
+#define MP_GATE_MPI_FINALIZE (-2)
 
 /* A slot's state, written by the process (and FORKED by its parent). */
 enum mp_gate_state {
@@ -92,7 +102,9 @@ const char *mp_gate_kind_name(unsigned kind);
 
 /* ------------------------------------------------------------ controller side
  * Used by forklab's controller (and tests). The example inherits three
- * descriptors and finds them through MP_GATE_FD=<shm>:<alive>:<event>. */
+ * descriptors and finds them through MP_GATE_FD=<shm>:<alive>:<event>.
+ * MPI ranks, whose fds mpirun closes, reach the same three in the
+ * controller, MP_GATE_FROM=<pid>, through /proc/<pid>/fd/N (lib/gate.c). */
 struct mp_gate;
 
 /* A new channel (memfd mapping, an "alive" pipe, an eventfd). NULL + errno. */
@@ -112,6 +124,11 @@ int mp_gate_nprocs(const struct mp_gate *g);
 const struct mp_gate_slot *mp_gate_slot(const struct mp_gate *g, int i);
 /* The program itself is index 0: record its pid before it runs. */
 void mp_gate_set_program(struct mp_gate *g, pid_t pid);
+/* An MPI run: the program (mpirun) takes no part, and rank r of the world
+ * is index 1 + r (a rank claims its slot itself, by the rank mpirun gives
+ * it, so indexes never depend on which rank starts first). Call before the
+ * run starts. 0 | -EINVAL (more ranks than slots). */
+int mp_gate_reserve_ranks(struct mp_gate *g, int nranks);
 /* Let process i do its pending operation; mode is enum mp_gate_grant.
  * 0 | -EINVAL (out of range) | -EAGAIN (not parked). */
 int mp_gate_grant(struct mp_gate *g, int i, int mode);

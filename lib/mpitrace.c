@@ -27,11 +27,28 @@
  *   - a collective: COLL_ENTER and COLL_LEAVE around the call, numbered per
  *     rank so the viewer can tell who has entered which call.
  * Requests of Isend/Irecv are remembered in a small table until Wait/Test
- * completes them. Everything is per process; no locks are taken (an MPI
+ * completes them.
+ *
+ * Controlled runs (forklab run --mpi ... --seed/--schedule): libmp's
+ * start-up code joins the gate (lib/gate.c) as rank r's slot 1 + r, and
+ * every wrapper first parks at the gate with what it is about to do
+ * (MP_GOP_MPI_*): a send, a blocking receive (or a wait on one) with its
+ * source and tag, a call that never waits, or a collective with its
+ * number on this rank (MPI_Init is number 0 and MPI_Finalize the one after
+ * the last; both wait for every rank). The scheduler grants a receive only
+ * when a matching message is in flight and a collective only when every
+ * rank has arrived, so no rank waits inside MPI for long. A collective (and
+ * a send too large to go eagerly) lets several ranks go on at once: each
+ * parks again as it leaves the call (gate_left), so what they do next
+ * (printing, above all) still happens one rank at a time, in the
+ * schedule's order. For the same reason a controlled rank writes its
+ * output straight to forklab's pipes (lib/gate.c), not through mpirun,
+ * whose forwarding could reorder the lines of different ranks. Everything is per process; no locks are taken (an MPI
  * program that calls MPI from several threads is traced on a best-effort
  * basis).
  */
 #include "mp_private.h"
+#include "mp_gate.h"
 
 #include <mpi.h>
 
@@ -53,6 +70,7 @@ struct pending {
     MPI_Request req;   /* MPI_REQUEST_NULL = free slot */
     uint32_t serial;
     bool recv;
+    int peer, tag;     /* a receive's source and tag (world rank; -1 any), for the gate */
     void *buf;
     MPI_Datatype type;
     MPI_Comm comm;
@@ -165,7 +183,8 @@ static void preview(char *out, size_t cap, const void *buf, MPI_Datatype type, i
     if (count > 1) append(out, cap, &o, "]");
 }
 
-static void pending_add(MPI_Request req, uint32_t serial, bool recv, void *buf, MPI_Datatype type, MPI_Comm comm)
+static void pending_add(MPI_Request req, uint32_t serial, bool recv, int peer, int tag, void *buf,
+                        MPI_Datatype type, MPI_Comm comm)
 {
     if (!pending_ready) {
         for (size_t i = 0; i < MAX_PENDING; i++) pending[i].req = MPI_REQUEST_NULL;
@@ -173,7 +192,8 @@ static void pending_add(MPI_Request req, uint32_t serial, bool recv, void *buf, 
     }
     for (size_t i = 0; i < MAX_PENDING; i++) {
         if (pending[i].req != MPI_REQUEST_NULL) continue;
-        pending[i] = (struct pending){.req = req, .serial = serial, .recv = recv, .buf = buf, .type = type, .comm = comm};
+        pending[i] = (struct pending){
+            .req = req, .serial = serial, .recv = recv, .peer = peer, .tag = tag, .buf = buf, .type = type, .comm = comm};
         return;
     }
 }
@@ -204,6 +224,29 @@ static void request_done(struct pending *p, const MPI_Status *st)
     if (p->recv) recv_done(p->serial, p->buf, p->type, p->comm, st);
     else emit(MP_EV_MPI_SEND_DONE, MP_MPI_OBJ(me, p->serial), 0, 0, NULL);
     p->req = MPI_REQUEST_NULL;
+}
+
+/* ------------------------------------------------------------ the gate */
+
+/* Park until the controller grants this call (controlled runs only). */
+static void gate(unsigned kind, uint64_t obj, int64_t a, int64_t b)
+{
+    if (MP__GATE_ON()) mp__gate(kind, obj, a, b, MP_FOREVER);
+}
+
+/* Leaving a call that released several ranks at once: park again. */
+static void gate_left(void)
+{
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
+}
+
+/* A collective of comm: counted for the gate only on MPI_COMM_WORLD (every
+ * rank takes part); on another communicator it is a call the scheduler
+ * cannot judge, let through as one that never waits. */
+static void gate_coll(MPI_Comm comm, int what)
+{
+    if (comm == MPI_COMM_WORLD) gate(MP_GOP_MPI_COLL, 0, (int64_t)coll_seq + 1, what);
+    else gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -279,23 +322,30 @@ static void traced_init(void)
 
 int MPI_Init(int *argc, char ***argv)
 {
+    gate(MP_GOP_MPI_COLL, 0, 0, MP_GATE_MPI_INIT);
     int rc = PMPI_Init(argc, argv);
     if (rc == MPI_SUCCESS) traced_init();
+    gate_left();
     return rc;
 }
 
 int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 {
+    gate(MP_GOP_MPI_COLL, 0, 0, MP_GATE_MPI_INIT);
     int rc = PMPI_Init_thread(argc, argv, required, provided);
     if (rc == MPI_SUCCESS) traced_init();
+    gate_left();
     return rc;
 }
 
 int MPI_Finalize(void)
 {
+    gate(MP_GOP_MPI_COLL, 0, (int64_t)coll_seq + 1, MP_GATE_MPI_FINALIZE);
     emit(MP_EV_MPI_FINALIZE, MP_MPI_OBJ(me, 0), me, 0, NULL);
     if (rank_file) fflush(rank_file); /* closed at exit, after PROC_EXIT */
-    return PMPI_Finalize();
+    int rc = PMPI_Finalize();
+    gate_left();
+    return rc;
 }
 
 /* ------------------------------------------------------------ point to point */
@@ -314,9 +364,11 @@ static void send_begin(uint32_t serial, const void *buf, int count, MPI_Datatype
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
 {
     if (dest == MPI_PROC_NULL) return PMPI_Send(buf, count, type, dest, tag, comm);
+    gate(MP_GOP_MPI_SEND, (uint64_t)type_bytes(type, count), world_rank(comm, dest), tag);
     send_begin(0, buf, count, type, dest, tag, comm);
     int rc = PMPI_Send(buf, count, type, dest, tag, comm);
     emit(MP_EV_MPI_SEND_DONE, MP_MPI_OBJ(me, 0), rc, 0, NULL);
+    if (type_bytes(type, count) > 4096) gate_left(); /* (the controller's limit of an eager send) */
     return rc;
 }
 
@@ -325,6 +377,7 @@ int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_C
     MPI_Status own;
     if (source == MPI_PROC_NULL) return PMPI_Recv(buf, count, type, source, tag, comm, status);
     if (status == MPI_STATUS_IGNORE) status = &own;
+    gate(MP_GOP_MPI_RECV, 0, world_rank(comm, source), tag == MPI_ANY_TAG ? -1 : tag);
     emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, 0), MP_MPI_PACK(world_rank(comm, source), tag),
          type_bytes(type, count), NULL);
     int rc = PMPI_Recv(buf, count, type, source, tag, comm, status);
@@ -335,21 +388,24 @@ int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_C
 int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
     if (dest == MPI_PROC_NULL) return PMPI_Isend(buf, count, type, dest, tag, comm, req);
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
     uint32_t serial = ++req_seq;
     send_begin(serial, buf, count, type, dest, tag, comm);
     int rc = PMPI_Isend(buf, count, type, dest, tag, comm, req);
-    if (rc == MPI_SUCCESS) pending_add(*req, serial, false, NULL, type, comm);
+    if (rc == MPI_SUCCESS) pending_add(*req, serial, false, dest, tag, NULL, type, comm);
     return rc;
 }
 
 int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm, MPI_Request *req)
 {
     if (source == MPI_PROC_NULL) return PMPI_Irecv(buf, count, type, source, tag, comm, req);
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
     uint32_t serial = ++req_seq;
     emit(MP_EV_MPI_RECV_POST, MP_MPI_OBJ(me, serial), MP_MPI_PACK(world_rank(comm, source), tag),
          type_bytes(type, count), NULL);
     int rc = PMPI_Irecv(buf, count, type, source, tag, comm, req);
-    if (rc == MPI_SUCCESS) pending_add(*req, serial, true, buf, type, comm);
+    if (rc == MPI_SUCCESS)
+        pending_add(*req, serial, true, world_rank(comm, source), tag == MPI_ANY_TAG ? -1 : tag, buf, type, comm);
     return rc;
 }
 
@@ -358,6 +414,8 @@ int MPI_Wait(MPI_Request *req, MPI_Status *status)
     MPI_Status own;
     if (status == MPI_STATUS_IGNORE) status = &own;
     struct pending *p = req ? pending_find(*req) : NULL;
+    if (p && p->recv) gate(MP_GOP_MPI_RECV, 0, p->peer, p->tag);
+    else gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
     if (p) emit(MP_EV_MPI_WAIT, MP_MPI_OBJ(me, p->serial), 0, 0, NULL);
     int rc = PMPI_Wait(req, status);
     if (p && rc == MPI_SUCCESS) request_done(p, status);
@@ -369,6 +427,7 @@ int MPI_Test(MPI_Request *req, int *flag, MPI_Status *status)
     MPI_Status own;
     if (status == MPI_STATUS_IGNORE) status = &own;
     struct pending *p = req ? pending_find(*req) : NULL;
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
     int rc = PMPI_Test(req, flag, status);
     if (p && rc == MPI_SUCCESS && *flag) request_done(p, status);
     return rc;
@@ -379,6 +438,8 @@ int MPI_Waitall(int n, MPI_Request reqs[], MPI_Status statuses[])
     struct pending *ps[64];
     MPI_Status own[64];
     int k = n > 64 ? 0 : n; /* larger sets pass untraced */
+    /* (may wait: the controller lets it run on its own if it does) */
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0);
     for (int i = 0; i < k; i++) {
         ps[i] = pending_find(reqs[i]);
         if (ps[i]) emit(MP_EV_MPI_WAIT, MP_MPI_OBJ(me, ps[i]->serial), 0, 0, NULL);
@@ -395,6 +456,7 @@ int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int
 {
     MPI_Status own;
     if (status == MPI_STATUS_IGNORE) status = &own;
+    gate(MP_GOP_MPI_NOWAIT, 0, 0, 0); /* (as Waitall) */
     uint32_t serial = ++req_seq; /* the send half completes with the call */
     bool sends = dest != MPI_PROC_NULL, recvs = source != MPI_PROC_NULL;
     if (sends) send_begin(serial, sbuf, scount, stype, dest, stag, comm);
@@ -438,59 +500,71 @@ static bool is_root(MPI_Comm comm, int root)
 
 int MPI_Barrier(MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_BARRIER);
     uint32_t n = coll_enter(MP_MPI_COLL_BARRIER, -1, comm, NULL, MPI_INT, 0);
     int rc = PMPI_Barrier(comm);
     coll_leave(n, MP_MPI_COLL_BARRIER, -1, comm, NULL, MPI_INT, 0);
+    gate_left();
     return rc;
 }
 
 int MPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_BCAST);
     bool r = is_root(comm, root);
     uint32_t n = coll_enter(MP_MPI_COLL_BCAST, root, comm, r ? buf : NULL, type, count);
     int rc = PMPI_Bcast(buf, count, type, root, comm);
     coll_leave(n, MP_MPI_COLL_BCAST, root, comm, buf, type, count);
+    gate_left();
     return rc;
 }
 
 int MPI_Scatter(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
                 int root, MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_SCATTER);
     int size = 1;
     PMPI_Comm_size(comm, &size);
     bool r = is_root(comm, root);
     uint32_t n = coll_enter(MP_MPI_COLL_SCATTER, root, comm, r ? sbuf : NULL, stype, scount * size);
     int rc = PMPI_Scatter(sbuf, scount, stype, rbuf, rcount, rtype, root, comm);
     coll_leave(n, MP_MPI_COLL_SCATTER, root, comm, rbuf, rtype, rcount);
+    gate_left();
     return rc;
 }
 
 int MPI_Gather(const void *sbuf, int scount, MPI_Datatype stype, void *rbuf, int rcount, MPI_Datatype rtype,
                int root, MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_GATHER);
     int size = 1;
     PMPI_Comm_size(comm, &size);
     bool r = is_root(comm, root);
     uint32_t n = coll_enter(MP_MPI_COLL_GATHER, root, comm, sbuf, stype, scount);
     int rc = PMPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype, root, comm);
     coll_leave(n, MP_MPI_COLL_GATHER, root, comm, r ? rbuf : NULL, rtype, rcount * size);
+    gate_left();
     return rc;
 }
 
 int MPI_Reduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, int root, MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_REDUCE);
     bool r = is_root(comm, root);
     uint32_t n = coll_enter(MP_MPI_COLL_REDUCE, root, comm, sbuf == MPI_IN_PLACE ? rbuf : sbuf, type, count);
     int rc = PMPI_Reduce(sbuf, rbuf, count, type, op, root, comm);
     coll_leave(n, MP_MPI_COLL_REDUCE, root, comm, r ? rbuf : NULL, type, count);
+    gate_left();
     return rc;
 }
 
 int MPI_Allreduce(const void *sbuf, void *rbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
+    gate_coll(comm, MP_MPI_COLL_ALLREDUCE);
     uint32_t n = coll_enter(MP_MPI_COLL_ALLREDUCE, -1, comm, sbuf == MPI_IN_PLACE ? rbuf : sbuf, type, count);
     int rc = PMPI_Allreduce(sbuf, rbuf, count, type, op, comm);
     coll_leave(n, MP_MPI_COLL_ALLREDUCE, -1, comm, rbuf, type, count);
+    gate_left();
     return rc;
 }
 

@@ -4,6 +4,8 @@
 #define FORKLAB_COMMANDS_H
 
 int cmd_ui(int argc, char **argv);    /* ui/app.c: lesson list, or one lesson (argv[0]) */
+int cmd_present(int argc, char **argv); /* ui/app.c: forklab present [LESSON] [--notes] [--state DIR] */
+int cmd_follow(int argc, char **argv);  /* ui/app.c: forklab --follow [LESSON] */
 /* out/runcmd.c: forklab run LESSON_OR_EXAMPLE [--headless|--frames]; live
  * opens the live view (ui_run_live), given by main.c so that the outputs
  * stage does not call the UI. */

@@ -25,6 +25,8 @@ static void usage(FILE *out)
             "       forklab progress                 quiz scores, exercise points, last grade time\n"
             "       forklab init DIR                 a workspace of your own: exercises and progress\n"
             "       forklab class serve|join|leave|sync|export   the workshop class board\n"
+            "       forklab present [LESSON] [--notes]   full-screen slides for a projector (--notes: speaker's screen)\n"
+            "       forklab --follow [LESSON]        follow the presenter's slides (after `forklab class join`)\n"
             "       forklab --help | --version\n");
 }
 
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
         {"trace", cmd_trace}, {"watch", cmd_watch}, {"grade", cmd_grade},
         {"explore", cmd_explore},
         {"init", cmd_init},   {"hint", cmd_hint},   {"reset", cmd_reset}, {"progress", cmd_progress},
-        {"class", class_cmd},
+        {"class", class_cmd}, {"present", cmd_present},
     };
     if (argc >= 2) {
         const char *a = argv[1];
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
             printf("forklab %s\n", MP_VERSION);
             return 0;
         }
+        if (!strcmp(a, "--follow")) return cmd_follow(argc - 2, argv + 2);
         for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
             if (!strcmp(a, cmds[i].name)) return cmds[i].fn(argc - 2, argv + 2);
         if (a[0] == '-') {

@@ -17,6 +17,13 @@ $(E2E_CLASS_PROBE): tests/e2e/class_probe.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS)
 
+# Raw follow-the-instructor messages and a hostile class server (test_present.sh).
+E2E_PRESENT_PROBE := $(BUILD)/e2e/present_probe
+$(E2E_PRESENT_PROBE): tests/e2e/present_probe.c $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(VIEWER_INC) -o $@ $< $(LIBFORKLAB_A) $(LIBMP_A) $(VIEWER_NOUI_LDLIBS)
+all: $(E2E_PRESENT_PROBE)
+
 # Two children printing a letter each, for the controlled-run tests.
 E2E_TWO := $(BUILD)/e2e/two
 $(E2E_TWO): tests/e2e/two.c $(LIBMP_A)
@@ -33,7 +40,7 @@ $(E2E_LOCKORDER) $(E2E_SPIN): $(BUILD)/e2e/%: tests/e2e/%.c $(LIBMP_A)
 all: $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CRASH)
 
 .PHONY: test-e2e
-test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CLASS_PROBE)
+test-e2e: $(FORKLAB) $(LESSON_BINS) $(E2E_CRASH) $(E2E_TWO) $(E2E_LOCKORDER) $(E2E_SPIN) $(E2E_CLASS_PROBE) $(E2E_PRESENT_PROBE)
 	@if ! command -v tmux >/dev/null; then echo "test-e2e: tmux is missing (make deps)"; exit 1; fi
 	@# the explorer's --json output is checked with Python's json parser
 	@command -v python3 >/dev/null 2>&1 || bash tests/deps.sh python3

@@ -73,8 +73,16 @@ for need in "$libmp" "$model_obj" "$wf_obj" "$build/libforklab.a"; do
 done
 
 # ---- which exercises
+# The MPI exercises (whole programs run by mpirun, no Criterion grader)
+# are graded by tests/exercises/mpi/grade-mpi.sh; this driver hands them
+# over and reports them like the others. Not under --asan: they are built
+# with mpicc, not against libmp.
+mpi_ids=" "
+[ $asan -eq 1 ] || mpi_ids=" $(bash tests/exercises/mpi/grade-mpi.sh --list 2>/dev/null) "
 all=()
 for t in tests/exercises/test_[0-9]*.c; do n=${t##*/test_}; all+=("${n%.c}"); done
+for id in $mpi_ids; do all+=("$id"); done
+mapfile -t all < <(printf '%s\n' "${all[@]}" | sort)
 ids=()
 if [ ${#want[@]} -eq 0 ]; then ids=("${all[@]}"); else
   for w in "${want[@]}"; do
@@ -159,6 +167,7 @@ stop_suite() {
   remove_runner_socket
   rm -rf "$FORKLAB_GRADE_TMP"/forklab-grade-* 2>/dev/null
   remove_stage
+  sweep_stages
   running=""
 }
 
@@ -169,11 +178,17 @@ stop_suite() {
 # replaced by a copy of the binary in a stage directory it can.
 # Stage directories of a grade.sh that was SIGKILLed (its pid in the name)
 # go at the next start.
-for d in /tmp/forklab-stage.[0-9]*.*; do
-  [ -d "$d" ] || continue
-  p=${d#/tmp/forklab-stage.}; p=${p%%.*}
-  kill -0 "$p" 2>/dev/null || rm -rf "$d"
-done
+# (grade-mpi.sh makes them too.)
+sweep_stages() {
+  local d p
+  for d in /tmp/forklab-stage.[0-9]*.*; do
+    [ -d "$d" ] || continue
+    p=${d#/tmp/forklab-stage.}; p=${p%%.*}
+    kill -0 "$p" 2>/dev/null || rm -rf "$d"
+  done
+  return 0
+}
+sweep_stages
 stage=""
 remove_stage() { [ -n "$stage" ] && rm -rf "$stage"; stage=""; return 0; }
 contained=()
@@ -213,8 +228,41 @@ junit_suites=()
 total=0 total_max=0 npass=0
 table=()
 
+# An MPI exercise: grade-mpi.sh writes OUT/ID.result (the same fields)
+# and OUT/logs/ID.log; the table, results.json and junit.xml come from it.
+grade_mpi_one() {
+  local id=$1 r="$out/$1.result" rc
+  rm -f "$r"
+  bash tests/exercises/mpi/grade-mpi.sh --quiet --dir "$src_dir" --out "$out" "$id" 2>"$out/logs/$id.driver" &
+  running=$!
+  wait "$running"; rc=$?
+  running=""
+  declare -A f=()
+  if [ -f "$r" ]; then
+    while IFS='=' read -r k v; do f[$k]=$v; done <"$r"
+  else # it could not run (mpicc or forklab missing, or it refused uncontained)
+    f=([id]=$id [status]=ERROR [points]=0 [max_points]=$points_per [tested]=0 [passed]=0
+       [check]="$(tail -n1 "$out/logs/$id.driver" 2>/dev/null || echo "grade-mpi.sh exit $rc")"
+       [hint]="" [source]="$src_dir/$id.c" [contained]=$sandbox_ok [sandbox]=$sandbox_desc)
+    printf '%s=%s\n' id "$id" status ERROR points 0 max_points "$points_per" tested 0 passed 0 \
+      check "${f[check]}" hint "" source "${f[source]}" contained "$sandbox_ok" sandbox "$sandbox_desc" >"$r"
+  fi
+  total=$((total + ${f[points]:-0})); total_max=$((total_max + points_per))
+  [ "${f[status]}" = PASS ] && npass=$((npass + 1))
+  local fail=0 err=0
+  case ${f[status]} in PASS) ;; FAIL) fail=1 ;; *) err=1 ;; esac
+  junit_suites+=("  <testsuite name=\"$id\" tests=\"1\" failures=\"$fail\" errors=\"$err\" disabled=\"0\" skipped=\"0\" time=\"0\">
+    <testcase name=\"mpi\" status=\"$(xml_esc "${f[status]}")\"$([ "${f[status]}" = PASS ] && echo ' />' || echo ">
+      <failure type=\"$(xml_esc "${f[status]}")\" message=\"$(xml_esc "${f[check]}")\" /></testcase>")
+  </testsuite>")
+  table+=("$id"$'\t'"${f[status]}"$'\t'"${f[points]}/$points_per"$'\t'"${f[check]}"$'\t'"${f[hint]}")
+  [ $quiet -eq 0 ] && print_row "$id" "${f[status]}" "${f[points]}/$points_per" "${f[check]}" "${f[hint]}"
+  return 0
+}
+
 grade_one() {
   local id=$1 src="$src_dir/$1.c" bin="$out/bin/test_$1" log="$out/logs/$1.log"
+  case $mpi_ids in *" $id "*) grade_mpi_one "$id"; return ;; esac
   local status="" check="" hint="" tested=0 passed=0 points=0 failing_test=""
   local json="$out/logs/$1.json" xml="$out/logs/$1.xml"
   rm -f "$json" "$xml" "$bin"

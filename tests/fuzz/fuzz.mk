@@ -30,6 +30,8 @@ FUZZ_LIBS_fuzz_lesson = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_model = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_layout = $(YAML_LIBS)
 FUZZ_LIBS_fuzz_sched = $(YAML_LIBS)
+FUZZ_EXTRA_fuzz_present := $(wildcard viewer/core/*.c)
+FUZZ_LIBS_fuzz_present = $(YAML_LIBS)
 
 # Every viewer source is a prerequisite: a target links the sources it
 # needs from there, and a stale fuzzer would test yesterday's code.

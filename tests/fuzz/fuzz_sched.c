@@ -62,6 +62,8 @@ static void policy(const uint8_t *data, size_t size)
             p->alive = ev.flags & 1;
             p->parked = ev.flags & 2;
             p->tried = ev.flags & 4;
+            p->rank1 = ev.flags & 8 ? (int)np + 1 : 0; /* an MPI rank (sched_mpi.c) */
+            p->coll_granted1 = (int64_t)(ev.flags >> 4);
             p->op.kind = ev.kind % (MP_GOP__COUNT + 2);
             p->op.obj = ev.obj;
             p->op.a = ev.a;

@@ -29,10 +29,12 @@ test-mpi: $(MPI_MODEL_TEST) $(MPI_TEST_PROGS) $(FORKLAB) $(LIBMPTRACE) $(MPI_LES
 TEST_STEPS += test-mpi
 
 # The MPI exercises (13, 14): whole programs, graded on 4 ranks by
-# tests/exercises/mpi/grade-mpi.sh. `make grade` runs them first (EX that
-# names another exercise skips them); test-grade-mpi proves they can fail.
+# tests/exercises/mpi/grade-mpi.sh, which grade.sh hands them to (so `make
+# grade`, `forklab grade` and the viewer grade them with the others);
+# `make grade-mpi` grades only them; test-grade-mpi proves they can fail.
 .PHONY: grade-mpi test-grade-mpi
-grade: grade-mpi
+GRADE_DEPS += $(FORKLAB) $(LIBMPTRACE)
+test-grade: $(LIBMPTRACE)
 grade-mpi: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory $(FORKLAB) $(LIBMPTRACE)
 	@BUILD=$(BUILD) bash tests/exercises/mpi/grade-mpi.sh $(if $(SOLUTIONS),--solutions) $(EX)

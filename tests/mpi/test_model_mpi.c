@@ -305,3 +305,81 @@ Test(model_mpi, the_wait_for_graph_names_an_mpi_cycle)
     cr_assert_eq(model_deadlock(&m, &d), 0);
     model_free(&m);
 }
+
+/* ------------------------------------------------------------ the scheduler's MPI rules */
+
+#include "scheduler.h"
+
+/* n ranks (indexes 1..n; 0 is mpirun, which takes no part), all parked at op. */
+static void ranks_parked(struct sched_proc *p, int n, unsigned kind, int64_t a, int64_t b)
+{
+    memset(p, 0, sizeof *p * (size_t)(n + 1));
+    p[0].index = 0;
+    p[0].alive = true;
+    for (int i = 1; i <= n; i++) {
+        p[i].index = i;
+        p[i].pid = 5000 + i - 1;
+        p[i].alive = true;
+        p[i].parked = true;
+        p[i].rank1 = i;
+        p[i].op.kind = kind;
+        p[i].op.a = a;
+        p[i].op.b = b;
+        p[i].op.timeout = -1;
+    }
+}
+
+Test(sched_mpi, a_receive_is_enabled_only_by_a_matching_message_in_flight)
+{
+    struct model m;
+    model_init(&m);
+    init_ranks(&m, 3);
+    struct sched_proc p[4];
+    enum sched_verdict v[4];
+    ranks_parked(p, 3, MP_GOP_MPI_SEND, 0, 3); /* ranks 1, 2 about to send to 0 */
+    p[1].op = (struct mp_gate_op){.kind = MP_GOP_MPI_RECV, .a = -1, .b = 3, .timeout = -1}; /* rank 0: any source, tag 3 */
+    cr_assert_eq(sched_enabled(&m, p, 4, v), 2);
+    cr_assert_eq(v[1], SCHED_DISABLED, "nothing in flight: the receive waits");
+    char what[160];
+    sched_describe(&m, p, 4, 1, what, sizeof what);
+    cr_assert_str_eq(what, "MPI_Recv from rank any tag 3 (0 in flight)");
+    ev(&m, MP_EV_MPI_SEND, 2, 0, MP_MPI_PACK(0, 4), 4, "2"); /* another tag: no match */
+    sched_enabled(&m, p, 4, v);
+    cr_assert_eq(v[1], SCHED_DISABLED);
+    ev(&m, MP_EV_MPI_SEND, 1, 0, MP_MPI_PACK(0, 3), 4, "1");
+    sched_enabled(&m, p, 4, v);
+    cr_assert_eq(v[1], SCHED_ENABLED, "a message from rank 1 with tag 3 is in flight");
+    p[1].op.a = 2; /* only from rank 2: still nothing that matches */
+    sched_enabled(&m, p, 4, v);
+    cr_assert_eq(v[1], SCHED_DISABLED);
+    model_free(&m);
+}
+
+Test(sched_mpi, a_collective_is_enabled_when_every_rank_has_arrived)
+{
+    struct model m;
+    model_init(&m);
+    init_ranks(&m, 3);
+    struct sched_proc p[4];
+    enum sched_verdict v[4];
+    ranks_parked(p, 3, MP_GOP_MPI_COLL, 1, MP_MPI_COLL_BARRIER);
+    p[3].op = (struct mp_gate_op){.kind = MP_GOP_MPI_SEND, .a = 0, .b = 1, .timeout = -1}; /* rank 2 not there yet */
+    cr_assert_eq(sched_enabled(&m, p, 4, v), 1);
+    cr_assert(v[1] == SCHED_DISABLED && v[2] == SCHED_DISABLED && v[3] == SCHED_ENABLED);
+    char what[160];
+    sched_describe(&m, p, 4, 1, what, sizeof what);
+    cr_assert_str_eq(what, "MPI_Barrier #1 (waits for rank 2)");
+    p[3].op = p[1].op; /* rank 2 arrives */
+    cr_assert_eq(sched_enabled(&m, p, 4, v), 3);
+    /* rank 0 was granted it (it waits inside MPI): the others stay enabled */
+    p[1].parked = false;
+    p[1].coll_granted1 = 2;
+    cr_assert_eq(sched_enabled(&m, p, 4, v), 2);
+    cr_assert(v[2] == SCHED_ENABLED && v[3] == SCHED_ENABLED);
+    /* a rank that ended takes no part */
+    p[3].alive = false;
+    p[2].op.a = 2; /* rank 1 at the next collective: rank 0 granted #1 only */
+    sched_enabled(&m, p, 4, v);
+    cr_assert_eq(v[2], SCHED_DISABLED);
+    model_free(&m);
+}

@@ -9,7 +9,12 @@
 #      3, each rank named with whom it waits for), promptly, not timed out;
 #   4. nothing left behind (no mpirun/orted/rank, no /dev/shm segment, no
 #      private directory) after success, a failing rank, and a killed forklab;
-#   5. per-rank trace files merged = the shared ring, on the same run.
+#   5. per-rank trace files merged = the shared ring, on the same run;
+#   6. the live view;
+#   7. controlled runs (--seed/--schedule): two senders to one
+#      MPI_ANY_SOURCE receiver give both orders, each schedule replays
+#      exactly, a receive with nothing in flight is never granted, the
+#      deadlocking ring is reported stuck, every lesson replays.
 # Uses the e2e helpers for counting (tests/e2e/lib.sh).
 . "$(dirname "$0")/../e2e/lib.sh"
 e2e_start mpi
@@ -31,12 +36,19 @@ mpi_sections() { awk '/^== ranks/{s=1} /^== output/{s=0} /^events:/{s=0} s' "$1"
 
 # Anything of an MPI run still there: mpirun/orted, a rank of our test
 # programs or lessons, a shared-memory segment, a private directory.
+# Other checkouts on the same machine may run MPI at the same time: an
+# mpirun counts when it runs one of ours, a private directory when its
+# forklab (the pid in its name) is ours or gone.
 leftovers() {
-  local p
-  p=$(pgrep -x mpirun; pgrep -x orted; pgrep -f "^($PROGS|$LESSONS)/" 2>/dev/null)
+  local p d pid
+  p=$(pgrep -f "(^|/)(mpirun|orted) .*($PROGS|$LESSONS)/"; pgrep -f "^($PROGS|$LESSONS)/" 2>/dev/null)
   [ -n "$p" ] && echo "processes: $p"
   ls /dev/shm 2>/dev/null | grep -E 'vader|ompi|forklab' | sed 's/^/shm: /'
-  ls -d /tmp/forklab-mpi.* 2>/dev/null | sed 's/^/dir: /'
+  for d in /tmp/forklab-mpi.*; do
+    [ -d "$d" ] || continue
+    pid=${d#/tmp/forklab-mpi.}; pid=${pid%%.*}
+    if ! kill -0 "$pid" 2>/dev/null || [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$E2E_BUILD"/* ]]; then echo "dir: $d"; fi
+  done
 }
 nothing_left() {
   local i
@@ -141,7 +153,7 @@ for sig in TERM KILL; do
   wait "$fl" 2>/dev/null
   # At once: no process (the ranks die with mpirun), no /dev/shm segment.
   e2e_ok "SIG$sig of forklab: no process or shared-memory segment left" \
-    e2e_wait_cmd 5 bash -c "[ -z \"\$(pgrep -x mpirun; pgrep -x orted; pgrep -f '^$PROGS/slow')\" ] && ! ls /dev/shm | grep -Eq 'vader|ompi'"
+    e2e_wait_cmd 5 bash -c "[ -z \"\$(pgrep -f '(^|/)(mpirun|orted) .*$PROGS/'; pgrep -f '^$PROGS/slow')\" ] && ! ls /dev/shm | grep -Eq 'vader|ompi'"
   # The private directory of a killed forklab goes at the next MPI run.
   timeout -s KILL 60 "$FORKLAB" run --mpi 2 "$LESSONS/16-mpi-basics" --headless >/dev/null 2>&1
   e2e_ok "SIG$sig of forklab: nothing left after the next run" nothing_left
@@ -176,6 +188,98 @@ e2e_ok "live: space stops every rank (they share mpirun's group)" e2e_wait_cmd 1
 e2e_keys q
 e2e_expect "live: q ends the paused run" 'APP_EXIT=0' 20
 e2e_ok "live: nothing left behind after a paused run" nothing_left
+
+# you schedule (m twice): the learner picks which rank moves; rank 2's send
+# first, then rank 0's receive, makes rank 0 print "first 2, then 1"
+e2e_launch 160 30 "'$FORKLAB' run --mpi 3 '$PROGS/anysrc'"
+e2e_keys m
+sleep 0.3
+e2e_keys m
+e2e_expect "live: m m is you schedule" '\] you schedule, step 0' 10
+e2e_expect "live: the pending operations name each rank; mpirun takes no part" '^│ >0 · PID [0-9]+ · mpirun: starts the ranks, takes no part' 10
+e2e_ok "live: all 3 ranks start" e2e_wait '^│  3 · PID [0-9]+ · rank 2 · starts' 20
+for k in 1 2 3 1 2 3 1 2 3; do e2e_keys $k; sleep 0.3; done # start, MPI_Init, leave it
+e2e_ok "live: rank 0's receive is dimmed with nothing in flight" e2e_wait '· rank 0 · MPI_Recv from rank any tag 3 \(0 in f' 10
+e2e_ok "live: the senders want to send" e2e_wait '· rank 2 · MPI_Send to rank 0 tag 3 \(4 bytes\)' 5
+for k in 3 1 2 1; do e2e_keys $k; sleep 0.4; done
+e2e_expect "live: rank 2 then rank 1 chosen: rank 0 prints first 2, then 1" '│ first 2, then 1 ' 10
+e2e_expect "live: every rank waits at MPI_Finalize, all there" '· rank 2 · MPI_Finalize #1 \(every rank is there\)' 5
+e2e_keys q
+e2e_expect "live: q ends the scheduled run" 'APP_EXIT=0' 20
+e2e_ok "live: nothing left behind after a scheduled run" nothing_left
+
+# ---- 7. controlled runs: the ranks park at the gate (lib/mpitrace.c)
+out_line() { grep -E '^\[out\] first' "$1"; }
+sched_of() { sed -n 's/^schedule: //p' "$1" | tail -1; }
+msgs_of() { awk '/^== messages/{s=1; next} /^== /{s=0} s' "$1" | sed 's/+[0-9.]*ms//'; }
+ctl() { timeout -s KILL 60 "$FORKLAB" run --mpi 3 "$PROGS/anysrc" --headless "$@"; }
+first="" second=""
+for seed in $(seq 1 40); do
+  ctl --seed "$seed" >"$OUT/any.txt" 2>&1
+  case $(out_line "$OUT/any.txt") in
+  "[out] first 1, then 2") [ -n "$first" ] || { first=$(sched_of "$OUT/any.txt"); cp "$OUT/any.txt" "$OUT/any1.txt"; } ;;
+  "[out] first 2, then 1") [ -n "$second" ] || { second=$(sched_of "$OUT/any.txt"); cp "$OUT/any.txt" "$OUT/any2.txt"; } ;;
+  esac
+  [ -n "$first" ] && [ -n "$second" ] && break
+done
+e2e_ok "controlled: seeded runs of two senders to one MPI_ANY_SOURCE receiver give both orders" \
+  [ -n "$first" -a -n "$second" ]
+replays_ok() { # SCHEDULE ORIGINAL: 5 replays, each with the original's output, schedule and messages
+  local i
+  for i in 1 2 3 4 5; do
+    ctl --schedule "$1" >"$OUT/rep.txt" 2>&1 || return 1
+    [ "$(out_line "$OUT/rep.txt")" = "$(out_line "$2")" ] && [ "$(sched_of "$OUT/rep.txt")" = "$1" ] &&
+      diff <(msgs_of "$OUT/rep.txt") <(msgs_of "$2") >/dev/null || return 1
+  done
+}
+e2e_ok "controlled: --schedule of 'first 1' replays it 5 times (output, schedule, messages)" replays_ok "$first" "$OUT/any1.txt"
+e2e_ok "controlled: --schedule of 'first 2' replays it 5 times (output, schedule, messages)" replays_ok "$second" "$OUT/any2.txt"
+ctl --seed 7 >"$OUT/s1.txt" 2>&1
+ctl --seed 7 >"$OUT/s2.txt" 2>&1
+e2e_ok "controlled: --seed 7 twice gives the same schedule" [ -n "$(sched_of "$OUT/s1.txt")" -a "$(sched_of "$OUT/s1.txt")" = "$(sched_of "$OUT/s2.txt")" ]
+# starts (3), MPI_Init (3), leaving it (3): then rank 0 (index 1) would
+# receive with nothing in flight
+ctl --schedule "1 2 3 1 2 3 1 2 3 1" >"$OUT/bad.txt" 2>&1
+st=$?
+e2e_ok "controlled: a receive with nothing in flight is not enabled: the schedule is refused (status 2)" [ $st -eq 2 ]
+e2e_ok "controlled: the refusal names the step and the enabled ranks" \
+  has "$OUT/bad.txt" 'step 10: the schedule names process 1, which is not enabled \(enabled: 2, 3\)'
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/ring_deadlock" --headless --seed 3 >"$OUT/cdl.txt" 2>&1
+st=$?
+e2e_ok "controlled: the ring where everyone receives first is stuck (status 3)" [ $st -eq 3 ]
+e2e_ok "controlled: the stuck report names each rank's receive" \
+  [ "$(count "$OUT/cdl.txt" '^  [1-4] · PID [0-9]+ · MPI_Recv from rank [0-3] tag 0 \(0 in flight\)$')" -eq 4 ]
+seeded_ok() { [ "$1" -eq 0 ] && [ -n "$(sched_of "$2")" ] && ! has "$2" '^note: .* ran over'; }
+replayed_ok() { # ST1 ST2 FILE1 FILE2
+  [ "$2" -eq "$1" ] && [ "$(sched_of "$4")" = "$(sched_of "$3")" ] && diff <(outs "$3") <(outs "$4") >/dev/null
+}
+outs() { grep '^\[out\]' "$1" | sed -E 's/(pid|parent) [0-9]+/\1 N/g'; } # (16 prints its pids)
+for id in 16-mpi-basics 17-mpi-p2p 18-mpi-collectives 19-mpi-cluster; do
+  timeout -s KILL 60 "$FORKLAB" run "$id" --headless --seed 5 >"$OUT/$id.c1" 2>&1; st1=$?
+  timeout -s KILL 60 "$FORKLAB" run "$id" --headless --schedule "$(sched_of "$OUT/$id.c1")" >"$OUT/$id.c2" 2>&1; st2=$?
+  e2e_ok "controlled: $id --seed 5 exits 0 with a schedule, no rank left to run on its own" seeded_ok "$st1" "$OUT/$id.c1"
+  e2e_ok "controlled: $id replays its schedule: same status, schedule and output" replayed_ok "$st1" "$st2" "$OUT/$id.c1" "$OUT/$id.c2"
+done
+# forklab SIGKILLed in a controlled run (ranks parked or napping), then a
+# rank SIGKILLed in one: nothing is left, and the run ends by itself
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/slow" --headless --seed 1 >"$OUT/cslow.txt" 2>&1 &
+fl=$!
+e2e_wait_cmd 20 bash -c "[ \$(pgrep -fc '^$PROGS/slow') -eq 4 ]"
+e2e_ok "controlled SIGKILL: 4 ranks were there" [ "$(pgrep -fc "^$PROGS/slow")" -eq 4 ]
+sleep 0.5
+kill -KILL "$(pgrep -P "$fl" -x forklab)" 2>/dev/null
+wait "$fl" 2>/dev/null
+e2e_ok "controlled SIGKILL of forklab: no rank, mpirun or segment left" \
+  e2e_wait_cmd 5 bash -c "[ -z \"\$(pgrep -f '(^|/)(mpirun|orted) .*$PROGS/'; pgrep -f '^$PROGS/slow')\" ] && ! ls /dev/shm | grep -Eq 'vader|ompi'"
+timeout -s KILL 60 "$FORKLAB" run --mpi 4 "$PROGS/slow" --headless --seed 1 >"$OUT/cslow2.txt" 2>&1 &
+fl=$!
+e2e_wait_cmd 20 bash -c "[ \$(pgrep -fc '^$PROGS/slow') -eq 4 ]"
+sleep 0.5
+kill -KILL "$(pgrep -f "^$PROGS/slow" | head -1)" 2>/dev/null
+ended() { ! kill -0 "$fl" 2>/dev/null; }
+e2e_ok "controlled: a rank SIGKILLed: the run ends by itself" e2e_wait_cmd 30 ended
+wait "$fl" 2>/dev/null
+e2e_ok "controlled: nothing left behind" nothing_left
 
 e2e_ok "nothing left behind at the end" nothing_left
 e2e_end

@@ -41,6 +41,13 @@ static void private_build(void)
     snprintf(target, sizeof target, "%s/libforklab.a", real_abs); /* the explorer, for the graders that explore */
     snprintf(path, sizeof path, "%s/libforklab.a", build);
     cr_assert(symlink(target, path) == 0);
+    /* the MPI exercises run under forklab run --mpi with the tracer */
+    snprintf(target, sizeof target, "%s/forklab", real_abs);
+    snprintf(path, sizeof path, "%s/forklab", build);
+    cr_assert(symlink(target, path) == 0);
+    snprintf(target, sizeof target, "%s/libmptrace.so", real_abs);
+    snprintf(path, sizeof path, "%s/libmptrace.so", build);
+    cr_assert(symlink(target, path) == 0);
     setenv("FORKLAB_BUILD", build, 1);
     setenv("FORKLAB_HOME", ".", 1);
 }
@@ -64,12 +71,16 @@ static bool in_chroot(void)
 
 Test(grade, exercise_names, .timeout = 120.)
 {
-    cr_assert_eq(grade_exercise_count(), 12);
+    cr_assert_eq(grade_exercise_count(), 14);
     cr_assert_str_eq(grade_exercise_id(0), "01-spawn");
     cr_assert_str_eq(grade_exercise_id(9), "10-capstone");
     cr_assert_str_eq(grade_exercise_id(10), "11-fix-race");
     cr_assert_str_eq(grade_exercise_id(11), "12-lock-order");
-    cr_assert_null(grade_exercise_id(12));
+    cr_assert_str_eq(grade_exercise_id(12), "13-mpi-ring");
+    cr_assert_str_eq(grade_exercise_id(13), "14-mpi-sum");
+    cr_assert_null(grade_exercise_id(14));
+    cr_assert_str_eq(grade_find_exercise("13"), "13-mpi-ring");
+    cr_assert_str_eq(grade_find_exercise("mpi-sum"), "14-mpi-sum");
     cr_assert_str_eq(grade_find_exercise("06"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("6"), "06-queue-workers");
     cr_assert_str_eq(grade_find_exercise("queue-workers"), "06-queue-workers");
@@ -137,6 +148,52 @@ Test(grade, grade_solution_and_stub, .timeout = 120.)
     cr_assert(rc > GRADE_NOT_RUN, "grading 03 gave %d", rc);
     cr_assert_eq(grade_last_status("03"), (enum grade_status)rc);
     cr_assert_eq(grade_exercise("nope", false, &r), -EINVAL);
+    remove_build();
+    tu_assert_no_children();
+}
+
+/* True when the tree's exercise is still the stub as committed (its TODOs). */
+static bool is_stub(const char *id)
+{
+    char path[PATH_MAX], line[512];
+    snprintf(path, sizeof path, "exercises/%s.c", id);
+    FILE *f = fopen(path, "r");
+    bool todo = false;
+    while (f && !todo && fgets(line, sizeof line, f)) todo = strstr(line, "TODO 1:") != NULL;
+    if (f) fclose(f);
+    return todo;
+}
+
+/* The MPI exercises go through the same entry point as the others (the
+ * viewer's g): solutions 10/10 on 4 ranks, contained; stubs 0/10. */
+Test(grade, mpi_solution_and_stub, .timeout = 180.)
+{
+    private_build();
+    const char *ids[] = {"13", "14-mpi-sum"};
+    for (size_t i = 0; i < 2; i++) {
+        struct grade_result r;
+        int rc = grade_exercise(ids[i], true, &r);
+        cr_assert_eq(rc, GRADE_PASS, "solution %s: %s: %s", ids[i], grade_status_name(r.status), r.check);
+        cr_assert_eq(r.points, 10);
+        cr_assert_eq(r.max_points, 10);
+        cr_assert_eq(r.tested, 3);
+        cr_assert_eq(r.passed, 3);
+        if (in_chroot())
+            cr_assert(r.contained || strstr(r.sandbox, "NOT CONTAINED: the sandbox cannot start here"), "%s", r.sandbox);
+        else
+            cr_assert(r.contained, "graded uncontained: %s", r.sandbox);
+
+        const char *id = grade_find_exercise(ids[i]);
+        rc = grade_exercise(id, false, &r);
+        cr_assert_eq(grade_last_status(id), (enum grade_status)rc);
+        if (is_stub(id)) {
+            cr_assert_eq(rc, GRADE_FAIL, "stub %s: %s: %s", id, grade_status_name(r.status), r.check);
+            cr_assert_eq(r.points, 0);
+            cr_assert_eq(r.passed, 0);
+            cr_assert_eq(r.tested, 3);
+            cr_assert(strstr(r.hint, "Lesson 1"), "a failure comes with the exercise's hint: '%s'", r.hint);
+        }
+    }
     remove_build();
     tu_assert_no_children();
 }

@@ -37,6 +37,7 @@ static const struct key_row rows[] = {
     {KEYS_LIST, true, "Enter", "open", {{KEYS_ENTER, KA_OPEN}, {KEYS_RIGHT, KA_OPEN}, {'l', KA_OPEN}}},
     {KEYS_LIST, false, "/", "search in ids and titles", {{'/', KA_SEARCH}}},
     {KEYS_LIST, true, "n", "next match", {{'n', KA_NEXT_MATCH}}},
+    {KEYS_LIST, true, "f", "follow teacher", {{'f', KA_FOLLOW}}},
 
     {KEYS_LESSON, false, "Left/Right, h/l", "previous / next slide",
      {{KEYS_LEFT, KA_PREV_SLIDE}, {'h', KA_PREV_SLIDE}, {KEYS_RIGHT, KA_NEXT_SLIDE}, {'l', KA_NEXT_SLIDE},
@@ -49,6 +50,7 @@ static const struct key_row rows[] = {
     {KEYS_LESSON, false, "r / o", "run the example live / explore its every order",
      {{'r', KA_RUN}, {'o', KA_EXPLORE}}},
     {KEYS_LESSON, false, "z", "quiz (also Right after the last slide)", {{'z', KA_QUIZ}}},
+    {KEYS_LESSON, true, "f", "follow teacher", {{'f', KA_FOLLOW}}},
     {KEYS_LESSON, false, "e / g", "the exercise: task, edit, grade, hints / grade it now",
      {{'e', KA_EXERCISE}, {'g', KA_GRADE}}},
 

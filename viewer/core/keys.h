@@ -47,6 +47,8 @@ enum keys_action {
     KA_CODE_LEFT, KA_CODE_RIGHT,
     /* the quiz */
     KA_ANSWER_NUMBER, KA_ANSWER, KA_NEXT_QUESTION,
+    /* follow the presenter (the lesson list and a lesson) */
+    KA_FOLLOW,
 };
 
 /* What key means on screen (its own rows first, then KEYS_ALL);

@@ -4,6 +4,8 @@
  */
 #include "scheduler.h"
 
+#include "sched_mpi.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +130,7 @@ static bool completes_now(const struct model *m, const struct sched_proc *procs,
     case MP_GOP_ASYNC_WAIT:
         return op->timeout == 0 || async_finished(m, procs, n, op->obj);
     default:
+        if (sched_mpi_kind(op->kind)) return sched_mpi_completes(m, procs, n, me);
         return true; /* never waits */
     }
 }
@@ -307,7 +310,10 @@ void sched_describe(const struct model *m, const struct sched_proc *procs, size_
     case MP_GOP_SPAWN: snprintf(buf, cap, "starts a process"); break;
     case MP_GOP_MANAGER: snprintf(buf, cap, "calls the manager"); break;
     case MP_GOP_NOTE: snprintf(buf, cap, "writes a note"); break;
-    default: snprintf(buf, cap, "%s", mp_gate_kind_name(op->kind)); break;
+    default:
+        if (sched_mpi_kind(op->kind)) sched_mpi_describe(m, procs, n, me, buf, cap);
+        else snprintf(buf, cap, "%s", mp_gate_kind_name(op->kind));
+        break;
     }
     if (op->line && op->file[0]) {
         size_t len = strlen(buf);

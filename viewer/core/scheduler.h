@@ -38,6 +38,8 @@ struct sched_proc {
     bool parked;            /* waits at a gate with op */
     bool tried;             /* its TRY failed and nobody moved since */
     struct mp_gate_op op;   /* valid when parked */
+    int rank1;              /* an MPI rank: its world rank + 1; 0 = not a rank */
+    int64_t coll_granted1;  /* MPI: number + 1 of the last collective granted; 0 none */
 };
 
 enum sched_verdict {

@@ -11,6 +11,8 @@
  *   CLS_JOIN    name, token ("" the first time)  -> name, token issued
  *   CLS_RESULT  name, token, exercise, int points, int max, str status, int at
  *   CLS_WHERE   name, token, lesson, int slide, int at
+ *   CLS_SHOW    "", presenter token, lesson, int page, int pages  (present.h)
+ *   CLS_FOLLOW  name, token -> lesson, int page, int pages, int seq
  *
  * Every text that reaches the board is cut to CLASS_TEXT_MAX bytes and
  * stripped to printable ASCII (class_clean), so nothing a student sends
@@ -31,7 +33,7 @@
 #define CLASS_MAX_EXERCISES 32   /* results kept per student */
 #define CLASS_IO_TIMEOUT 5.0     /* seconds for a client's connect, handshake or call */
 
-enum class_op { CLS_JOIN = 1, CLS_RESULT = 2, CLS_WHERE = 3 };
+enum class_op { CLS_JOIN = 1, CLS_RESULT = 2, CLS_WHERE = 3, CLS_SHOW = 4, CLS_FOLLOW = 5 };
 
 /* Copies src[0..n) into dst as printable ASCII: other bytes become '?',
  * the text is cut to CLASS_TEXT_MAX and cap - 1. Returns its length. */
@@ -76,6 +78,13 @@ struct grade_result;
 void class_report(const struct grade_result *r);
 /* Sends what is queued. Number still queued | -errno */
 int class_flush(bool verbose);
+
+/* The student's class, as joined (class_client.c): server, name, token, key.
+ * 0 | -ENOENT (not in a class) | -EINVAL (damaged) */
+int class_joined_identity(char *server, size_t scap, char name[CLASS_TEXT_MAX + 1], char token[CLASS_TEXT_MAX + 1],
+                          uint8_t key[CLASS_KEY_MAX], size_t *keylen);
+/* The server's state directory when none is given (--state). */
+void class_server_state(char *buf, size_t cap);
 
 /* Reports the lesson and slide this student is on. 0 | -errno */
 int class_send_where(const char *lesson, int slide);

@@ -216,6 +216,11 @@ static struct cls_student *owner(struct cls_board *b, const char *name, const ch
     return s && token_is(s, token) ? s : NULL;
 }
 
+bool board_member(struct cls_board *b, const char *name, const char *token)
+{
+    return owner(b, name, token) != NULL;
+}
+
 int board_result(struct cls_board *b, const char *name, const char *token, const struct cls_result *r, int64_t now)
 {
     struct cls_student *s = owner(b, name, token);

@@ -59,6 +59,8 @@ int board_follow(struct cls_board *b);
  * join: *token in/out ("" = new student: a token is issued). -EEXIST when
  * the name is taken by another identity. */
 int board_join(struct cls_board *b, const char *name, char token[CLASS_TOKEN_LEN + 1], int64_t now);
+/* true when token is name's identity (the follow requests). */
+bool board_member(struct cls_board *b, const char *name, const char *token);
 /* -EPERM when token is not name's identity. */
 int board_result(struct cls_board *b, const char *name, const char *token, const struct cls_result *r, int64_t now);
 int board_where(struct cls_board *b, const char *name, const char *token, const char *lesson, int slide, int64_t now);

@@ -381,3 +381,17 @@ int cmd_class(int argc, char **argv, int (*board_ui)(const struct class_board_ui
                     "       forklab class export FILE.csv|FILE.json [--state DIR]\n");
     return 2;
 }
+
+int class_joined_identity(char *server, size_t scap, char name[CLASS_TEXT_MAX + 1], char token[CLASS_TEXT_MAX + 1],
+                          uint8_t key[CLASS_KEY_MAX], size_t *keylen)
+{
+    struct joined j;
+    int r = load_joined(&j);
+    if (r < 0) return r;
+    snprintf(server, scap, "%s", j.server);
+    memcpy(name, j.name, sizeof j.name);
+    memcpy(token, j.token, sizeof j.token);
+    memcpy(key, j.key, j.keylen);
+    *keylen = j.keylen;
+    return 0;
+}

@@ -9,6 +9,7 @@
  * arrive in FRAME_TIMEOUT, and an idle connection goes after IDLE_TIMEOUT. */
 #include "class.h"
 #include "class_board.h"
+#include "class_follow.h"
 
 #include "manager_private.h"
 
@@ -52,6 +53,7 @@ struct server {
     struct conn c[MAX_CONNS];
     size_t n;
     struct cls_board board;
+    struct cls_follow follow; /* what the presenter shows (class_follow.c) */
     bool headless, changed;
     int notify; /* the board's screen (a pipe): a byte on each change; -1 headless */
     double printed; /* when the last table was printed */
@@ -195,6 +197,11 @@ static int request(struct server *s, const uint8_t *p, size_t n, mp__buf *out)
         r = board_where(&s->board, name, token, t1, (int)a, now);
         mp__enc_int(out, r);
         break;
+    case CLS_SHOW:
+    case CLS_FOLLOW: /* not the board's rows: the table does not change */
+        if (follow_request(&s->follow, &s->board, op, name, token, &d, out) < 0) return -EBADMSG;
+        r = 1;
+        break;
     default: return -EBADMSG;
     }
     if (mp__frame_end(out, fr, CLASS_FRAME_MAX) < 0) return -EBADMSG;
@@ -211,7 +218,9 @@ static int conn_process(struct server *s, struct conn *c)
         int r = mp__frame_peek(c->in.data, c->in.len, max, &n);
         if (r <= 0) return r; /* incomplete, or a length over the limit */
         const uint8_t *p = c->in.data + MP__FRAME_HDR;
+        size_t keep = c->out.len;
         r = c->st == C_READY ? request(s, p, n, &c->out) : auth_step(s, c, p, n);
+        if (r < 0 && c->st == C_READY) c->out.len = keep; /* no half-built reply before the close */
         mp__buf_consume(&c->in, MP__FRAME_HDR + n);
         if (r < 0 || c->out.oom) return r < 0 ? r : -ENOMEM;
     }
@@ -317,7 +326,7 @@ static int listen_on(const char *hostport, bool *loop, char *shown, size_t cap)
     return r < 0 ? r : fd;
 }
 
-static void default_state(char *buf, size_t cap)
+void class_server_state(char *buf, size_t cap)
 {
     const char *st = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     if (st && *st) snprintf(buf, cap, "%s/forklab/class-server", st);
@@ -404,10 +413,12 @@ static int with_screen(struct server *s, int (*board_ui)(const struct class_boar
     close(p[0]);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    follow_close(&s->follow); /* STATE/address: nobody listens there now */
     printf("class server stopped\n");
     return rc;
 out:
     close(s->lfd);
+    follow_close(&s->follow);
     board_close(&s->board);
     return rc;
 }
@@ -426,7 +437,7 @@ int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_
     }
     char statebuf[4096];
     if (!state) {
-        default_state(statebuf, sizeof statebuf);
+        class_server_state(statebuf, sizeof statebuf);
         state = statebuf;
     }
     static struct server s;
@@ -450,6 +461,7 @@ int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_
     size_t keylen = 0;
     char code[CLASS_KEY_MAX + 1];
     if (r == 0) r = load_key(keyfile, state, key, &keylen, code, sizeof code);
+    if (r == 0) r = follow_open(&s.follow, state, shown);
     if (r < 0) {
         fprintf(stderr, "forklab class serve: %s: %s\n", keyfile ? keyfile : state, strerror(-r));
         board_close(&s.board);
@@ -475,6 +487,7 @@ int class_serve(int argc, char **argv, int (*board_ui)(const struct class_board_
     if (s.changed && s.headless) board_print(&s.board, stdout, (int64_t)time(NULL));
     while (s.n) conn_close(&s, s.n - 1);
     close(s.lfd);
+    follow_close(&s.follow);
     board_close(&s.board);
     printf("class server stopped\n");
     return 0;
@@ -496,7 +509,7 @@ int class_export(int argc, char **argv)
     }
     char statebuf[4096];
     if (!state) {
-        default_state(statebuf, sizeof statebuf);
+        class_server_state(statebuf, sizeof statebuf);
         state = statebuf;
     }
     struct cls_board b;

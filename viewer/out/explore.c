@@ -460,8 +460,9 @@ int cmd_explore(int argc, char **argv)
     size_t nmargs = 0;
     if (mpi_launch_lesson(target, &margs, &nmargs) > 0) {
         runner_free_args(margs, nmargs);
-        fprintf(stderr, "forklab explore: %s is an MPI lesson: its ranks run under mpirun without forklab's gate, "
-                        "so there is no scheduling choice to explore\n", target);
+        fprintf(stderr, "forklab explore: %s is an MPI lesson: exploring its ranks' interleavings is not "
+                        "supported yet (run it controlled: forklab run %s --headless --seed N or --schedule S)\n",
+                target, target);
         if (re_text) regfree(&re);
         return 2;
     }

@@ -30,7 +30,7 @@
 static const char *const exercise_ids[] = {
     "01-spawn",         "02-lock-counter",  "03-shared-array",   "04-manager-dict", "05-pipe-pingpong",
     "06-queue-workers", "07-apply-timeout", "08-pool-sum",       "09-map-async-poll", "10-capstone",
-    "11-fix-race",      "12-lock-order",
+    "11-fix-race",      "12-lock-order",    "13-mpi-ring",       "14-mpi-sum",
 };
 #define NEXERCISES (sizeof exercise_ids / sizeof exercise_ids[0])
 

@@ -46,7 +46,8 @@ struct grade_result {
     char sandbox[320];          /* what contained it, or why nothing did ("NOT CONTAINED: ...") */
 };
 
-/* The exercises in order ("01-spawn" ... "10-capstone"). */
+/* The exercises in order ("01-spawn" ... "14-mpi-sum"; 13 and 14 are MPI
+ * programs, graded through tests/exercises/mpi/grade-mpi.sh). */
 size_t grade_exercise_count(void);
 const char *grade_exercise_id(size_t i);
 /* Resolves "06", "6", "06-queue-workers" or "queue-workers" to the full id;

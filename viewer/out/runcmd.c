@@ -217,16 +217,6 @@ static int run_headless(const char *target, bool frames, double timeout, size_t 
     r.nmpi_args = mo->ranks ? mo->nargs : nlesson_mpi_args;
     struct controller c;
     bool controlled = ctl->on && !frames;
-    if (controlled && r.mpi_ranks > 0) {
-        fprintf(stderr, "forklab run: %s is an MPI lesson: its ranks run under mpirun, not under forklab's "
-                        "control (--seed and --schedule are for libmp programs)\n", target);
-        free(argv);
-        runner_free_args(largs, nlargs);
-        runner_free_args(lesson_mpi_args, nlesson_mpi_args);
-        sched_policy_free(&ctl->policy);
-        model_free(&m);
-        return 2;
-    }
     if (controlled && (rc = ctl_init(&c, &r, &m, &ctl->policy)) < 0) {
         fprintf(stderr, "forklab run: cannot make the control channel: %s\n", mp_strerror(rc));
         ctl_free(&c);
@@ -392,9 +382,9 @@ int cmd_run(int argc, char **argv, int (*live)(const char *target))
         }
         ctl.on = true;
     }
-    if (ctl.on && (mo.ranks || !headless)) {
+    if (ctl.on && !headless) {
         sched_policy_free(&ctl.policy);
-        fprintf(stderr, "forklab run: --seed and --schedule work with --headless and without --mpi "
+        fprintf(stderr, "forklab run: --seed and --schedule work with --headless "
                         "(in the live view, m switches to a controlled mode)\n");
         return 2;
     }

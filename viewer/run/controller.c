@@ -11,6 +11,9 @@
  */
 #include "controller.h"
 
+#include "run/mpi_launch.h"
+#include "sched_mpi.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,6 +35,10 @@ int ctl_init(struct controller *c, struct runner *r, struct model *m, const stru
     if (mp_gate_env(c->gate, c->env, sizeof c->env) < 0) return -ENOSPC;
     r->gate_env = c->env;
     r->ngate_fds = mp_gate_child_fds(c->gate, r->gate_fds);
+    /* An MPI run (the ranks are not known yet: mpirun starts them); the
+     * live view's `forklab run --mpi N` sets its ranks as a default */
+    mpi_launch_apply_default(r);
+    if (r->mpi_ranks > 0 && mp_gate_reserve_ranks(c->gate, r->mpi_ranks) == 0) c->mpi_ranks = r->mpi_ranks;
     return 0;
 }
 
@@ -66,6 +73,7 @@ static void refresh_procs(struct controller *c)
         memset(p, 0, sizeof *p);
         p->index = (int)c->nprocs;
         p->alive = true;
+        if (c->mpi_ranks && p->index >= 1 && p->index <= c->mpi_ranks) p->rank1 = p->index;
     }
     struct pollfd pf[MP_GATE_MAX];
     size_t who[MP_GATE_MAX], k = 0;
@@ -123,8 +131,16 @@ bool ctl_settled(struct controller *c)
             c->since_ns[i] = 0;
             continue;
         }
+        /* MPI: a rank granted a collective waits inside MPI for the ranks
+         * not granted it yet (they move first); a rank mpirun has not
+         * started yet will come (the run's own timeout bounds the wait). */
+        if (c->coll_waiting[i] || c->peer_waiting[i]) continue;
+        if (p->rank1 && st == MP_GS_FORKED && !p->pid) {
+            busy = true;
+            continue;
+        }
         if (!c->since_ns[i]) c->since_ns[i] = now; /* forked: first seen now */
-        if (now - c->since_ns[i] < CTL_FREE_RUN_NS) busy = true;
+        if (now - c->since_ns[i] < (p->rank1 ? CTL_MPI_FREE_RUN_NS : CTL_FREE_RUN_NS)) busy = true;
         else if (!c->free_running[i]) {
             c->free_running[i] = true;
             c->free_runs++;
@@ -177,9 +193,44 @@ static bool free_runner_in_grace(const struct controller *c)
     uint64_t now = now_ns();
     for (size_t i = 0; i < c->nprocs; i++)
         if (c->procs[i].alive && !c->procs[i].parked && c->since_ns[i] &&
-            now - c->since_ns[i] < CTL_FREE_RUN_NS + CTL_FREE_GRACE_NS)
+            now - c->since_ns[i] < (c->procs[i].rank1 ? CTL_MPI_FREE_RUN_NS : CTL_FREE_RUN_NS) + CTL_FREE_GRACE_NS)
             return true;
     return false;
+}
+
+/* MPI: procs[at] is about to be granted its operation. A collective
+ * holds the rank inside MPI until every rank is granted it: until then it
+ * does not count as running; the last grant lets them all go on. */
+static void mpi_granted(struct controller *c, size_t at)
+{
+    struct sched_proc *p = &c->procs[at];
+    if (!p->rank1) return;
+    /* A send too large for the eager protocol (shared memory: 4 KiB) waits
+     * inside MPI until its receiver takes it: it does not count as running
+     * until that rank is granted a receive (or any call, which may be the
+     * wait on one). */
+    uint64_t now = now_ns();
+    for (size_t i = 0; i < c->nprocs; i++) {
+        if (c->peer_waiting[i] != p->rank1) continue;
+        c->peer_waiting[i] = 0;
+        c->since_ns[i] = now;
+    }
+    if (p->op.kind == MP_GOP_MPI_SEND && p->op.obj > 4096 && p->op.a >= 0) c->peer_waiting[at] = (int)p->op.a + 1;
+    if (p->op.kind != MP_GOP_MPI_COLL) return;
+    int64_t coll = p->op.a;
+    p->coll_granted1 = coll + 1;
+    size_t ungranted = 0;
+    for (size_t i = 0; i < c->nprocs; i++)
+        if (c->procs[i].rank1 && c->procs[i].alive && c->procs[i].coll_granted1 <= coll) ungranted++;
+    if (ungranted > 0) {
+        c->coll_waiting[at] = true;
+        return;
+    }
+    for (size_t i = 0; i < c->nprocs; i++) {
+        if (!c->coll_waiting[i]) continue;
+        c->coll_waiting[i] = false;
+        c->since_ns[i] = now;
+    }
 }
 
 int ctl_step(struct controller *c, int choice)
@@ -212,6 +263,7 @@ int ctl_step(struct controller *c, int choice)
     if (mode != MP_GRANT_GO) sched_feed_waits(c->model, c->procs, c->nprocs);
     c->since_ns[at] = now_ns();
     c->free_running[at] = false;
+    mpi_granted(c, (size_t)at);
     if (mp_gate_grant(c->gate, at, mode) < 0) c->procs[at].alive = false;
     return CTL_GRANTED;
 }

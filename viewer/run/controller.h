@@ -34,6 +34,10 @@
 /* With nothing enabled, a process left running on its own may still come
  * back to an operation: "stuck" waits this long for it first. */
 #define CTL_FREE_GRACE_NS 3000000000ull
+/* An MPI rank between two operations is inside MPI (MPI_Init and
+ * MPI_Finalize take seconds on a busy machine) or computing: waited for
+ * this long before it is left to run on its own. */
+#define CTL_MPI_FREE_RUN_NS 30000000000ull
 
 enum ctl_status {
     CTL_GRANTED = 1,   /* one process moved */
@@ -56,6 +60,9 @@ struct controller {
     uint64_t since_ns[MP_GATE_MAX]; /* when it was granted (or first seen forked); 0 parked */
     bool free_running[MP_GATE_MAX]; /* left to run on its own since its last grant */
     size_t free_runs;        /* times a process was left running on its own */
+    int mpi_ranks;           /* an MPI run: ranks 0..n-1 are indexes 1..n (mpirun, 0, takes no part) */
+    bool coll_waiting[MP_GATE_MAX]; /* MPI: granted a collective that waits for ranks not granted it yet */
+    int peer_waiting[MP_GATE_MAX];  /* MPI: rank + 1 whose receive a large (rendezvous) send waits for; 0 none */
     size_t nprocs;
     int *steps;              /* the schedule so far */
     size_t nsteps, cap_steps;

@@ -271,6 +271,13 @@ static void child_exec(const struct runner *r, const char *path, char *const arg
         if (flags >= 0) fcntl(r->gate_fds[i], F_SETFD, flags & ~FD_CLOEXEC);
     }
     if (r->gate_env) setenv("MP_GATE_FD", r->gate_env, 1);
+    /* MPI ranks reach the gate's descriptors through /proc/<us>/fd
+     * (mpirun closes them; lib/gate.c) */
+    unsetenv("MP_GATE_FROM");
+    if (r->gate_env && (r->mpi_ranks || r->mpi_wrap)) {
+        snprintf(num, sizeof num, "%d", (int)parent);
+        setenv("MP_GATE_FROM", num, 1);
+    }
     execv(path, argv);
     int e = errno;
     if (write(errfd, &e, sizeof e) < 0) { /* nothing more to do */ }

@@ -15,6 +15,7 @@
 #include "paths.h"
 #include "runner.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,6 +113,82 @@ int cmd_ui(int argc, char **argv)
         return 2;
     }
     return run_ui(argc == 1 ? argv[0] : NULL, NULL);
+}
+
+/* `forklab --follow [LESSON]`: the lesson list (or one lesson), following
+ * the presenter of the class this student joined from the start. */
+int cmd_follow(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "usage: forklab --follow [LESSON]\n");
+        return 2;
+    }
+    struct catalogue cat = {0};
+    if (load(&cat) < 0) return 1;
+    const struct lesson *l = NULL;
+    int rc = 1;
+    if (argc == 1 && !(l = catalogue_find(&cat, argv[0]))) {
+        fprintf(stderr, "forklab: no lesson '%s' (try `forklab list`)\n", argv[0]);
+        goto out;
+    }
+    int fr = ui_follow_start(&cat);
+    if (fr < 0) { /* said before the screen is ours */
+        fprintf(stderr, "forklab --follow: %s\n", fr == -ENOENT ? "you have not joined a class: run `forklab class join HOST:PORT --name NAME` first"
+                                                                 : "your class state is damaged: run `forklab class join` again");
+        goto out;
+    }
+    class_agent_start(); /* the board hears where the student is, as in run_ui */
+    if (ui_term_start() < 0) goto out;
+    ui_push(ui_list_view(&cat));
+    if (l) ui_push(ui_lesson_view(&cat, l));
+    rc = ui_stack_empty() ? 1 : 0;
+    if (rc == 0) ui_loop();
+    if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
+    ui_term_stop();
+out:
+    class_agent_stop();
+    ui_follow_stop();
+    catalogue_free(&cat);
+    return rc;
+}
+
+/* `forklab present [LESSON] [--notes] [--state DIR] [--key-file F]`. */
+int cmd_present(int argc, char **argv)
+{
+    const char *name = NULL, *state = NULL, *keyfile = NULL;
+    bool notes = false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--notes")) notes = true;
+        else if (!strcmp(argv[i], "--state") && i + 1 < argc) state = argv[++i];
+        else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) keyfile = argv[++i];
+        else if (argv[i][0] != '-' && !name) name = argv[i];
+        else {
+            fprintf(stderr, "usage: forklab present [LESSON] [--state DIR] [--key-file F]   the lesson as slides, for a projector\n"
+                            "       forklab present --notes                 the presenter's notes, following the slides\n");
+            return 2;
+        }
+    }
+    struct catalogue cat = {0};
+    if (load(&cat) < 0) return 1;
+    const struct lesson *l = NULL;
+    int rc = 1;
+    if (name && !(l = catalogue_find(&cat, name))) {
+        fprintf(stderr, "forklab: no lesson '%s' (try `forklab list`)\n", name);
+        goto out;
+    }
+    if (!cat.nlessons) {
+        fprintf(stderr, "forklab present: no lessons in %s/lessons\n", forklab_home());
+        goto out;
+    }
+    if (ui_term_start() < 0) goto out;
+    ui_push(notes ? ui_notes_view(&cat) : ui_present_view(&cat, l ? l : &cat.lessons[0], 0, state, keyfile));
+    rc = ui_stack_empty() ? 1 : 0;
+    if (rc == 0) ui_loop();
+    if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
+    ui_term_stop();
+out:
+    catalogue_free(&cat);
+    return rc;
 }
 
 int ui_run_live(const char *lesson_or_example)

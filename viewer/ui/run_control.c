@@ -68,13 +68,19 @@ void run_view_draw_controlled(const struct run_view *rv, struct rect r)
         const struct sched_proc *p = &c->procs[i];
         char what[256], line[400];
         const struct model_proc *mp = model_proc(&rv->m, p->pid);
-        if (!p->alive && mp && mp->state == MPROC_EXITED)
+        char rank[24] = "";
+        if (p->rank1) snprintf(rank, sizeof rank, "rank %d · ", p->rank1 - 1);
+        if (c->mpi_ranks && i == 0) /* an MPI run's program */
+            snprintf(what, sizeof what, "mpirun: starts the ranks, takes no part");
+        else if (!p->alive && mp && mp->state == MPROC_EXITED)
             snprintf(what, sizeof what, "exited %d", mp->exit_code);
+        else if (!p->alive && p->rank1)
+            snprintf(what, sizeof what, "ended");
         else
             sched_describe(&rv->m, c->procs, c->nprocs, i, what, sizeof what);
         const char *tag = v[i] == SCHED_TRY ? " (may end)" : v[i] == SCHED_TIMEOUT ? " (times out)" : "";
-        snprintf(line, sizeof line, "%s%d · PID %d · %s%s", rv->mode == MODE_SCHEDULE && (int)i == rv->sel ? ">" : " ",
-                 p->index, p->pid, what, tag);
+        snprintf(line, sizeof line, "%s%d · PID %d · %s%s%s", rv->mode == MODE_SCHEDULE && (int)i == rv->sel ? ">" : " ",
+                 p->index, p->pid, rank, what, tag);
         enum ui_role role = !p->alive || !p->parked || v[i] == SCHED_DISABLED ? R_DIM : R_NORMAL;
         if (rv->mode == MODE_SCHEDULE && (int)i == rv->sel) role = R_SELECTED;
         int y = rs.in.y + rs.row;

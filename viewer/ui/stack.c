@@ -90,6 +90,7 @@ static void draw(void)
     } else {
         struct ui_view *top = stack[depth - 1];
         top->draw(top, COLS, LINES);
+        ui_follow_draw(COLS);
         if (show_help) draw_help(COLS, LINES);
     }
     refresh();
@@ -123,10 +124,28 @@ bool ui_stack_empty(void)
     return depth == 0;
 }
 
+bool ui_stack_follow(const char *lesson, int page)
+{
+    for (int guard = 0; guard < 2 * MAX_VIEWS && depth > 0; guard++) {
+        struct ui_view *top = stack[depth - 1];
+        if (!top->follow) return false; /* a run, a quiz: the page waits */
+        int before = depth, f = top->follow(top, lesson, page);
+        if (f & UI_POP) {
+            if (depth == 1) return false; /* never close the last view */
+            pop_view();
+            if (stack[depth - 1]->resize) stack[depth - 1]->resize(stack[depth - 1], COLS, LINES);
+            continue;
+        }
+        if (depth != before) continue; /* it opened the lesson: that view turns to the page */
+        return f & UI_HANDLED;
+    }
+    return false;
+}
+
 void ui_loop(void)
 {
     bool dirty = true;
-    double next_tick = 0;
+    double next_tick = 0, next_follow = 0;
     while (depth > 0 && !ui_term_stop_requested()) {
         struct ui_view *top = stack[depth - 1];
         if (dirty) {
@@ -140,6 +159,12 @@ void ui_loop(void)
         if (tick >= 0) {
             double left = next_tick - now_ms();
             timeout = left <= 0 ? 0 : (int)left + 1;
+        }
+        int follow_ms = ui_follow_tick_ms();
+        if (follow_ms >= 0) {
+            double left = next_follow - now_ms();
+            int t = left <= 0 ? 0 : (int)left + 1;
+            if (timeout < 0 || t < timeout) timeout = t;
         }
         int rc = poll(fds, (nfds_t)nfds, timeout);
         if (rc < 0 && errno != EINTR) break;
@@ -171,6 +196,10 @@ void ui_loop(void)
             next_tick = now_ms() + tick;
             int f = top->tick(top);
             if (f & UI_REDRAW) dirty = true;
+        }
+        if (follow_ms >= 0 && now_ms() >= next_follow) {
+            next_follow = now_ms() + follow_ms;
+            if (ui_follow_tick() & UI_REDRAW) dirty = true;
         }
     }
     while (depth > 0) pop_view(); /* a run view kills its example here */

@@ -53,6 +53,10 @@ struct ui_view {
     int (*tick_ms)(struct ui_view *v);
     int (*tick)(struct ui_view *v);
     void (*destroy)(struct ui_view *v);
+    /* Optional: go to lesson's page (follow.c, a presenter's 1-based page).
+     * UI_HANDLED when shown; UI_POP: not this view's lesson, ask the one
+     * below; 0: not now. */
+    int (*follow)(struct ui_view *v, const char *lesson, int page);
     /* Optional: the help overlay's lines for a screen whose keys are not
      * in keys.c's table (the class board); NULL: keys_help_lines(). */
     const char *const *(*help)(size_t *n);
@@ -66,6 +70,9 @@ void ui_push(struct ui_view *v);
 void ui_loop(void);
 /* True when no view is open. */
 bool ui_stack_empty(void);
+/* Hands a presenter's page to the views from the top (their follow
+ * callbacks; follow.c). true when one showed it. */
+bool ui_stack_follow(const char *lesson, int page);
 
 /* ------------------------------------------------------------ term.c */
 /* Colours, or attributes only under NO_COLOR / a monochrome terminal. */
@@ -150,6 +157,31 @@ struct ui_view *ui_exercise_view(struct catalogue *c, const struct lesson *l, bo
 struct ui_view *ui_run_view(const struct lesson *l, const char *program);
 /* The same, controlled and paced, replaying schedule (an explored outcome's). */
 struct ui_view *ui_run_view_replay(const struct lesson *l, const char *program, const char *schedule);
+/* `forklab present`: lesson l from page (0-based) as full-screen slides,
+ * published to the class server whose state directory is server_state
+ * (NULL: the default) when one runs there, with the key in keyfile (NULL:
+ * the one the server keeps) (view_present.c). */
+struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int page, const char *server_state,
+                                const char *keyfile);
+/* `forklab present --notes`: the presenter's current notes and next slide. */
+struct ui_view *ui_notes_view(struct catalogue *c);
+
+/* ------------------------------------------------------------ follow.c */
+/* Follow the presenter through the class this student joined: start
+ * (0 | -errno, with a message for the status kept), stop, and whether on. */
+int ui_follow_start(struct catalogue *c);
+void ui_follow_stop(void);
+bool ui_follow_on(void);
+/* For the loop (stack.c): ms until the next look at the class server
+ * (-1: not following); the look itself, which applies a new page through
+ * the views' follow callbacks (UI_REDRAW when the screen changed); the
+ * indicator on the top row. */
+int ui_follow_tick_ms(void);
+int ui_follow_tick(void);
+void ui_follow_draw(int cols);
+/* The views' key: on <-> off. */
+int ui_follow_toggle(struct catalogue *c);
+
 /* Explore the lesson's example (forklab explore) and list its outcomes as
  * they are found; Enter replays the selected one paced (view_explore.c). */
 struct ui_view *ui_explore_view(const struct lesson *l);

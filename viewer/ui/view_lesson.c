@@ -8,6 +8,7 @@
 #include "class.h"
 
 #include "grade.h"
+#include "present.h"
 #include "runner.h"
 
 #include <stdio.h>
@@ -273,11 +274,30 @@ static int lesson_key(struct ui_view *v, int ch)
     case KA_SLIDE_UP:
         if (lv->slide_scroll > 0) lv->slide_scroll--;
         break;
+    case KA_FOLLOW: return ui_follow_toggle(lv->cat);
     case KA_BACK: return UI_HANDLED | UI_POP;
     default: return 0;
     }
     if (lv->scroll > max_scroll) lv->scroll = max_scroll;
     if (lv->scroll < 0) lv->scroll = 0;
+    return UI_HANDLED | UI_REDRAW;
+}
+
+/* Following the presenter (follow.c): their slide, or back to the list
+ * when they show another lesson. */
+static int lesson_follow(struct ui_view *v, const char *lesson, int page)
+{
+    struct lesson_view *lv = (struct lesson_view *)v;
+    if (strcmp(lv->l->id, lesson)) return UI_POP;
+    lv->slide = present_follow_slide(lv->l, page);
+    lv->slide_scroll = 0;
+    lv->choosing = false;
+    struct present_deck d; /* the presenter on the Python page: so is the code pane */
+    present_deck_build(lv->l, &d);
+    if (page >= 1 && page <= d.n && d.page[page - 1].kind != PP_SLIDE) {
+        lv->python = d.page[page - 1].kind == PP_PYTHON;
+        lv->scroll = 0;
+    }
     return UI_HANDLED | UI_REDRAW;
 }
 
@@ -299,6 +319,7 @@ struct ui_view *ui_lesson_view(struct catalogue *c, const struct lesson *l)
     lv->v.draw = lesson_draw;
     lv->v.key = lesson_key;
     lv->v.destroy = lesson_destroy;
+    lv->v.follow = lesson_follow;
     lv->cat = c;
     lv->l = l;
     cp_source_init(&lv->c, l->c_path ? catalogue_read_file(l->c_path) : NULL);

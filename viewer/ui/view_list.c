@@ -134,12 +134,29 @@ static int list_key(struct ui_view *v, int ch)
     case KA_OPEN:
         if (n > 0) ui_push(ui_lesson_view(lv->cat, &lv->cat->lessons[lv->sel]));
         return UI_HANDLED | UI_REDRAW;
+    case KA_FOLLOW: return ui_follow_toggle(lv->cat);
     case KA_BACK: return UI_HANDLED | UI_QUIT;
     default: return 0;
     }
     if (lv->sel < lv->top) lv->top = lv->sel;
     if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
     return UI_HANDLED | UI_REDRAW;
+}
+
+/* Following the presenter: open their lesson (follow.c). */
+static int list_follow(struct ui_view *v, const char *lesson, int page)
+{
+    struct list_view *lv = (struct list_view *)v;
+    (void)page; /* the lesson view turns to it */
+    for (size_t i = 0; i < lv->cat->nlessons; i++) {
+        if (strcmp(lv->cat->lessons[i].id, lesson)) continue;
+        lv->sel = (int)i;
+        if (lv->sel < lv->top) lv->top = lv->sel;
+        if (lv->sel >= lv->top + lv->rows) lv->top = lv->sel - lv->rows + 1;
+        ui_push(ui_lesson_view(lv->cat, &lv->cat->lessons[i]));
+        return UI_HANDLED | UI_REDRAW;
+    }
+    return 0;
 }
 
 static void list_destroy(struct ui_view *v)
@@ -156,6 +173,7 @@ struct ui_view *ui_list_view(struct catalogue *c)
     lv->v.key = list_key;
     lv->v.resize = list_resize;
     lv->v.destroy = list_destroy;
+    lv->v.follow = list_follow;
     lv->rows = 1;
     return &lv->v;
 }

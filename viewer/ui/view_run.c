@@ -178,7 +178,7 @@ static void run_start(struct run_view *rv)
     }
     argv[0] = path;
     for (size_t i = 0; i < nargs; i++) argv[i + 1] = args[i];
-    rv->controlled = rv->mode != MODE_FREE && !(rv->l && rv->l->mpi); /* mpirun's ranks have no gate */
+    rv->controlled = rv->mode != MODE_FREE; /* (MPI ranks too: the tracer parks them) */
     rv->stuck = false;
     rv->ctl_msg[0] = '\0';
     rv->sel = 0;
@@ -344,7 +344,8 @@ static void draw_panel(struct run_view *rv, const struct layout_panel *p)
         draw_code_panel(rv, p->r);
         return;
     }
-    if (id == PANEL_processes && rv->controlled) {
+    /* controlled: the processes (an MPI run's ranks) with their pending operations */
+    if ((id == PANEL_processes || (id == PANEL_ranks && rv->ctl.mpi_ranks)) && rv->controlled) {
         run_view_draw_controlled(rv, p->r);
         return;
     }
