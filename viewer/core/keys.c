@@ -35,7 +35,7 @@ static const struct key_row rows[] = {
     {KEYS_LIST, true, "Home/End, g/G", "first/last",
      {{KEYS_HOME, KA_FIRST}, {'g', KA_FIRST}, {KEYS_END, KA_LAST}, {'G', KA_LAST}}},
     {KEYS_LIST, true, "Enter", "open", {{KEYS_ENTER, KA_OPEN}, {KEYS_RIGHT, KA_OPEN}, {'l', KA_OPEN}}},
-    {KEYS_LIST, false, "/", "search in ids and titles", {{'/', KA_SEARCH}}},
+    {KEYS_LIST, false, "/", "search ids and titles", {{'/', KA_SEARCH}}},
     {KEYS_LIST, true, "n", "next match", {{'n', KA_NEXT_MATCH}}},
     {KEYS_LIST, true, "f", "follow teacher", {{'f', KA_FOLLOW}}},
 
