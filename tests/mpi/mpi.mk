@@ -8,9 +8,10 @@
 
 MPI_TEST_PROGS := $(patsubst tests/mpi/progs/%.c,$(BUILD)/tests/mpi/%,$(wildcard tests/mpi/progs/*.c))
 MPI_MODEL_TEST := $(BUILD)/tests/mpi/test_model_mpi
-# About 40 s here; a fresh Debian 12 chroot took 6 min 16 s for the same
-# script (its controlled MPI runs are much slower there), so the bound is
-# generous: it is for a hang, not for speed.
+# About 40 s here; a fresh minimal Debian 12 chroot took 6 min 16 s for the
+# same script: it has no /etc/hosts, the host name does not resolve, and
+# every MPI_Init waits about 5 s for that (346 ms with /etc/hosts). The
+# bound is for a hang, not for speed.
 MPI_TEST_TIMEOUT ?= 900
 
 all: $(MPI_TEST_PROGS) $(MPI_MODEL_TEST)
