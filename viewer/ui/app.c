@@ -74,8 +74,10 @@ static bool runnable(const struct catalogue *cat, const char *run_name, const st
     return true;
 }
 
-/* Start the terminal with the given first views, run, clean up. */
-static int run_ui(const char *lesson_name, const char *run_name)
+/* Start the terminal with the given first views, run, clean up. With
+ * `follow`, the views follow the presenter of the class this student
+ * joined, from the start. */
+static int run_ui(const char *lesson_name, const char *run_name, bool follow)
 {
     struct catalogue cat = {0};
     if (load(&cat) < 0) return 1;
@@ -87,6 +89,15 @@ static int run_ui(const char *lesson_name, const char *run_name)
     }
     const char *program = NULL;
     if (run_name && !runnable(&cat, run_name, &l, &program)) goto out;
+    if (follow) {
+        int fr = ui_follow_start(&cat);
+        if (fr < 0) { /* said before the screen is ours */
+            fprintf(stderr, "forklab --follow: %s\n",
+                    fr == -ENOENT ? "you have not joined a class: run `forklab class join HOST:PORT --name NAME` first"
+                                  : "your class state is damaged: run `forklab class join` again");
+            goto out;
+        }
+    }
     class_agent_start(); /* before the screen is ours: the child owns no terminal */
     if (ui_term_start() < 0) goto out;
     if (run_name) {
@@ -102,6 +113,7 @@ static int run_ui(const char *lesson_name, const char *run_name)
     ui_term_stop();
 out:
     class_agent_stop();
+    ui_follow_stop(); /* `f` may have started following in any viewer */
     catalogue_free(&cat);
     return rc;
 }
@@ -112,7 +124,7 @@ int cmd_ui(int argc, char **argv)
         fprintf(stderr, "usage: forklab [LESSON]\n");
         return 2;
     }
-    return run_ui(argc == 1 ? argv[0] : NULL, NULL);
+    return run_ui(argc == 1 ? argv[0] : NULL, NULL, false);
 }
 
 /* `forklab --follow [LESSON]`: the lesson list (or one lesson), following
@@ -123,33 +135,7 @@ int cmd_follow(int argc, char **argv)
         fprintf(stderr, "usage: forklab --follow [LESSON]\n");
         return 2;
     }
-    struct catalogue cat = {0};
-    if (load(&cat) < 0) return 1;
-    const struct lesson *l = NULL;
-    int rc = 1;
-    if (argc == 1 && !(l = catalogue_find(&cat, argv[0]))) {
-        fprintf(stderr, "forklab: no lesson '%s' (try `forklab list`)\n", argv[0]);
-        goto out;
-    }
-    int fr = ui_follow_start(&cat);
-    if (fr < 0) { /* said before the screen is ours */
-        fprintf(stderr, "forklab --follow: %s\n", fr == -ENOENT ? "you have not joined a class: run `forklab class join HOST:PORT --name NAME` first"
-                                                                 : "your class state is damaged: run `forklab class join` again");
-        goto out;
-    }
-    class_agent_start(); /* the board hears where the student is, as in run_ui */
-    if (ui_term_start() < 0) goto out;
-    ui_push(ui_list_view(&cat));
-    if (l) ui_push(ui_lesson_view(&cat, l));
-    rc = ui_stack_empty() ? 1 : 0;
-    if (rc == 0) ui_loop();
-    if (ui_term_stop_signal()) rc = 128 + ui_term_stop_signal();
-    ui_term_stop();
-out:
-    class_agent_stop();
-    ui_follow_stop();
-    catalogue_free(&cat);
-    return rc;
+    return run_ui(argc == 1 ? argv[0] : NULL, NULL, true);
 }
 
 /* `forklab present [LESSON] [--notes] [--state DIR] [--key-file F]`. */
@@ -197,5 +183,5 @@ int ui_run_live(const char *lesson_or_example)
         fprintf(stderr, "usage: forklab run LESSON|EXAMPLE\n");
         return 2;
     }
-    return run_ui(NULL, lesson_or_example);
+    return run_ui(NULL, lesson_or_example, false);
 }
