@@ -98,10 +98,48 @@ int mp__mgr_write_all(int fd, const uint8_t *p, size_t n, const mp__deadline *dl
  * read instead of poll + recv: this is the path of every call).
  * 0 | -EPROTO (over max) | -EPIPE | -ETIMEDOUT | -ENOMEM | -errno */
 int mp__mgr_read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__deadline *dl);
-/* The client half of the handshake: prove we know the key, then make the
- * server prove it. 0 | -EACCES | -EBUSY (the server has too many clients)
- * | -EPROTO | -ETIMEDOUT | -errno */
+/* The client half of the handshake, blocking (mp__auth driven over fd).
+ * 0 | -EACCES | -EBUSY (the server has too many clients) | -EPROTO
+ * | -ETIMEDOUT | -errno */
 int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen);
+
+/* ---- the handshake as a state machine (manager_wire.c)
+ * Both sides of both servers (the manager's and the class board's) and of
+ * their clients run this one machine; the caller owns the socket, its
+ * buffers and timers. Each side proves the key by answering the other's
+ * challenge with HMAC(key, challenge); the server challenges first. A
+ * state names the message that side expects next:
+ *
+ *   server                                              client
+ *   (start)            CHALLENGE+nonce  ------------>   MP__AUTH_CHALLENGE
+ *   MP__AUTH_DIGEST    <------------  HMAC(key, it)
+ *                      WELCOME | FAILURE  ---------->   MP__AUTH_WELCOME
+ *   MP__AUTH_CHALLENGE <----------  CHALLENGE+nonce
+ *                      HMAC(key, it)  -------------->   MP__AUTH_DIGEST
+ *   MP__AUTH_WELCOME   <--------  WELCOME | FAILURE     (over)
+ *   (over)
+ */
+enum mp__auth_state { MP__AUTH_DIGEST, MP__AUTH_CHALLENGE, MP__AUTH_WELCOME, MP__AUTH_END /* over or failed */ };
+/* What one step says (or -errno, below). */
+enum { MP__AUTH_MORE = 0, MP__AUTH_PROVED = 1, MP__AUTH_OVER = 2 };
+typedef struct {
+    const uint8_t *key; /* borrowed: outlives the handshake */
+    size_t keylen;
+    bool server;
+    enum mp__auth_state st; /* the message expected next */
+    uint8_t challenge[CHALLENGE_LEN]; /* the one we sent the peer */
+} mp__auth;
+/* Begins a handshake; a server queues its challenge on out (nothing is
+ * queued on failure). 0 | -errno (no random bytes) */
+int mp__auth_start(mp__auth *a, bool server, const uint8_t *key, size_t keylen, mp__buf *out);
+/* Takes the peer's next handshake message p[0..n) and queues our answer on
+ * out. MP__AUTH_MORE | MP__AUTH_PROVED (the peer just proved the key; the
+ * server's peer is then no stranger, more messages follow) | MP__AUTH_OVER
+ * (both proved the key: requests may flow) | -EACCES (wrong key; FAILURE
+ * is queued for the peer when it was theirs) | -EBUSY (a client told the
+ * server is full) | -EPROTO (not the message expected). After an error or
+ * MP__AUTH_OVER the connection takes no more handshake messages. */
+int mp__auth_step(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out);
 
 /* ---- server (manager_server.c) */
 /* The server process's body: serves lfd until shutdown, then removes path

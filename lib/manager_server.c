@@ -6,9 +6,9 @@
  * Design notes:
  *  - Each connection has an input and an output buffer: a bad frame
  *    closes only its connection.
- *  - TCP connections run the server half of the HMAC handshake (a small
- *    state machine, see manager_wire.c for the scheme) before any request
- *    is served; local (Unix socket) connections are served at once.
+ *  - TCP connections run the server half of the HMAC handshake (the state
+ *    machine of manager_wire.c) before any request is served; local (Unix
+ *    socket) connections are served at once.
  *
  * What a stranger (no key) can hold, and how a key holder still gets in:
  *  - Unauthenticated connections may take a quarter of the slots, at most
@@ -78,7 +78,7 @@
 
 #define NS(sec) ((uint64_t)((sec) * 1e9))
 
-enum conn_state { C_AUTH_DIGEST, C_AUTH_CHALLENGE, C_AUTH_WELCOME, C_READY };
+enum conn_state { C_AUTH, C_READY };
 
 /* Who a connection comes from, for the per-peer limit: an IPv4 address, or
  * the /64 of an IPv6 one (one host usually owns a whole /64). */
@@ -97,7 +97,7 @@ struct conn {
     bool wait_budget; /* a big frame waits for room in IN_BUDGET: not read, not timed */
     struct peer peer;
     mp__buf in, out;
-    uint8_t challenge[CHALLENGE_LEN];
+    mp__auth auth;              /* the handshake, while st is C_AUTH */
     uint64_t hs_deadline_ns;    /* the handshake must be over by then; 0 = none */
     uint64_t frame_deadline_ns; /* the partial frame must be whole by then */
     uint64_t rx_ns;             /* bytes last arrived (stall of a partial frame) */
@@ -287,32 +287,17 @@ static void evict_oldest(struct server *s, const struct peer *p)
     }
 }
 
+/* One handshake message; the bookkeeping is ours, the protocol
+ * manager_wire.c's. 0 | -errno: close (after a FAILURE queued) */
 static int auth_step(struct server *s, struct conn *c, const uint8_t *p, size_t n)
 {
-    uint8_t digest[DIGEST_LEN];
-    switch (c->st) {
-    case C_AUTH_DIGEST: {
-        mp__mgr_hmac(s->key, s->keylen, c->challenge, CHALLENGE_LEN, digest);
-        bool ok = n == DIGEST_LEN && mp__mgr_digest_equal(digest, p);
-        mp__mgr_put_msg(&c->out, ok ? WELCOME : FAILURE, sizeof WELCOME - 1);
-        if (!ok) return -EACCES;
-        c->st = C_AUTH_CHALLENGE;
-        pending_drop(s, c); /* it knows the key: no longer a stranger */
-        return 0;
-    }
-    case C_AUTH_CHALLENGE:
-        if (n <= sizeof CHALLENGE - 1 || memcmp(p, CHALLENGE, sizeof CHALLENGE - 1) != 0) return -EPROTO;
-        mp__mgr_hmac(s->key, s->keylen, p, n, digest);
-        mp__mgr_put_msg(&c->out, digest, DIGEST_LEN);
-        c->st = C_AUTH_WELCOME;
-        return 0;
-    case C_AUTH_WELCOME:
-        if (n != sizeof WELCOME - 1 || memcmp(p, WELCOME, n) != 0) return -EACCES;
+    int r = mp__auth_step(&c->auth, p, n, &c->out);
+    if (r == MP__AUTH_PROVED) pending_drop(s, c); /* it knows the key: no longer a stranger */
+    if (r == MP__AUTH_OVER) {
         c->st = C_READY;
         c->hs_deadline_ns = 0;
-        return 0;
-    default: return -EPROTO;
     }
+    return r < 0 ? r : 0;
 }
 
 /* Runs the complete frames received, while replies do not pile up. */
@@ -444,13 +429,12 @@ static void admit(struct server *s, int fd, const struct sockaddr_storage *ss, u
     struct conn *c = &s->c[s->n];
     *c = (struct conn){.fd = fd, .st = C_READY, .peer = p};
     if (s->key) {
-        if (mp__mgr_make_challenge(c->challenge) < 0) {
+        if (mp__auth_start(&c->auth, true, s->key, s->keylen, &c->out) < 0) {
             close(fd);
             return;
         }
-        c->st = C_AUTH_DIGEST;
+        c->st = C_AUTH;
         c->hs_deadline_ns = now + NS(PENDING_TIMEOUT);
-        mp__mgr_put_msg(&c->out, c->challenge, CHALLENGE_LEN);
         c->tx_ns = now;
         pending_add(s, c);
     }

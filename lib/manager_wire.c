@@ -1,7 +1,8 @@
 /*
  * manager_wire.c — the manager's client-side socket I/O and its HMAC
- * handshake (frame format in frame.h; the server's half of the handshake
- * is a state machine in manager_server.c).
+ * handshake (frame format in frame.h): one state machine for both halves,
+ * run by the manager's server and client and by the class board's
+ * (viewer/out/class_server.c, class_net.c).
  *
  * Design notes:
  *  - Every wait is bounded by an absolute deadline (handshake) or by
@@ -149,51 +150,102 @@ int mp__mgr_read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__d
     }
 }
 
-static int send_msg(int fd, const void *p, size_t n, const mp__deadline *dl)
+/* The handshake message p[0..n) is the text m. */
+static bool is_msg(const uint8_t *p, size_t n, const char *m)
 {
-    mp__buf b = {0};
-    mp__mgr_put_msg(&b, p, n);
-    int r = b.oom ? -ENOMEM : mp__mgr_write_all(fd, b.data, b.len, dl);
-    mp__buf_free(&b);
-    return r;
+    return n == strlen(m) && memcmp(p, m, n) == 0;
 }
 
-/* The handshake message at the head of rx (payload n) is the text m. */
-static bool is_msg(const mp__buf *rx, uint32_t n, const char *m)
+int mp__auth_start(mp__auth *a, bool server, const uint8_t *key, size_t keylen, mp__buf *out)
 {
-    return n == strlen(m) && memcmp(rx->data + MP__FRAME_HDR, m, n) == 0;
+    *a = (mp__auth){.key = key, .keylen = keylen, .server = server, .st = MP__AUTH_CHALLENGE};
+    if (!server) return 0;
+    int r = mp__mgr_make_challenge(a->challenge);
+    if (r < 0) {
+        a->st = MP__AUTH_END;
+        return r;
+    }
+    mp__mgr_put_msg(out, a->challenge, CHALLENGE_LEN);
+    a->st = MP__AUTH_DIGEST;
+    return 0;
 }
 
-/* The client half of the handshake: prove we know the key, then make the
- * server prove it. A server with too many clients says BUSY instead of
- * its first or second message. */
+/* The peer's answer to our challenge: WELCOME or FAILURE back. */
+static int auth_digest(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out)
+{
+    uint8_t digest[DIGEST_LEN];
+    mp__mgr_hmac(a->key, a->keylen, a->challenge, CHALLENGE_LEN, digest);
+    bool ok = n == DIGEST_LEN && mp__mgr_digest_equal(digest, p);
+    mp__mgr_put_msg(out, ok ? WELCOME : FAILURE, sizeof WELCOME - 1);
+    if (!ok) return -EACCES;
+    a->st = a->server ? MP__AUTH_CHALLENGE : MP__AUTH_END;
+    return a->server ? MP__AUTH_PROVED : MP__AUTH_OVER; /* the client's proof came first */
+}
+
+/* The peer's challenge: our digest back. A full server says BUSY instead
+ * of its challenge. */
+static int auth_challenge(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out)
+{
+    if (!a->server && is_msg(p, n, BUSY)) return -EBUSY;
+    if (n <= sizeof CHALLENGE - 1 || memcmp(p, CHALLENGE, sizeof CHALLENGE - 1) != 0) return -EPROTO;
+    uint8_t digest[DIGEST_LEN];
+    mp__mgr_hmac(a->key, a->keylen, p, n, digest);
+    mp__mgr_put_msg(out, digest, DIGEST_LEN);
+    a->st = MP__AUTH_WELCOME;
+    return MP__AUTH_MORE;
+}
+
+/* The peer's verdict on our digest. A client welcomed challenges the
+ * server in turn; a full server may say BUSY instead of its verdict. */
+static int auth_welcome(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out)
+{
+    if (!is_msg(p, n, WELCOME)) return !a->server && is_msg(p, n, BUSY) ? -EBUSY : -EACCES;
+    if (a->server) {
+        a->st = MP__AUTH_END;
+        return MP__AUTH_OVER;
+    }
+    int r = mp__mgr_make_challenge(a->challenge);
+    if (r < 0) return r;
+    mp__mgr_put_msg(out, a->challenge, CHALLENGE_LEN);
+    a->st = MP__AUTH_DIGEST;
+    return MP__AUTH_MORE;
+}
+
+int mp__auth_step(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out)
+{
+    enum mp__auth_state st = a->st;
+    a->st = MP__AUTH_END; /* until a step succeeds: nothing more after an error */
+    switch (st) {
+    case MP__AUTH_DIGEST: return auth_digest(a, p, n, out);
+    case MP__AUTH_CHALLENGE: return auth_challenge(a, p, n, out);
+    case MP__AUTH_WELCOME: return auth_welcome(a, p, n, out);
+    default: return -EPROTO;
+    }
+}
+
+/* The client half of the handshake: the machine above over a blocking
+ * exchange, each answer sent before the next message is read. */
 int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
 {
     mp__deadline dl = mp__deadline_in(HANDSHAKE_TIMEOUT);
-    mp__buf rx = {0};
-    uint8_t digest[DIGEST_LEN], mine[CHALLENGE_LEN];
-    uint32_t n;
-    int r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
-    if (r < 0) goto out;
-    r = is_msg(&rx, n, BUSY) ? -EBUSY : -EPROTO;
-    if (n <= sizeof CHALLENGE - 1 || memcmp(rx.data + 4, CHALLENGE, sizeof CHALLENGE - 1) != 0) goto out;
-    mp__mgr_hmac(key, keylen, rx.data + 4, n, digest);
-    mp__buf_consume(&rx, 4 + n);
-    if ((r = send_msg(fd, digest, DIGEST_LEN, &dl)) < 0) goto out;
-    r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
-    if (r == -EPIPE || r == -ECONNRESET) r = -EACCES; /* it hung up on our answer */
-    if (r < 0) goto out;
-    bool welcome = is_msg(&rx, n, WELCOME), busy = is_msg(&rx, n, BUSY);
-    mp__buf_consume(&rx, 4 + n);
-    r = busy ? -EBUSY : -EACCES;
-    if (!welcome) goto out;
-    if ((r = mp__mgr_make_challenge(mine)) < 0 || (r = send_msg(fd, mine, CHALLENGE_LEN, &dl)) < 0) goto out;
-    if ((r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl)) < 0) goto out;
-    mp__mgr_hmac(key, keylen, mine, CHALLENGE_LEN, digest);
-    bool ok = n == DIGEST_LEN && mp__mgr_digest_equal(digest, rx.data + 4);
-    r = send_msg(fd, ok ? WELCOME : FAILURE, sizeof WELCOME - 1, &dl);
-    if (r == 0 && !ok) r = -EACCES; /* not the server we share a key with */
-out:
+    mp__buf rx = {0}, tx = {0};
+    mp__auth a;
+    int r = mp__auth_start(&a, false, key, keylen, &tx);
+    while (r >= 0 && r != MP__AUTH_OVER) {
+        uint32_t n;
+        bool answered = a.st == MP__AUTH_WELCOME;
+        if ((r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl)) < 0) {
+            if (answered && (r == -EPIPE || r == -ECONNRESET)) r = -EACCES; /* it hung up on our answer */
+            break;
+        }
+        r = mp__auth_step(&a, rx.data + MP__FRAME_HDR, n, &tx);
+        mp__buf_consume(&rx, MP__FRAME_HDR + n);
+        /* A FAILURE queued is sent too: the server learns why we leave. */
+        int w = tx.oom ? -ENOMEM : tx.len ? mp__mgr_write_all(fd, tx.data, tx.len, &dl) : 0;
+        mp__buf_reset(&tx);
+        if (w < 0 && r >= 0) r = w;
+    }
     mp__buf_free(&rx);
-    return r;
+    mp__buf_free(&tx);
+    return r < 0 ? r : 0;
 }

@@ -14,7 +14,6 @@
 #include "manager_private.h"
 
 #include <arpa/inet.h>
-#include <openssl/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -36,12 +35,12 @@
 #define PRINT_EVERY 0.2    /* seconds between two headless tables: a busy class
                             * gets the table current, not 200 tables a second */
 
-enum cstate { C_DIGEST, C_CHALLENGE, C_WELCOME, C_READY };
+enum cstate { C_AUTH, C_READY };
 
 struct conn {
     int fd;
     enum cstate st;
-    uint8_t challenge[CHALLENGE_LEN];
+    mp__auth auth; /* the handshake (lib/manager_wire.c), while st is C_AUTH */
     mp__buf in, out;
     double deadline; /* monotonic seconds */
 };
@@ -106,40 +105,21 @@ static void accept_one(struct server *s)
     struct conn *c = &s->c[s->n];
     memset(c, 0, sizeof *c);
     c->fd = fd;
-    if (mp__mgr_make_challenge(c->challenge) < 0) {
+    if (mp__auth_start(&c->auth, true, s->key, s->keylen, &c->out) < 0) {
         close(fd);
         return;
     }
-    mp__mgr_put_msg(&c->out, c->challenge, CHALLENGE_LEN);
     s->n++;
     set_deadline(c);
 }
 
-/* The handshake, server side (the mirror of mp__mgr_client_handshake). */
-static int auth_step(struct server *s, struct conn *c, const uint8_t *p, size_t n)
+/* One handshake message (the manager's handshake, lib/manager_wire.c).
+ * 0 | -errno: close (after a FAILURE queued) */
+static int auth_step(struct conn *c, const uint8_t *p, size_t n)
 {
-    uint8_t digest[DIGEST_LEN];
-    switch (c->st) {
-    case C_DIGEST: {
-        mp__mgr_hmac(s->key, s->keylen, c->challenge, CHALLENGE_LEN, digest);
-        bool ok = n == DIGEST_LEN && CRYPTO_memcmp(digest, p, DIGEST_LEN) == 0;
-        mp__mgr_put_msg(&c->out, ok ? WELCOME : FAILURE, sizeof WELCOME - 1);
-        if (!ok) return -EACCES;
-        c->st = C_CHALLENGE;
-        return 0;
-    }
-    case C_CHALLENGE:
-        if (n <= sizeof CHALLENGE - 1 || memcmp(p, CHALLENGE, sizeof CHALLENGE - 1) != 0) return -EPROTO;
-        mp__mgr_hmac(s->key, s->keylen, p, n, digest);
-        mp__mgr_put_msg(&c->out, digest, DIGEST_LEN);
-        c->st = C_WELCOME;
-        return 0;
-    case C_WELCOME:
-        if (n != sizeof WELCOME - 1 || memcmp(p, WELCOME, n) != 0) return -EACCES;
-        c->st = C_READY;
-        return 0;
-    default: return -EPROTO;
-    }
+    int r = mp__auth_step(&c->auth, p, n, &c->out);
+    if (r == MP__AUTH_OVER) c->st = C_READY;
+    return r < 0 ? r : 0;
 }
 
 /* A text argument, cleaned. 0 | -EBADMSG */
@@ -219,7 +199,7 @@ static int conn_process(struct server *s, struct conn *c)
         if (r <= 0) return r; /* incomplete, or a length over the limit */
         const uint8_t *p = c->in.data + MP__FRAME_HDR;
         size_t keep = c->out.len;
-        r = c->st == C_READY ? request(s, p, n, &c->out) : auth_step(s, c, p, n);
+        r = c->st == C_READY ? request(s, p, n, &c->out) : auth_step(c, p, n);
         if (r < 0 && c->st == C_READY) c->out.len = keep; /* no half-built reply before the close */
         mp__buf_consume(&c->in, MP__FRAME_HDR + n);
         if (r < 0 || c->out.oom) return r < 0 ? r : -ENOMEM;
