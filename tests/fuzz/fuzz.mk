@@ -18,6 +18,8 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 # Extra sources (and libraries) per target.
 FUZZ_EXTRA_fuzz_frame :=
+# The handshake both sides of the manager and the class board run.
+FUZZ_EXTRA_fuzz_auth :=
 FUZZ_EXTRA_fuzz_lesson := $(wildcard viewer/core/*.c)
 FUZZ_EXTRA_fuzz_model := $(wildcard viewer/core/*.c) viewer/out/dump.c viewer/out/dump_mpi.c viewer/out/export.c
 FUZZ_EXTRA_fuzz_layout := $(wildcard viewer/core/*.c)
