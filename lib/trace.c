@@ -1060,7 +1060,8 @@ size_t mp_trace_ring_read(struct mp_trace_ring *r, struct mp_trace_event *out, s
 {
     if (!r || !out) return 0;
     size_t n = ring_take(r->shm, out, max);
-    for (size_t i = 0; i < n; i++) mp_trace_event_to_ns(&r->shm->clock, &out[i]);
+    struct mp_trace_clock clock = r->shm->clock;
+    mp__trace_events_to_ns(&clock, out, n);
     return n;
 }
 
