@@ -134,7 +134,10 @@ int class_agent_start(void)
 
 void class_agent_where(const char *lesson, int slide)
 {
-    if (agent_fd < 0 || !lesson) return;
+    if (!lesson) return;
+    /* Joined after the viewer started (`forklab class join` in another
+     * terminal): the sender starts with the first slide turned since. */
+    if (agent_fd < 0 && class_agent_start() <= 0) return;
     char l[CLASS_TEXT_MAX + 1], line[CLASS_TEXT_MAX + 32];
     class_clean(l, sizeof l, lesson, strlen(lesson));
     if (slide == last_slide && !strcmp(l, last_lesson)) return;
