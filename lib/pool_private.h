@@ -15,7 +15,7 @@
 
 #define MAX_JOBS 1024u               /* jobs in flight (a map is one job) */
 #define MAX_WORKERS 1024
-#define INLINE_BYTES 192             /* in + out records kept in the job slot */
+#define INLINE_BYTES 160             /* in + out records kept in the job slot (a slot is 4 lines) */
 #define ARENA_BYTES (256u << 20)     /* virtual size; backed only when touched */
 #define ARENA_ALIGN 64
 #define RELEASE_BYTES (16u << 20)    /* freed arena blocks this big return their pages */
@@ -26,19 +26,29 @@
 
 /* ------------------------------------------------------------ shared state */
 
+#define LINE 64 /* cache line: what different processes write is kept apart */
+
+/* Laid out for the worker that runs it: everything a claim, a run and an
+ * end read or write is in the first two lines, with the records of a small
+ * task (inline_buf starts at byte 96). Slots are line-aligned so the slot a
+ * worker ends and the one the parent fills never share a line. */
 struct job {
     _Atomic uint32_t done; /* 1 once every chunk ended (set under the mutex) */
     uint32_t gen;          /* bumped each time the slot takes a new job */
     mp_task fn;
     uint64_t task_id; /* trace id of chunk 0; chunk i is task_id + i */
-    size_t n, in_size, out_size, chunksize, nchunks;
+    size_t n, chunksize, nchunks;
+    uint32_t in_size, out_size; /* n * either fits the arena, so 32 bits do */
     size_t next_chunk;  /* next chunk to hand out */
     size_t chunks_done; /* chunks that ended (or failed) */
     unsigned char *in, *out;
     int error;    /* 0, or -ECHILD when a worker died running a chunk */
     int exitcode; /* that worker's exit code or -signal, else MP_EXIT_NONE */
     unsigned char inline_buf[INLINE_BYTES] __attribute__((aligned(16)));
-};
+} __attribute__((aligned(LINE)));
+_Static_assert(ARENA_BYTES <= UINT32_MAX, "a record size must fit in 32 bits");
+_Static_assert(sizeof(struct job) == 4 * LINE && offsetof(struct job, inline_buf) == 96,
+               "a job slot is four lines, a small task's records in the second");
 
 /* What a worker's critical section changed, written before it changes it.
  * Workers can be SIGKILLed at any instant, also while they hold the pool
@@ -66,24 +76,36 @@ struct worker_slot {
     bool sleeping;  /* counted in work_sleepers */
     _Atomic int exiting; /* the worker is leaving on its own: waitpid may block */
     struct undo undo;
-};
+} __attribute__((aligned(LINE))); /* each worker writes its own: no line shared */
 
+/* Grouped by who writes what how often, one group per cache line: a line
+ * written by one process and read by another moves between CPUs on each
+ * write, and when unrelated words share it they pay for each other's
+ * writes (the mutex, qtail and work_seq in one line made the parent's
+ * submission wait on every claim the workers made). */
 struct pool_shared {
+    /* Written inside the workers' critical sections (and the parent's
+     * harvest), so one line moves with the lock. */
     pthread_mutex_t mu;
-    _Atomic uint32_t work_seq;  /* bumped when work is queued or the pool closes */
-    _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
-    _Atomic uint32_t work_sleepers; /* workers asleep on work_seq (read by submit without the lock) */
-    _Atomic uint32_t sleep_gen; /* bumped each time a worker goes to sleep */
+    _Atomic uint32_t qhead;
+    uint32_t dhead;
     uint32_t parent_sleepers;   /* the parent asleep on done_seq */
+    /* Written by the worker that ends a job, read by the parent without
+     * the lock when it looks for finished work. */
+    _Atomic uint32_t dtail __attribute__((aligned(LINE))); /* finished[dhead..dtail) */
+    _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
+    /* Written by the parent on each submission, read by idle workers.
+     * qtail moves only in the parent, without the lock (see submit). */
+    _Atomic uint32_t qtail __attribute__((aligned(LINE))); /* queue[qhead..qtail) mod MAX_JOBS */
+    _Atomic uint32_t work_seq;  /* bumped when work is queued or the pool closes */
+    /* Written rarely (a worker goes to sleep or leaves, the pool closes),
+     * read often. */
+    _Atomic uint32_t work_sleepers __attribute__((aligned(LINE))); /* workers asleep on work_seq (read by submit without the lock) */
+    _Atomic uint32_t sleep_gen; /* bumped each time a worker goes to sleep */
     _Atomic uint32_t exits;     /* workers that left on their own */
     _Atomic int closing, shutdown;
     int nworkers;
-    /* queue[qhead..qtail) mod MAX_JOBS. qhead moves under the lock (workers);
-     * qtail only by the parent, without the lock (see submit). */
-    _Atomic uint32_t qhead, qtail;
-    uint32_t dhead;
-    _Atomic uint32_t dtail;     /* finished[dhead..dtail) */
-    uint32_t queue[MAX_JOBS];
+    uint32_t queue[MAX_JOBS] __attribute__((aligned(LINE)));
     uint32_t finished[MAX_JOBS];
     struct job jobs[MAX_JOBS];
     struct worker_slot w[]; /* nworkers */
