@@ -23,6 +23,7 @@
 #define PARENT_SPIN_NS 100000ull     /* a waiting parent spins this long before sleeping */
 #define WAIT_SLICE 0.05              /* seconds: the parent checks its workers at least this often */
 #define TICK_NS 5000000ull           /* ready() checks the workers at most this often */
+#define SUBMIT_BATCH 64              /* submit harvests and checks the workers this often */
 
 /* ------------------------------------------------------------ shared state */
 
@@ -136,6 +137,8 @@ struct mp_pool {
     mp_async *owner[MAX_JOBS]; /* the result waiting for each job, or NULL */
     uint32_t free_jobs[MAX_JOBS];
     uint32_t nfree_jobs;
+    uint32_t arena_jobs; /* jobs holding an arena block */
+    uint32_t submits;    /* counts submissions, for SUBMIT_BATCH */
     size_t arena_block[MAX_JOBS][2]; /* offset, length of each job's arena block (len 0: inline) */
 };
 

@@ -16,6 +16,7 @@ static void release_job(mp_pool *p, uint32_t j)
     if (p->arena_block[j][1]) {
         mp__pool_arena_give_back(p, p->arena_block[j][0], p->arena_block[j][1]);
         mp__pool_arena_release(p, p->arena_block[j][0], p->arena_block[j][1]);
+        p->arena_jobs--;
     }
     p->arena_block[j][1] = 0;
     p->owner[j] = NULL;
