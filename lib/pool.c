@@ -316,9 +316,9 @@ static mp_async *async_new(mp_pool *p, size_t out_len, void *dest, size_t ntasks
 {
     mp_async *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    if (!dest && out_len) {
-        r->buf = out_len <= sizeof r->small ? r->small : malloc(out_len);
-        if (!r->buf) {
+    if (!dest && out_len > sizeof r->out.small) {
+        r->out.heap = malloc(out_len);
+        if (!r->out.heap) {
             free(r);
             return NULL;
         }

@@ -142,24 +142,39 @@ struct mp_pool {
     size_t arena_block[MAX_JOBS][2]; /* offset, length of each job's arena block (len 0: inline) */
 };
 
+/* 72 bytes (an 80-byte malloc chunk): a stream of apply_async allocates
+ * one per task, and the pages they take are a good part of its cost. */
 struct mp_async {
     mp_pool *pool; /* NULL once finished or detached */
-    int32_t job;   /* job slot, -1 once finished */
     uint64_t id;
-    bool done;
-    int error;
-    int exitcode;
     size_t out_len;
-    unsigned char *buf;  /* the output: small, or owned (malloc) */
     unsigned char *dest; /* when set, the output goes there instead (blocking calls) */
     uint64_t polls;
-    /* Outputs this small live here: no malloc/free per apply_async. */
-    unsigned char small[16] __attribute__((aligned(16)));
+    /* The output, when no dest: outputs this small live here (no
+     * malloc/free per apply_async), bigger ones in an owned buffer. */
+    union {
+        unsigned char small[16];
+        unsigned char *heap;
+    } out;
+    int32_t job; /* job slot, -1 once finished */
+    int error;
+    int exitcode;
+    bool done;
 };
+_Static_assert(sizeof(struct mp_async) <= 72, "an mp_async fits an 80-byte malloc chunk");
+static inline bool mp__async_small(const mp_async *r)
+{
+    return r->out_len <= sizeof r->out.small;
+}
+/* Where the output is kept (no dest). */
+static inline unsigned char *mp__async_buf(mp_async *r)
+{
+    return mp__async_small(r) ? r->out.small : r->out.heap;
+}
 /* Frees what r owns besides itself. */
 static inline void mp__async_free_buf(mp_async *r)
 {
-    if (r->buf != r->small) free(r->buf);
+    if (!r->dest && !mp__async_small(r)) free(r->out.heap);
 }
 
 /* ------------------------------------------------------------ across the files */
