@@ -10,13 +10,20 @@
  * Prints, per configuration, the best and the median loop in ns a pair:
  * untraced, traced with the ring's default clock (the time-stamp counter
  * where usable), traced with MP_TRACE_CLOCK=monotonic (clock_gettime), and
- * the reader's cost per event. Figures only; nothing is checked but that
- * no event was dropped.
+ * the reader's cost per event; for comparison the untraced pair with two
+ * bare reads of the time-stamp counter (what the stamps alone cost), and
+ * what a pair costs when the reader shares the writer's CPU (traced + two
+ * events read: the pinned bench). Figures only; nothing is checked but
+ * that no event was dropped.
  */
 #include "bench_util.h"
 
 #include "mp.h"
 #include "mp_trace.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #define PAIRS 10000
 #define RING (1u << 16)
@@ -45,6 +52,32 @@ static void queue_pair(mp_lock *l, mp_queue *q)
     mp_queue_put(q, &v, sizeof v, MP_FOREVER);
     mp_queue_get(q, &got, sizeof got, MP_FOREVER);
 }
+
+/* The floor of any stamped trace: the untraced pair with one read of the
+ * time-stamp counter after each operation, stored and nothing else (what
+ * a traced pair pays for its two stamps alone). */
+#if defined(__x86_64__)
+static volatile uint64_t stamp_sink[16];
+
+static void lock_pair_stamps(mp_lock *l, mp_queue *q)
+{
+    (void)q;
+    mp_lock_acquire(l, MP_FOREVER);
+    stamp_sink[0] = __rdtsc();
+    mp_lock_release(l);
+    stamp_sink[8] = __rdtsc();
+}
+
+static void queue_pair_stamps(mp_lock *l, mp_queue *q)
+{
+    (void)l;
+    int64_t v = 42, got;
+    mp_queue_put(q, &v, sizeof v, MP_FOREVER);
+    stamp_sink[0] = __rdtsc();
+    mp_queue_get(q, &got, sizeof got, MP_FOREVER);
+    stamp_sink[8] = __rdtsc();
+}
+#endif
 
 /* rounds loops of PAIRS pairs, traced into a new ring unless clock is NULL. */
 static struct result run(void (*pair)(mp_lock *, mp_queue *), const char *clock, int rounds)
@@ -100,17 +133,35 @@ int main(int argc, char **argv)
     if (rounds < 1) rounds = 1;
     static const struct {
         const char *what;
-        void (*pair)(mp_lock *, mp_queue *);
-    } ops[] = {{"lock acquire+release", lock_pair}, {"queue put+get (8 bytes)", queue_pair}};
+        void (*pair)(mp_lock *, mp_queue *), (*stamps)(mp_lock *, mp_queue *);
+    } ops[] = {
+#if defined(__x86_64__)
+        {"lock acquire+release", lock_pair, lock_pair_stamps},
+        {"queue put+get (8 bytes)", queue_pair, queue_pair_stamps},
+#else
+        {"lock acquire+release", lock_pair, NULL},
+        {"queue put+get (8 bytes)", queue_pair, NULL},
+#endif
+    };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         struct result u = run(ops[i].pair, NULL, rounds), d = run(ops[i].pair, "default", rounds),
                       m = run(ops[i].pair, "monotonic", rounds);
         printf("# %s, %d loops of %d, ns a pair (best / median)\n", ops[i].what, rounds, PAIRS);
         printf("untraced           %6.1f / %6.1f\n", u.best, u.median);
+        if (ops[i].stamps) {
+            struct result f = run(ops[i].stamps, NULL, rounds);
+            printf("two counter reads  %6.1f / %6.1f  (%.2fx / %.2fx)  untraced + rdtsc after each: the floor of a stamped trace\n",
+                   f.best, f.median, f.best / u.best, f.median / u.median);
+        }
         printf("traced, default    %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", d.best, d.median,
                d.best / u.best, d.median / u.median, d.read_ns);
         printf("traced, monotonic  %6.1f / %6.1f  (%.2fx / %.2fx)  reader %.1f ns an event\n", m.best, m.median,
                m.best / u.best, m.median / u.median, m.read_ns);
+        /* Pinned, the reader shares the writer's CPU: each pair also pays
+         * for reading its two events. */
+        double shared = d.median + 2 * d.read_ns;
+        printf("default + reader on the same CPU  %6.1f  (%.2fx)  = traced median + 2 events read\n", shared,
+               shared / u.median);
     }
     return 0;
 }

@@ -145,6 +145,8 @@ uint64_t mp__trace_emit_since(unsigned kind, uint64_t obj, uint64_t since, int64
  * CLOCK_MONOTONIC time as a stamp. */
 void mp__trace_clock_calibrate(struct mp_trace_clock *c);
 uint64_t mp__trace_clock_from_ns(const struct mp_trace_clock *c, uint64_t ns);
+/* mp_trace_event_to_ns over n events, the calibration read once (the reader). */
+void mp__trace_events_to_ns(const struct mp_trace_clock *c, struct mp_trace_event *ev, size_t n);
 /* Decimal text of an integer without snprintf (which costs more than the
  * rest of an event): NUL-terminated, at most 21 bytes; returns the length. */
 size_t mp__trace_fmt_i64(char *out, int64_t v);

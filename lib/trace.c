@@ -468,13 +468,29 @@ static void view_refresh(struct ring_shm *s, struct slice_view *v, uint64_t now_
     }
 }
 
+/* Copy n events out of the ring, converting their stamps to ns when conv
+ * is given: a few at a time, so that each is converted while its copy is
+ * still in the nearest cache (a pass over the whole batch after the copy
+ * read it all back from farther away). */
+static void copy_out(struct mp_trace_event *out, const struct mp_trace_event *ev, uint64_t n,
+                     const struct mp_trace_clock *conv)
+{
+    enum { CHUNK = 16 }; /* 2 KiB */
+    for (uint64_t done = 0; done < n; done += CHUNK) {
+        uint64_t k = n - done < CHUNK ? n - done : CHUNK;
+        memcpy(out + done, ev + done, k * sizeof *ev);
+        if (conv) mp__trace_events_to_ns(conv, out + done, k);
+    }
+}
+
 /* Take up to max events, oldest first, merging the slices by stamp. Each
  * slice is in its writer's order; an event goes out only when no slice can
  * still add an earlier one: an empty slice's next event will be stamped
  * after now (writers reserve, then stamp), a slice whose next position is
  * reserved but unpublished holds the merge at its last stamp until that
- * event is published or skipped. Raw stamps (no conversion). */
-static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t max)
+ * event is published or skipped. Raw stamps unless conv is given (the
+ * ring's clock: then ns). */
+static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t max, const struct mp_trace_clock *conv)
 {
     struct slice_view views[RING_SLICES];
     size_t nv = 0, n = 0;
@@ -524,7 +540,7 @@ static size_t ring_take(struct ring_shm *s, struct mp_trace_event *out, size_t m
             if (len > max - n) len = max - n;
             while (len > 1 && ev[len - 1].t_ns > limit) len /= 2;
             if (ev[len - 1].t_ns > limit) break;
-            memcpy(out + n, ev, len * sizeof *ev);
+            copy_out(out + n, ev, len, conv);
             n += len;
             sl->last_stamp = ev[len - 1].t_ns;
             /* The copy is done before the slots' block can be handed back. */
@@ -944,7 +960,7 @@ static void drain_to_file(struct ring_shm *s, bool final)
     struct mp_trace_event buf[64];
     size_t n;
     int saved_errno = errno;
-    while ((n = ring_take(s, buf, MP__ARRAY_LEN(buf))) > 0) write_all(s->out_fd, buf, n * sizeof buf[0]);
+    while ((n = ring_take(s, buf, MP__ARRAY_LEN(buf), NULL)) > 0) write_all(s->out_fd, buf, n * sizeof buf[0]);
     errno = saved_errno;
     atomic_store(&s->drain_pid, 0);
 }
@@ -1059,8 +1075,8 @@ int mp_trace_ring_fd(const struct mp_trace_ring *r)
 size_t mp_trace_ring_read(struct mp_trace_ring *r, struct mp_trace_event *out, size_t max)
 {
     if (!r || !out) return 0;
-    size_t n = ring_take(r->shm, out, max);
-    for (size_t i = 0; i < n; i++) mp_trace_event_to_ns(&r->shm->clock, &out[i]);
+    struct mp_trace_clock clock = r->shm->clock;
+    size_t n = ring_take(r->shm, out, max, &clock);
     return n;
 }
 

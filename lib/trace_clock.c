@@ -118,12 +118,18 @@ void mp__trace_clock_calibrate(struct mp_trace_clock *c)
 #endif
 }
 
+/* One stamp to ns, the calibration in locals (callers read it once). */
+static inline uint64_t stamp_to_ns(uint64_t stamp, uint64_t tsc0, uint64_t ns0, uint64_t mult, unsigned shift)
+{
+    if (__builtin_expect(stamp >= tsc0, 1)) return ns0 + (uint64_t)(((unsigned __int128)(stamp - tsc0) * mult) >> shift);
+    uint64_t back = (uint64_t)(((unsigned __int128)(tsc0 - stamp) * mult) >> shift);
+    return back < ns0 ? ns0 - back : 0;
+}
+
 uint64_t mp_trace_clock_ns(const struct mp_trace_clock *c, uint64_t stamp)
 {
     if (!c || c->kind != MP_TRACE_CLOCK_TSC || c->shift > 63) return stamp;
-    if (stamp >= c->tsc0) return c->ns0 + (uint64_t)(((unsigned __int128)(stamp - c->tsc0) * c->mult) >> c->shift);
-    uint64_t back = (uint64_t)(((unsigned __int128)(c->tsc0 - stamp) * c->mult) >> c->shift);
-    return back < c->ns0 ? c->ns0 - back : 0;
+    return stamp_to_ns(stamp, c->tsc0, c->ns0, c->mult, c->shift);
 }
 
 /* ns as a stamp of clock c (for callers that hold a CLOCK_MONOTONIC time). */
@@ -135,19 +141,33 @@ uint64_t mp__trace_clock_from_ns(const struct mp_trace_clock *c, uint64_t ns)
     return back < c->tsc0 ? c->tsc0 - back : 0;
 }
 
+/* The reader converts every event it takes: a call per event, reading the
+ * calibration from the shared ring each time, cost as much as copying the
+ * event out, so the calibration is read once per batch. Stamps of the
+ * ns clock are ns already: only their span flag is cleared. */
+void mp__trace_events_to_ns(const struct mp_trace_clock *c, struct mp_trace_event *ev, size_t n)
+{
+    bool tsc = c && c->kind == MP_TRACE_CLOCK_TSC && c->shift <= 63;
+    const uint64_t tsc0 = tsc ? c->tsc0 : 0, ns0 = tsc ? c->ns0 : 0, mult = tsc ? c->mult : 0;
+    const unsigned shift = tsc ? c->shift : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!tsc && !ev[i].reserved) continue; /* ns already */
+        uint64_t t = ev[i].t_ns;
+        if (tsc) ev[i].t_ns = stamp_to_ns(t, tsc0, ns0, mult, shift);
+        /* A span converts as the difference of its two ends, so that spans
+         * and event times stay exact against each other (held = release -
+         * acquire). */
+        if ((ev[i].reserved & MP_EVR_A_SPAN) && ev[i].a > 0) {
+            uint64_t start = (uint64_t)ev[i].a <= t ? t - (uint64_t)ev[i].a : 0;
+            ev[i].a = (int64_t)(ev[i].t_ns - (tsc ? stamp_to_ns(start, tsc0, ns0, mult, shift) : start));
+        }
+        ev[i].reserved = 0;
+    }
+}
+
 void mp_trace_event_to_ns(const struct mp_trace_clock *c, struct mp_trace_event *ev)
 {
-    if (!ev) return;
-    if ((!c || c->kind != MP_TRACE_CLOCK_TSC) && !ev->reserved) return; /* ns already */
-    uint64_t t = ev->t_ns;
-    ev->t_ns = mp_trace_clock_ns(c, t);
-    /* A span converts as the difference of its two ends, so that spans and
-     * event times stay exact against each other (held = release - acquire). */
-    if ((ev->reserved & MP_EVR_A_SPAN) && ev->a > 0) {
-        uint64_t start = (uint64_t)ev->a <= t ? t - (uint64_t)ev->a : 0;
-        ev->a = (int64_t)(ev->t_ns - mp_trace_clock_ns(c, start));
-    }
-    ev->reserved = 0;
+    if (ev) mp__trace_events_to_ns(c, ev, 1);
 }
 
 void mp_trace_clock_block_make(struct mp_trace_clock_block *b, const struct mp_trace_clock *c)
