@@ -346,9 +346,11 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     if (!mul_ok(n, in_size, &in_len) || !mul_ok(n, out_size, &out_len)) return NULL;
     if (in_len && !in) return NULL;
     /* The worker check reads a clock: in a stream of submissions, every
-     * SUBMIT_BATCH-th one looks (ready, wait and the parent's waits still
-     * look every time). */
-    if (++p->submits % SUBMIT_BATCH == 0) mp__pool_maybe_check_workers(p);
+     * SUBMIT_BATCH-th one looks, and any one after a worker left on its own
+     * (ready, wait and the parent's waits still look every time). */
+    bool batch = ++p->submits % SUBMIT_BATCH == 0;
+    if (batch || atomic_load_explicit(&p->sh->exits, memory_order_relaxed) != p->seen_exits)
+        mp__pool_maybe_check_workers(p);
     /* Harvesting takes the mutex the workers claim under and reads back
      * the lines they have just written: done on every submission it was a
      * third of the parent's time in a stream of apply_async, for a batch
@@ -357,7 +359,7 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
      * few dozen slots keep being reused), and every one while a job holds
      * arena space (which goes back as soon as possible, as before).
      * Results do not wait for it: ready, wait and get harvest themselves. */
-    if (p->submits % SUBMIT_BATCH == 0 || p->arena_jobs) mp__pool_harvest_all(p);
+    if (batch || p->arena_jobs) mp__pool_harvest_all(p);
 
     size_t nchunks = n ? (n + chunksize - 1) / chunksize : 0;
     *err = -ENOMEM;
