@@ -21,10 +21,20 @@
  * ceil(n / chunksize) chunks that workers claim one after another. The
  * parent copies the inputs in, workers write outputs in place, and when the
  * last chunk ends the job goes on the finished FIFO. The parent "harvests"
- * finished jobs whenever it is called (ready, wait, get, submit): it copies
+ * finished jobs when it is called (ready, wait, get; submit every
+ * SUBMIT_BATCH-th time, or when it needs a slot or arena space): it copies
  * the output into the mp_async (or straight into the caller's buffer for
  * the blocking calls) and frees the slot. So a result freed while its task
  * runs only drops its claim: the slot is released when the task ends.
+ *
+ * Cache lines: in a stream of small tasks the parent and the workers run
+ * on different CPUs, and every line one writes and another reads moves
+ * between them. struct pool_shared keeps apart what the workers write under
+ * the mutex, what ends a job, what the parent writes per submission and
+ * the rarely written flags; job and worker slots are line-aligned (with the
+ * batched harvest and a smaller mp_async, this took bench_mp's unpinned
+ * pool_apply_async_tasks_s from about a quarter of the raw two-ring
+ * figure to about two thirds).
  *
  * Sleeping and waking: the mutex is a robust, process-shared pthread mutex
  * (a worker that dies holding it does not wedge the pool). Sleeping is done
@@ -35,7 +45,10 @@
  * nothing behind.
  * Wakers only make the wake syscall when someone sleeps, and both sides
  * spin (yielding) for a few tens of microseconds before sleeping, because
- * waking a process on the other CPU costs ~30 us here.
+ * waking a process on the other CPU costs ~30 us here. The yield matters
+ * too: with two workers and the parent on two CPUs, a worker spinning on
+ * the parent's CPU hands it back at each yield (spinning without yielding
+ * halved the unpinned apply_async throughput).
  *
  * Worker death: each worker records, under the mutex and in the same step
  * as it claims a chunk, which job and chunk it runs. A worker can be killed
