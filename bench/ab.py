@@ -5,7 +5,10 @@ bench_mp.py and bench_raw once, so a burst of load from elsewhere hits all
 four alike; prints the median of the rounds and every sample.
 
     python3 bench/ab.py --a /tmp/main/build --b build [--pin] [--rounds 5]
-                        [--only pipe_pingpong_us,manager_dict_set_us]
+                        [--only pipe_pingpong_us,manager_dict_set_us] [--traced]
+
+--traced adds two columns: each build's bench_mp run under its own
+bench_trace (the reader draining alongside, as in run.py's traced column).
 
 Used for the before/after tables of issue 19 in bench/README.md (A = a
 build of main, B = the branch). Figures only: nothing is checked here
@@ -19,6 +22,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TRACED = "lock_uncontended_ns,lock_contended_ops_s,queue_msgs_s,queue_msgs_s_2p2c"  # as run.py
 
 
 def run(cmd):
@@ -43,6 +47,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only", default="")
     ap.add_argument("--no-python", action="store_true")
+    ap.add_argument("--traced", action="store_true",
+                    help="also run each build's bench_mp under its own bench_trace (lock and queue metrics)")
     a = ap.parse_args()
     extra = (["--pin"] if a.pin else []) + (["--only", a.only] if a.only else [])
     cols = {
@@ -50,6 +56,11 @@ def main():
         "after": [os.path.join(a.b, "bench", "bench_mp")] + extra,
         "raw": [os.path.join(a.b, "bench", "bench_raw")] + extra,
     }
+    if a.traced:
+        pin = ["--pin"] if a.pin else []
+        only = ["--only", a.only or TRACED]
+        for col, d in (("before+trace", a.a), ("after+trace", a.b)):
+            cols[col] = [os.path.join(d, "bench", "bench_trace")] + pin + [os.path.join(d, "bench", "bench_mp")] + pin + only
     if not a.no_python:
         cols["python"] = [sys.executable, os.path.join(HERE, "bench_mp.py")] + extra
     samples = collections.defaultdict(lambda: collections.defaultdict(list))
@@ -59,11 +70,12 @@ def main():
                 samples[metric][name].append(v)
         print(f"# round {r + 1}/{a.rounds} done, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     names = list(cols)
-    print("metric".ljust(26) + "".join(n.rjust(11) for n in names))
+    width = {n: max(11, len(n) + 2) for n in names}
+    print("metric".ljust(26) + "".join(n.rjust(width[n]) for n in names))
     for metric, d in samples.items():
         row = metric.ljust(26)
         for n in names:
-            row += (f"{statistics.median(d[n]):.4g}" if d[n] else "-").rjust(11)
+            row += (f"{statistics.median(d[n]):.4g}" if d[n] else "-").rjust(width[n])
         print(row)
     print()
     for metric, d in samples.items():

@@ -1,6 +1,7 @@
 /* error.c — names and messages of the errors libmp returns, from one table. */
 #include "mp_private.h"
 
+#include <limits.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,26 +9,28 @@
 const char *mp_strerror(int err)
 {
     if (err == 0) return "success";
-    switch (-err) {
+    long code = -(long)err; /* INT_MIN has no int negation */
+    switch (code) {
 #define XX(code, msg) case code: return msg;
         MP_ERRNO_MAP(XX)
 #undef XX
     default: break;
     }
     /* Not one of ours: the C library's text (static for known codes). */
-    return err < 0 ? strerror(-err) : "unknown error";
+    return code > 0 && code <= INT_MAX ? strerror((int)code) : "unknown error";
 }
 
 const char *mp_err_name(int err)
 {
     if (err == 0) return "OK";
-    switch (-err) {
+    long code = -(long)err;
+    switch (code) {
 #define XX(code, msg) case code: return #code;
         MP_ERRNO_MAP(XX)
 #undef XX
     default: break;
     }
-    const char *name = err < 0 ? strerrorname_np(-err) : NULL;
+    const char *name = code > 0 && code <= INT_MAX ? strerrorname_np((int)code) : NULL;
     return name ? name : "EUNKNOWN";
 }
 

@@ -21,10 +21,20 @@
  * ceil(n / chunksize) chunks that workers claim one after another. The
  * parent copies the inputs in, workers write outputs in place, and when the
  * last chunk ends the job goes on the finished FIFO. The parent "harvests"
- * finished jobs whenever it is called (ready, wait, get, submit): it copies
+ * finished jobs when it is called (ready, wait, get; submit every
+ * SUBMIT_BATCH-th time, or when it needs a slot or arena space): it copies
  * the output into the mp_async (or straight into the caller's buffer for
  * the blocking calls) and frees the slot. So a result freed while its task
  * runs only drops its claim: the slot is released when the task ends.
+ *
+ * Cache lines: in a stream of small tasks the parent and the workers run
+ * on different CPUs, and every line one writes and another reads moves
+ * between them. struct pool_shared keeps apart what the workers write under
+ * the mutex, what ends a job, what the parent writes per submission and
+ * the rarely written flags; job and worker slots are line-aligned. With the
+ * batched harvest and a smaller mp_async, this took bench_mp's unpinned
+ * pool_apply_async_tasks_s from about 2.5 to 7-8 M tasks/s on this 2-CPU
+ * machine.
  *
  * Sleeping and waking: the mutex is a robust, process-shared pthread mutex
  * (a worker that dies holding it does not wedge the pool). Sleeping is done
@@ -35,7 +45,10 @@
  * nothing behind.
  * Wakers only make the wake syscall when someone sleeps, and both sides
  * spin (yielding) for a few tens of microseconds before sleeping, because
- * waking a process on the other CPU costs ~30 us here.
+ * waking a process on the other CPU costs ~30 us here. The yield matters
+ * too: with two workers and the parent on two CPUs, a worker spinning on
+ * the parent's CPU hands it back at each yield (spinning without yielding
+ * halved the unpinned apply_async throughput).
  *
  * Worker death: each worker records, under the mutex and in the same step
  * as it claims a chunk, which job and chunk it runs. A worker can be killed
@@ -246,6 +259,7 @@ void mp_pool_free(mp_pool *p)
         free(p);
         return;
     }
+    if (!p->terminated) mp__pool_harvest_all(p); /* finished jobs are not in flight */
     if (!p->terminated && p->nfree_jobs == MAX_JOBS) stop_idle_workers(p);
     mp_pool_terminate(p);
     pthread_mutex_destroy(&p->sh->mu);
@@ -266,10 +280,10 @@ static bool mul_ok(size_t a, size_t b, size_t *out)
  * or fail when their worker dies). 0 | the wait's error. */
 static int get_job_slot(mp_pool *p, uint32_t *j)
 {
-    mp__deadline forever = mp__deadline_in(MP_FOREVER);
     while (p->nfree_jobs == 0) {
         mp__pool_harvest_all(p);
         if (p->nfree_jobs) break;
+        mp__deadline forever = mp__deadline_in(MP_FOREVER);
         int e = mp__pool_parent_wait(p, mp__pool_any_finished, p, &forever);
         if (e) return e;
     }
@@ -285,22 +299,27 @@ static int place_records(mp_pool *p, uint32_t j, size_t in_len, size_t out_len)
     size_t in_al = mp__pool_align_up(in_len), total;
     if (__builtin_add_overflow(in_al, out_len, &total)) return -ENOMEM;
     p->arena_block[j][1] = 0;
-    if (total <= INLINE_BYTES) {
+    /* Inline, records are 16-byte aligned (not a line apart as in the
+     * arena): a small task's input and output then share the job's second
+     * line with its header. */
+    size_t in_al16 = (in_len + 15) & ~(size_t)15;
+    if (in_al16 + out_len <= INLINE_BYTES) {
         jb->in = jb->inline_buf;
-        jb->out = jb->inline_buf + in_al;
+        jb->out = jb->inline_buf + in_al16;
         return 0;
     }
     if (total > ARENA_BYTES) return -ENOMEM;
-    mp__deadline forever = mp__deadline_in(MP_FOREVER);
     size_t off;
     while (!mp__pool_arena_alloc(p, total, &off)) {
         mp__pool_harvest_all(p);
         if (mp__pool_arena_alloc(p, total, &off)) break;
         if (p->nfree_jobs == MAX_JOBS - 1) return -ENOMEM; /* nothing else holds space */
+        mp__deadline forever = mp__deadline_in(MP_FOREVER);
         mp__pool_parent_wait(p, mp__pool_any_finished, p, &forever);
     }
     p->arena_block[j][0] = off;
     p->arena_block[j][1] = total;
+    p->arena_jobs++;
     jb->in = p->arena + off;
     jb->out = p->arena + off + in_al;
     return 0;
@@ -310,9 +329,9 @@ static mp_async *async_new(mp_pool *p, size_t out_len, void *dest, size_t ntasks
 {
     mp_async *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    if (!dest && out_len) {
-        r->buf = out_len <= sizeof r->small ? r->small : malloc(out_len);
-        if (!r->buf) {
+    if (!dest && out_len > sizeof r->out.small) {
+        r->out.heap = malloc(out_len);
+        if (!r->out.heap) {
             free(r);
             return NULL;
         }
@@ -339,8 +358,21 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     MP__GATE(MP_GOP_POOL_SUBMIT, p->id, (int64_t)n, 0);
     if (!mul_ok(n, in_size, &in_len) || !mul_ok(n, out_size, &out_len)) return NULL;
     if (in_len && !in) return NULL;
-    mp__pool_maybe_check_workers(p);
-    mp__pool_harvest_all(p);
+    /* The worker check reads a clock: in a stream of submissions, every
+     * SUBMIT_BATCH-th one looks, and any one after a worker left on its own
+     * (ready, wait and the parent's waits still look every time). */
+    bool batch = ++p->submits % SUBMIT_BATCH == 0;
+    if (batch || atomic_load_explicit(&p->sh->exits, memory_order_relaxed) != p->seen_exits)
+        mp__pool_maybe_check_workers(p);
+    /* Harvesting takes the mutex the workers claim under and reads back
+     * the lines they have just written: done on every submission it was a
+     * third of the parent's time in a stream of apply_async, for a batch
+     * of one or two jobs. So every SUBMIT_BATCH-th submission harvests
+     * all that finished at once (the free slots are a stack, so the same
+     * few dozen slots keep being reused), and every one while a job holds
+     * arena space (which goes back as soon as possible, as before).
+     * Results do not wait for it: ready, wait and get harvest themselves. */
+    if (batch || p->arena_jobs) mp__pool_harvest_all(p);
 
     size_t nchunks = n ? (n + chunksize - 1) / chunksize : 0;
     *err = -ENOMEM;
@@ -372,8 +404,8 @@ static mp_async *submit(mp_pool *p, mp_task fn, const void *in, size_t n, size_t
     jb->task_id = p->next_task_id;
     p->next_task_id += nchunks;
     jb->n = n;
-    jb->in_size = in_size;
-    jb->out_size = out_size;
+    jb->in_size = (uint32_t)in_size; /* n >= 1 and n * size fits the arena */
+    jb->out_size = (uint32_t)out_size;
     jb->chunksize = chunksize;
     jb->nchunks = nchunks;
     jb->next_chunk = 0;

@@ -15,7 +15,7 @@
 
 #define MAX_JOBS 1024u               /* jobs in flight (a map is one job) */
 #define MAX_WORKERS 1024
-#define INLINE_BYTES 192             /* in + out records kept in the job slot */
+#define INLINE_BYTES 160             /* in + out records kept in the job slot (a slot is 4 lines) */
 #define ARENA_BYTES (256u << 20)     /* virtual size; backed only when touched */
 #define ARENA_ALIGN 64
 #define RELEASE_BYTES (16u << 20)    /* freed arena blocks this big return their pages */
@@ -23,22 +23,33 @@
 #define PARENT_SPIN_NS 100000ull     /* a waiting parent spins this long before sleeping */
 #define WAIT_SLICE 0.05              /* seconds: the parent checks its workers at least this often */
 #define TICK_NS 5000000ull           /* ready() checks the workers at most this often */
+#define SUBMIT_BATCH 64              /* submit harvests and checks the workers this often */
 
 /* ------------------------------------------------------------ shared state */
 
+#define LINE 64 /* cache line: what different processes write is kept apart */
+
+/* Laid out for the worker that runs it: everything a claim, a run and an
+ * end read or write is in the first two lines, with the records of a small
+ * task (inline_buf starts at byte 96). Slots are line-aligned so the slot a
+ * worker ends and the one the parent fills never share a line. */
 struct job {
     _Atomic uint32_t done; /* 1 once every chunk ended (set under the mutex) */
     uint32_t gen;          /* bumped each time the slot takes a new job */
     mp_task fn;
     uint64_t task_id; /* trace id of chunk 0; chunk i is task_id + i */
-    size_t n, in_size, out_size, chunksize, nchunks;
+    size_t n, chunksize, nchunks;
+    uint32_t in_size, out_size; /* n * either fits the arena, so 32 bits do */
     size_t next_chunk;  /* next chunk to hand out */
     size_t chunks_done; /* chunks that ended (or failed) */
     unsigned char *in, *out;
     int error;    /* 0, or -ECHILD when a worker died running a chunk */
     int exitcode; /* that worker's exit code or -signal, else MP_EXIT_NONE */
     unsigned char inline_buf[INLINE_BYTES] __attribute__((aligned(16)));
-};
+} __attribute__((aligned(LINE)));
+_Static_assert(ARENA_BYTES <= UINT32_MAX, "a record size must fit in 32 bits");
+_Static_assert(sizeof(struct job) == 4 * LINE && offsetof(struct job, inline_buf) == 96,
+               "a job slot is four lines, a small task's records in the second");
 
 /* What a worker's critical section changed, written before it changes it.
  * Workers can be SIGKILLed at any instant, also while they hold the pool
@@ -66,24 +77,36 @@ struct worker_slot {
     bool sleeping;  /* counted in work_sleepers */
     _Atomic int exiting; /* the worker is leaving on its own: waitpid may block */
     struct undo undo;
-};
+} __attribute__((aligned(LINE))); /* each worker writes its own: no line shared */
 
+/* Grouped by who writes what how often, one group per cache line: a line
+ * written by one process and read by another moves between CPUs on each
+ * write, and when unrelated words share it they pay for each other's
+ * writes (the mutex, qtail and work_seq in one line made the parent's
+ * submission wait on every claim the workers made). */
 struct pool_shared {
+    /* Written inside the workers' critical sections (and the parent's
+     * harvest), so one line moves with the lock. */
     pthread_mutex_t mu;
-    _Atomic uint32_t work_seq;  /* bumped when work is queued or the pool closes */
-    _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
-    _Atomic uint32_t work_sleepers; /* workers asleep on work_seq (read by submit without the lock) */
-    _Atomic uint32_t sleep_gen; /* bumped each time a worker goes to sleep */
+    _Atomic uint32_t qhead;
+    uint32_t dhead;
     uint32_t parent_sleepers;   /* the parent asleep on done_seq */
+    /* Written by the worker that ends a job, read by the parent without
+     * the lock when it looks for finished work. */
+    _Atomic uint32_t dtail __attribute__((aligned(LINE))); /* finished[dhead..dtail) */
+    _Atomic uint32_t done_seq;  /* bumped when a job ends or a worker leaves */
+    /* Written by the parent on each submission, read by idle workers.
+     * qtail moves only in the parent, without the lock (see submit). */
+    _Atomic uint32_t qtail __attribute__((aligned(LINE))); /* queue[qhead..qtail) mod MAX_JOBS */
+    _Atomic uint32_t work_seq;  /* bumped when work is queued or the pool closes */
+    /* Written rarely (a worker goes to sleep or leaves, the pool closes),
+     * read often. */
+    _Atomic uint32_t work_sleepers __attribute__((aligned(LINE))); /* workers asleep on work_seq (read by submit without the lock) */
+    _Atomic uint32_t sleep_gen; /* bumped each time a worker goes to sleep */
     _Atomic uint32_t exits;     /* workers that left on their own */
     _Atomic int closing, shutdown;
     int nworkers;
-    /* queue[qhead..qtail) mod MAX_JOBS. qhead moves under the lock (workers);
-     * qtail only by the parent, without the lock (see submit). */
-    _Atomic uint32_t qhead, qtail;
-    uint32_t dhead;
-    _Atomic uint32_t dtail;     /* finished[dhead..dtail) */
-    uint32_t queue[MAX_JOBS];
+    uint32_t queue[MAX_JOBS] __attribute__((aligned(LINE)));
     uint32_t finished[MAX_JOBS];
     struct job jobs[MAX_JOBS];
     struct worker_slot w[]; /* nworkers */
@@ -114,27 +137,44 @@ struct mp_pool {
     mp_async *owner[MAX_JOBS]; /* the result waiting for each job, or NULL */
     uint32_t free_jobs[MAX_JOBS];
     uint32_t nfree_jobs;
+    uint32_t arena_jobs; /* jobs holding an arena block */
+    uint32_t submits;    /* counts submissions, for SUBMIT_BATCH */
     size_t arena_block[MAX_JOBS][2]; /* offset, length of each job's arena block (len 0: inline) */
 };
 
+/* 72 bytes (an 80-byte malloc chunk): a stream of apply_async allocates
+ * one per task, and the pages they take are a good part of its cost. */
 struct mp_async {
     mp_pool *pool; /* NULL once finished or detached */
-    int32_t job;   /* job slot, -1 once finished */
     uint64_t id;
-    bool done;
-    int error;
-    int exitcode;
     size_t out_len;
-    unsigned char *buf;  /* the output: small, or owned (malloc) */
     unsigned char *dest; /* when set, the output goes there instead (blocking calls) */
     uint64_t polls;
-    /* Outputs this small live here: no malloc/free per apply_async. */
-    unsigned char small[16] __attribute__((aligned(16)));
+    /* The output, when no dest: outputs this small live here (no
+     * malloc/free per apply_async), bigger ones in an owned buffer. */
+    union {
+        unsigned char small[16];
+        unsigned char *heap;
+    } out;
+    int32_t job; /* job slot, -1 once finished */
+    int error;
+    int exitcode;
+    bool done;
 };
+_Static_assert(sizeof(struct mp_async) <= 72, "an mp_async fits an 80-byte malloc chunk");
+static inline bool mp__async_small(const mp_async *r)
+{
+    return r->out_len <= sizeof r->out.small;
+}
+/* Where the output is kept (no dest). */
+static inline unsigned char *mp__async_buf(mp_async *r)
+{
+    return mp__async_small(r) ? r->out.small : r->out.heap;
+}
 /* Frees what r owns besides itself. */
 static inline void mp__async_free_buf(mp_async *r)
 {
-    if (r->buf != r->small) free(r->buf);
+    if (!r->dest && !mp__async_small(r)) free(r->out.heap);
 }
 
 /* ------------------------------------------------------------ across the files */

@@ -16,6 +16,7 @@ static void release_job(mp_pool *p, uint32_t j)
     if (p->arena_block[j][1]) {
         mp__pool_arena_give_back(p, p->arena_block[j][0], p->arena_block[j][1]);
         mp__pool_arena_release(p, p->arena_block[j][0], p->arena_block[j][1]);
+        p->arena_jobs--;
     }
     p->arena_block[j][1] = 0;
     p->owner[j] = NULL;
@@ -41,7 +42,7 @@ static void harvest_job(mp_pool *p, uint32_t j)
         size_t len = jb->n * jb->out_size;
         /* A blocking map that failed still hands over what the chunks that
          * completed computed; an async result gives all or nothing. */
-        if (len && (!jb->error || r->dest)) memcpy(r->dest ? r->dest : r->buf, jb->out, len);
+        if (len && (!jb->error || r->dest)) memcpy(r->dest ? r->dest : mp__async_buf(r), jb->out, len);
         mp__pool_finish_async(r, jb->error, jb->error ? jb->exitcode : MP_EXIT_NONE);
     }
     release_job(p, j);
@@ -156,7 +157,7 @@ int mp_async_get(mp_async *r, void *out, double timeout)
     int e = mp_async_wait(r, timeout);
     if (e) return e;
     if (r->error) return r->error;
-    if (out && r->out_len && !r->dest) memcpy(out, r->buf, r->out_len);
+    if (out && r->out_len && !r->dest) memcpy(out, mp__async_buf(r), r->out_len);
     return 0;
 }
 

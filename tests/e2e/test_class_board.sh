@@ -101,6 +101,15 @@ VIEWER=$(pgrep -P "$(tmux -S "$STUDENT_SOCK" list-panes -F '#{pane_pid}')" -x fo
 AGENT=$(pgrep -P "$VIEWER" | head -1)
 e2e_ok "the viewer has its background sender" test -n "$AGENT"
 
+# carol's viewer was open before she joined: it reports once she turns a slide
+tmux -S "$STUDENT_SOCK" new-window -d -n carol \
+  "cd '$E2E_ROOT' && XDG_STATE_HOME='$T/carol' FORKLAB_STATE='$T/carol/progress' FORKLAB_HOME='$E2E_ROOT' FORKLAB_BUILD='$E2E_BUILD' '$FORKLAB' 01-processes-threads; exec sleep 600"
+e2e_ok "carol's viewer shows the lesson" e2e_wait_cmd 10 sh -c "tmux -S '$STUDENT_SOCK' capture-pane -p -t carol | grep -q '(1/4)'"
+e2e_ok "carol joins after her viewer started" sh -c "echo '$CODE' | XDG_STATE_HOME='$T/carol' '$FORKLAB' class join '$ADDR' --name carol"
+tmux -S "$STUDENT_SOCK" send-keys -t carol l
+e2e_ok "carol's viewer is on slide 2" e2e_wait_cmd 5 sh -c "tmux -S '$STUDENT_SOCK' capture-pane -p -t carol | grep -q '(2/4)'"
+e2e_expect "the board hears carol's viewer without a restart" '^carol +01-processes-t/2 ' 15
+
 # ---- a result queued while the server is down arrives by itself
 e2e_keys q
 e2e_expect "q asks before stopping the class" 'q again stops the class server'
@@ -115,7 +124,7 @@ as alice grade --solutions 02 >/dev/null 2>&1
 e2e_ok "alice's result waits in her outbox" grep -q '^02-lock-counter' "$T/alice/forklab/class/outbox"
 e2e_ok "bob's watch grades 03 and queues it" e2e_wait_cmd 60 grep -q '^03-shared-array' "$T/bob/forklab/class/outbox"
 board "$ADDR"
-e2e_expect "the board is back with both students (nothing lost)" '  2 students  sort: name'
+e2e_expect "the board is back with all three students (nothing lost)" '  3 students  sort: name'
 e2e_expect "alice's queued result arrives with no grade and no sync (her viewer sends it)" '^alice .*02-lock-count(er)? 10/10 PASS' 40
 e2e_ok "her outbox is empty once acknowledged" e2e_wait_cmd 10 test ! -s "$T/alice/forklab/class/outbox"
 e2e_expect "bob's arrives too (forklab watch sends it)" '^bob .*03-shared-arra(y)? [0-9]+/[0-9]+ [A-Z]+' 40
@@ -127,7 +136,7 @@ WATCH=""
 e2e_keys /
 e2e_keys -l 03-shared
 e2e_keys Enter
-e2e_expect "a filter by exercise keeps the students with a result for it" '2 students \(1 shown\)'
+e2e_expect "a filter by exercise keeps the students with a result for it" '3 students \(1 shown\)'
 e2e_ok "bob is shown" e2e_count_ge 1 '^bob '
 e2e_ok "alice is not" e2e_absent '^alice '
 e2e_expect "and only its column" ' newest result +03-shared-$'

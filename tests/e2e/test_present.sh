@@ -178,6 +178,17 @@ e2e_ok "the class server is still running" kill -0 "$SRV"
 e2e_keys Left
 expect_in alice "and still follows" "When to use which \\(2/3\\)"
 
+# a class server that stops answering does not hold up the follower: the
+# asking is done in the background (before, each ask blocked the viewer
+# for up to 5 s, so a key pressed now waited about 4 s)
+kill -STOP "$SRV"
+sleep 3.5
+tmux -S "$E2E_SOCK" send-keys -t alice Right
+expect_in alice "keys answer at once while the class server does not" "All made before the children start \\(3/3\\)" 3
+kill -CONT "$SRV"
+tmux -S "$E2E_SOCK" send-keys -t alice Left
+expect_in alice "the student went back on their own" "When to use which \\(2/3\\)"
+
 # the class server killed and started again: presenter and follower go on
 kill -KILL "$SRV" && { wait "$SRV" 2>/dev/null; true; }
 "$FORKLAB" class serve --headless --state "$T/srv" --listen "$ADDR" >>"$T/board.txt" 2>>"$T/serve.err" &

@@ -105,7 +105,9 @@ bool class_joined(void);
 #define CLASS_WHERE_EVERY 1.0
 /* 1 started | 0 not in a class | -errno */
 int class_agent_start(void);
-/* Where the student is (slide counts from 1); repeats are not sent. Never blocks. */
+/* Where the student is (slide counts from 1); repeats are not sent. Starts
+ * the sender first when the student joined after it was looked for. Never
+ * blocks. */
 void class_agent_where(const char *lesson, int slide);
 /* Closes the pipe and reaps the child (killed if it lingers). */
 void class_agent_stop(void);

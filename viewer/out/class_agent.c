@@ -10,15 +10,13 @@
  * holds: a result leaves the outbox only once the board acknowledged it. */
 #include "class.h"
 
+#include "agent.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,19 +101,9 @@ static void step(struct agent *a, double now)
     }
 }
 
-static void agent_main(int fd, pid_t parent)
+static void agent_main(int fd, void *arg)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(0); /* the parent died before prctl */
-    signal(SIGINT, SIG_IGN);            /* Ctrl-C is the viewer's to handle */
-    signal(SIGPIPE, SIG_IGN);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        close(null);
-    }
+    (void)arg;
     struct agent a = {.slide = -1, .where_backoff = 1.0, .box_backoff = 1.0};
     char buf[512];
     size_t len = 0;
@@ -129,39 +117,27 @@ static void agent_main(int fd, pid_t parent)
         if (r > 0 && !take_reports(&a, fd, buf, &len, sizeof buf)) break;
         step(&a, mono());
     }
-    _exit(0);
 }
 
 int class_agent_start(void)
 {
     if (agent_pid > 0) return 1;
     if (!class_joined()) return 0;
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return -errno;
-    pid_t parent = getpid();
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(p[0]);
-        close(p[1]);
-        return -e;
-    }
-    if (pid == 0) {
-        close(p[1]);
-        agent_main(p[0], parent);
-    }
-    close(p[0]);
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
+    int fd;
+    pid_t pid = agent_fork(true, agent_main, NULL, &fd);
+    if (pid < 0) return (int)pid;
     agent_pid = pid;
-    agent_fd = p[1];
+    agent_fd = fd;
     last_slide = -1;
     return 1;
 }
 
 void class_agent_where(const char *lesson, int slide)
 {
-    if (agent_fd < 0 || !lesson) return;
+    if (!lesson) return;
+    /* Joined after the viewer started (`forklab class join` in another
+     * terminal): the sender starts with the first slide turned since. */
+    if (agent_fd < 0 && class_agent_start() <= 0) return;
     char l[CLASS_TEXT_MAX + 1], line[CLASS_TEXT_MAX + 32];
     class_clean(l, sizeof l, lesson, strlen(lesson));
     if (slide == last_slide && !strcmp(l, last_lesson)) return;
@@ -182,15 +158,6 @@ void class_agent_stop(void)
      * not answer: then it is killed, which loses nothing (a result leaves
      * the outbox only after it was acknowledged, and one sent twice
      * replaces itself on the board). */
-    for (int i = 0; i < 10; i++) {
-        if (waitpid(agent_pid, NULL, WNOHANG) == agent_pid) {
-            agent_pid = -1;
-            return;
-        }
-        struct timespec t = {0, 50000000L};
-        nanosleep(&t, NULL);
-    }
-    kill(agent_pid, SIGKILL);
-    waitpid(agent_pid, NULL, 0);
+    agent_reap(agent_pid, 500);
     agent_pid = -1;
 }

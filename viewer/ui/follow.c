@@ -3,8 +3,11 @@
  * and slide the presenter shows (`forklab --follow`, or f on the lesson
  * list or a lesson; f again leaves, and f once more comes back).
  *
- * Every FOLLOW_POLL_MS the loop (stack.c) has this ask the class server
- * the student joined what the presenter shows (present_link.h, CLS_FOLLOW).
+ * A background agent (follow_agent.h) asks the class server the student
+ * joined what the presenter shows (present_link.h, CLS_FOLLOW) every
+ * FOLLOW_POLL_MS, so a server that is slow or gone never holds up the
+ * screen or the keys; every FOLLOW_POLL_MS the loop (stack.c) has this
+ * take the newest answer.
  * A page not seen before is handed to the views (ui_stack_follow): a
  * lesson view of another lesson closes, the list opens the new lesson, a
  * lesson view turns to the slide. While the student is in a run, a quiz
@@ -15,7 +18,7 @@
  */
 #include "ui.h"
 
-#include "present_link.h"
+#include "follow_agent.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,11 +29,10 @@
 static struct {
     bool on;
     struct catalogue *cat;
-    struct present_link link;
     int64_t applied; /* the server's seq of the page shown; -1: none yet */
     char msg[200];   /* the indicator on the top row ("" none) */
     enum ui_role role;
-} F = {.link = {.fd = -1}};
+} F;
 
 bool ui_follow_on(void)
 {
@@ -40,11 +42,15 @@ bool ui_follow_on(void)
 int ui_follow_start(struct catalogue *c)
 {
     F.cat = c;
-    int r = present_link_student(&F.link);
+    struct present_link link = {.fd = -1};
+    int r = present_link_student(&link);
+    if (r == 0) r = follow_agent_start(&link, FOLLOW_POLL_MS);
+    explicit_bzero(&link, sizeof link); /* the class key stays with the agent */
     if (r < 0) {
         snprintf(F.msg, sizeof F.msg, "%s",
-                 r == -ENOENT ? " follow: join the class first (forklab class join HOST:PORT --name NAME) "
-                              : " follow: your class state is damaged (forklab class join again) ");
+                 r == -ENOENT   ? " follow: join the class first (forklab class join HOST:PORT --name NAME) "
+                 : r == -EINVAL ? " follow: your class state is damaged (forklab class join again) "
+                                : " follow: cannot start asking the class server (out of processes?) ");
         F.role = R_WARN;
         F.on = false;
         return r;
@@ -58,7 +64,7 @@ int ui_follow_start(struct catalogue *c)
 
 void ui_follow_stop(void)
 {
-    present_link_close(&F.link);
+    follow_agent_stop();
     F.on = false;
     F.msg[0] = '\0';
 }
@@ -86,9 +92,17 @@ int ui_follow_tick(void)
     if (!F.on) return 0;
     char before[sizeof F.msg];
     memcpy(before, F.msg, sizeof before);
-    struct present_state s;
-    int64_t seq;
-    int r = present_link_follow(&F.link, &s, &seq);
+    struct follow_answer a;
+    int got = follow_agent_take(&a);
+    if (got == 0) return 0; /* no answer yet: nothing changed */
+    if (got < 0) { /* the agent is gone (killed?): ask again with a new one */
+        int64_t applied = F.applied;
+        if (ui_follow_start(F.cat) == 0) F.applied = applied; /* the same page is not news */
+        return strcmp(before, F.msg) ? UI_REDRAW : 0;
+    }
+    const struct present_state s = a.s;
+    int64_t seq = a.seq;
+    int r = a.r;
     bool moved = false;
     if (r == 0 && seq != F.applied) {
         if (!catalogue_find(F.cat, s.lesson)) {
