@@ -185,9 +185,13 @@ kill -STOP "$SRV"
 sleep 3.5
 tmux -S "$E2E_SOCK" send-keys -t alice Right
 expect_in alice "keys answer at once while the class server does not" "All made before the children start \\(3/3\\)" 3
+e2e_keys Right
+e2e_expect "the presenter's slides turn at once too" "All made before the children start" 3
+e2e_ok "and it says the class is off or still being reached" e2e_wait_cmd 10 e2e_row_has 30 'class: (off|connecting)'
 kill -CONT "$SRV"
-tmux -S "$E2E_SOCK" send-keys -t alice Left
-expect_in alice "the student went back on their own" "When to use which \\(2/3\\)"
+e2e_keys Left
+expect_in alice "once the server answers again the follower has the presenter's page" "When to use which \\(2/3\\)" 15
+e2e_ok "the presenter says the class is on again" e2e_wait_cmd 15 e2e_row_has 30 'class: on'
 
 # the class server killed and started again: presenter and follower go on
 kill -KILL "$SRV" && { wait "$SRV" 2>/dev/null; true; }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,11 +27,11 @@ static void become_agent(pid_t parent)
     }
 }
 
-pid_t agent_fork(bool to_child, void (*body)(int fd, void *arg), void *arg, int *fd)
+pid_t agent_fork(void (*body)(int fd, void *arg), void *arg, int *fd)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) return -errno;
-    int mine = to_child ? p[1] : p[0], theirs = to_child ? p[0] : p[1];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) return -errno;
+    int mine = p[0], theirs = p[1];
     pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();

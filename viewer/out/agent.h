@@ -9,14 +9,14 @@
 #ifndef FORKLAB_AGENT_H
 #define FORKLAB_AGENT_H
 
-#include <stdbool.h>
 #include <sys/types.h>
 
-/* Forks an agent joined to the caller by a pipe. to_child: the caller
- * writes and the agent reads, else the other way round. The agent runs
- * body(its end, arg), then _exits; the caller gets the agent's pid and its
- * own end in *fd (close-on-exec, non-blocking). pid | -errno */
-pid_t agent_fork(bool to_child, void (*body)(int fd, void *arg), void *arg, int *fd);
+/* Forks an agent joined to the caller by a socket pair of messages
+ * (SOCK_SEQPACKET: each write is one message, each read takes one, whole;
+ * a closed end reads as end of file). The agent runs body(its end, arg),
+ * then _exits; the caller gets the agent's pid and its own end in *fd
+ * (close-on-exec, non-blocking). pid | -errno */
+pid_t agent_fork(void (*body)(int fd, void *arg), void *arg, int *fd);
 /* Reaps the agent: waits up to wait_ms for it to end by itself (its pipe
  * closed), then kills it. */
 void agent_reap(pid_t pid, int wait_ms);

@@ -1,10 +1,10 @@
 /* class_agent.c — the student's background sender (class.h): queued
  * results retried with backoff, the lesson and slide reported.
  *
- * The parent talks to the child over a pipe, one line per report:
+ * The parent talks to the child (agent.h) in messages, one line per report:
  *     lesson TAB slide NEWLINE
- * written non-blocking (a full pipe drops the report: the next one says
- * where the student is anyway). The child's loop wakes on the pipe or on a
+ * written non-blocking (a full socket drops the report: the next one says
+ * where the student is anyway). The child's loop wakes on a report or on a
  * timer; it owns no terminal (its standard streams are /dev/null) and
  * sends with the same calls `forklab class sync` uses, so the outbox rule
  * holds: a result leaves the outbox only once the board acknowledged it. */
@@ -124,7 +124,7 @@ int class_agent_start(void)
     if (agent_pid > 0) return 1;
     if (!class_joined()) return 0;
     int fd;
-    pid_t pid = agent_fork(true, agent_main, NULL, &fd);
+    pid_t pid = agent_fork(agent_main, NULL, &fd);
     if (pid < 0) return (int)pid;
     agent_pid = pid;
     agent_fd = fd;
@@ -142,7 +142,7 @@ void class_agent_where(const char *lesson, int slide)
     class_clean(l, sizeof l, lesson, strlen(lesson));
     if (slide == last_slide && !strcmp(l, last_lesson)) return;
     int n = snprintf(line, sizeof line, "%s\t%d\n", l, slide);
-    /* One write of under PIPE_BUF bytes: whole or not at all. */
+    /* One message: whole or not at all. */
     if (write(agent_fd, line, (size_t)n) == n) {
         memcpy(last_lesson, l, sizeof l);
         last_slide = slide;
@@ -154,7 +154,7 @@ void class_agent_stop(void)
     if (agent_pid <= 0) return;
     close(agent_fd);
     agent_fd = -1;
-    /* It ends on the pipe's end, unless inside a send to a board that does
+    /* It ends when its socket closes, unless inside a send to a board that does
      * not answer: then it is killed, which loses nothing (a result leaves
      * the outbox only after it was acknowledged, and one sent twice
      * replaces itself on the board). */

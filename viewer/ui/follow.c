@@ -3,7 +3,7 @@
  * and slide the presenter shows (`forklab --follow`, or f on the lesson
  * list or a lesson; f again leaves, and f once more comes back).
  *
- * A background agent (follow_agent.h) asks the class server the student
+ * A background agent (present_agent.h) asks the class server the student
  * joined what the presenter shows (present_link.h, CLS_FOLLOW) every
  * FOLLOW_POLL_MS, so a server that is slow or gone never holds up the
  * screen or the keys; every FOLLOW_POLL_MS the loop (stack.c) has this
@@ -18,7 +18,7 @@
  */
 #include "ui.h"
 
-#include "follow_agent.h"
+#include "present_agent.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 static struct {
     bool on;
     struct catalogue *cat;
+    struct present_agent agent;
     int64_t applied; /* the server's seq of the page shown; -1: none yet */
     char msg[200];   /* the indicator on the top row ("" none) */
     enum ui_role role;
@@ -44,7 +45,7 @@ int ui_follow_start(struct catalogue *c)
     F.cat = c;
     struct present_link link = {.fd = -1};
     int r = present_link_student(&link);
-    if (r == 0) r = follow_agent_start(&link, FOLLOW_POLL_MS);
+    if (r == 0) r = present_agent_start(&F.agent, &link, false, FOLLOW_POLL_MS);
     explicit_bzero(&link, sizeof link); /* the class key stays with the agent */
     if (r < 0) {
         snprintf(F.msg, sizeof F.msg, "%s",
@@ -64,7 +65,7 @@ int ui_follow_start(struct catalogue *c)
 
 void ui_follow_stop(void)
 {
-    follow_agent_stop();
+    present_agent_stop(&F.agent);
     F.on = false;
     F.msg[0] = '\0';
 }
@@ -92,8 +93,8 @@ int ui_follow_tick(void)
     if (!F.on) return 0;
     char before[sizeof F.msg];
     memcpy(before, F.msg, sizeof before);
-    struct follow_answer a;
-    int got = follow_agent_take(&a);
+    struct present_answer a;
+    int got = present_agent_take(&F.agent, &a);
     if (got == 0) return 0; /* no answer yet: nothing changed */
     if (got < 0) { /* the agent is gone (killed?): ask again with a new one */
         int64_t applied = F.applied;

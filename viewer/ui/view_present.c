@@ -7,8 +7,10 @@
  * centred, the bullets wrapped to the width and centred as a block, "slide
  * n/N" in the corner. Every page change is published (present_link.h): to
  * the state file the notes screen reads, and to the class server when one
- * runs here, from which following students' viewers take it; the class
- * server is told again every PUBLISH_MS so that one restarted catches up.
+ * runs here, from which following students' viewers take it. A
+ * background agent (present_agent.h) does the talking to the server, so a
+ * server that is stopped or slow never holds up the slides; it tells the
+ * server again every PUBLISH_MS so that one restarted catches up.
  *
  * The notes screen reads the state file every NOTES_POLL_MS and shows the
  * current slide's notes and what comes next. It never writes anything.
@@ -16,7 +18,7 @@
 #include "ui.h"
 
 #include "present.h"
-#include "present_link.h"
+#include "present_agent.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 
 #define MAX_ROWS 256         /* wrapped lines of one slide kept for drawing */
 #define PUBLISH_MS 2000      /* the class server is told again this often */
+#define ANSWER_MS 250        /* how often the publishing agent's answers are taken */
 #define NOTES_POLL_MS 200    /* the notes screen looks at the state file this often */
 #define TEXT_MAX_COLS 110    /* a wider line is hard to read from the back of a room */
 
@@ -46,10 +49,12 @@ struct present_view {
     struct code_lines c, py;
     bool notes;          /* the notes screen, not the presenter */
     /* presenter: the class server, when one runs here */
-    struct present_link link;
-    bool linked;  /* a class server runs here (its address is known) */
-    int setup_rc; /* reading its address, token and key: 0 | -errno */
-    int link_rc;  /* the last exchange with it */
+    struct present_link link;   /* its address, token and key (the agent connects) */
+    struct present_agent agent; /* publishes in the background: the slides never wait on it */
+    bool linked;       /* a class server runs here (its address is known) */
+    int setup_rc;      /* reading its address, token and key, starting the agent: 0 | -errno */
+    int link_rc;       /* the agent's last exchange with it; -EINPROGRESS before the first */
+    bool show_pending; /* the newest page is not handed to the agent yet (it was busy) */
     /* notes: what the state file said last */
     struct present_state seen;
     int seen_rc;
@@ -103,7 +108,16 @@ static void publish(struct present_view *pv)
     struct present_state s;
     if (pv->notes || present_state_set(&s, pv->l->id, pv->page, pv->deck.n) < 0) return;
     present_file_write(&s);
-    if (pv->linked && pv->setup_rc == 0) pv->link_rc = present_link_show(&pv->link, &s);
+    if (pv->linked && pv->setup_rc == 0) pv->show_pending = present_agent_show(&pv->agent, &s) == -EAGAIN;
+}
+
+/* The agent for the presenter's link; its failure to start is said like
+ * the link's. */
+static void agent_start(struct present_view *pv)
+{
+    int r = present_agent_start(&pv->agent, &pv->link, true, PUBLISH_MS);
+    if (r < 0) pv->setup_rc = r;
+    pv->link_rc = -EINPROGRESS;
 }
 
 /* ------------------------------------------------------------ drawing */
@@ -144,8 +158,11 @@ static void draw_bar(const struct present_view *pv, int cols, int lines)
     char right[64], left[300], class_state[120] = "";
     if (pv->linked) { /* where the followers are: on, or why not (first: it matters more than the keys) */
         bool on = pv->setup_rc == 0 && pv->link_rc == 0;
-        snprintf(class_state, sizeof class_state, " class: %s%s%s  ", on ? "on" : "off (",
-                 on ? "" : present_link_error(pv->setup_rc ? pv->setup_rc : pv->link_rc), on ? "" : ")");
+        if (pv->setup_rc == 0 && pv->link_rc == -EINPROGRESS)
+            snprintf(class_state, sizeof class_state, " class: connecting  ");
+        else
+            snprintf(class_state, sizeof class_state, " class: %s%s%s  ", on ? "on" : "off (",
+                     on ? "" : present_link_error(pv->setup_rc ? pv->setup_rc : pv->link_rc), on ? "" : ")");
     }
     snprintf(right, sizeof right, "slide %d/%d ", pv->page + 1, pv->deck.n);
     if (pv->jump)
@@ -301,14 +318,20 @@ static int present_key(struct ui_view *v, int ch)
 static int present_tick_ms(struct ui_view *v)
 {
     struct present_view *pv = (struct present_view *)v;
-    return pv->linked && pv->setup_rc == 0 ? PUBLISH_MS : -1;
+    return pv->linked && pv->setup_rc == 0 ? ANSWER_MS : -1;
 }
 
+/* The agent's answers, a page it was too busy to take, and a new agent if
+ * the old one is gone. */
 static int present_tick(struct ui_view *v)
 {
     struct present_view *pv = (struct present_view *)v;
     int before = pv->link_rc;
-    publish(pv);
+    struct present_answer a;
+    int got = present_agent_take(&pv->agent, &a);
+    if (got == 1) pv->link_rc = a.r;
+    if (got < 0) agent_start(pv);
+    if (got < 0 || pv->show_pending) publish(pv);
     return before != pv->link_rc ? UI_REDRAW : 0;
 }
 
@@ -316,7 +339,8 @@ static void present_destroy(struct ui_view *v)
 {
     struct present_view *pv = (struct present_view *)v;
     if (!pv->notes) present_file_remove(); /* nobody presents any more */
-    present_link_close(&pv->link);
+    present_agent_stop(&pv->agent);
+    explicit_bzero(&pv->link, sizeof pv->link);
     code_drop(&pv->c);
     code_drop(&pv->py);
     free(pv->rows);
@@ -349,6 +373,7 @@ struct ui_view *ui_present_view(struct catalogue *c, const struct lesson *l, int
     set_lesson(pv, l, page);
     pv->setup_rc = present_link_presenter(&pv->link, server_state, keyfile);
     pv->linked = pv->setup_rc != -ENOENT;
+    if (pv->setup_rc == 0) agent_start(pv);
     publish(pv);
     return &pv->v;
 }
