@@ -67,10 +67,7 @@ void mp__mgr_hmac(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t 
 
 bool mp__mgr_digest_equal(const uint8_t *a, const uint8_t *b)
 {
-    /* Constant time: every byte is looked at whatever differs first. */
-    uint8_t diff = 0;
-    for (size_t i = 0; i < DIGEST_LEN; i++) diff |= (uint8_t)(a[i] ^ b[i]);
-    return diff == 0;
+    return mp__equal_ct(a, b, DIGEST_LEN);
 }
 
 /* "#CHALLENGE#" + NONCE_LEN random bytes. 0 | -errno */

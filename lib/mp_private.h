@@ -28,6 +28,9 @@ typedef struct mp__deadline {
 } mp__deadline;
 
 uint64_t mp__now_ns(void);
+/* a[0..n) == b[0..n) in constant time (every byte looked at): for keys,
+ * digests and tokens, where an early exit would tell how much matched. */
+bool mp__equal_ct(const void *a, const void *b, size_t n);
 mp__deadline mp__deadline_in(double timeout);
 /* Seconds left (>= 0), or -1 for forever. */
 double mp__deadline_left(const mp__deadline *d);

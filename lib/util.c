@@ -11,6 +11,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+bool mp__equal_ct(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b; /* volatile: no early exit */
+    uint8_t diff = 0;
+    for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
+    return diff == 0;
+}
+
 uint64_t mp__now_ns(void)
 {
     struct timespec ts;

@@ -1,10 +1,10 @@
 /* class_board.c — the class board's data and its log (class_board.h). */
 #include "class_board.h"
 #include "class_rows.h"
+#include "mp_private.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,7 +20,7 @@ static struct cls_student *find(const struct cls_board *b, const char *name)
 
 static bool token_is(const struct cls_student *s, const char *token)
 {
-    return strlen(token) == CLASS_TOKEN_LEN && CRYPTO_memcmp(s->token, token, CLASS_TOKEN_LEN) == 0;
+    return strlen(token) == CLASS_TOKEN_LEN && mp__equal_ct(s->token, token, CLASS_TOKEN_LEN);
 }
 
 static struct cls_student *add(struct cls_board *b, const char *name, const char *token, int64_t at)

@@ -1,9 +1,9 @@
 /* class_follow.c — follow-the-instructor on the class server (class_follow.h). */
 #include "class_follow.h"
+#include "mp_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -68,7 +68,7 @@ void follow_close(struct cls_follow *f)
 
 static bool is_presenter(const struct cls_follow *f, const char *name, const char *token)
 {
-    return !name[0] && strlen(token) == CLASS_TOKEN_LEN && CRYPTO_memcmp(token, f->token, CLASS_TOKEN_LEN) == 0;
+    return !name[0] && strlen(token) == CLASS_TOKEN_LEN && mp__equal_ct(token, f->token, CLASS_TOKEN_LEN);
 }
 
 int follow_request(struct cls_follow *f, struct cls_board *b, int64_t op, const char *name, const char *token,
