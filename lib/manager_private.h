@@ -98,9 +98,11 @@ int mp__mgr_write_all(int fd, const uint8_t *p, size_t n, const mp__deadline *dl
  * read instead of poll + recv: this is the path of every call).
  * 0 | -EPROTO (over max) | -EPIPE | -ETIMEDOUT | -ENOMEM | -errno */
 int mp__mgr_read_frame(int fd, mp__buf *rx, size_t max, uint32_t *n, const mp__deadline *dl);
-/* The client half of the handshake, blocking (mp__auth driven over fd).
- * 0 | -EACCES | -EBUSY (the server has too many clients) | -EPROTO
- * | -ETIMEDOUT | -errno */
+/* A whole handshake, blocking (mp__auth driven over fd): either half.
+ * 0 | -EACCES | -EBUSY (a client: the server has too many clients)
+ * | -EPROTO | -ETIMEDOUT | -errno */
+int mp__mgr_handshake(int fd, bool server, const uint8_t *key, size_t keylen);
+/* The client half: mp__mgr_handshake(fd, false, ...). */
 int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen);
 
 /* ---- the handshake as a state machine (manager_wire.c)

@@ -220,29 +220,36 @@ int mp__auth_step(mp__auth *a, const uint8_t *p, size_t n, mp__buf *out)
     }
 }
 
-/* The client half of the handshake: the machine above over a blocking
- * exchange, each answer sent before the next message is read. */
-int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
+/* A whole handshake over a blocking exchange (the machine above), each
+ * message queued sent before the next one is read: a client's, or a
+ * server's where one connection at a time is fine (a test's fake server). */
+int mp__mgr_handshake(int fd, bool server, const uint8_t *key, size_t keylen)
 {
     mp__deadline dl = mp__deadline_in(HANDSHAKE_TIMEOUT);
     mp__buf rx = {0}, tx = {0};
     mp__auth a;
-    int r = mp__auth_start(&a, false, key, keylen, &tx);
-    while (r >= 0 && r != MP__AUTH_OVER) {
+    int r = mp__auth_start(&a, server, key, keylen, &tx);
+    for (;;) {
+        /* A FAILURE queued is sent too: the peer learns why we leave. */
+        int w = tx.oom ? -ENOMEM : tx.len ? mp__mgr_write_all(fd, tx.data, tx.len, &dl) : 0;
+        mp__buf_reset(&tx);
+        if (w < 0 && r >= 0) r = w;
+        if (r < 0 || r == MP__AUTH_OVER) break;
         uint32_t n;
-        bool answered = a.st == MP__AUTH_WELCOME;
+        bool answered = !server && a.st == MP__AUTH_WELCOME;
         if ((r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl)) < 0) {
             if (answered && (r == -EPIPE || r == -ECONNRESET)) r = -EACCES; /* it hung up on our answer */
             break;
         }
         r = mp__auth_step(&a, rx.data + MP__FRAME_HDR, n, &tx);
         mp__buf_consume(&rx, MP__FRAME_HDR + n);
-        /* A FAILURE queued is sent too: the server learns why we leave. */
-        int w = tx.oom ? -ENOMEM : tx.len ? mp__mgr_write_all(fd, tx.data, tx.len, &dl) : 0;
-        mp__buf_reset(&tx);
-        if (w < 0 && r >= 0) r = w;
     }
     mp__buf_free(&rx);
     mp__buf_free(&tx);
     return r < 0 ? r : 0;
+}
+
+int mp__mgr_client_handshake(int fd, const uint8_t *key, size_t keylen)
+{
+    return mp__mgr_handshake(fd, false, key, keylen);
 }

@@ -28,7 +28,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,39 +116,8 @@ static int badshow(const char *addr, const uint8_t *key, size_t keylen)
     return fails ? 1 : 0;
 }
 
-/* The server half of the manager's handshake (the mirror of
- * mp__mgr_client_handshake). 0 | -errno */
-static int accept_handshake(int fd, const uint8_t *key, size_t keylen)
-{
-    mp__deadline dl = mp__deadline_in(10.0);
-    mp__buf tx = {0}, rx = {0};
-    uint8_t ch[CHALLENGE_LEN], digest[DIGEST_LEN];
-    uint32_t n;
-    int r = mp__mgr_make_challenge(ch);
-    if (r == 0) mp__mgr_put_msg(&tx, ch, CHALLENGE_LEN), r = mp__mgr_write_all(fd, tx.data, tx.len, &dl);
-    if (r == 0) r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
-    mp__mgr_hmac(key, keylen, ch, CHALLENGE_LEN, digest);
-    if (r == 0 && (n != DIGEST_LEN || CRYPTO_memcmp(rx.data + 4, digest, DIGEST_LEN))) r = -EACCES;
-    if (r == 0) {
-        mp__buf_consume(&rx, 4 + n);
-        mp__buf_reset(&tx);
-        mp__mgr_put_msg(&tx, WELCOME, sizeof WELCOME - 1);
-        r = mp__mgr_write_all(fd, tx.data, tx.len, &dl);
-    }
-    if (r == 0) r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl);
-    if (r == 0) {
-        mp__mgr_hmac(key, keylen, rx.data + 4, n, digest);
-        mp__buf_consume(&rx, 4 + n);
-        mp__buf_reset(&tx);
-        mp__mgr_put_msg(&tx, digest, DIGEST_LEN);
-        r = mp__mgr_write_all(fd, tx.data, tx.len, &dl);
-    }
-    if (r == 0) r = mp__mgr_read_frame(fd, &rx, MP__HANDSHAKE_MAX, &n, &dl); /* its WELCOME */
-    mp__buf_free(&tx);
-    mp__buf_free(&rx);
-    return r;
-}
-
+/* A hostile class server: the real handshake (lib's, one connection at a
+ * time), then a malformed reply to every request. */
 static int evil(const char *addrfile, const uint8_t *key, size_t keylen)
 {
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -166,7 +134,7 @@ static int evil(const char *addrfile, const uint8_t *key, size_t keylen)
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) continue;
-        if (accept_handshake(fd, key, keylen) == 0) {
+        if (mp__mgr_handshake(fd, true, key, keylen) == 0) {
             mp__buf rx = {0}, tx = {0};
             uint32_t n;
             mp__deadline dl = mp__deadline_in(30.0);
