@@ -34,6 +34,10 @@
 sandbox_ok=0        # 1 once sandbox_probe found containment working
 sandbox_desc=""     # one line: what contains the code, or why nothing does
 sandbox_bin_dir=/run/forklab-grade
+# Directories to bind back read-only at their own path, after the private
+# /tmp, /dev/shm and /run are mounted: a tree that lives under one of those
+# would be hidden otherwise (grade-mpi.sh runs forklab out of the tree).
+sandbox_ro_binds=()
 
 # Variables the contained grader sees (besides HOME, TMPDIR, PATH).
 sandbox_pass_env() {
@@ -63,8 +67,10 @@ sandbox_prefix() {
   _p+=("${FORKLAB_BWRAP:-bwrap}" --unshare-user --unshare-pid --unshare-net --unshare-ipc --unshare-uts
        --unshare-cgroup-try --disable-userns --die-with-parent --new-session
        --ro-bind / / --dev /dev --proc /proc --tmpfs /run
-       --size "$tmpfs" --tmpfs /tmp --size "$tmpfs" --tmpfs /dev/shm
-       --ro-bind "$bindir" "$sandbox_bin_dir" --chdir "$cwd"
+       --size "$tmpfs" --tmpfs /tmp --size "$tmpfs" --tmpfs /dev/shm)
+  local b
+  for b in "${sandbox_ro_binds[@]}"; do _p+=(--ro-bind "$b" "$b"); done
+  _p+=(--ro-bind "$bindir" "$sandbox_bin_dir" --chdir "$cwd"
        --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv HOME /tmp --setenv TMPDIR /tmp
        --setenv FORKLAB_GRADE_TMP /tmp)
   local k v

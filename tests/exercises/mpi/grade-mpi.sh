@@ -54,6 +54,11 @@ if [ "$sandbox_ok" = 1 ] && ! { sandbox_reachable "$real_build" && sandbox_reach
   sandbox_desc="NOT CONTAINED: $real_build is not reachable by the sandbox's uid ${FORKLAB_GRADE_UID:-65534}; graded code runs with your privileges"
   sandbox_require
 fi
+# A tree (or build) under /tmp, /dev/shm or /run would be hidden by the
+# sandbox's private ones: it is bound back, read-only, at its own path.
+for d in "$abs_home" "$real_build"; do
+  case $d/ in /tmp/* | /dev/shm/* | /run/*) sandbox_ro_binds+=("$d") ;; esac
+done
 # A binary directory the sandbox's uid cannot enter is replaced by a copy
 # in a stage directory it can (as grade.sh does); removed on exit.
 stage=""
