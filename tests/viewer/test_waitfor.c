@@ -332,6 +332,26 @@ Test(waitfor, pipe_send_since_the_wait_frees_the_receiver)
     model_free(&m);
 }
 
+Test(waitfor, a_message_in_flight_frees_a_receiver_that_reported_late)
+{
+    struct model m;
+    setup(&m, 1);
+    /* The root sends a ping on its end (0); the child, slow to report, says
+     * it waits on its end (1) only after the send's stamp; then the root
+     * waits for the answer. The ping is in the child's socket: no deadlock. */
+    ev(&m, MP_EV_PIPE_SEND, ROOT, P1, 16, 0, 0);
+    ev(&m, MP_EV_PIPE_RECV_WAIT, 101, P1, 1, 0, 0);
+    ev(&m, MP_EV_PIPE_RECV_WAIT, ROOT, P1, 0, 0, 0);
+    struct wf_deadlock d;
+    cr_assert_eq(model_deadlock(&m, &d), 0);
+    /* Once the child took it, both waiting is a deadlock again. */
+    ev(&m, MP_EV_PIPE_RECV, 101, P1, 16, 1, 0);
+    ev(&m, MP_EV_PIPE_RECV_WAIT, 101, P1, 1, 0, 0);
+    cr_assert_eq(model_deadlock(&m, &d), 1);
+    cr_assert_eq(d.ncycle, 2);
+    model_free(&m);
+}
+
 Test(waitfor, pipe_other_end_held_only_by_the_waiter)
 {
     struct model m;

@@ -109,6 +109,19 @@ static int add_wait(struct waitfor *w, const struct model *m, const struct mp_tr
     return 0;
 }
 
+/* A message sent toward end `end` and not received yet: a receive there
+ * returns at once. A send is stamped after its write, so a receiver that
+ * was slow to report its wait can report it after the send it will take:
+ * counting only sends since the wait, the model saw both sides of a
+ * ping-pong waiting (a deadlock "confirmed" when the receiver was then
+ * kept off the CPU for 30 ms, as on a loaded machine). */
+static bool inflight_toward(const struct model_pipe *pp, int end)
+{
+    for (size_t i = 0; i < pp->ninflight; i++)
+        if (!pp->duplex || pp->inflight[i].end != end) return true;
+    return false;
+}
+
 static int note_obj(struct waitfor *w, const struct mp_trace_event *ev)
 {
     for (size_t i = 0; i < w->nobjs; i++)
@@ -285,7 +298,7 @@ static size_t successors(const struct model *m, const struct wf_wait *x, int *ou
     }
     case WF_PIPE_RECV: {
         const struct model_pipe *pp = model_pipe(m, x->obj);
-        if (pp && pp->sends > x->mark) return 0;
+        if (pp && (pp->sends > x->mark || inflight_toward(pp, (int)x->arg))) return 0;
         const struct wf_obj *o = find_obj(w, x->obj);
         int other = x->arg ? 0 : 1;
         bool self = false;
