@@ -7,23 +7,14 @@
  * lock order, and a feed replaces the one before.
  */
 #include "scheduler.h"
+#include "model_events.h"
 #include "testutil.h"
 
 #include <string.h>
 
-static uint64_t clock_ns = 1000;
-
 static void apply(struct model *m, unsigned kind, int pid, uint64_t obj, int64_t a, int64_t b)
 {
-    struct mp_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.t_ns = (clock_ns += 1000);
-    ev.kind = (uint16_t)kind;
-    ev.pid = pid;
-    ev.obj = obj;
-    ev.a = a;
-    ev.b = b;
-    cr_assert_eq(model_apply(m, &ev), 0);
+    model_event_apply(m, kind, pid, obj, a, b, NULL);
 }
 
 /* Process index i, pid 100 + i, parked on op at t.c:line. */

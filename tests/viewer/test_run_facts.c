@@ -8,39 +8,24 @@
 #include "model.h"
 #include "rows.h"
 #include "words.h"
+#include "model_events.h"
 #include "testutil.h"
 
 #include <string.h>
-
-static uint64_t clock_ns = 1000;
-
-static void apply(struct model *m, unsigned kind, int pid, uint64_t obj, int64_t a, int64_t b, const char *text)
-{
-    struct mp_trace_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.t_ns = (clock_ns += 1000);
-    ev.kind = (uint16_t)kind;
-    ev.pid = pid;
-    ev.obj = obj;
-    ev.a = a;
-    ev.b = b;
-    if (text) snprintf(ev.text, sizeof ev.text, "%s", text);
-    cr_assert_eq(model_apply(m, &ev), 0);
-}
 
 Test(run_facts, a_killed_worker_fails_its_running_task, .timeout = 5.)
 {
     struct model m;
     model_init(&m);
     const uint64_t P = 0x7000000001ull;
-    apply(&m, MP_EV_PROC_START, 100, 0, 1, 0, "main");
-    apply(&m, MP_EV_PROC_START, 101, 0, 100, 0, "PoolWorker-1");
-    apply(&m, MP_EV_POOL_NEW, 100, P, 1, 0, NULL);
-    apply(&m, MP_EV_TASK_SUBMIT, 100, P, 0, 0, NULL);
-    apply(&m, MP_EV_TASK_SUBMIT, 100, P, 1, 0, NULL);
-    apply(&m, MP_EV_TASK_START, 101, P, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_PROC_START, 100, 0, 1, 0, "main");
+    model_event_apply(&m, MP_EV_PROC_START, 101, 0, 100, 0, "PoolWorker-1");
+    model_event_apply(&m, MP_EV_POOL_NEW, 100, P, 1, 0, NULL);
+    model_event_apply(&m, MP_EV_TASK_SUBMIT, 100, P, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_TASK_SUBMIT, 100, P, 1, 0, NULL);
+    model_event_apply(&m, MP_EV_TASK_START, 101, P, 0, 0, NULL);
     /* the runner reports the worker it reaped after a kill */
-    apply(&m, MP_EV_PROC_EXIT, 99, 0, 101, -9, NULL);
+    model_event_apply(&m, MP_EV_PROC_EXIT, 99, 0, 101, -9, NULL);
     const struct model_pool *pool = &m.pools[0];
     cr_assert_eq(pool->tasks[0].state, MTASK_FAILED, "the task that was running failed");
     cr_assert_eq(pool->tasks[0].status, -ECHILD);
@@ -50,7 +35,7 @@ Test(run_facts, a_killed_worker_fails_its_running_task, .timeout = 5.)
     model_proc_state_text(&m, model_proc(&m, 101), buf, sizeof buf);
     cr_assert(strstr(buf, "SIGKILL"), "the worker shows how it ended: %s", buf);
     /* a later report from the pool itself does not count it twice */
-    apply(&m, MP_EV_TASK_DONE, 100, P, 0, -ECHILD, NULL);
+    model_event_apply(&m, MP_EV_TASK_DONE, 100, P, 0, -ECHILD, NULL);
     cr_assert_eq(pool->failed, 1);
     model_free(&m);
 }
@@ -60,17 +45,17 @@ Test(run_facts, lock_waits_are_kept_per_process, .timeout = 5.)
     struct model m;
     model_init(&m);
     const uint64_t L = 0x6400000001ull;
-    apply(&m, MP_EV_LOCK_NEW, 100, L, 0, 0, "lock");
-    apply(&m, MP_EV_LOCK_ACQUIRE, 101, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_WAIT, 102, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_WAIT, 103, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_RELEASE, 101, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_ACQUIRE, 102, L, 2000000, 0, NULL);
-    apply(&m, MP_EV_LOCK_RELEASE, 102, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_ACQUIRE, 103, L, 3000000, 0, NULL);
-    apply(&m, MP_EV_LOCK_RELEASE, 103, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_WAIT, 102, L, 0, 0, NULL);
-    apply(&m, MP_EV_LOCK_TIMEOUT, 102, L, 1000000, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_NEW, 100, L, 0, 0, "lock");
+    model_event_apply(&m, MP_EV_LOCK_ACQUIRE, 101, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_WAIT, 102, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_WAIT, 103, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_RELEASE, 101, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_ACQUIRE, 102, L, 2000000, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_RELEASE, 102, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_ACQUIRE, 103, L, 3000000, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_RELEASE, 103, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_WAIT, 102, L, 0, 0, NULL);
+    model_event_apply(&m, MP_EV_LOCK_TIMEOUT, 102, L, 1000000, 0, NULL);
     const struct model_lock *l = model_lock(&m, L);
     cr_assert_eq(l->nper, 2, "101 never waited");
     cr_assert_eq(l->per[0].pid, 102);
@@ -89,7 +74,7 @@ Test(run_facts, the_host_is_the_top_parent, .timeout = 5.)
 {
     struct model m;
     model_init(&m);
-    apply(&m, MP_EV_PROC_START, 100, 0, 42, 0, "main");
+    model_event_apply(&m, MP_EV_PROC_START, 100, 0, 42, 0, "main");
     cr_assert_eq(m.host_pid, 0, "unknown until the runner says");
     model_set_host(&m, 42);
     cr_assert_eq(m.host_pid, 42);
