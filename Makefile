@@ -53,6 +53,11 @@ $(DEPS_STAMP): Makefile
 	@bash tests/deps.sh $(DEB_PKGS)
 	@mkdir -p $(@D) && touch $@
 
+# Headers every test suite may include: set before the fragments, whose
+# rules take their prerequisites as they are read (viewer.mk's test rules
+# come before tests.mk).
+TEST_HDRS := $(wildcard tests/lib/*.h tests/viewer/*.h)
+
 include lib/lib.mk
 include lib/mpitrace.mk
 include lessons/lessons.mk

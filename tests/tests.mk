@@ -9,7 +9,6 @@ SUITE_TIMEOUT ?= 300
 LIB_TEST_SRCS := $(wildcard tests/lib/test_*.c)
 LIB_TESTS := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%,$(LIB_TEST_SRCS))
 ASAN_LIB_TESTS := $(patsubst tests/lib/%.c,$(BUILD)/asan/tests/lib/%,$(LIB_TEST_SRCS))
-TEST_HDRS := $(wildcard tests/lib/*.h tests/viewer/*.h)
 
 all: $(LIB_TESTS)
 
