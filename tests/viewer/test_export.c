@@ -4,6 +4,7 @@
  * fields of each trace event, so the checks read values, not text.
  */
 #include "export.h"
+#include "model_events.h"
 #include "testutil.h"
 
 #include <ctype.h>
@@ -261,17 +262,11 @@ Test(export, checker_rejects_bad_json, .timeout = 5.)
 
 /* ------------------------------------------------------------ synthetic model */
 
+/* model_event at time t (the export's timestamps are checked). */
 static struct mp_trace_event ev(unsigned kind, int pid, uint64_t t, uint64_t obj, int64_t a, int64_t b, const char *text)
 {
-    struct mp_trace_event e;
-    memset(&e, 0, sizeof e);
-    e.kind = (uint16_t)kind;
-    e.pid = pid;
+    struct mp_trace_event e = model_event(kind, pid, obj, a, b, text);
     e.t_ns = t;
-    e.obj = obj;
-    e.a = a;
-    e.b = b;
-    if (text) snprintf(e.text, sizeof e.text, "%s", text);
     return e;
 }
 

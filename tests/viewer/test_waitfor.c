@@ -6,22 +6,15 @@
  */
 #include "model.h"
 #include "words.h"
+#include "model_events.h"
 #include "testutil.h"
 
 #include <string.h>
 
-static uint64_t clock_ns = 1000;
-
+/* model_event_apply with flags (a timed wait: MP_EVF_TIMED). */
 static void ev(struct model *m, unsigned kind, int pid, uint64_t obj, int64_t a, int64_t b, uint8_t flags)
 {
-    struct mp_trace_event e;
-    memset(&e, 0, sizeof e);
-    e.t_ns = (clock_ns += 1000);
-    e.kind = (uint16_t)kind;
-    e.pid = pid;
-    e.obj = obj;
-    e.a = a;
-    e.b = b;
+    struct mp_trace_event e = model_event(kind, pid, obj, a, b, NULL);
     e.flags = flags;
     cr_assert_eq(model_apply(m, &e), 0);
 }
@@ -575,12 +568,7 @@ Test(waitfor, process_state_names_the_wait)
  * the graph names it for the blocked call and for each lock order. */
 static void ev_at(struct model *m, unsigned kind, int pid, uint64_t obj, uint32_t line)
 {
-    struct mp_trace_event e;
-    memset(&e, 0, sizeof e);
-    e.t_ns = (clock_ns += 1000);
-    e.kind = (uint16_t)kind;
-    e.pid = pid;
-    e.obj = obj;
+    struct mp_trace_event e = model_event(kind, pid, obj, 0, 0, NULL);
     e.line = line;
     e.file = mp_trace_file_id("example.c");
     cr_assert_eq(model_apply(m, &e), 0);
